@@ -1,0 +1,19 @@
+// The `ledger` command line: thin shells over the modules the service uses.
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { registerKeysCommands } from './keys.js';
+
+const program = new Command('ledger')
+  .description('funding-ledger: an event-sourced ledger of public funding announcements')
+  .option('--data-dir <dir>', 'data directory (default: $DATA_DIR or ./data)');
+
+const dataDirOf = (): string => resolve(program.opts<{ dataDir?: string }>().dataDir ?? (process.env.DATA_DIR || './data'));
+
+registerKeysCommands(program, dataDirOf);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`ledger: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

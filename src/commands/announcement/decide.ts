@@ -1,0 +1,98 @@
+// Announcement decisions: announce once, amend while active (with a reason), withdraw once.
+import { canonicalJson } from '../../domain/canonicalJson.js';
+import { ConflictError, NotFoundError, RuleViolationError } from '../../domain/errors.js';
+import { assertNever, type Decider } from '../decider.js';
+import {
+  ANNOUNCEMENT_EVENT_TYPES,
+  type AnnouncementChanges,
+  type AnnouncementEvent,
+  type AnnouncementFields,
+} from './events.js';
+import { brokenRules } from './rules.js';
+import { applyChanges, evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from './state.js';
+
+/** Facts gathered at the edge before deciding: whether the programme named by the command is registered. */
+interface ProgrammeCheck {
+  readonly programmeRegistered: boolean;
+}
+
+export type AnnounceFunding = {
+  readonly type: 'AnnounceFunding';
+  readonly data: { announcementId: string; fields: AnnouncementFields };
+  readonly context: ProgrammeCheck;
+};
+
+export type AmendFunding = {
+  readonly type: 'AmendFunding';
+  readonly data: { announcementId: string; changes: AnnouncementChanges; reason: string };
+  readonly context: ProgrammeCheck;
+};
+
+export type WithdrawFunding = {
+  readonly type: 'WithdrawFunding';
+  readonly data: { announcementId: string; reason: string };
+};
+
+export type AnnouncementCommand = AnnounceFunding | AmendFunding | WithdrawFunding;
+
+export function decideAnnouncement(state: AnnouncementState, command: AnnouncementCommand): AnnouncementEvent[] {
+  switch (command.type) {
+    case 'AnnounceFunding':
+      return announce(state, command);
+    case 'AmendFunding':
+      return amend(state, command);
+    case 'WithdrawFunding':
+      return withdraw(state, command);
+    default:
+      return assertNever(command);
+  }
+}
+
+function announce(state: AnnouncementState, { data, context }: AnnounceFunding): AnnouncementEvent[] {
+  if (state.status !== 'none') throw new ConflictError(`announcement ${data.announcementId} already exists`);
+  const errors = brokenRules(data.fields, context.programmeRegistered);
+  if (errors.length > 0) throw new RuleViolationError('the announcement breaks the ledger rules', errors);
+  return [{ type: 'FundingAnnounced', data: { announcementId: data.announcementId, ...data.fields } }];
+}
+
+function amend(state: AnnouncementState, { data, context }: AmendFunding): AnnouncementEvent[] {
+  if (state.status === 'none') throw new NotFoundError(`announcement ${data.announcementId} does not exist`);
+  if (state.status === 'withdrawn') {
+    throw new RuleViolationError(`announcement ${data.announcementId} was withdrawn and accepts no further change`);
+  }
+  const changes = effectiveChanges(state.announcement, data.changes);
+  if (Object.keys(changes).length === 0) {
+    throw new RuleViolationError('the amendment changes nothing', [{ field: 'changes', message: 'every value equals the current one' }]);
+  }
+  const next = applyChanges(state.announcement, changes);
+  const programmeRegistered = changes.programme === undefined || context.programmeRegistered;
+  const errors = brokenRules(next, programmeRegistered).map((e) => ({ ...e, field: `changes.${e.field}` }));
+  if (errors.length > 0) throw new RuleViolationError('the amended announcement would break the ledger rules', errors);
+  return [{ type: 'FundingAmended', data: { announcementId: data.announcementId, changes, reason: data.reason } }];
+}
+
+/** Only the fields whose value actually differs, so the history shows what really changed. */
+function effectiveChanges(current: AnnouncementFields, changes: AnnouncementChanges): AnnouncementChanges {
+  const effective: Record<string, unknown> & AnnouncementChanges = {};
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    const before = (current as unknown as Record<string, unknown>)[field];
+    if (value === null ? before !== undefined : canonicalJson(value) !== canonicalJson(before)) effective[field] = value;
+  }
+  return effective;
+}
+
+function withdraw(state: AnnouncementState, { data }: WithdrawFunding): AnnouncementEvent[] {
+  if (state.status === 'none') throw new NotFoundError(`announcement ${data.announcementId} does not exist`);
+  if (state.status === 'withdrawn') {
+    throw new RuleViolationError(`announcement ${data.announcementId} was already withdrawn`);
+  }
+  return [{ type: 'FundingWithdrawn', data: { announcementId: data.announcementId, reason: data.reason } }];
+}
+
+export const announcementDecider: Decider<AnnouncementState, AnnouncementCommand, AnnouncementEvent> = {
+  initialState: initialAnnouncementState,
+  evolve: evolveAnnouncement,
+  decide: decideAnnouncement,
+  eventTypes: ANNOUNCEMENT_EVENT_TYPES,
+};

@@ -1,0 +1,114 @@
+// The one command handler: read the stream, fold, decide, append with the expected revision.
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidV5 } from 'uuid';
+import { ConflictError, PreconditionFailedError } from '../domain/errors.js';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type Position,
+  type RecordedEvent,
+} from '../store/port.js';
+import type { Decider, DomainEvent } from './decider.js';
+
+/** Version of the event envelope (metadata shape); bump when it changes. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Namespace for event ids derived from idempotency keys (UUID v5), so a retried append carries the same ids. */
+const EVENT_ID_NAMESPACE = '4f1b6a3e-2b1d-5c4e-9a57-0d8e3c2f6b10';
+
+/** Who and why: recorded with every event the command produces. */
+export interface CommandMetadata {
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** ISO 8601 instant the command was handled. */
+  readonly now: string;
+  readonly idempotencyKey?: string | undefined;
+  /** Digest of the request that carried the idempotency key, to tell a retry from a reuse. */
+  readonly requestHash?: string | undefined;
+}
+
+export interface CommandResult<State, Event> {
+  readonly state: State;
+  readonly events: readonly Event[];
+  /** Revision of the stream's last event after the command. */
+  readonly revision: bigint;
+  readonly position: Position;
+}
+
+export interface LoadedStream<State> {
+  readonly state: State;
+  /** Revision of the last event folded; undefined when the stream does not exist. */
+  readonly revision: bigint | undefined;
+  readonly last: RecordedEvent | undefined;
+}
+
+/** Folds a stream into state; `untilRevision` stops after that revision (to show a past version). */
+export async function loadStream<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  untilRevision?: bigint,
+): Promise<LoadedStream<State>> {
+  let state = decider.initialState();
+  let last: RecordedEvent | undefined;
+  for await (const event of store.readStream(stream)) {
+    if (untilRevision !== undefined && event.revision > untilRevision) break;
+    state = decider.evolve(state, toDomainEvent(decider, event));
+    last = event;
+  }
+  return { state, revision: last?.revision, last };
+}
+
+export function toDomainEvent<Event extends DomainEvent>(
+  decider: { eventTypes: readonly Event['type'][] },
+  event: RecordedEvent,
+): Event {
+  if (!decider.eventTypes.includes(event.type)) {
+    throw new Error(`stream ${event.stream} holds an event of unknown type ${event.type} at revision ${event.revision}`);
+  }
+  return { type: event.type, data: event.data } as Event;
+}
+
+export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  options: { metadata: CommandMetadata; ifMatch?: bigint | undefined },
+): Promise<CommandResult<State, Event>> {
+  const loaded = await loadStream(store, decider, stream);
+  if (options.ifMatch !== undefined && loaded.revision !== undefined && options.ifMatch !== loaded.revision) {
+    throw new PreconditionFailedError(
+      `If-Match names revision ${options.ifMatch}, but ${stream} is at revision ${loaded.revision}; reload and retry`,
+    );
+  }
+  const events = decider.decide(loaded.state, command);
+  const toAppend = events.map((event, index) => envelope(event, index, options.metadata));
+  try {
+    const result = await store.append(stream, toAppend, loaded.revision ?? 'no-stream');
+    const state = events.reduce(decider.evolve, loaded.state);
+    return { state, events, revision: result.nextRevision, position: result.position };
+  } catch (error) {
+    if (error instanceof WrongExpectedRevisionError) {
+      throw new ConflictError(`another write reached ${stream} first; reload and retry`);
+    }
+    throw error;
+  }
+}
+
+function envelope(event: DomainEvent, index: number, metadata: CommandMetadata): EventToAppend {
+  const { now, idempotencyKey, requestHash, ...who } = metadata;
+  return {
+    id: idempotencyKey === undefined ? randomUUID() : uuidV5(`${metadata.actor}\n${idempotencyKey}\n${index}`, EVENT_ID_NAMESPACE),
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: {
+      ...who,
+      recordedAt: now,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey, requestHash }),
+      schemaVersion: EVENT_SCHEMA_VERSION,
+    },
+  };
+}

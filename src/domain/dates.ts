@@ -1,0 +1,19 @@
+// Calendar dates as the ledger holds them: ISO 8601 "YYYY-MM-DD" strings, compared as text.
+
+/** True for a real calendar date in YYYY-MM-DD form (rejects 2025-02-30). */
+export function isIsoDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+export function yearOf(isoDate: string): number {
+  return Number(isoDate.slice(0, 4));
+}
+
+/** UK financial year (1 April to 31 March) of a date, labelled like "2025-26". */
+export function fiscalYearOf(isoDate: string): string {
+  const year = yearOf(isoDate);
+  const start = isoDate.slice(5) >= '04-01' ? year : year - 1;
+  return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
+}

@@ -1,0 +1,99 @@
+// The one module that owns money: decimal strings <-> integer minor units, via dinero.js (bigint amounts).
+import { add, equal, toDecimal, type Dinero } from 'dinero.js';
+import { dinero } from 'dinero.js/bigint';
+import { EUR, GBP } from 'dinero.js/bigint/currencies';
+
+/** Currencies the ledger accepts. Adding one is one line here (its ISO 4217 definition from dinero.js). */
+export const CURRENCIES = { GBP, EUR } as const;
+
+export type CurrencyCode = keyof typeof CURRENCIES;
+export const CURRENCY_CODES = Object.keys(CURRENCIES) as [CurrencyCode, ...CurrencyCode[]];
+
+/** 999,999,999,999.99 in any currency's major units: the largest amount one announcement may carry. */
+const MAX_MAJOR_UNITS = 999_999_999_999n;
+
+/**
+ * Money as events and state hold it: integer minor units (pence, cents) and a currency.
+ * `minor` is a JSON-safe integer: the largest accepted amount, 99,999,999,999,999 minor units, is below 2^53.
+ */
+export interface Money {
+  readonly currency: CurrencyCode;
+  readonly minor: number;
+}
+
+export function isCurrencyCode(code: string): code is CurrencyCode {
+  return Object.hasOwn(CURRENCIES, code);
+}
+
+export function minorDigitsOf(currency: CurrencyCode): number {
+  return Number(CURRENCIES[currency].exponent);
+}
+
+export type AmountProblem = 'format' | 'too-many-decimals' | 'not-positive' | 'too-large';
+
+/**
+ * Parses a decimal string such as "30000000.00" or "3000000" into minor units.
+ * Accepts at most the currency's minor digits; never rounds. Returns the reason when it refuses.
+ */
+export function parseAmount(value: string, currency: CurrencyCode): Money | AmountProblem {
+  const match = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/.exec(value);
+  if (!match) return 'format';
+  const [, whole = '', fraction = ''] = match;
+  const digits = minorDigitsOf(currency);
+  if (fraction.length > digits) return 'too-many-decimals';
+  if (whole.length > 13 || BigInt(whole) > MAX_MAJOR_UNITS) return 'too-large';
+  const minor = BigInt(whole + fraction.padEnd(digits, '0'));
+  if (minor <= 0n) return 'not-positive';
+  return { currency, minor: Number(minor) };
+}
+
+export function describeAmountProblem(problem: AmountProblem, currency: CurrencyCode): string {
+  const digits = minorDigitsOf(currency);
+  switch (problem) {
+    case 'format':
+      return `must be a decimal string such as "30000000.${'0'.repeat(digits)}"`;
+    case 'too-many-decimals':
+      return `${currency} has ${digits} minor digits; send at most ${digits} decimals (amounts are never rounded on input)`;
+    case 'not-positive':
+      return 'must be greater than zero';
+    case 'too-large':
+      return 'must be at most 999999999999.99';
+  }
+}
+
+export function toDinero(money: Money): Dinero<bigint> {
+  return dinero({ amount: BigInt(money.minor), currency: CURRENCIES[money.currency] });
+}
+
+/** Minor units (bigint, for sums that may exceed one announcement) rendered as a decimal string. */
+export function formatMinor(minor: bigint, currency: CurrencyCode): string {
+  return toDecimal(dinero({ amount: minor, currency: CURRENCIES[currency] }));
+}
+
+export function formatAmount(money: Money): string {
+  return toDecimal(toDinero(money));
+}
+
+/** Exact sum of amounts in one currency; throws if currencies differ (they are never added without a rate). */
+export function sumMoney(currency: CurrencyCode, amounts: readonly Money[]): Money {
+  let total = dinero({ amount: 0n, currency: CURRENCIES[currency] });
+  for (const amount of amounts) {
+    if (amount.currency !== currency) throw new Error(`cannot add ${amount.currency} to ${currency} without a rate`);
+    total = add(total, toDinero(amount));
+  }
+  return { currency, minor: Number(total.toJSON().amount) };
+}
+
+export function sameMoney(a: Money, b: Money): boolean {
+  return a.currency === b.currency && equal(toDinero(a), toDinero(b));
+}
+
+/** JSON form at the API edge: `{ "value": "30000000.00", "currency": "GBP" }`. */
+export interface MoneyJson {
+  readonly value: string;
+  readonly currency: CurrencyCode;
+}
+
+export function toMoneyJson(money: Money): MoneyJson {
+  return { value: formatAmount(money), currency: money.currency };
+}

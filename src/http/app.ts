@@ -1,0 +1,47 @@
+// Builds the Fastify application from its dependencies; used by the server, the tests and the CLI alike.
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { registerAuth } from './auth.js';
+import type { LedgerContext } from './context.js';
+import { registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
+import { announcementRoutes } from './routes/announcements.js';
+import { exchangeRateRoutes } from './routes/exchangeRates.js';
+import { healthRoutes } from './routes/health.js';
+import { programmeRoutes } from './routes/programmes.js';
+
+export async function buildApp(context: LedgerContext, options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: context.logger,
+    bodyLimit: context.config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    genReqId: () => crypto.randomUUID(),
+    ...options,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+  registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
+
+  // One line per request: id, method, route, status and time; never headers or bodies.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  // Writes wait for the projections to be complete, so idempotency and rule checks see every earlier event.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method === 'POST' && !context.projections.ready) {
+      reply.header('retry-after', '2');
+      return sendProblem(reply, { type: 'urn:funding-ledger:problem:not-ready', title: 'Service unavailable', status: 503, detail: 'the ledger is catching up with its event store; retry shortly' });
+    }
+  });
+
+  await app.register(healthRoutes, { context });
+  await app.register(programmeRoutes, { context });
+  await app.register(announcementRoutes, { context });
+  await app.register(exchangeRateRoutes, { context });
+  return app;
+}

@@ -1,0 +1,54 @@
+// Bearer-key authentication and scope checks, declared per route through `config.scope`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasScope, type KeyRing, type Principal, type Scope } from '../auth/keys.js';
+import { sendProblem } from './problems.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scope the route needs; 'public' for none. */
+    scope?: Scope | 'public';
+  }
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+/** The name recorded as `actor` on events; anonymous requests never write, so this is only for reads. */
+export function actorOf(request: FastifyRequest): string {
+  return request.principal?.name ?? 'anonymous';
+}
+
+function bearerKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; publicRead: boolean }): void {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const scope = request.routeOptions.config.scope ?? 'admin';
+    if (scope === 'public') return;
+    const key = bearerKey(request);
+    request.principal = key === undefined ? undefined : options.keys.authenticate(key);
+    if (scope === 'read' && options.publicRead) return;
+    if (request.principal === undefined) {
+      reply.header('www-authenticate', 'Bearer realm="funding-ledger"');
+      return sendProblem(reply, {
+        type: 'urn:funding-ledger:problem:unauthorized',
+        title: 'Unauthorized',
+        status: 401,
+        detail: key === undefined ? 'send an API key as "Authorization: Bearer <key>"' : 'the API key is not valid',
+      });
+    }
+    if (!hasScope(request.principal, scope)) {
+      return sendProblem(reply, {
+        type: 'urn:funding-ledger:problem:forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: `this route needs the "${scope}" scope; key "${request.principal.name}" has ${request.principal.scopes.join(', ')}`,
+      });
+    }
+  });
+}

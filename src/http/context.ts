@@ -1,0 +1,16 @@
+// What the HTTP layer is given: the store, the projections and the keys; one instance per running service.
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { KeyRing } from '../auth/keys.js';
+import type { Config } from '../config.js';
+import type { ProjectionRunner } from '../projections/runner.js';
+import type { EventStore } from '../store/port.js';
+
+export interface LedgerContext {
+  readonly config: Config;
+  readonly store: EventStore;
+  readonly projections: ProjectionRunner;
+  readonly keys: KeyRing;
+  readonly logger: Logger;
+  /** The clock: ISO 8601 instant; tests may fix it. */
+  readonly now: () => string;
+}

@@ -1,0 +1,90 @@
+// Idempotency-Key on POST: a retry with the same key and body gets the first answer and appends nothing.
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { CommandMetadata } from '../commands/handle.js';
+import { canonicalJson } from '../domain/canonicalJson.js';
+import { IdempotencyKeyReusedError, ValidationError } from '../domain/errors.js';
+import { idempotencyProjection, idempotencyScope, type IdempotentWrite } from '../projections/idempotency.js';
+import type { LedgerContext } from './context.js';
+import { actorOf } from './auth.js';
+
+/** What a write route answers: kept abstract so a replayed answer is built exactly as the first one was. */
+export interface Outcome {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+export interface Written {
+  readonly write: Omit<IdempotentWrite, 'requestHash'>;
+  readonly outcome: Outcome;
+}
+
+const inFlight = new WeakMap<LedgerContext, Map<string, Promise<unknown>>>();
+
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new ValidationError('the Idempotency-Key header is invalid', [
+      { field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters, sent once' },
+    ]);
+  }
+  return key;
+}
+
+function requestHashOf(request: FastifyRequest): string {
+  const identity = { method: request.method, route: request.routeOptions.url, params: request.params, body: request.body };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}
+
+export function commandMetadataOf(context: LedgerContext, request: FastifyRequest, idempotency?: { key: string; hash: string }): CommandMetadata {
+  const correlation = request.headers['x-correlation-id'];
+  return {
+    actor: actorOf(request),
+    correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : request.id,
+    causationId: request.id,
+    now: context.now(),
+    idempotencyKey: idempotency?.key,
+    requestHash: idempotency?.hash,
+  };
+}
+
+/**
+ * Runs a write at most once per (actor, Idempotency-Key). Concurrent requests with one key wait for the first;
+ * the key's record lives in the events' metadata, so it holds across restarts.
+ */
+export async function runIdempotently(
+  context: LedgerContext,
+  request: FastifyRequest,
+  execute: (metadata: CommandMetadata) => Promise<Written>,
+  replay: (write: IdempotentWrite) => Promise<Outcome>,
+): Promise<Outcome> {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) return (await execute(commandMetadataOf(context, request))).outcome;
+  const hash = requestHashOf(request);
+  const scope = idempotencyScope(actorOf(request), key);
+  const pending = inFlight.get(context) ?? new Map<string, Promise<unknown>>();
+  inFlight.set(context, pending);
+  while (pending.has(scope)) await pending.get(scope)?.catch(() => undefined);
+
+  const index = context.projections.stateOf(idempotencyProjection);
+  const prior = index.get(scope);
+  if (prior !== undefined) {
+    if (prior.requestHash !== hash) {
+      throw new IdempotencyKeyReusedError('this Idempotency-Key was already used for a different request', [
+        { field: 'Idempotency-Key', message: 'reuse a key only to retry the identical request' },
+      ]);
+    }
+    return replay(prior);
+  }
+  const running = execute(commandMetadataOf(context, request, { key, hash }));
+  pending.set(scope, running);
+  try {
+    const { write, outcome } = await running;
+    index.set(scope, { ...write, requestHash: hash });
+    return outcome;
+  } finally {
+    pending.delete(scope);
+  }
+}

@@ -1,0 +1,87 @@
+// RFC 9457 problem details: request validation, and the one error handler that turns every error into a problem.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { ZodType } from 'zod';
+import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
+import { StoreUnavailableError } from '../store/port.js';
+
+const PROBLEM_BASE = 'urn:funding-ledger:problem:';
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly instance?: string;
+  readonly errors?: readonly (FieldError & { in?: string })[];
+}
+
+export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'instance'>): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json; charset=utf-8')
+    .send({ ...problem, instance: reply.request.url });
+}
+
+type Part = 'body' | 'querystring' | 'params' | 'headers';
+const PART_NAMES: Record<Part, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+/** Validates a request part with its zod schema; failures name every offending field. */
+export const zodValidatorCompiler: FastifySchemaCompiler<ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    const where = PART_NAMES[(httpPart ?? 'body') as Part] ?? 'body';
+    const errors = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ in: where, field: fieldPath([...issue.path, key]), message: 'is not a known field' }))
+        : [{ in: where, field: fieldPath(issue.path) || '(root)', message: issue.message }],
+    );
+    return { error: new ValidationError(`the request ${where} is invalid`, errors) };
+  };
+
+function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | undefined {
+  if (error instanceof LedgerError) {
+    const slug = error.name.replace(/Error$/, '').replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase());
+    return { type: PROBLEM_BASE + slug, title: error.title, status: error.status, detail: error.message, ...(error.errors.length ? { errors: error.errors } : {}) };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return { type: `${PROBLEM_BASE}store-unavailable`, title: 'Service unavailable', status: 503, detail: 'the event store is unavailable; nothing was written, retry later' };
+  }
+  const code = (error as FastifyError).code;
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { type: `${PROBLEM_BASE}unsupported-media-type`, title: 'Unsupported media type', status: 415, detail: 'send the body as application/json' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { type: `${PROBLEM_BASE}body-too-large`, title: 'Content too large', status: 413, detail: error.message };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { type: `${PROBLEM_BASE}malformed-json`, title: 'Malformed JSON', status: 400, detail: error.message };
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    const title = status === 400 && error instanceof SyntaxError ? 'Malformed JSON' : 'Bad request';
+    return { type: `${PROBLEM_BASE}${status === 400 && error instanceof SyntaxError ? 'malformed-json' : 'bad-request'}`, title, status, detail: error.message };
+  }
+  return undefined;
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = problemFor(error);
+    if (problem) {
+      if (problem.status === 503) reply.header('retry-after', '5');
+      request.log.info({ status: problem.status, problem: problem.type }, problem.detail);
+      return sendProblem(reply, problem);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, { type: `${PROBLEM_BASE}internal`, title: 'Internal server error', status: 500, detail: 'an unexpected error occurred; it has been logged' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+  );
+}

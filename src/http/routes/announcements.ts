@@ -1,0 +1,194 @@
+// Routes: announce, amend, withdraw, show and list funding announcements.
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { v5 as uuidV5 } from 'uuid';
+import { announcementDecider } from '../../commands/announcement/decide.js';
+import { announcementStream, type Allocation, type AnnouncementFields } from '../../commands/announcement/events.js';
+import { handleCommand, loadStream, type CommandMetadata } from '../../commands/handle.js';
+import { programmeDecider } from '../../commands/programme/decide.js';
+import { programmeStream } from '../../commands/programme/events.js';
+import { NotFoundError, ValidationError, type FieldError } from '../../domain/errors.js';
+import { describeAmountProblem, parseAmount, type CurrencyCode } from '../../domain/money.js';
+import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
+import type { Position } from '../../store/port.js';
+import { formatPosition } from '../../store/position.js';
+import type { LedgerContext } from '../context.js';
+import { runIdempotently, type Outcome } from '../idempotency.js';
+import { etagOf, parseIfMatch, presentAnnouncement } from '../presenters.js';
+import {
+  amendBodySchema,
+  announceBodySchema,
+  announcementParamsSchema,
+  listAnnouncementsQuerySchema,
+  withdrawBodySchema,
+  type AnnounceBody,
+} from '../schemas/announcements.js';
+
+/** Announcement ids made from an Idempotency-Key, so a retried create lands on the same stream. */
+const ANNOUNCEMENT_ID_NAMESPACE = '9b2f3c1e-7a44-5d0b-8c6e-2f1a9d3b4c5e';
+
+/** Allocation values are parsed in the amount's currency, which the schema alone cannot see. */
+function parseAllocations(
+  allocations: readonly { country: string; value: string }[],
+  currency: CurrencyCode,
+  fieldPrefix: string,
+): Allocation[] {
+  const errors: FieldError[] = [];
+  const parsed = allocations.map((allocation, index): Allocation => {
+    const amount = parseAmount(allocation.value, currency);
+    if (typeof amount === 'string') {
+      errors.push({ field: `${fieldPrefix}[${index}].value`, message: describeAmountProblem(amount, currency) });
+      return { country: allocation.country, amount: { currency, minor: 0 } };
+    }
+    return { country: allocation.country, amount };
+  });
+  if (errors.length > 0) throw new ValidationError('the request body is invalid', errors);
+  return parsed;
+}
+
+function fieldsOf(body: AnnounceBody): AnnouncementFields {
+  const { id: _id, allocations, ...rest } = body;
+  return { ...rest, ...(allocations !== undefined && { allocations: parseAllocations(allocations, body.amount.currency, 'allocations') }) };
+}
+
+function ifMatchOf(request: FastifyRequest): bigint | undefined {
+  const ifMatch = parseIfMatch(request.headers['if-match']);
+  if (ifMatch === 'invalid') {
+    throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
+  }
+  return ifMatch;
+}
+
+function encodeCursor(index: number): string {
+  return Buffer.from(JSON.stringify({ i: index })).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const { i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { i: unknown };
+    if (typeof i === 'number' && Number.isSafeInteger(i) && i >= 0) return i;
+  } catch (_error) {
+    // fall through to the refusal below
+  }
+  throw new ValidationError('the cursor is not one this service gave out', [{ field: 'cursor', message: 'pass nextCursor from a previous page unchanged' }]);
+}
+
+export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  async function isRegistered(code: string): Promise<boolean> {
+    const { state } = await loadStream(context.store, programmeDecider, programmeStream(code));
+    return state.status === 'registered';
+  }
+
+  /** The answer for an announcement as it stood at `revision`: the same whether first given or replayed. */
+  async function announcementOutcome(id: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
+    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), revision);
+    if (state.status === 'none') throw new NotFoundError(`announcement ${id} does not exist`);
+    return {
+      status,
+      headers: { etag: etagOf(revision), ...(status === 201 && { location: `/announcements/${id}` }) },
+      body: presentAnnouncement(state, revision, position),
+    };
+  }
+
+  function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
+    if (body.id !== undefined) return body.id;
+    if (metadata.idempotencyKey !== undefined) return uuidV5(`${metadata.actor}\n${metadata.idempotencyKey}`, ANNOUNCEMENT_ID_NAMESPACE);
+    return randomUUID();
+  }
+
+  app.post('/announcements', { schema: { body: announceBodySchema }, config: { scope: 'write' } }, async (request, reply) => {
+    const fields = fieldsOf(request.body);
+    const outcome = await runIdempotently(
+      context,
+      request,
+      async (metadata) => {
+        const id = idFor(request.body, metadata);
+        const stream = announcementStream(id);
+        const command = {
+          type: 'AnnounceFunding' as const,
+          data: { announcementId: id, fields },
+          context: { programmeRegistered: await isRegistered(fields.programme) },
+        };
+        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata });
+        return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 201, result.revision, result.position) };
+      },
+      (write) => announcementOutcome(write.stream.slice('announcement-'.length), 201, write.revision, write.position),
+    );
+    return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+  });
+
+  app.post(
+    '/announcements/:id/amendments',
+    { schema: { params: announcementParamsSchema, body: amendBodySchema }, config: { scope: 'write' } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const ifMatch = ifMatchOf(request);
+      const { allocations, ...changes } = request.body.changes;
+      const outcome = await runIdempotently(
+        context,
+        request,
+        async (metadata) => {
+          const stream = announcementStream(id);
+          const current = await loadStream(context.store, announcementDecider, stream);
+          const currency = changes.amount?.currency ?? (current.state.status === 'none' ? undefined : current.state.announcement.amount.currency);
+          const parsedAllocations =
+            allocations === undefined || allocations === null || currency === undefined ? allocations : parseAllocations(allocations, currency, 'changes.allocations');
+          const command = {
+            type: 'AmendFunding' as const,
+            data: { announcementId: id, changes: { ...changes, ...(parsedAllocations !== undefined && { allocations: parsedAllocations as Allocation[] | null }) }, reason: request.body.reason },
+            context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
+          };
+          const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
+          return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 200, result.revision, result.position) };
+        },
+        (write) => announcementOutcome(id, 200, write.revision, write.position),
+      );
+      return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    },
+  );
+
+  app.post(
+    '/announcements/:id/withdrawal',
+    { schema: { params: announcementParamsSchema, body: withdrawBodySchema }, config: { scope: 'write' } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const ifMatch = ifMatchOf(request);
+      const outcome = await runIdempotently(
+        context,
+        request,
+        async (metadata) => {
+          const stream = announcementStream(id);
+          const command = { type: 'WithdrawFunding' as const, data: { announcementId: id, reason: request.body.reason } };
+          const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
+          return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 200, result.revision, result.position) };
+        },
+        (write) => announcementOutcome(id, 200, write.revision, write.position),
+      );
+      return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    },
+  );
+
+  app.get('/announcements/:id', { schema: { params: announcementParamsSchema }, config: { scope: 'read' } }, async (request, reply) => {
+    const { state, revision, last } = await loadStream(context.store, announcementDecider, announcementStream(request.params.id));
+    if (state.status === 'none' || revision === undefined || last === undefined) {
+      throw new NotFoundError(`announcement ${request.params.id} does not exist`);
+    }
+    return reply.header('etag', etagOf(revision)).send(presentAnnouncement(state, revision, last.position));
+  });
+
+  app.get('/announcements', { schema: { querystring: listAnnouncementsQuerySchema }, config: { scope: 'read' } }, async (request, reply) => {
+    const { limit, cursor, ...filter } = request.query;
+    const state = context.projections.stateOf(announcementsProjection);
+    const position = context.projections.position;
+    const page = pageOfAnnouncements(state, filter, decodeCursor(cursor), limit);
+    return reply.send({
+      items: page.items.map((view) => presentAnnouncement(view.state, view.revision)),
+      nextCursor: page.next === undefined ? null : encodeCursor(page.next),
+      position: position === undefined ? '0' : formatPosition(position),
+    });
+  });
+};

@@ -1,0 +1,58 @@
+// Routes: record and list exchange rates between the ledger's currencies.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { exchangeRateDecider } from '../../commands/exchangeRate/decide.js';
+import { exchangeRateStream } from '../../commands/exchangeRate/events.js';
+import { handleCommand, loadStream } from '../../commands/handle.js';
+import { NotFoundError } from '../../domain/errors.js';
+import type { CurrencyCode } from '../../domain/money.js';
+import { exchangeRatesProjection } from '../../projections/exchangeRates.js';
+import type { Position } from '../../store/port.js';
+import { formatPosition } from '../../store/position.js';
+import type { LedgerContext } from '../context.js';
+import { runIdempotently, type Outcome } from '../idempotency.js';
+import { exchangeRateQuerySchema, recordExchangeRateBodySchema } from '../schemas/exchangeRates.js';
+
+export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  async function rateOutcome(base: CurrencyCode, quote: CurrencyCode, revision: bigint, position: Position): Promise<Outcome> {
+    const { state } = await loadStream(context.store, exchangeRateDecider, exchangeRateStream(base, quote), revision);
+    const recorded = state.rates.at(-1);
+    if (recorded === undefined) throw new NotFoundError(`no ${base}/${quote} rate recorded`);
+    return {
+      status: 201,
+      headers: {},
+      body: { base, quote, ...recorded, revision: Number(revision), position: formatPosition(position) },
+    };
+  }
+
+  app.post('/exchange-rates', { schema: { body: recordExchangeRateBodySchema }, config: { scope: 'write' } }, async (request, reply) => {
+    const { base, quote } = request.body;
+    const outcome = await runIdempotently(
+      context,
+      request,
+      async (metadata) => {
+        const stream = exchangeRateStream(base, quote);
+        const result = await handleCommand(context.store, exchangeRateDecider, stream, { type: 'RecordExchangeRate', data: request.body }, { metadata });
+        return { write: { stream, revision: result.revision, position: result.position }, outcome: await rateOutcome(base, quote, result.revision, result.position) };
+      },
+      (write) => rateOutcome(base, quote, write.revision, write.position),
+    );
+    return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+  });
+
+  app.get('/exchange-rates', { schema: { querystring: exchangeRateQuerySchema }, config: { scope: 'read' } }, async (request, reply) => {
+    const { base, quote } = request.query;
+    const state = context.projections.stateOf(exchangeRatesProjection);
+    const items = [...state.entries()]
+      .filter(([pair]) => (base === undefined || pair.startsWith(`${base}-`)) && (quote === undefined || pair.endsWith(`-${quote}`)))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .flatMap(([pair, rates]) => {
+        const [pairBase, pairQuote] = pair.split('-') as [CurrencyCode, CurrencyCode];
+        return rates.rates.map((rate) => ({ base: pairBase, quote: pairQuote, ...rate }));
+      });
+    const position = context.projections.position;
+    return reply.send({ items, position: position === undefined ? '0' : formatPosition(position) });
+  });
+};

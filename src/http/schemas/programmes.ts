@@ -1,0 +1,22 @@
+// Request schemas of the programme routes.
+import { z } from 'zod';
+import { PROGRAMME_CODE_PATTERN } from '../../commands/programme/events.js';
+import { reasonSchema } from './common.js';
+
+export const programmeCodeSchema = z
+  .string()
+  .regex(PROGRAMME_CODE_PATTERN, 'must be 2-64 lower-case letters, digits or dashes, starting with a letter or digit');
+
+export const registerProgrammeBodySchema = z.strictObject({
+  code: programmeCodeSchema,
+  name: z.string().trim().min(1, 'is required').max(300),
+  description: z.string().trim().max(5000).default(''),
+});
+
+export const renameProgrammeBodySchema = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(300),
+  description: z.string().trim().max(5000).optional(),
+  reason: reasonSchema,
+});
+
+export const programmeParamsSchema = z.strictObject({ code: programmeCodeSchema });

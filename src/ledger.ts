@@ -1,0 +1,67 @@
+// Assembles a running ledger: store, keys, projections and the HTTP app; closes them in the right order.
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { KeyRing } from './auth/keys.js';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import type { LedgerContext } from './http/context.js';
+import { announcementsProjection } from './projections/announcements.js';
+import { exchangeRatesProjection } from './projections/exchangeRates.js';
+import { idempotencyProjection } from './projections/idempotency.js';
+import { programmesProjection } from './projections/programmes.js';
+import type { Projection } from './projections/projection.js';
+import { ProjectionRunner } from './projections/runner.js';
+import { openEmbeddedStore } from './store/embedded.js';
+import type { EventStore } from './store/port.js';
+
+export const PROJECTIONS: readonly Projection<unknown>[] = [
+  programmesProjection,
+  announcementsProjection,
+  exchangeRatesProjection,
+  idempotencyProjection,
+] as Projection<unknown>[];
+
+export interface Ledger {
+  readonly app: FastifyInstance;
+  readonly context: LedgerContext;
+  /** Stops the HTTP server, then the projections, then the store. */
+  close(): Promise<void>;
+}
+
+export function openStore(config: Config, logger: Logger): EventStore {
+  switch (config.eventStore) {
+    case 'embedded':
+      return openEmbeddedStore({ dataDir: config.dataDir, logger });
+  }
+}
+
+export async function startLedger(
+  config: Config,
+  logger: Logger,
+  options: { now?: () => string; http?: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> } = {},
+): Promise<Ledger> {
+  const store = openStore(config, logger);
+  try {
+    const keys = new KeyRing(config.dataDir);
+    const adminKeyFile = keys.bootstrapAdminKey();
+    if (adminKeyFile !== undefined) {
+      logger.warn({ path: adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
+    }
+    const projections = new ProjectionRunner(store, PROJECTIONS, logger);
+    const context: LedgerContext = { config, store, projections, keys, logger, now: options.now ?? (() => new Date().toISOString()) };
+    await projections.start();
+    const app = await buildApp(context, options.http);
+    return {
+      app,
+      context,
+      async close() {
+        await app.close();
+        await projections.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,133 @@
+// Feeds every projection from one subscription to $all and owns the position they have applied.
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { EventStore, Position, RecordedEvent, Subscription } from '../store/port.js';
+import { comparePositions } from '../store/position.js';
+import type { Projection } from './projection.js';
+
+type AnyProjection = Projection<unknown>;
+
+interface Waiter {
+  readonly position: Position;
+  readonly resolve: (reached: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class ProjectionRunner {
+  private readonly states = new Map<string, unknown>();
+  private subscription: Subscription | undefined;
+  private applied: Position | undefined;
+  private caughtUp = false;
+  private waiters: Waiter[] = [];
+  private readonly advanceListeners = new Set<(position: Position) => void>();
+  private readonly caughtUpOnce: Promise<void>;
+  private markCaughtUp!: () => void;
+  private failed: Error | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly projections: readonly AnyProjection[],
+    private readonly logger: Logger,
+  ) {
+    for (const projection of projections) this.states.set(projection.name, projection.initialState());
+    this.caughtUpOnce = new Promise((resolve) => (this.markCaughtUp = resolve));
+  }
+
+  /** Starts following the store; resolves once every projection has caught up with what the store held. */
+  async start(): Promise<void> {
+    const startedAt = performance.now();
+    let count = 0;
+    this.subscription = this.store.subscribeToAll(
+      { after: this.applied },
+      {
+        onEvent: (event) => {
+          this.apply(event);
+          count += 1;
+        },
+        onCaughtUp: () => {
+          if (!this.caughtUp) {
+            this.logger.info({ events: count, ms: Math.round(performance.now() - startedAt) }, 'projections caught up');
+          }
+          this.caughtUp = true;
+          this.markCaughtUp();
+        },
+        onDisconnected: (error) => {
+          this.caughtUp = false;
+          this.logger.warn({ err: error }, 'event store subscription lost; reconnecting');
+        },
+        onError: (error) => {
+          this.failed = error;
+          this.caughtUp = false;
+          this.logger.error({ err: error }, 'projection subscription failed');
+        },
+      },
+    );
+    await this.caughtUpOnce;
+  }
+
+  private apply(event: RecordedEvent): void {
+    if (this.applied !== undefined && comparePositions(event.position, this.applied) <= 0) return;
+    for (const projection of this.projections) {
+      if (projection.canHandle(event)) {
+        this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+      }
+    }
+    this.applied = event.position;
+    this.releaseWaiters();
+    for (const listener of this.advanceListeners) listener(event.position);
+  }
+
+  stateOf<State>(projection: Projection<State>): State {
+    return this.states.get(projection.name) as State;
+  }
+
+  /** The position of the last event every projection has applied; undefined before the first event. */
+  get position(): Position | undefined {
+    return this.applied;
+  }
+
+  get ready(): boolean {
+    return this.caughtUp && this.failed === undefined;
+  }
+
+  /** Resolves true once the projections have applied `position`, false after `timeoutMs`. */
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.applied !== undefined && comparePositions(this.applied, position) >= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  onAdvance(listener: (position: Position) => void): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
+  }
+
+  private releaseWaiters(): void {
+    if (this.waiters.length === 0 || this.applied === undefined) return;
+    const applied = this.applied;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (comparePositions(applied, waiter.position) < 0) return true;
+      clearTimeout(waiter.timer);
+      waiter.resolve(true);
+      return false;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(false);
+    }
+    this.waiters = [];
+  }
+}

@@ -1,0 +1,44 @@
+// The service entry point: configuration, logger, graceful shutdown, listen.
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { startLedger } from './ledger.js';
+import { StoreLockedError } from './store/port.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`funding-ledger: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+    ...(process.stdout.isTTY && { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }),
+  });
+  let ledger;
+  try {
+    ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      logger.fatal(error.message);
+      process.exit(3);
+    }
+    throw error;
+  }
+  const running = ledger;
+  closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
+    if (err) logger.error({ err }, 'closing after an error');
+    else logger.info({ signal }, 'shutting down');
+    await running.close();
+  });
+  await running.app.listen({ port: config.port, host: config.host });
+  logger.info({ dataDir: config.dataDir, eventStore: config.eventStore, publicRead: config.publicRead }, 'funding-ledger ready');
+}
+
+await main();

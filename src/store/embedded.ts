@@ -1,0 +1,453 @@
+// The embedded event store: every event in one SQLite file per data directory, owned by one process at a time.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { assertExpectedRevision } from './expectedRevision.js';
+import {
+  StoreLockedError,
+  StoreUnavailableError,
+  type AppendResult,
+  type EventFilter,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandlers,
+} from './port.js';
+import { positionOf } from './position.js';
+
+/** Rows per query: memory stays flat however long the log grows. */
+const PAGE_SIZE = 1000;
+const SCHEMA_VERSION = 1n;
+
+// AUTOINCREMENT so that a position once handed out is never reused, even if rows were ever removed offline:
+// subscribers keep positions as checkpoints. STRICT so a bad bind fails instead of being coerced.
+const SCHEMA = `
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    UNIQUE (stream, revision)
+  ) STRICT;
+`;
+const COLUMNS = 'position, stream, revision, id, type, data, metadata';
+
+export interface EmbeddedStoreOptions {
+  /** Directory that holds the database file; created when missing. */
+  readonly dataDir: string;
+  readonly logger?: Pick<Logger, 'info' | 'error'>;
+}
+
+export interface EmbeddedEventStore extends EventStore {
+  /** The SQLite file behind the store. */
+  readonly databasePath: string;
+}
+
+/** The SQLite file of a data directory, for offline tools; they can open it only while no store holds it. */
+export function embeddedDatabasePath(dataDir: string): string {
+  return path.join(dataDir, 'events.sqlite');
+}
+
+/**
+ * Opens the store in `dataDir`, creating it when needed. Synchronous, as better-sqlite3 is: it returns a store that
+ * holds the directory exclusively until closed, or throws at once (StoreLockedError when another process holds it).
+ */
+export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedEventStore {
+  const db = openDatabase(path.resolve(options.dataDir));
+  return new SqliteEventStore(db, options.logger);
+}
+
+function openDatabase(dataDir: string): Database.Database {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = embeddedDatabasePath(dataDir);
+  // timeout 0: a held lock must fail the open now, not after the driver's default five seconds of retries.
+  const db = new Database(file, { timeout: 0 });
+  try {
+    lockExclusively(db, dataDir);
+    // FULL: the WAL is fsynced at every commit, so an acknowledged append survives kill -9 and power loss.
+    db.pragma('synchronous = FULL');
+    db.defaultSafeIntegers(true);
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function lockExclusively(db: Database.Database, dataDir: string): void {
+  try {
+    // EXCLUSIVE before WAL: SQLite then keeps the WAL index in process memory (no -shm file) and never lets go of
+    // the file lock, so the first process owns the directory until it closes or dies.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    // Take the lock now rather than at the first write, so a second process fails here and not on its first append.
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (error) {
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
+      throw new StoreLockedError(`the data directory ${dataDir} is in use by another process`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as bigint;
+  if (version === SCHEMA_VERSION) return;
+  if (version !== 0n) throw new Error(`${file} has schema version ${version}; this build knows version ${SCHEMA_VERSION} only`);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+interface EventRow {
+  readonly position: bigint;
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+type PendingEvent = Pick<EventRow, 'id' | 'type' | 'data' | 'metadata'>;
+
+interface Written {
+  readonly result: AppendResult;
+  readonly rows: readonly EventRow[];
+}
+
+type Listener = (events: readonly RecordedEvent[]) => void;
+
+class SqliteEventStore implements EmbeddedEventStore {
+  readonly databasePath: string;
+  private db: Database.Database | undefined;
+  private readonly listeners = new Set<Listener>();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly lastOfStream: Database.Statement<[string], { revision: bigint; position: bigint }>;
+  private readonly insert: Database.Statement<[string, bigint, string, string, string, string]>;
+  private readonly streamPage: Database.Statement<[string, bigint, number], EventRow>;
+  private readonly head: Database.Statement<[], { position: bigint | null }>;
+  /** Global-read statements, one per filter shape (number of prefixes and types). */
+  private readonly allPages = new Map<string, Database.Statement<unknown[], EventRow>>();
+  private readonly write: (stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision) => Written;
+
+  constructor(
+    db: Database.Database,
+    private readonly logger: EmbeddedStoreOptions['logger'],
+  ) {
+    this.db = db;
+    this.databasePath = db.name;
+    this.lastOfStream = db.prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
+    this.insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+    this.streamPage = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
+    this.head = db.prepare('SELECT max(position) AS position FROM events');
+    this.write = db.transaction(this.writeInTransaction.bind(this));
+    logger?.info({ databasePath: this.databasePath, head: this.head.get()?.position }, 'embedded event store opened');
+  }
+
+  async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.openDb();
+    // Serialised before the transaction: a payload JSON cannot represent fails without touching the database.
+    const pending = events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      metadata: JSON.stringify(event.metadata),
+    }));
+    let written: Written;
+    try {
+      written = this.write(stream, pending, expected);
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new Error(`append to ${stream}: an event with one of these ids is already recorded`, { cause: error });
+      }
+      throw error;
+    }
+    // Synchronously after commit, so in-process subscribers have seen the events before this promise resolves.
+    if (written.rows.length > 0 && this.listeners.size > 0) {
+      const recorded = written.rows.map(toRecordedEvent);
+      for (const listener of [...this.listeners]) listener(recorded);
+    }
+    return written.result;
+  }
+
+  /** Runs inside one transaction, so the revision check and the inserts are a single step. */
+  private writeInTransaction(stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision): Written {
+    const last = this.lastOfStream.get(stream);
+    assertExpectedRevision(stream, expected, last?.revision ?? 'no-stream');
+    if (pending.length === 0) {
+      // EventStoreDB would answer revision -1 here; the port has no way to say that, so refuse instead.
+      if (last === undefined) throw new RangeError(`append to ${stream}: no events, and the stream does not exist`);
+      return { result: { nextRevision: last.revision, position: positionOf(last.position) }, rows: [] };
+    }
+    let revision = last?.revision ?? -1n;
+    let position = 0n;
+    const rows = pending.map((event): EventRow => {
+      revision += 1n;
+      position = BigInt(this.insert.run(stream, revision, event.id, event.type, event.data, event.metadata).lastInsertRowid);
+      return { ...event, stream, revision, position };
+    });
+    return { result: { nextRevision: revision, position: positionOf(position) }, rows };
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    let from = options.fromRevision ?? 0n;
+    let remaining = limitOf(options.limit);
+    while (remaining > 0) {
+      this.openDb();
+      const rows = this.streamPage.all(stream, from, Math.min(PAGE_SIZE, remaining));
+      for (const row of rows) yield toRecordedEvent(row);
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < PAGE_SIZE) return;
+      remaining -= rows.length;
+      from = last.revision + 1n;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = options.after?.commit ?? 0n;
+    let remaining = limitOf(options.limit);
+    while (remaining > 0) {
+      const page = this.readPage(after, options.filter, Math.min(PAGE_SIZE, remaining));
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_SIZE) return;
+      remaining -= page.length;
+      after = last.position.commit;
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
+    this.openDb();
+    const subscription = new EmbeddedSubscription(
+      {
+        readPage: (after, limit) => this.readPage(after, options.filter, limit),
+        listen: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+        forget: () => this.subscriptions.delete(subscription),
+      },
+      options,
+      handlers,
+      this.logger,
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    this.openDb();
+    const head = this.head.get()?.position ?? null;
+    return head === null ? undefined : positionOf(head);
+  }
+
+  async close(): Promise<void> {
+    if (this.db === undefined) return;
+    for (const subscription of [...this.subscriptions]) subscription.stop();
+    this.db.close();
+    this.db = undefined;
+    this.logger?.info({ databasePath: this.databasePath }, 'embedded event store closed');
+  }
+
+  /** Events strictly after `after` (a global sequence number) that pass the filter, in global order. */
+  private readPage(after: bigint, filter: EventFilter | undefined, limit: number): RecordedEvent[] {
+    const db = this.openDb();
+    const prefixes = filter?.streamPrefixes ?? [];
+    const types = filter?.eventTypes ?? [];
+    const shape = `${prefixes.length}:${types.length}`;
+    let statement = this.allPages.get(shape);
+    if (statement === undefined) {
+      statement = db.prepare(readAllSql(prefixes.length, types.length));
+      this.allPages.set(shape, statement);
+    }
+    return statement.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit).map(toRecordedEvent);
+  }
+
+  private openDb(): Database.Database {
+    if (this.db === undefined) throw new StoreUnavailableError(`the event store at ${this.databasePath} is closed`);
+    return this.db;
+  }
+}
+
+/**
+ * The global read behind readAll and subscriptions. The scan follows position (the rowid), so pages cost no sort.
+ * Prefixes are compared with substr, not LIKE or GLOB: a prefix is literal and case-sensitive whatever it holds.
+ * Without a type list, system events ($-prefixed types, as in EventStoreDB) stay out; a type list may name them.
+ */
+function readAllSql(prefixCount: number, typeCount: number): string {
+  const conditions = ['position > ?'];
+  if (prefixCount > 0) conditions.push(`(${Array(prefixCount).fill('(length(?) >= 0 AND stream LIKE (? || \'%\'))').join(' OR ')})`);
+  conditions.push(typeCount > 0 ? `type IN (${Array(typeCount).fill('?').join(', ')})` : `substr(type, 1, 1) <> '$'`);
+  return `SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`;
+}
+
+/** The same filter as readAllSql, for live events. */
+function passesFilter(filter: EventFilter | undefined, event: RecordedEvent): boolean {
+  const prefixes = filter?.streamPrefixes ?? [];
+  const types = filter?.eventTypes ?? [];
+  if (prefixes.length > 0 && !prefixes.some((prefix) => event.stream.startsWith(prefix))) return false;
+  return types.length > 0 ? types.includes(event.type) : !event.type.startsWith('$');
+}
+
+function limitOf(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
+  return limit;
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: positionOf(row.position),
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  };
+}
+
+/** What a subscription needs from the store: a filtered page read, and the live listener list. */
+interface SubscriptionSource {
+  readPage(after: bigint, limit: number): RecordedEvent[];
+  listen(listener: Listener): () => void;
+  forget(): void;
+}
+
+type Delivery = { readonly kind: 'event'; readonly event: RecordedEvent } | { readonly kind: 'caught-up' };
+
+/**
+ * One subscribeToAll: pages through the log, then takes live events from the store's listener list.
+ * Handlers run one at a time, in order: while one is running (or its promise pending) later events wait in the queue.
+ */
+class EmbeddedSubscription implements Subscription {
+  private readonly queue: Delivery[] = [];
+  private phase: 'catching-up' | 'live' | 'closed' = 'catching-up';
+  private busy = false;
+  /** Highest global sequence read from the store or the listener; anything at or below it is never queued again. */
+  private readThrough: bigint;
+  /** Position of the last event whose handler completed: what onCaughtUp reports. */
+  private delivered: Position | undefined;
+  private unlisten: () => void = () => undefined;
+
+  constructor(
+    private readonly source: SubscriptionSource,
+    private readonly options: SubscribeOptions,
+    private readonly handlers: SubscriptionHandlers,
+    private readonly logger: EmbeddedStoreOptions['logger'],
+  ) {
+    this.readThrough = options.after?.commit ?? 0n;
+    this.delivered = options.after;
+    // Not synchronously: handlers should not run before subscribeToAll has returned the subscription.
+    setImmediate(() => this.catchUp());
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+  }
+
+  stop(): void {
+    this.phase = 'closed';
+    this.queue.length = 0;
+    this.unlisten();
+    this.source.forget();
+  }
+
+  private catchUp(): void {
+    if (this.phase !== 'catching-up') return;
+    let page: RecordedEvent[];
+    try {
+      page = this.source.readPage(this.readThrough, PAGE_SIZE);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    for (const event of page) this.queue.push({ kind: 'event', event });
+    this.readThrough = page.at(-1)?.position.commit ?? this.readThrough;
+    if (page.length < PAGE_SIZE) {
+      // Same tick as the read above, and appends are synchronous: no event can fall between the two, or land in both.
+      this.unlisten = this.source.listen(this.receive);
+      this.phase = 'live';
+      this.queue.push({ kind: 'caught-up' });
+    }
+    this.advance();
+  }
+
+  private readonly receive = (events: readonly RecordedEvent[]): void => {
+    if (this.phase !== 'live') return;
+    for (const event of events) {
+      if (event.position.commit <= this.readThrough) continue;
+      this.readThrough = event.position.commit;
+      if (passesFilter(this.options.filter, event)) this.queue.push({ kind: 'event', event });
+    }
+    this.advance();
+  };
+
+  /** Delivers queued events until one returns a pending promise; while catching up, reads the next page when empty. */
+  private advance(): void {
+    while (!this.busy && this.phase !== 'closed') {
+      const next = this.queue.shift();
+      if (next === undefined) {
+        // Between pages, yield to the event loop so a long catch-up does not starve I/O.
+        if (this.phase === 'catching-up') setImmediate(() => this.catchUp());
+        return;
+      }
+      this.deliver(next);
+    }
+  }
+
+  private deliver(delivery: Delivery): void {
+    // Busy also during a synchronous handler: an append made from inside it only queues, and is delivered after.
+    this.busy = true;
+    const completed = (): void => {
+      if (delivery.kind === 'event') this.delivered = delivery.event.position;
+      this.busy = false;
+    };
+    let result: void | Promise<void> = undefined;
+    try {
+      if (delivery.kind === 'caught-up') this.handlers.onCaughtUp?.(this.delivered);
+      else result = this.handlers.onEvent(delivery.event);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      completed();
+      return;
+    }
+    result.then(
+      () => {
+        completed();
+        this.advance();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** A handler or a read failed: the subscription ends, since going on would skip an event. */
+  private fail(cause: unknown): void {
+    if (this.phase === 'closed') return;
+    this.stop();
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    this.logger?.error({ err: error }, 'event store subscription stopped');
+    try {
+      this.handlers.onError?.(error);
+    } catch (handlerError) {
+      // Never let it escape: this may be running inside append(), after its commit.
+      this.logger?.error({ err: handlerError }, 'event store subscription: onError threw');
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The event store port: what the ledger needs from any store (embedded SQLite, EventStoreDB).
+
+/**
+ * A place in the global log. Both parts are 64-bit and kept as bigint.
+ * The embedded store uses one sequence for both; EventStoreDB has distinct commit and prepare positions.
+ */
+export interface Position {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+/** Rules for optimistic concurrency on append, as EventStoreDB defines them. */
+export type ExpectedRevision =
+  | 'any' // append whatever the stream holds
+  | 'no-stream' // the stream must not exist yet
+  | 'stream-exists' // the stream must have at least one event
+  | bigint; // the stream's last event must have exactly this revision (0-based)
+
+/** An event about to be written. `id` is a UUID; stores that deduplicate by id use it. */
+export interface EventToAppend {
+  readonly id: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+}
+
+/** An event as the store recorded it. */
+export interface RecordedEvent {
+  readonly id: string;
+  readonly stream: string;
+  /** 0-based position of the event within its stream. */
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+}
+
+export interface AppendResult {
+  /** Revision of the last event written. */
+  readonly nextRevision: bigint;
+  /** Global position of the last event written. */
+  readonly position: Position;
+}
+
+/** Which events a global read or subscription delivers. Without a filter: every non-system event. */
+export interface EventFilter {
+  /** Deliver events whose stream name starts with one of these. */
+  readonly streamPrefixes?: readonly string[];
+  /** Deliver events whose type is one of these. */
+  readonly eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Deliver events strictly after this position; from the start when absent. */
+  readonly after?: Position;
+  readonly filter?: EventFilter;
+  /** Stop after this many events. */
+  readonly limit?: number;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to deliver (inclusive); 0 when absent. */
+  readonly fromRevision?: bigint;
+  /** Stop after this many events. */
+  readonly limit?: number;
+}
+
+export interface SubscriptionHandlers {
+  /** Called once per event, in global order, never twice for one event. Awaited before the next. */
+  onEvent(event: RecordedEvent): void | Promise<void>;
+  /** Called each time the subscription has delivered everything the store held (first catch-up, and after a reconnect). */
+  onCaughtUp?(position: Position | undefined): void;
+  /** Called when the subscription lost its connection and is trying again (EventStoreDB). */
+  onDisconnected?(error: Error): void;
+  /** Called when the subscription ends on an error it cannot recover from. */
+  onError?(error: Error): void;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events strictly after this position (a checkpoint); from the start when absent. */
+  readonly after?: Position;
+  readonly filter?: EventFilter;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /** Appends all events atomically or none. Throws WrongExpectedRevisionError on a concurrency conflict. */
+  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream in revision order; an empty list when the stream does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  /** Events of every stream in global order. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  /** Catches up from `after`, then delivers new events live until closed. */
+  subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription;
+  /** Position of the last event in the store, undefined when empty. */
+  headPosition(): Promise<Position | undefined>;
+  close(): Promise<void>;
+}
+
+/** Expected revision did not match the stream: someone else wrote first. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no-stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, found ${String(actual)}`);
+  }
+}
+
+/** The store cannot be reached or is shutting down; nothing was written. Safe to retry. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** The data directory is held by another process. */
+export class StoreLockedError extends Error {
+  override readonly name = 'StoreLockedError';
+}
