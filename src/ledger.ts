@@ -11,6 +11,7 @@ import { idempotencyProjection } from './projections/idempotency.js';
 import { programmesProjection } from './projections/programmes.js';
 import type { Projection } from './projections/projection.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { totalsProjection } from './projections/totals/projection.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import type { EventStore } from './store/port.js';
 
@@ -19,6 +20,7 @@ export const PROJECTIONS: readonly Projection<unknown>[] = [
   announcementsProjection,
   exchangeRatesProjection,
   idempotencyProjection,
+  totalsProjection,
 ] as Projection<unknown>[];
 
 export interface Ledger {

@@ -97,3 +97,40 @@ export interface MoneyJson {
 export function toMoneyJson(money: Money): MoneyJson {
   return { value: formatAmount(money), currency: money.currency };
 }
+
+/** An exchange rate as an exact fraction: one unit of `from` buys numerator/denominator units of `to`. */
+export interface ExactRate {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+/** Reads a decimal rate string such as "1.1876" exactly as 11876/10000. */
+export function exactRate(rate: string): ExactRate {
+  const [whole = '0', fraction = ''] = rate.split('.');
+  return { numerator: BigInt(whole + fraction), denominator: 10n ** BigInt(fraction.length) };
+}
+
+export function invertRate(rate: ExactRate): ExactRate {
+  return { numerator: rate.denominator, denominator: rate.numerator };
+}
+
+/** numerator / denominator rounded to the nearest integer, ties to even (banker's rounding); both positive. */
+export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
+  const quotient = numerator / denominator;
+  const twiceRemainder = (numerator % denominator) * 2n;
+  if (twiceRemainder < denominator) return quotient;
+  if (twiceRemainder > denominator) return quotient + 1n;
+  return quotient % 2n === 0n ? quotient : quotient + 1n;
+}
+
+/**
+ * Converts minor units of `from` into minor units of `to` at an exact rate, rounding half-to-even once,
+ * at the end, to the target's minor unit. Both currencies' minor digits are honoured.
+ */
+export function convertMinor(minor: bigint, from: CurrencyCode, to: CurrencyCode, rate: ExactRate): bigint {
+  const shift = BigInt(minorDigitsOf(to) - minorDigitsOf(from));
+  const scale = 10n ** (shift < 0n ? -shift : shift);
+  const numerator = minor * rate.numerator * (shift > 0n ? scale : 1n);
+  const denominator = rate.denominator * (shift < 0n ? scale : 1n);
+  return divideHalfEven(numerator, denominator);
+}

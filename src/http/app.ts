@@ -8,6 +8,7 @@ import { announcementRoutes } from './routes/announcements.js';
 import { exchangeRateRoutes } from './routes/exchangeRates.js';
 import { healthRoutes } from './routes/health.js';
 import { programmeRoutes } from './routes/programmes.js';
+import { totalsRoutes } from './routes/totals.js';
 
 export async function buildApp(context: LedgerContext, options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -18,6 +19,8 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     genReqId: () => crypto.randomUUID(),
     ...options,
   });
+  // Fastify parses text/plain by default; the API takes JSON only, so anything else is a 415, not a 400.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
@@ -43,5 +46,6 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(programmeRoutes, { context });
   await app.register(announcementRoutes, { context });
   await app.register(exchangeRateRoutes, { context });
+  await app.register(totalsRoutes, { context });
   return app;
 }

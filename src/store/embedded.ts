@@ -91,7 +91,8 @@ function lockExclusively(db: Database.Database, dataDir: string): void {
     // the file lock, so the first process owns the directory until it closes or dies.
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
-    // Take the lock now rather than at the first write, so a second process fails here and not on its first append.
+    // Take the write lock explicitly. In this mode the read above already takes it, but the guarantee that a second
+    // process fails here, and not on its first append, should not rest on that detail.
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (error) {
     if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
@@ -289,7 +290,7 @@ class SqliteEventStore implements EmbeddedEventStore {
  */
 function readAllSql(prefixCount: number, typeCount: number): string {
   const conditions = ['position > ?'];
-  if (prefixCount > 0) conditions.push(`(${Array(prefixCount).fill('(length(?) >= 0 AND stream LIKE (? || \'%\'))').join(' OR ')})`);
+  if (prefixCount > 0) conditions.push(`(${Array(prefixCount).fill('substr(stream, 1, length(?)) = ?').join(' OR ')})`);
   conditions.push(typeCount > 0 ? `type IN (${Array(typeCount).fill('?').join(', ')})` : `substr(type, 1, 1) <> '$'`);
   return `SELECT ${COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY position LIMIT ?`;
 }

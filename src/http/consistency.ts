@@ -1,0 +1,47 @@
+// Projection answers: the position they reflect (body, X-Ledger-Position, ETag), 304 on a match, read-your-writes.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ProjectionRunner } from '../projections/runner.js';
+import type { Position } from '../store/port.js';
+import { formatPosition } from '../store/position.js';
+import { sendProblem } from './problems.js';
+
+/** How long `minPosition` may hold a request before answering 503. */
+const MIN_POSITION_WAIT_MS = 5_000;
+
+export function currentPosition(projections: ProjectionRunner): string {
+  const position = projections.position;
+  return position === undefined ? '0' : formatPosition(position);
+}
+
+/** Waits until the projections have applied `minPosition`; false (and a 503 sent) when they do not in time. */
+export async function awaitMinPosition(
+  projections: ProjectionRunner,
+  minPosition: Position | undefined,
+  reply: FastifyReply,
+): Promise<boolean> {
+  if (minPosition === undefined) return true;
+  if (await projections.waitFor(minPosition, MIN_POSITION_WAIT_MS)) return true;
+  reply.header('retry-after', '1');
+  sendProblem(reply, {
+    type: 'urn:funding-ledger:problem:position-not-reached',
+    title: 'Service unavailable',
+    status: 503,
+    detail: `the projections have not reached position ${formatPosition(minPosition)} yet (they are at ${currentPosition(projections)}); retry shortly`,
+  });
+  return false;
+}
+
+/**
+ * Sets the position headers and answers 304 when the client already holds this position's answer.
+ * Returns true when a 304 was sent. The ETag is the position, so it changes whenever the ledger does.
+ */
+export function notModified(request: FastifyRequest, reply: FastifyReply, position: string): boolean {
+  const etag = `"${position}"`;
+  reply.header('x-ledger-position', position).header('etag', etag).header('cache-control', 'no-cache');
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    reply.code(304).send();
+    return true;
+  }
+  return false;
+}

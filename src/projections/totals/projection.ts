@@ -1,0 +1,129 @@
+// The totals projection: announcements add their allocations, amendments replace them, withdrawals remove them.
+import { toDomainEvent } from '../../commands/handle.js';
+import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type AnnouncementEvent } from '../../commands/announcement/events.js';
+import { applyChanges } from '../../commands/announcement/state.js';
+import type { Announcement } from '../../commands/announcement/state.js';
+import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../commands/exchangeRate/events.js';
+import { fiscalYearOf, yearOf } from '../../domain/dates.js';
+import { convertMinor, type CurrencyCode } from '../../domain/money.js';
+import type { RecordedEvent } from '../../store/port.js';
+import type { Projection } from '../projection.js';
+import { initialTotalsState, type Cell, type Contribution, type ContributionRow, type TotalsState } from './state.js';
+
+export const UNALLOCATED = 'unallocated';
+
+function cellFor(state: TotalsState, announcement: Announcement, country: string): Cell {
+  const { programme, funder, announcedOn } = announcement;
+  const currency = announcement.amount.currency;
+  const year = yearOf(announcedOn);
+  const fiscalYear = fiscalYearOf(announcedOn);
+  const cellKey = `${programme}|${country}|${year}|${fiscalYear}|${funder}|${currency}`;
+  let cell = state.cells.get(cellKey);
+  if (cell === undefined) {
+    cell = { programme, country, year, fiscalYear, funder, currency, minor: 0n, allocations: 0, announcements: 0 };
+    state.cells.set(cellKey, cell);
+  }
+  return cell;
+}
+
+function contributionOf(state: TotalsState, announcement: Announcement): Contribution {
+  const parts: { country: string; minor: bigint }[] =
+    announcement.allocations !== undefined
+      ? announcement.allocations.map((a) => ({ country: a.country, minor: BigInt(a.amount.minor) }))
+      : [{ country: announcement.country ?? UNALLOCATED, minor: BigInt(announcement.amount.minor) }];
+  const rows: ContributionRow[] = parts.map((part, index) => ({ cell: cellFor(state, announcement, part.country), minor: part.minor, primary: index === 0 }));
+  return { id: announcement.id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, rows };
+}
+
+/** Converts one allocation at the rate in force on its announcement date; undefined when no rate applies. */
+export function convertedRow(state: TotalsState, contribution: Contribution, row: ContributionRow, target: CurrencyCode): bigint | undefined {
+  if (contribution.currency === target) return row.minor;
+  const rate = state.rates.rateOn(contribution.currency, target, contribution.announcedOn);
+  return rate === undefined ? undefined : convertMinor(row.minor, contribution.currency, target, rate);
+}
+
+function applyContribution(state: TotalsState, contribution: Contribution, sign: 1 | -1): void {
+  const delta = BigInt(sign);
+  for (const row of contribution.rows) {
+    row.cell.minor += delta * row.minor;
+    row.cell.allocations += sign;
+    if (row.primary) row.cell.announcements += sign;
+    for (const [target, conversion] of state.conversions) {
+      const converted = convertedRow(state, contribution, row, target);
+      const entry = conversion.byCell.get(row.cell) ?? { minor: 0n, unconverted: new Set<string>() };
+      conversion.byCell.set(row.cell, entry);
+      if (converted === undefined) {
+        if (sign === 1) entry.unconverted.add(contribution.id);
+        else entry.unconverted.delete(contribution.id);
+      } else entry.minor += delta * converted;
+    }
+  }
+  if (sign === 1) state.contributions.set(contribution.id, contribution);
+  else state.contributions.delete(contribution.id);
+}
+
+function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
+  const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
+  const tracked = state.announcements;
+  const id = domainEvent.data.announcementId;
+  const previous = state.contributions.get(id);
+  switch (domainEvent.type) {
+    case 'FundingAnnounced': {
+      if (tracked.has(id)) return;
+      const { announcementId, ...fields } = domainEvent.data;
+      const announcement: Announcement = { id: announcementId, ...fields };
+      tracked.set(id, announcement);
+      applyContribution(state, contributionOf(state, announcement), 1);
+      return;
+    }
+    case 'FundingAmended': {
+      const current = tracked.get(id);
+      if (current === undefined || previous === undefined) return;
+      const next: Announcement = { ...applyChanges(current, domainEvent.data.changes), id };
+      tracked.set(id, next);
+      applyContribution(state, previous, -1);
+      applyContribution(state, contributionOf(state, next), 1);
+      return;
+    }
+    case 'FundingWithdrawn':
+      if (previous !== undefined) applyContribution(state, previous, -1);
+      tracked.delete(id);
+      return;
+  }
+}
+
+export const totalsProjection: Projection<TotalsState> = {
+  name: 'totals',
+  canHandle: (event) => event.stream.startsWith(ANNOUNCEMENT_STREAM_PREFIX) || event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX),
+  initialState: initialTotalsState,
+  evolve(state, event) {
+    if (event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX)) {
+      const { data } = toDomainEvent<ExchangeRateEvent>({ eventTypes: EXCHANGE_RATE_EVENT_TYPES }, event);
+      state.rates.record(data.base, data.quote, data.effectiveOn, data.rate);
+      // Any converted sum may now be different: rebuild conversions lazily at the next query that asks.
+      state.conversions.clear();
+      return state;
+    }
+    evolveAnnouncement(state, event);
+    return state;
+  },
+};
+
+/** Converted sums for a target currency, built from every active contribution when first asked for after a rate change. */
+export function conversionFor(state: TotalsState, target: CurrencyCode) {
+  let conversion = state.conversions.get(target);
+  if (conversion === undefined) {
+    conversion = { byCell: new Map() };
+    for (const contribution of state.contributions.values()) {
+      for (const row of contribution.rows) {
+        const entry = conversion.byCell.get(row.cell) ?? { minor: 0n, unconverted: new Set<string>() };
+        conversion.byCell.set(row.cell, entry);
+        const converted = convertedRow(state, contribution, row, target);
+        if (converted === undefined) entry.unconverted.add(contribution.id);
+        else entry.minor += converted;
+      }
+    }
+    state.conversions.set(target, conversion);
+  }
+  return conversion;
+}
