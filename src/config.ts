@@ -14,6 +14,11 @@ const configSchema = z.object({
   PUBLIC_READ: booleanFlag.default(false),
   EVENT_STORE: z.enum(['embedded'], { error: 'must be "embedded"' }).default('embedded'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  CORS_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
+    .default([]),
 });
 
 export interface Config {
@@ -25,6 +30,8 @@ export interface Config {
   readonly publicRead: boolean;
   readonly eventStore: 'embedded';
   readonly bodyLimitBytes: number;
+  /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -48,5 +55,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicRead: c.PUBLIC_READ,
     eventStore: c.EVENT_STORE,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    corsOrigins: c.CORS_ORIGINS,
   };
 }

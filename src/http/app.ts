@@ -1,5 +1,6 @@
 // Builds the Fastify application from its dependencies; used by the server, the tests and the CLI alike.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import type { LedgerContext } from './context.js';
@@ -24,6 +25,16 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  if (context.config.corsOrigins.length > 0) {
+    const origins = context.config.corsOrigins;
+    await app.register(cors, {
+      origin: origins.includes('*') ? '*' : [...origins],
+      methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'if-none-match', 'x-correlation-id'],
+      exposedHeaders: ['etag', 'location', 'x-ledger-position', 'retry-after'],
+      maxAge: 600,
+    });
+  }
   registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
 
   // One line per request: id, method, route, status and time; never headers or bodies.

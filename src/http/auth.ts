@@ -28,6 +28,8 @@ function bearerKey(request: FastifyRequest): string | undefined {
 export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; publicRead: boolean }): void {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // CORS preflights carry no credentials by design; unknown routes fall through to the 404 handler.
+    if (request.method === 'OPTIONS' || request.is404) return;
     const scope = request.routeOptions.config.scope ?? 'admin';
     if (scope === 'public') return;
     const key = bearerKey(request);
