@@ -87,6 +87,14 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/**
+ * Rules every adapter follows (the contract suite in test/store/contract.ts checks them):
+ * - an empty append to a missing stream is refused (revision -1 cannot be expressed); to an existing one it checks the revision;
+ * - system events (types starting with `$`) are delivered only when an event-type filter names them;
+ * - empty filter arrays mean no constraint; prefixes are literal and case-sensitive;
+ * - onCaughtUp reports the last position delivered (or `after` when nothing was);
+ * - a handler that throws or rejects stops its subscription, which then calls onError.
+ */
 export interface EventStore {
   /** Appends all events atomically or none. Throws WrongExpectedRevisionError on a concurrency conflict. */
   append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
