@@ -1,6 +1,7 @@
 // The one command handler: read the stream, fold, decide, append with the expected revision.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidV5 } from 'uuid';
+import { eventHash, GENESIS_HASH } from '../audit/chain.js';
 import { ConflictError, PreconditionFailedError } from '../domain/errors.js';
 import {
   WrongExpectedRevisionError,
@@ -85,7 +86,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     );
   }
   const events = decider.decide(loaded.state, command);
-  const toAppend = events.map((event, index) => envelope(event, index, options.metadata));
+  const toAppend = chained(stream, loaded, events.map((event, index) => envelope(event, index, options.metadata)));
   try {
     const result = await store.append(stream, toAppend, loaded.revision ?? 'no-stream');
     const state = events.reduce(decider.evolve, loaded.state);
@@ -96,6 +97,19 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     }
     throw error;
   }
+}
+
+/** Adds prevHash and hash to each event, continuing the stream's chain from its last event. */
+function chained(stream: string, loaded: LoadedStream<unknown>, events: EventToAppend[]): EventToAppend[] {
+  let prevHash = typeof loaded.last?.metadata.hash === 'string' ? loaded.last.metadata.hash : GENESIS_HASH;
+  let revision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
+  return events.map((event) => {
+    const metadata = { ...event.metadata, prevHash };
+    const hash = eventHash({ stream, revision, type: event.type, data: event.data, metadata });
+    prevHash = hash;
+    revision += 1n;
+    return { ...event, metadata: { ...metadata, hash } };
+  });
 }
 
 function envelope(event: DomainEvent, index: number, metadata: CommandMetadata): EventToAppend {
