@@ -102,12 +102,23 @@ export class KeyRing {
   authenticate(key: string): Principal | undefined {
     this.refresh();
     const presented = digest(key);
+    // A key created a moment ago by `ledger keys create` is found by re-reading the file before refusing.
+    const found = this.match(presented) ?? (this.reloadNow(), this.match(presented));
+    return found && { name: found.name, scopes: found.scopes };
+  }
+
+  private match(presented: Buffer): KeyRecord | undefined {
     let found: KeyRecord | undefined;
     for (const record of this.records) {
       const match = timingSafeEqual(presented, Buffer.from(record.sha256, 'hex'));
       if (match && record.revokedAt === undefined) found = record;
     }
-    return found && { name: found.name, scopes: found.scopes };
+    return found;
+  }
+
+  private reloadNow(): void {
+    this.checkedAt = Date.now();
+    this.reload();
   }
 
   /** Creates a key and returns it: the only moment the key itself exists outside its holder's hands. */

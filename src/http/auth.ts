@@ -34,7 +34,8 @@ export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; pub
     if (scope === 'public') return;
     const key = bearerKey(request);
     request.principal = key === undefined ? undefined : options.keys.authenticate(key);
-    if (scope === 'read' && options.publicRead) return;
+    // With public reads, no key is fine; a wrong key is still refused, so a client learns its key is bad.
+    if (scope === 'read' && options.publicRead && key === undefined) return;
     if (request.principal === undefined) {
       reply.header('www-authenticate', 'Bearer realm="funding-ledger"');
       return sendProblem(reply, {

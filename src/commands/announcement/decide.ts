@@ -60,6 +60,12 @@ function amend(state: AnnouncementState, { data, context }: AmendFunding): Annou
   if (state.status === 'withdrawn') {
     throw new RuleViolationError(`announcement ${data.announcementId} was withdrawn and accepts no further change`);
   }
+  // Setting both would let applyChanges silently keep only the allocations; refuse as announce does.
+  if (data.changes.country != null && data.changes.allocations != null) {
+    throw new RuleViolationError('the amendment gives both a country and allocations', [
+      { field: 'changes.allocations', message: 'give either country or allocations, not both' },
+    ]);
+  }
   const changes = effectiveChanges(state.announcement, data.changes);
   if (Object.keys(changes).length === 0) {
     throw new RuleViolationError('the amendment changes nothing', [{ field: 'changes', message: 'every value equals the current one' }]);
