@@ -30,7 +30,8 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
-export function openStore(config: Config, logger: Logger): EventStore {
+/** Opens the configured event store; the service and every CLI command go through here. */
+export async function openStore(config: Config, logger: Logger): Promise<EventStore> {
   switch (config.eventStore) {
     case 'embedded':
       return openEmbeddedStore({ dataDir: config.dataDir, logger });
@@ -42,7 +43,7 @@ export async function startLedger(
   logger: Logger,
   options: { now?: () => string; http?: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> } = {},
 ): Promise<Ledger> {
-  const store = openStore(config, logger);
+  const store = await openStore(config, logger);
   try {
     const keys = new KeyRing(config.dataDir);
     const adminKeyFile = keys.bootstrapAdminKey();

@@ -1,7 +1,9 @@
 // The `ledger` command line: thin shells over the modules the service uses.
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { registerAuditCommands } from './audit.js';
 import { registerKeysCommands } from './keys.js';
+import { registerReplayCommand } from './replay.js';
 
 const program = new Command('ledger')
   .description('funding-ledger: an event-sourced ledger of public funding announcements')
@@ -10,6 +12,8 @@ const program = new Command('ledger')
 const dataDirOf = (): string => resolve(program.opts<{ dataDir?: string }>().dataDir ?? (process.env.DATA_DIR || './data'));
 
 registerKeysCommands(program, dataDirOf);
+registerAuditCommands(program, dataDirOf);
+registerReplayCommand(program, dataDirOf);
 
 try {
   await program.parseAsync(process.argv);

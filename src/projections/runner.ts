@@ -13,7 +13,7 @@ interface Waiter {
 }
 
 export class ProjectionRunner {
-  private readonly states = new Map<string, unknown>();
+  private readonly statesByName = new Map<string, unknown>();
   private subscription: Subscription | undefined;
   private applied: Position | undefined;
   private caughtUp = false;
@@ -28,7 +28,7 @@ export class ProjectionRunner {
     private readonly projections: readonly AnyProjection[],
     private readonly logger: Logger,
   ) {
-    for (const projection of projections) this.states.set(projection.name, projection.initialState());
+    for (const projection of projections) this.statesByName.set(projection.name, projection.initialState());
     this.caughtUpOnce = new Promise((resolve) => (this.markCaughtUp = resolve));
   }
 
@@ -68,7 +68,7 @@ export class ProjectionRunner {
     if (this.applied !== undefined && comparePositions(event.position, this.applied) <= 0) return;
     for (const projection of this.projections) {
       if (projection.canHandle(event)) {
-        this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+        this.statesByName.set(projection.name, projection.evolve(this.statesByName.get(projection.name), event));
       }
     }
     this.applied = event.position;
@@ -76,8 +76,13 @@ export class ProjectionRunner {
     for (const listener of this.advanceListeners) listener(event.position);
   }
 
+  /** Every projection's state by name, as of `position`; for digests and snapshots, never to be modified. */
+  get states(): ReadonlyMap<string, unknown> {
+    return this.statesByName;
+  }
+
   stateOf<State>(projection: Projection<State>): State {
-    return this.states.get(projection.name) as State;
+    return this.statesByName.get(projection.name) as State;
   }
 
   /** The position of the last event every projection has applied; undefined before the first event. */

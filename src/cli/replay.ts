@@ -1,0 +1,37 @@
+// `ledger replay`: rebuild every projection from the first event, compare digests, report events per second.
+import type { Command } from 'commander';
+import { eventsOfExport } from '../audit/exportFile.js';
+import { rebuildProjections, replayReport } from '../audit/replay.js';
+import { PROJECTIONS } from '../ledger.js';
+import { totalsProjection } from '../projections/totals/projection.js';
+import { queryTotals } from '../projections/totals/query.js';
+import type { TotalsState } from '../projections/totals/state.js';
+import { progressOf } from './progress.js';
+import { withStore } from './store.js';
+
+export function registerReplayCommand(program: Command, dataDirOf: () => string): void {
+  program
+    .command('replay')
+    .description('rebuild every projection from position 0 and compare its digest; exits 1 on a mismatch')
+    .option('--expect <digest>', 'the digest the rebuild must match (e.g. from POST /audit/replay)')
+    .option('--from-export <file>', 'rebuild from an audit export file instead of the event store')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { expect?: string; fromExport?: string; json?: boolean }) => {
+      const progress = progressOf('replay', undefined);
+      const onProgress = (events: number): void => progress.update(events);
+      const rebuilt =
+        options.fromExport !== undefined
+          ? await rebuildProjections(eventsOfExport(options.fromExport), PROJECTIONS, { onProgress })
+          : await withStore(dataDirOf(), (store) => rebuildProjections(store.readAll(), PROJECTIONS, { onProgress }));
+      progress.stop();
+      const report = replayReport(rebuilt, options.expect);
+      const totals = queryTotals(rebuilt.states.get(totalsProjection.name) as TotalsState, { groupBy: [], filter: {} }).total;
+      if (options.json) process.stdout.write(`${JSON.stringify({ ...report, total: totals })}\n`);
+      else {
+        process.stdout.write(`events: ${report.events}\nposition: ${report.position}\nseconds: ${report.seconds}\nevents/s: ${report.eventsPerSecond}\ndigest: ${report.digest}\n`);
+        process.stdout.write(`total: ${totals.amounts.map((a) => `${a.currency} ${a.value}`).join(', ') || 'nothing'} (${totals.count} announcements)\n`);
+        if (options.expect !== undefined) process.stdout.write(report.match ? 'digest matches\n' : `MISMATCH: expected ${options.expect}\n`);
+      }
+      if (!report.match) process.exitCode = 1;
+    });
+}
