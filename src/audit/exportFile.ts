@@ -80,9 +80,9 @@ export async function* eventsOfExport(path: string, onManifest?: (manifest: Expo
     lineNumber += 1;
   }
   if (pending === undefined) throw new Error(`${path} is empty: an export ends with a manifest line`);
-  const manifest = JSON.parse(pending) as ExportManifest;
+  const manifest = JSON.parse(pending) as Partial<ExportManifest>;
   if (manifest.format !== EXPORT_FORMAT) throw new Error(`${path}: the last line is not a ${EXPORT_FORMAT} manifest`);
-  onManifest?.(manifest, hash.digest('hex'));
+  onManifest?.(manifest as ExportManifest, hash.digest('hex'));
 }
 
 export interface ExportVerifyReport extends Omit<VerifyReport, 'chainHeads'> {
