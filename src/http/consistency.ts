@@ -39,7 +39,8 @@ export function notModified(request: FastifyRequest, reply: FastifyReply, positi
   const etag = `"${position}"`;
   reply.header('x-ledger-position', position).header('etag', etag).header('cache-control', 'no-cache');
   const ifNoneMatch = request.headers['if-none-match'];
-  if (typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+  // "*" matches any current answer (RFC 9110, 13.1.2), and a projection always has one.
+  if (typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((tag) => ['*', etag].includes(tag.trim().replace(/^W\//, '')))) {
     reply.code(304).send();
     return true;
   }
