@@ -21,6 +21,7 @@ export class ProjectionRunner {
   private readonly advanceListeners = new Set<(position: Position) => void>();
   private readonly caughtUpOnce: Promise<void>;
   private markCaughtUp!: () => void;
+  private failCatchUp!: (error: Error) => void;
   private failed: Error | undefined;
 
   constructor(
@@ -29,10 +30,16 @@ export class ProjectionRunner {
     private readonly logger: Logger,
   ) {
     for (const projection of projections) this.statesByName.set(projection.name, projection.initialState());
-    this.caughtUpOnce = new Promise((resolve) => (this.markCaughtUp = resolve));
+    this.caughtUpOnce = new Promise((resolve, reject) => {
+      this.markCaughtUp = resolve;
+      this.failCatchUp = reject;
+    });
   }
 
-  /** Starts following the store; resolves once every projection has caught up with what the store held. */
+  /**
+   * Starts following the store; resolves once every projection has caught up with what the store held.
+   * Rejects if the subscription fails first (a projection that cannot apply an event, a failed read): never hangs.
+   */
   async start(): Promise<void> {
     const startedAt = performance.now();
     let count = 0;
@@ -58,6 +65,7 @@ export class ProjectionRunner {
           this.failed = error;
           this.caughtUp = false;
           this.logger.error({ err: error }, 'projection subscription failed');
+          this.failCatchUp(error);
         },
       },
     );
