@@ -5,23 +5,10 @@ import { KeyRing } from './auth/keys.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
-import { announcementsProjection } from './projections/announcements.js';
-import { exchangeRatesProjection } from './projections/exchangeRates.js';
-import { idempotencyProjection } from './projections/idempotency.js';
-import { programmesProjection } from './projections/programmes.js';
-import type { Projection } from './projections/projection.js';
+import { PROJECTIONS } from './projections/all.js';
 import { ProjectionRunner } from './projections/runner.js';
-import { totalsProjection } from './projections/totals/projection.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import type { EventStore } from './store/port.js';
-
-export const PROJECTIONS: readonly Projection<unknown>[] = [
-  programmesProjection,
-  announcementsProjection,
-  exchangeRatesProjection,
-  idempotencyProjection,
-  totalsProjection,
-] as Projection<unknown>[];
 
 export interface Ledger {
   readonly app: FastifyInstance;

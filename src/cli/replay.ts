@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { eventsOfExport } from '../audit/exportFile.js';
 import { rebuildProjections, replayReport } from '../audit/replay.js';
-import { PROJECTIONS } from '../ledger.js';
+import { PROJECTIONS } from '../projections/all.js';
 import { totalsProjection } from '../projections/totals/projection.js';
 import { queryTotals } from '../projections/totals/query.js';
 import type { TotalsState } from '../projections/totals/state.js';

@@ -4,10 +4,13 @@ import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import type { LedgerContext } from './context.js';
+import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
 import { announcementRoutes } from './routes/announcements.js';
+import { auditRoutes } from './routes/audit.js';
 import { exchangeRateRoutes } from './routes/exchangeRates.js';
 import { healthRoutes } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
 import { programmeRoutes } from './routes/programmes.js';
 import { totalsRoutes } from './routes/totals.js';
 
@@ -53,10 +56,15 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     }
   });
 
+  // Before the routes: @fastify/swagger collects them as they are added.
+  await registerOpenApi(app);
   await app.register(healthRoutes, { context });
   await app.register(programmeRoutes, { context });
   await app.register(announcementRoutes, { context });
   await app.register(exchangeRateRoutes, { context });
   await app.register(totalsRoutes, { context });
+  await app.register(historyRoutes, { context });
+  await app.register(auditRoutes, { context });
+  await app.register(openApiRoutes);
   return app;
 }

@@ -19,14 +19,83 @@ import { etagOf, parseIfMatch, presentAnnouncement } from '../presenters.js';
 import {
   amendBodySchema,
   announceBodySchema,
+  announcementPageSchema,
   announcementParamsSchema,
+  announcementSchema,
   listAnnouncementsQuerySchema,
   withdrawBodySchema,
   type AnnounceBody,
 } from '../schemas/announcements.js';
+import { commandHeaders, requestHeaders, responseHeaders } from '../schemas/headers.js';
+import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../schemas/responses.js';
 
 /** Announcement ids made from an Idempotency-Key, so a retried create lands on the same stream. */
 const ANNOUNCEMENT_ID_NAMESPACE = '9b2f3c1e-7a44-5d0b-8c6e-2f1a9d3b4c5e';
+
+const TAGS = ['Announcements'];
+const unknownAnnouncement = problemResponse('No announcement has this id');
+const changed = jsonResponse('The announcement as it now stands, with the position of the write', announcementSchema, { ETag: responseHeaders.etag });
+
+const announceSchema = {
+  operationId: 'announceFunding',
+  summary: 'Record a funding announcement',
+  description:
+    'The id is yours to choose (a UUID) or made by the ledger. Where the money goes is `country`, or `allocations` summing exactly to the amount, or neither (unallocated). ' +
+    'Send an Idempotency-Key to make retries safe: a retry gets the first answer and records nothing.',
+  tags: TAGS,
+  body: announceBodySchema,
+  requestHeaders: commandHeaders,
+  response: looseResponses({
+    201: jsonResponse('Recorded', announcementSchema, { Location: responseHeaders.location, ETag: responseHeaders.etag }),
+    ...writeProblems,
+  }),
+};
+
+const amendSchema = {
+  operationId: 'amendAnnouncement',
+  summary: 'Amend an announcement',
+  description:
+    'Changes the given fields (null removes an optional one) for a stated reason. Send If-Match: "<revision>" to refuse the change if the announcement changed since you read it; a withdrawn announcement accepts no change.',
+  tags: TAGS,
+  params: announcementParamsSchema,
+  body: amendBodySchema,
+  requestHeaders: { ...commandHeaders, 'If-Match': requestHeaders.ifMatch },
+  response: looseResponses({ 200: changed, ...writeProblems, 404: unknownAnnouncement, 412: problems.preconditionFailed }),
+};
+
+const withdrawSchema = {
+  operationId: 'withdrawAnnouncement',
+  summary: 'Withdraw an announcement',
+  description: 'It stops counting in totals and accepts no further change. If-Match works as for amendments.',
+  tags: TAGS,
+  params: announcementParamsSchema,
+  body: withdrawBodySchema,
+  requestHeaders: { ...commandHeaders, 'If-Match': requestHeaders.ifMatch },
+  response: looseResponses({ 200: changed, ...writeProblems, 404: unknownAnnouncement, 412: problems.preconditionFailed }),
+};
+
+const showSchema = {
+  operationId: 'getAnnouncement',
+  summary: 'Show an announcement',
+  tags: TAGS,
+  params: announcementParamsSchema,
+  response: {
+    200: jsonResponse('The announcement as it stands', announcementSchema, { ETag: responseHeaders.etag }),
+    400: problems.invalid,
+    ...authProblems,
+    404: unknownAnnouncement,
+    503: problems.storeUnavailable,
+  },
+};
+
+const listSchema = {
+  operationId: 'listAnnouncements',
+  summary: 'List announcements',
+  description: 'Paged with `limit` and `cursor` (pass `nextCursor` back unchanged); the filters combine.',
+  tags: TAGS,
+  querystring: listAnnouncementsQuerySchema,
+  response: { 200: jsonResponse('One page of announcements', announcementPageSchema), 400: problems.invalid, ...authProblems },
+};
 
 /** Allocation values are parsed in the amount's currency, which the schema alone cannot see. */
 function parseAllocations(
@@ -100,7 +169,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     return randomUUID();
   }
 
-  app.post('/announcements', { schema: { body: announceBodySchema }, config: { scope: 'write' } }, async (request, reply) => {
+  app.post('/announcements', { schema: announceSchema, config: { scope: 'write' } }, async (request, reply) => {
     const fields = fieldsOf(request.body);
     const outcome = await runIdempotently(
       context,
@@ -123,7 +192,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
 
   app.post(
     '/announcements/:id/amendments',
-    { schema: { params: announcementParamsSchema, body: amendBodySchema }, config: { scope: 'write' } },
+    { schema: amendSchema, config: { scope: 'write' } },
     async (request, reply) => {
       const { id } = request.params;
       const ifMatch = ifMatchOf(request);
@@ -153,7 +222,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
 
   app.post(
     '/announcements/:id/withdrawal',
-    { schema: { params: announcementParamsSchema, body: withdrawBodySchema }, config: { scope: 'write' } },
+    { schema: withdrawSchema, config: { scope: 'write' } },
     async (request, reply) => {
       const { id } = request.params;
       const ifMatch = ifMatchOf(request);
@@ -172,7 +241,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     },
   );
 
-  app.get('/announcements/:id', { schema: { params: announcementParamsSchema }, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/announcements/:id', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { state, revision, last } = await loadStream(context.store, announcementDecider, announcementStream(request.params.id));
     if (state.status === 'none' || revision === undefined || last === undefined) {
       throw new NotFoundError(`announcement ${request.params.id} does not exist`);
@@ -180,7 +249,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     return reply.header('etag', etagOf(revision)).send(presentAnnouncement(state, revision, last.position));
   });
 
-  app.get('/announcements', { schema: { querystring: listAnnouncementsQuerySchema }, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/announcements', { schema: listSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { limit, cursor, ...filter } = request.query;
     const state = context.projections.stateOf(announcementsProjection);
     const position = context.projections.position;

@@ -11,7 +11,31 @@ import type { Position } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
-import { exchangeRateQuerySchema, recordExchangeRateBodySchema } from '../schemas/exchangeRates.js';
+import { exchangeRateListSchema, exchangeRateQuerySchema, recordedExchangeRateSchema, recordExchangeRateBodySchema } from '../schemas/exchangeRates.js';
+import { commandHeaders } from '../schemas/headers.js';
+import { authProblems, jsonResponse, looseResponses, problems, writeProblems } from '../schemas/responses.js';
+
+const TAGS = ['Exchange rates'];
+
+const recordSchema = {
+  operationId: 'recordExchangeRate',
+  summary: 'Record an exchange rate',
+  description:
+    'The rate applies to announcements from effectiveOn until a later rate for the pair; a GBP->EUR rate also converts EUR->GBP as its exact inverse. ' +
+    'Send an Idempotency-Key to make retries safe.',
+  tags: TAGS,
+  body: recordExchangeRateBodySchema,
+  requestHeaders: commandHeaders,
+  response: looseResponses({ 201: jsonResponse('Recorded', recordedExchangeRateSchema), ...writeProblems }),
+};
+
+const listSchema = {
+  operationId: 'listExchangeRates',
+  summary: 'List exchange rates',
+  tags: TAGS,
+  querystring: exchangeRateQuerySchema,
+  response: { 200: jsonResponse('Every recorded rate matching the filters', exchangeRateListSchema), 400: problems.invalid, ...authProblems },
+};
 
 export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -27,7 +51,7 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     };
   }
 
-  app.post('/exchange-rates', { schema: { body: recordExchangeRateBodySchema }, config: { scope: 'write' } }, async (request, reply) => {
+  app.post('/exchange-rates', { schema: recordSchema, config: { scope: 'write' } }, async (request, reply) => {
     const { base, quote } = request.body;
     const outcome = await runIdempotently(
       context,
@@ -42,7 +66,7 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
   });
 
-  app.get('/exchange-rates', { schema: { querystring: exchangeRateQuerySchema }, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/exchange-rates', { schema: listSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { base, quote } = request.query;
     const state = context.projections.stateOf(exchangeRatesProjection);
     const items = [...state.entries()]

@@ -11,7 +11,68 @@ import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
 import { etagOf, parseIfMatch, presentProgramme } from '../presenters.js';
-import { programmeParamsSchema, registerProgrammeBodySchema, renameProgrammeBodySchema } from '../schemas/programmes.js';
+import { commandHeaders, requestHeaders, responseHeaders } from '../schemas/headers.js';
+import {
+  programmeListSchema,
+  programmeParamsSchema,
+  programmeSchema,
+  registerProgrammeBodySchema,
+  renameProgrammeBodySchema,
+} from '../schemas/programmes.js';
+import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../schemas/responses.js';
+
+const TAGS = ['Programmes'];
+const notRegistered = problemResponse('No programme is registered with this code');
+
+const registerSchema = {
+  operationId: 'registerProgramme',
+  summary: 'Register a programme',
+  description: 'A code is registered once. Send an Idempotency-Key to make retries safe.',
+  tags: TAGS,
+  body: registerProgrammeBodySchema,
+  requestHeaders: commandHeaders,
+  response: looseResponses({
+    201: jsonResponse('Registered', programmeSchema, { Location: responseHeaders.location, ETag: responseHeaders.etag }),
+    ...writeProblems,
+  }),
+};
+
+const renameSchema = {
+  operationId: 'renameProgramme',
+  summary: 'Rename a programme or change its description',
+  description: 'Send If-Match: "<revision>" to refuse the change if the programme changed since you read it.',
+  tags: TAGS,
+  params: programmeParamsSchema,
+  body: renameProgrammeBodySchema,
+  requestHeaders: { ...commandHeaders, 'If-Match': requestHeaders.ifMatch },
+  response: looseResponses({
+    200: jsonResponse('Renamed', programmeSchema, { Location: responseHeaders.location, ETag: responseHeaders.etag }),
+    ...writeProblems,
+    404: notRegistered,
+    412: problems.preconditionFailed,
+  }),
+};
+
+const listSchema = {
+  operationId: 'listProgrammes',
+  summary: 'List programmes',
+  tags: TAGS,
+  response: { 200: jsonResponse('Every registered programme', programmeListSchema), ...authProblems },
+};
+
+const showSchema = {
+  operationId: 'getProgramme',
+  summary: 'Show a programme',
+  tags: TAGS,
+  params: programmeParamsSchema,
+  response: {
+    200: jsonResponse('The programme as it stands', programmeSchema, { ETag: responseHeaders.etag }),
+    400: problems.invalid,
+    ...authProblems,
+    404: notRegistered,
+    503: problems.storeUnavailable,
+  },
+};
 
 export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -26,7 +87,7 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
     };
   }
 
-  app.post('/programmes', { schema: { body: registerProgrammeBodySchema }, config: { scope: 'write' } }, async (request, reply) => {
+  app.post('/programmes', { schema: registerSchema, config: { scope: 'write' } }, async (request, reply) => {
     const outcome = await runIdempotently(
       context,
       request,
@@ -42,7 +103,7 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
 
   app.post(
     '/programmes/:code/rename',
-    { schema: { params: programmeParamsSchema, body: renameProgrammeBodySchema }, config: { scope: 'write' } },
+    { schema: renameSchema, config: { scope: 'write' } },
     async (request, reply) => {
       const ifMatch = parseIfMatch(request.headers['if-match']);
       if (ifMatch === 'invalid') throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
@@ -61,13 +122,13 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
     },
   );
 
-  app.get('/programmes', { config: { scope: 'read' } }, async (_request, reply) => {
+  app.get('/programmes', { schema: listSchema, config: { scope: 'read' } }, async (_request, reply) => {
     const position = context.projections.position;
     const items = listProgrammes(context.projections.stateOf(programmesProjection)).map((p) => presentProgramme(p, p.revision));
     return reply.send({ items, position: position === undefined ? '0' : formatPosition(position) });
   });
 
-  app.get('/programmes/:code', { schema: { params: programmeParamsSchema }, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/programmes/:code', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { state, revision } = await loadStream(context.store, programmeDecider, programmeStream(request.params.code));
     if (state.status !== 'registered' || revision === undefined) throw new NotFoundError(`programme ${request.params.code} is not registered`);
     return reply.header('etag', etagOf(revision)).send(presentProgramme(state.programme, revision));

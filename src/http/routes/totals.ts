@@ -10,9 +10,59 @@ import { canonicalJson } from '../../domain/canonicalJson.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
 import { programmeParamsSchema } from '../schemas/programmes.js';
-import { countryParamsSchema, scopedTotalsQuerySchema, totalsQuerySchema } from '../schemas/totals.js';
+import { requestHeaders, responseHeaders } from '../schemas/headers.js';
+import { authProblems, emptyResponse, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { countryParamsSchema, scopedTotalsQuerySchema, totalsQuerySchema, totalsResponseSchema } from '../schemas/totals.js';
 
 const CACHE_LIMIT = 256;
+
+const TAGS = ['Totals'];
+const positionHeaders = { ETag: responseHeaders.positionEtag, 'X-Ledger-Position': responseHeaders.ledgerPosition, 'Cache-Control': responseHeaders.cacheControl };
+
+/** Every totals route answers alike: the totals, 304 while the position is unchanged, 503 when minPosition is not reached. */
+const totalsResponses = {
+  200: jsonResponse('Exact totals at the position in X-Ledger-Position', totalsResponseSchema, positionHeaders),
+  304: emptyResponse('Not modified: the ledger is still at the position named in If-None-Match', positionHeaders),
+  400: problems.invalid,
+  ...authProblems,
+  503: problemResponse('The projections did not reach minPosition within 5 seconds', { 'Retry-After': responseHeaders.retryAfter }),
+};
+
+const TOTALS_DESCRIPTION =
+  'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted` and `unconverted`. ' +
+  'Send If-None-Match with the last ETag to get 304 while nothing changed, and minPosition (from a write) to read your own writes.';
+
+const totalsSchema = {
+  operationId: 'getTotals',
+  summary: 'Totals by any combination of dimensions',
+  description: `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.`,
+  tags: TAGS,
+  querystring: totalsQuerySchema,
+  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
+  response: totalsResponses,
+};
+
+const programmeTotalsSchema = {
+  operationId: 'getProgrammeTotals',
+  summary: 'Totals of one programme',
+  description: `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.`,
+  tags: TAGS,
+  params: programmeParamsSchema,
+  querystring: scopedTotalsQuerySchema,
+  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
+  response: totalsResponses,
+};
+
+const countryTotalsSchema = {
+  operationId: 'getCountryTotals',
+  summary: 'Totals of the money going to one country (or "unallocated")',
+  description: TOTALS_DESCRIPTION,
+  tags: TAGS,
+  params: countryParamsSchema,
+  querystring: scopedTotalsQuerySchema,
+  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
+  response: totalsResponses,
+};
 
 export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -45,7 +95,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return reply.type('application/json; charset=utf-8').send(answer(query, position));
   }
 
-  app.get('/totals', { schema: { querystring: totalsQuerySchema }, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { groupBy, currency, minPosition, ...filter } = request.query;
     assertKnownProgramme(filter.programme);
     return respond(request, reply, { groupBy, currency, filter }, minPosition);
@@ -53,7 +103,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   app.get(
     '/programmes/:code/totals',
-    { schema: { params: programmeParamsSchema, querystring: scopedTotalsQuerySchema }, config: { scope: 'read' } },
+    { schema: programmeTotalsSchema, config: { scope: 'read' } },
     async (request, reply) => {
       const { groupBy, currency, minPosition, ...filter } = request.query;
       assertKnownProgramme(request.params.code);
@@ -63,7 +113,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   app.get(
     '/countries/:code/totals',
-    { schema: { params: countryParamsSchema, querystring: scopedTotalsQuerySchema }, config: { scope: 'read' } },
+    { schema: countryTotalsSchema, config: { scope: 'read' } },
     async (request, reply) => {
       const { groupBy, currency, minPosition, ...filter } = request.query;
       return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition);

@@ -1,6 +1,16 @@
-// Request schemas of the announcement routes.
+// Request and response schemas of the announcement routes.
 import { z } from 'zod';
-import { countrySchema, decimalStringSchema, isoDateSchema, moneySchema, reasonSchema } from './common.js';
+import {
+  countryCodeSchema,
+  countrySchema,
+  decimalStringSchema,
+  isoDateSchema,
+  moneyJsonSchema,
+  moneySchema,
+  positionSchema,
+  reasonSchema,
+  revisionSchema,
+} from './common.js';
 
 const allocationSchema = z.strictObject({ country: countrySchema, value: decimalStringSchema });
 
@@ -53,12 +63,68 @@ export const withdrawBodySchema = z.strictObject({ reason: reasonSchema });
 export const announcementParamsSchema = z.strictObject({ id: z.uuid({ error: 'must be a UUID' }) });
 
 export const listAnnouncementsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-  programme: z.string().max(64).optional(),
-  country: z.union([countrySchema, z.literal('unallocated')]).optional(),
-  funder: countrySchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'Page size' }),
+  cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+  programme: z.string().max(64).optional().meta({ description: 'Only this programme (its code)' }),
+  country: z
+    .union([countrySchema, z.literal('unallocated')])
+    .optional()
+    .meta({ description: 'Only announcements with money going to this country, or "unallocated"' }),
+  funder: countrySchema.optional().meta({ description: 'Only announcements by this funder' }),
   status: z.enum(['active', 'withdrawn']).optional(),
-  announcedFrom: isoDateSchema.optional(),
-  announcedTo: isoDateSchema.optional(),
+  announcedFrom: isoDateSchema.optional().meta({ description: 'Only announcements made on or after this date' }),
+  announcedTo: isoDateSchema.optional().meta({ description: 'Only announcements made on or before this date' }),
 });
+
+/** An announcement as the API shows it (presenters.ts): its current fields, status and revision. */
+export const announcementSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['active', 'withdrawn']),
+    funder: countryCodeSchema,
+    programme: z.string().meta({ description: 'Code of a registered programme', examples: ['oic-supply-chains'] }),
+    title: z.string(),
+    announcedOn: z.iso.date(),
+    amount: moneyJsonSchema,
+    country: countryCodeSchema.optional().meta({ description: 'Where the whole amount goes, when it goes to one country' }),
+    allocations: z
+      .array(z.object({ country: countryCodeSchema, value: decimalStringSchema }))
+      .optional()
+      .meta({ description: 'Where the amount goes, country by country; the values sum exactly to the amount' }),
+    statedEquivalent: moneyJsonSchema.optional().meta({ description: 'The other-currency figure the source quoted; never used in totals' }),
+    source: z.object({ url: z.string(), publisher: z.string().optional(), publishedOn: z.iso.date().optional() }).optional(),
+    tags: z.array(z.string()).readonly(),
+    withdrawalReason: z.string().optional(),
+    revision: revisionSchema,
+    position: positionSchema.optional().meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
+  })
+  .meta({ id: 'Announcement', description: 'A funding announcement as it currently stands; neither country nor allocations means unallocated' });
+
+export const announcementPageSchema = z
+  .object({
+    items: z.array(announcementSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    position: positionSchema,
+  })
+  .meta({ id: 'AnnouncementPage', description: 'One page of announcements, in the order they were first announced' });
+
+export const announcementHistorySchema = z
+  .object({
+    id: z.uuid(),
+    versions: z.array(
+      z.object({
+        revision: revisionSchema,
+        position: positionSchema,
+        event: z.enum(['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn']),
+        eventId: z.string(),
+        recordedAt: z.string().meta({ description: 'When the event was recorded (ISO 8601 instant)' }),
+        actor: z.string().meta({ description: 'Name of the API key that wrote the event' }),
+        correlationId: z.string(),
+        reason: z.string().nullable().meta({ description: 'Why it was amended or withdrawn; null for the first version' }),
+        changed: z.array(z.string()).meta({ description: 'The fields this event set or changed' }),
+        changes: z.record(z.string(), z.unknown()).optional().meta({ description: 'Amendments only: the changed fields as sent (null removed one)' }),
+        state: announcementSchema,
+      }),
+    ),
+  })
+  .meta({ id: 'AnnouncementHistory', description: 'Every version of one announcement, oldest first, with the event that made it' });

@@ -1,4 +1,4 @@
-// Shared request and response pieces: money, country codes, dates, problems.
+// Shared request and response pieces: money, country codes, dates, positions, problems.
 import { z } from 'zod';
 import { isCountryCode } from '../../domain/countries.js';
 import { isIsoDate } from '../../domain/dates.js';
@@ -17,9 +17,11 @@ export const decimalStringSchema = z
           : 'must be a decimal string such as "30000000.00"',
   })
   .max(32, 'is too long for an amount')
-  .meta({ description: 'Decimal string with at most the currency\'s minor digits', example: '30000000.00' });
+  .meta({ description: 'Decimal string with at most the currency\'s minor digits', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', examples: ['30000000.00'] });
 
-export const moneyJsonSchema = z.strictObject({ value: decimalStringSchema, currency: currencySchema });
+export const moneyJsonSchema = z
+  .strictObject({ value: decimalStringSchema, currency: currencySchema })
+  .meta({ id: 'Money', description: 'An amount in one currency, as a decimal string (never a JSON number)' });
 
 /** Parses `{ value, currency }` into integer minor units; refusals name `value`. */
 export const moneySchema = moneyJsonSchema.transform((money, ctx): Money => {
@@ -34,19 +36,40 @@ export const moneySchema = moneyJsonSchema.transform((money, ctx): Money => {
 export const countrySchema = z
   .string()
   .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code (upper case) or XK')
-  .meta({ example: 'GB' });
+  // The refinement is what validates; pattern and description only tell the OpenAPI reader.
+  .meta({ description: 'ISO 3166-1 alpha-2 country code, or XK (Kosovo)', pattern: '^[A-Z]{2}$', examples: ['GB'] });
 
-export const isoDateSchema = z.string().refine(isIsoDate, 'must be a calendar date as YYYY-MM-DD').meta({ example: '2025-03-31' });
+export const isoDateSchema = z.string().refine(isIsoDate, 'must be a calendar date as YYYY-MM-DD').meta({ format: 'date', examples: ['2025-03-31'] });
 
 export const reasonSchema = z.string().trim().min(3, 'give a reason of at least 3 characters').max(2000);
 
+/** Where a validation error was found, as the problem's `errors[].in` names it. */
+const problemFieldSchema = z.object({
+  in: z.enum(['body', 'query', 'path', 'header']).optional(),
+  field: z.string().meta({ description: 'Path of the offending field, e.g. "amount.value" or "allocations[1].country"' }),
+  message: z.string(),
+});
+
 export const problemSchema = z
   .object({
-    type: z.string(),
+    type: z.string().meta({ description: 'A URN naming the kind of problem', examples: ['urn:funding-ledger:problem:validation'] }),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(400).max(599),
     detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    instance: z.string().optional().meta({ description: 'The request path (and query) that met the problem' }),
+    errors: z.array(problemFieldSchema).optional().meta({ description: 'Every offending field, when the request was refused for its content' }),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details, sent as application/problem+json' });
+
+/** Output pieces: what the ledger itself writes, so they describe rather than police (no refinements). */
+export const positionSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)(-(0|[1-9][0-9]*))?$/)
+  .meta({ description: 'Global position in the event store (64-bit), as a decimal string; "0" before the first event', examples: ['42'] });
+
+export const revisionSchema = z.number().int().min(0).meta({ description: 'Revision of the stream: 0 after its first event', examples: [0] });
+
+export const countryCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/)
+  .meta({ description: 'ISO 3166-1 alpha-2 country code, or XK (Kosovo)', examples: ['GB'] });

@@ -1,7 +1,7 @@
-// Request schemas of the exchange-rate routes.
+// Request and response schemas of the exchange-rate routes.
 import { z } from 'zod';
 import { RATE_PATTERN } from '../../commands/exchangeRate/events.js';
-import { currencySchema, isoDateSchema } from './common.js';
+import { currencySchema, isoDateSchema, positionSchema, revisionSchema } from './common.js';
 
 export const recordExchangeRateBodySchema = z.strictObject({
   base: currencySchema,
@@ -15,6 +15,24 @@ export const recordExchangeRateBodySchema = z.strictObject({
 });
 
 export const exchangeRateQuerySchema = z.strictObject({
-  base: currencySchema.optional(),
-  quote: currencySchema.optional(),
+  base: currencySchema.optional().meta({ description: 'Only rates from this currency' }),
+  quote: currencySchema.optional().meta({ description: 'Only rates into this currency' }),
 });
+
+export const exchangeRateSchema = z
+  .object({
+    base: currencySchema,
+    quote: currencySchema,
+    rate: z.string().meta({ description: 'Units of quote per unit of base, as a decimal string', examples: ['1.1876'] }),
+    effectiveOn: z.iso.date(),
+    source: z.string(),
+  })
+  .meta({ id: 'ExchangeRate', description: 'A rate as recorded; it applies from effectiveOn until a later one' });
+
+export const recordedExchangeRateSchema = exchangeRateSchema
+  .extend({ revision: revisionSchema, position: positionSchema })
+  .meta({ id: 'RecordedExchangeRate', description: 'The rate just recorded, with the revision of its pair stream and the position of the write' });
+
+export const exchangeRateListSchema = z
+  .object({ items: z.array(exchangeRateSchema), position: positionSchema })
+  .meta({ id: 'ExchangeRateList', description: 'Every recorded rate, by pair, in the order recorded' });

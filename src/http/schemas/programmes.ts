@@ -1,7 +1,7 @@
-// Request schemas of the programme routes.
+// Request and response schemas of the programme routes.
 import { z } from 'zod';
 import { PROGRAMME_CODE_PATTERN } from '../../commands/programme/events.js';
-import { reasonSchema } from './common.js';
+import { positionSchema, reasonSchema, revisionSchema } from './common.js';
 
 export const programmeCodeSchema = z
   .string()
@@ -20,3 +20,18 @@ export const renameProgrammeBodySchema = z.strictObject({
 });
 
 export const programmeParamsSchema = z.strictObject({ code: programmeCodeSchema });
+
+export const programmeSchema = z
+  .object({
+    code: z.string().meta({ examples: ['oic-supply-chains'] }),
+    name: z.string(),
+    description: z.string(),
+    registeredAt: z.iso.datetime({ offset: true }),
+    revision: revisionSchema,
+    position: positionSchema.optional().meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
+  })
+  .meta({ id: 'Programme', description: 'A funding programme' });
+
+export const programmeListSchema = z
+  .object({ items: z.array(programmeSchema), position: positionSchema })
+  .meta({ id: 'ProgrammeList', description: 'Every registered programme, by code' });

@@ -1,8 +1,8 @@
-// Query schema of the totals routes: groupBy as a comma list of dimensions, filters, currency, read-your-writes.
+// Schemas of the totals routes: groupBy as a comma list of dimensions, filters, currency, read-your-writes; the answer.
 import { z } from 'zod';
 import { DIMENSIONS, type Dimension } from '../../projections/totals/state.js';
 import { parsePosition } from '../../store/position.js';
-import { countrySchema, currencySchema } from './common.js';
+import { countrySchema, currencySchema, moneyJsonSchema, positionSchema } from './common.js';
 
 const groupBySchema = z
   .string()
@@ -20,7 +20,7 @@ const groupBySchema = z
     }
     return names as Dimension[];
   })
-  .meta({ description: `Comma-separated dimensions: ${DIMENSIONS.join(', ')}`, example: 'programme,country' });
+  .meta({ description: `Comma-separated dimensions: ${DIMENSIONS.join(', ')}`, examples: ['programme,country'] });
 
 export const positionParamSchema = z
   .string()
@@ -30,20 +30,64 @@ export const positionParamSchema = z
 const yearSchema = z.coerce.number({ error: 'must be a year such as 2025' }).int('must be a whole year').min(1900).max(2200);
 
 export const totalsFilterShape = {
-  programme: z.string().max(64).optional(),
-  country: z.union([countrySchema, z.literal('unallocated')], { error: 'must be an ISO 3166-1 alpha-2 code, XK or unallocated' }).optional(),
-  funder: countrySchema.optional(),
-  yearFrom: yearSchema.optional(),
-  yearTo: yearSchema.optional(),
+  programme: z.string().max(64).optional().meta({ description: 'Only this programme (its code)' }),
+  country: z
+    .union([countrySchema, z.literal('unallocated')], { error: 'must be an ISO 3166-1 alpha-2 code, XK or unallocated' })
+    .optional()
+    .meta({ description: 'Only the money going to this country, or "unallocated"' }),
+  funder: countrySchema.optional().meta({ description: 'Only announcements by this funder' }),
+  yearFrom: yearSchema.optional().meta({ description: 'Only announcements from this calendar year on' }),
+  yearTo: yearSchema.optional().meta({ description: 'Only announcements up to this calendar year' }),
 };
 
 export const totalsQuerySchema = z.strictObject({
   groupBy: groupBySchema.default([]),
-  currency: currencySchema.optional(),
+  currency: currencySchema.optional().meta({ description: "Also convert every amount into this currency, at the rate in force on each announcement's date" }),
   ...totalsFilterShape,
-  minPosition: positionParamSchema.optional(),
+  minPosition: positionParamSchema
+    .optional()
+    .meta({ description: 'Read your writes: wait (at most 5 s) until the projections have applied this position, else 503' }),
 });
 
 export const scopedTotalsQuerySchema = totalsQuerySchema.omit({ programme: true, country: true });
 
 export const countryParamsSchema = z.strictObject({ code: z.union([countrySchema, z.literal('unallocated')]) });
+
+/** The figures of a row or of the grand total (projections/totals/query.ts). */
+const totalsFiguresShape = {
+  count: z.number().int().min(0).meta({ description: 'Announcements contributing (per country when the answer is per country)' }),
+  amounts: z.array(moneyJsonSchema).meta({ description: 'Exact sums by original currency; GBP and EUR are never added together' }),
+  converted: moneyJsonSchema.optional().meta({ description: 'With `currency`: the sum converted at the rate in force on each announcement\'s date' }),
+  unconverted: z
+    .array(z.uuid())
+    .optional()
+    .meta({ description: 'With `currency`: announcements left out of `converted` because no rate applied to them' }),
+};
+
+export const totalsFiguresSchema = z.object(totalsFiguresShape).meta({ id: 'TotalsFigures', description: 'Figures without dimensions: the grand total' });
+
+export const totalsRowSchema = z
+  .object({
+    programme: z.string().optional(),
+    country: z.string().optional().meta({ description: 'ISO 3166-1 alpha-2 code, XK, or "unallocated"', examples: ['GB'] }),
+    year: z.number().int().optional().meta({ description: 'Calendar year of announcedOn', examples: [2025] }),
+    fiscalYear: z
+      .string()
+      .regex(/^[0-9]{4}-[0-9]{2}$/)
+      .optional()
+      .meta({ description: 'UK financial year (1 April to 31 March) of announcedOn', examples: ['2025-26'] }),
+    funder: z.string().optional(),
+    currency: currencySchema.optional().meta({ description: 'The original currency' }),
+    ...totalsFiguresShape,
+  })
+  .meta({ id: 'TotalsRow', description: 'One group: a field for each groupBy dimension, then its figures' });
+
+export const totalsResponseSchema = z
+  .object({
+    position: positionSchema,
+    groupBy: z.array(z.enum(DIMENSIONS)),
+    currency: currencySchema.nullable().meta({ description: 'The currency asked for conversion; null when none was' }),
+    rows: z.array(totalsRowSchema).meta({ description: 'Sorted by their dimension values; one grand-total row when groupBy is empty' }),
+    total: totalsFiguresSchema,
+  })
+  .meta({ id: 'Totals', description: 'Exact totals at one position of the ledger' });

@@ -1,0 +1,77 @@
+// Route: every version of one announcement, with the event that made it, who, when, why and what changed.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { announcementDecider } from '../../commands/announcement/decide.js';
+import { announcementStream, type AnnouncementChanges, type AnnouncementEvent } from '../../commands/announcement/events.js';
+import { toDomainEvent } from '../../commands/handle.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { toMoneyJson } from '../../domain/money.js';
+import { formatPosition } from '../../store/position.js';
+import type { LedgerContext } from '../context.js';
+import { presentAnnouncement } from '../presenters.js';
+import { announcementHistorySchema, announcementParamsSchema } from '../schemas/announcements.js';
+import { authProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+
+const historySchema = {
+  operationId: 'getAnnouncementHistory',
+  summary: 'Every version of an announcement',
+  description: 'Each version with the event that made it, who wrote it and when, why, and the fields that changed.',
+  tags: ['Announcements'],
+  params: announcementParamsSchema,
+  response: {
+    200: jsonResponse('The versions, oldest first', announcementHistorySchema),
+    400: problems.invalid,
+    ...authProblems,
+    404: problemResponse('No announcement has this id'),
+    503: problems.storeUnavailable,
+  },
+};
+
+function presentChanges(changes: AnnouncementChanges): Record<string, unknown> {
+  const presented: Record<string, unknown> = { ...changes };
+  for (const field of ['amount', 'statedEquivalent'] as const) {
+    const value = changes[field];
+    if (value) presented[field] = toMoneyJson(value);
+  }
+  if (changes.allocations) presented.allocations = changes.allocations.map((a) => ({ country: a.country, value: toMoneyJson(a.amount).value }));
+  return presented;
+}
+
+export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/announcements/:id/history', { schema: historySchema, config: { scope: 'read' } }, async (request, reply) => {
+    const { id } = request.params;
+    let state = announcementDecider.initialState();
+    const versions = [];
+    for await (const recorded of context.store.readStream(announcementStream(id))) {
+      const event = toDomainEvent<AnnouncementEvent>(announcementDecider, recorded);
+      state = announcementDecider.evolve(state, event);
+      if (state.status === 'none') continue;
+      const base = {
+        revision: Number(recorded.revision),
+        position: formatPosition(recorded.position),
+        event: event.type,
+        eventId: recorded.id,
+        recordedAt: String(recorded.metadata.recordedAt),
+        actor: String(recorded.metadata.actor),
+        correlationId: String(recorded.metadata.correlationId),
+      };
+      switch (event.type) {
+        case 'FundingAnnounced': {
+          const { announcementId: _id, ...fields } = event.data;
+          versions.push({ ...base, reason: null, changed: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined), state: presentAnnouncement(state, recorded.revision) });
+          break;
+        }
+        case 'FundingAmended':
+          versions.push({ ...base, reason: event.data.reason, changed: Object.keys(event.data.changes), changes: presentChanges(event.data.changes), state: presentAnnouncement(state, recorded.revision) });
+          break;
+        case 'FundingWithdrawn':
+          versions.push({ ...base, reason: event.data.reason, changed: ['status'], state: presentAnnouncement(state, recorded.revision) });
+          break;
+      }
+    }
+    if (versions.length === 0) throw new NotFoundError(`announcement ${id} does not exist`);
+    return reply.send({ id, versions });
+  });
+};

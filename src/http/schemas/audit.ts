@@ -1,0 +1,51 @@
+// Query and response schemas of the audit routes.
+import { z } from 'zod';
+import { positionSchema, revisionSchema } from './common.js';
+import { positionParamSchema } from './totals.js';
+
+const instantSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant such as 2025-04-02T09:00:00Z' });
+
+export const journalQuerySchema = z.strictObject({
+  after: positionParamSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  stream: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(100).optional(),
+  actor: z.string().min(1).max(64).optional(),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+});
+
+export const journalPageSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        position: positionSchema,
+        stream: z.string(),
+        revision: revisionSchema,
+        id: z.string(),
+        type: z.string(),
+        data: z.record(z.string(), z.unknown()),
+        metadata: z.record(z.string(), z.unknown()).meta({ description: 'actor, correlationId, causationId, recordedAt, prevHash, ...' }),
+        hash: z.string().nullable().meta({ description: "SHA-256 of the event's canonical form, chained to the stream's previous event" }),
+      }),
+    ),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `after` for the next page; null when the journal is exhausted' }),
+  })
+  .meta({ id: 'JournalPage', description: 'Events in position order' });
+
+export const replayReportSchema = z
+  .object({
+    match: z.boolean().meta({ description: 'Whether the rebuilt projections equal the live ones' }),
+    events: z.number().int().min(0),
+    eventsPerSecond: z.number(),
+    digest: z.string().meta({ description: 'Digest of the rebuilt projection states' }),
+    liveDigest: z.string().meta({ description: 'Digest of the live projection states, taken when the replay started' }),
+    position: positionSchema,
+    seconds: z.number(),
+  })
+  .meta({ id: 'ReplayReport', description: 'A full replay from position 0, compared with the live projections' });
+
+/** The export is a stream of lines, sent as is: this only documents it. */
+export const journalExportSchema = z
+  .string()
+  .meta({ description: 'JSON Lines: one journal item per line in position order, then the manifest line { count, lastPosition, chainHeads, sha256 }' });

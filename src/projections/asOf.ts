@@ -1,0 +1,65 @@
+// Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
+import type { EventStore, Position } from '../store/port.js';
+import { comparePositions, formatPosition } from '../store/position.js';
+import { totalsProjection } from './totals/projection.js';
+import type { TotalsState } from './totals/state.js';
+
+/** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
+export type Moment = { readonly position: Position } | { readonly time: string };
+
+export interface PastTotals {
+  /** The last event folded in; undefined when the moment is before the first event. */
+  readonly position: Position | undefined;
+  readonly state: TotalsState;
+}
+
+const STATE_CACHE_SIZE = 4;
+const TIME_CACHE_SIZE = 1000;
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > limit) cache.delete(cache.keys().next().value as K);
+}
+
+export class AsOfTotals {
+  private readonly states = new Map<string, PastTotals>();
+  private readonly positionsByTime = new Map<string, string>();
+  private readonly building = new Map<string, Promise<PastTotals>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
+  async at(moment: Moment): Promise<PastTotals> {
+    const key = 'position' in moment ? formatPosition(moment.position) : this.positionsByTime.get(moment.time);
+    const cached = key === undefined ? undefined : this.states.get(key);
+    if (cached !== undefined) {
+      remember(this.states, key as string, cached, STATE_CACHE_SIZE);
+      return cached;
+    }
+    const flightKey = key ?? `time:${'time' in moment ? moment.time : ''}`;
+    const inFlight = this.building.get(flightKey);
+    if (inFlight !== undefined) return inFlight;
+    const build = this.rebuild(moment).finally(() => this.building.delete(flightKey));
+    this.building.set(flightKey, build);
+    return build;
+  }
+
+  private async rebuild(moment: Moment): Promise<PastTotals> {
+    const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
+    let state = totalsProjection.initialState();
+    let position: Position | undefined;
+    for await (const event of this.store.readAll()) {
+      if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
+      if (limit !== undefined && Date.parse(String(event.metadata.recordedAt)) > limit) break;
+      if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
+      position = event.position;
+    }
+    const past = { position, state };
+    const key = position === undefined ? '0' : formatPosition(position);
+    if ('time' in moment) remember(this.positionsByTime, moment.time, key, TIME_CACHE_SIZE);
+    else remember(this.states, formatPosition(moment.position), past, STATE_CACHE_SIZE);
+    remember(this.states, key, past, STATE_CACHE_SIZE);
+    return past;
+  }
+}
