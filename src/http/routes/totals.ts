@@ -5,14 +5,17 @@ import { ValidationError } from '../../domain/errors.js';
 import { programmesProjection } from '../../projections/programmes.js';
 import { totalsProjection } from '../../projections/totals/projection.js';
 import { queryTotals, type TotalsAnswer, type TotalsQuery } from '../../projections/totals/query.js';
+import { AsOfTotals, type Moment } from '../../projections/asOf.js';
+import type { TotalsState } from '../../projections/totals/state.js';
 import type { Position } from '../../store/port.js';
+import { comparePositions, formatPosition } from '../../store/position.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
 import { programmeParamsSchema } from '../schemas/programmes.js';
 import { requestHeaders, responseHeaders } from '../schemas/headers.js';
 import { authProblems, emptyResponse, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
-import { countryParamsSchema, scopedTotalsQuerySchema, totalsQuerySchema, totalsResponseSchema } from '../schemas/totals.js';
+import { countryParamsSchema, countryScopedTotalsQuerySchema, programmeScopedTotalsQuerySchema, totalsQuerySchema, totalsResponseSchema } from '../schemas/totals.js';
 
 const CACHE_LIMIT = 256;
 
@@ -48,7 +51,7 @@ const programmeTotalsSchema = {
   description: `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.`,
   tags: TAGS,
   params: programmeParamsSchema,
-  querystring: scopedTotalsQuerySchema,
+  querystring: programmeScopedTotalsQuerySchema,
   requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
   response: totalsResponses,
 };
@@ -59,7 +62,7 @@ const countryTotalsSchema = {
   description: TOTALS_DESCRIPTION,
   tags: TAGS,
   params: countryParamsSchema,
-  querystring: scopedTotalsQuerySchema,
+  querystring: countryScopedTotalsQuerySchema,
   requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
   response: totalsResponses,
 };
@@ -70,11 +73,13 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   // Answers per query at the position they were computed; a new event makes every entry stale.
   const cache = new Map<string, { position: string; body: string }>();
 
-  function answer(query: TotalsQuery, position: string): string {
+  const past = new AsOfTotals(context.store);
+
+  function answer(query: TotalsQuery, position: string, state: TotalsState = projections.stateOf(totalsProjection)): string {
     const key = canonicalJson(query);
     const hit = cache.get(key);
     if (hit !== undefined && hit.position === position) return hit.body;
-    const result: TotalsAnswer = queryTotals(projections.stateOf(totalsProjection), query);
+    const result: TotalsAnswer = queryTotals(state, query);
     const body = JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total });
     cache.delete(key);
     cache.set(key, { position, body });
@@ -88,26 +93,41 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     }
   }
 
-  async function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined) {
+  async function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
+    if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
     return reply.type('application/json; charset=utf-8').send(answer(query, position));
   }
 
+  /** A past answer never changes, so it is cached by the position it reflects, like the live one. */
+  async function respondAsOf(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, moment: Moment) {
+    const head = projections.position;
+    if ('position' in moment && (head === undefined || comparePositions(moment.position, head) > 0)) {
+      throw new ValidationError(`asOf ${formatPosition(moment.position)} is beyond the last event applied (${currentPosition(projections)})`, [
+        { field: 'asOf', message: 'must not be beyond the current position' },
+      ]);
+    }
+    const { position, state } = await past.at(moment);
+    const at = position === undefined ? '0' : formatPosition(position);
+    if (notModified(request, reply, at)) return reply;
+    return reply.type('application/json; charset=utf-8').send(answer({ ...query, asOf: at } as TotalsQuery, at, state));
+  }
+
   app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, async (request, reply) => {
-    const { groupBy, currency, minPosition, ...filter } = request.query;
+    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
     assertKnownProgramme(filter.programme);
-    return respond(request, reply, { groupBy, currency, filter }, minPosition);
+    return respond(request, reply, { groupBy, currency, filter }, minPosition, asOf);
   });
 
   app.get(
     '/programmes/:code/totals',
     { schema: programmeTotalsSchema, config: { scope: 'read' } },
     async (request, reply) => {
-      const { groupBy, currency, minPosition, ...filter } = request.query;
+      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
       assertKnownProgramme(request.params.code);
-      return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition);
+      return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
     },
   );
 
@@ -115,8 +135,8 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     '/countries/:code/totals',
     { schema: countryTotalsSchema, config: { scope: 'read' } },
     async (request, reply) => {
-      const { groupBy, currency, minPosition, ...filter } = request.query;
-      return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition);
+      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
+      return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
     },
   );
 };

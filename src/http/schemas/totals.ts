@@ -1,6 +1,7 @@
 // Schemas of the totals routes: groupBy as a comma list of dimensions, filters, currency, read-your-writes; the answer.
 import { z } from 'zod';
 import { DIMENSIONS, type Dimension } from '../../projections/totals/state.js';
+import type { Moment } from '../../projections/asOf.js';
 import { parsePosition } from '../../store/position.js';
 import { countrySchema, currencySchema, moneyJsonSchema, positionSchema } from './common.js';
 
@@ -40,6 +41,19 @@ export const totalsFilterShape = {
   yearTo: yearSchema.optional().meta({ description: 'Only announcements up to this calendar year' }),
 };
 
+/** A past moment: a position such as "42", or an ISO 8601 instant with an offset such as "2025-04-02T09:00:00Z". */
+export const momentSchema = z
+  .string()
+  .max(64)
+  .transform((text, ctx): Moment => {
+    const position = parsePosition(text);
+    if (position !== undefined) return { position };
+    if (z.iso.datetime({ offset: true }).safeParse(text).success) return { time: new Date(text).toISOString() };
+    ctx.addIssue({ code: 'custom', message: 'must be a position such as "42" or an ISO 8601 instant such as "2025-04-02T09:00:00Z"' });
+    return z.NEVER;
+  })
+  .meta({ description: 'Answer as /totals would have right after this position, or after the last event recorded at or before this instant', example: '2025-04-02T09:00:00Z' });
+
 export const totalsQuerySchema = z.strictObject({
   groupBy: groupBySchema.default([]),
   currency: currencySchema.optional().meta({ description: "Also convert every amount into this currency, at the rate in force on each announcement's date" }),
@@ -47,9 +61,12 @@ export const totalsQuerySchema = z.strictObject({
   minPosition: positionParamSchema
     .optional()
     .meta({ description: 'Read your writes: wait (at most 5 s) until the projections have applied this position, else 503' }),
+  asOf: momentSchema.optional(),
 });
 
-export const scopedTotalsQuerySchema = totalsQuerySchema.omit({ programme: true, country: true });
+/** The path names the programme (or country); the other filter stays available. */
+export const programmeScopedTotalsQuerySchema = totalsQuerySchema.omit({ programme: true });
+export const countryScopedTotalsQuerySchema = totalsQuerySchema.omit({ country: true });
 
 export const countryParamsSchema = z.strictObject({ code: z.union([countrySchema, z.literal('unallocated')]) });
 
