@@ -12,13 +12,20 @@ const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_READ: booleanFlag.default(false),
-  EVENT_STORE: z.enum(['embedded'], { error: 'must be "embedded"' }).default('embedded'),
+  EVENT_STORE: z.enum(['embedded', 'eventstoredb'], { error: 'must be "embedded" or "eventstoredb"' }).default('embedded'),
+  EVENTSTORE_CONNECTION_STRING: z
+    .string()
+    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, 'must be a connection string such as esdb://127.0.0.1:2113?tls=false')
+    .optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   CORS_ORIGINS: z
     .string()
     .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
     .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
     .default([]),
+}).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
+  path: ['EVENTSTORE_CONNECTION_STRING'],
+  message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
 });
 
 export interface Config {
@@ -28,7 +35,9 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   readonly publicRead: boolean;
-  readonly eventStore: 'embedded';
+  readonly eventStore: 'embedded' | 'eventstoredb';
+  /** Where EventStoreDB is, when eventStore is 'eventstoredb'. */
+  readonly eventStoreConnectionString: string | undefined;
   readonly bodyLimitBytes: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
@@ -54,6 +63,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     publicRead: c.PUBLIC_READ,
     eventStore: c.EVENT_STORE,
+    eventStoreConnectionString: c.EVENTSTORE_CONNECTION_STRING,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     corsOrigins: c.CORS_ORIGINS,
   };

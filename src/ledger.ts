@@ -8,6 +8,7 @@ import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { openEmbeddedStore } from './store/embedded.js';
+import { openEventStoreDb } from './store/eventStoreDb.js';
 import type { EventStore } from './store/port.js';
 
 export interface Ledger {
@@ -22,6 +23,9 @@ export async function openStore(config: Config, logger: Logger): Promise<EventSt
   switch (config.eventStore) {
     case 'embedded':
       return openEmbeddedStore({ dataDir: config.dataDir, logger });
+    case 'eventstoredb':
+      // The configuration schema makes the connection string required for this store.
+      return openEventStoreDb({ connectionString: config.eventStoreConnectionString ?? '', logger });
   }
 }
 

@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
-import { StoreLockedError } from './store/port.js';
+import { StoreLockedError, StoreUnavailableError } from './store/port.js';
 
 async function main(): Promise<void> {
   let config;
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   try {
     ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
   } catch (error) {
-    if (error instanceof StoreLockedError) {
+    // The store could not be opened (locked data dir, unreachable EventStoreDB): say so plainly and stop.
+    if (error instanceof StoreLockedError || error instanceof StoreUnavailableError || (error instanceof Error && /EventStoreDB/.test(error.message))) {
       logger.fatal(error.message);
       process.exit(3);
     }
