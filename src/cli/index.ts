@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
+import { registerGenerateCommand } from './generate.js';
 import { registerKeysCommands } from './keys.js';
 import { registerReplayCommand } from './replay.js';
 
@@ -14,6 +15,7 @@ const dataDirOf = (): string => resolve(program.opts<{ dataDir?: string }>().dat
 registerKeysCommands(program, dataDirOf);
 registerAuditCommands(program, dataDirOf);
 registerReplayCommand(program, dataDirOf);
+registerGenerateCommand(program, dataDirOf);
 
 try {
   await program.parseAsync(process.argv);

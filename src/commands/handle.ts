@@ -86,7 +86,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     );
   }
   const events = decider.decide(loaded.state, command);
-  const toAppend = chained(stream, loaded, events.map((event, index) => envelope(event, index, options.metadata)));
+  const toAppend = eventsToAppend(stream, loaded.last, events, options.metadata);
   try {
     const result = await store.append(stream, toAppend, loaded.revision ?? 'no-stream');
     const state = events.reduce(decider.evolve, loaded.state);
@@ -99,10 +99,23 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   }
 }
 
+/**
+ * Wraps decided events for the store: ids, metadata, and the hash chain continued from the stream's last event.
+ * The one place events are enveloped; bulk loaders use it too, so every event carries the same proof.
+ */
+export function eventsToAppend(
+  stream: string,
+  last: Pick<RecordedEvent, 'revision' | 'metadata'> | undefined,
+  events: readonly DomainEvent[],
+  metadata: CommandMetadata,
+): EventToAppend[] {
+  return chained(stream, last, events.map((event, index) => envelope(event, index, metadata)));
+}
+
 /** Adds prevHash and hash to each event, continuing the stream's chain from its last event. */
-function chained(stream: string, loaded: LoadedStream<unknown>, events: EventToAppend[]): EventToAppend[] {
-  let prevHash = typeof loaded.last?.metadata.hash === 'string' ? loaded.last.metadata.hash : GENESIS_HASH;
-  let revision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
+function chained(stream: string, last: Pick<RecordedEvent, 'revision' | 'metadata'> | undefined, events: EventToAppend[]): EventToAppend[] {
+  let prevHash = typeof last?.metadata.hash === 'string' ? last.metadata.hash : GENESIS_HASH;
+  let revision = last === undefined ? 0n : last.revision + 1n;
   return events.map((event) => {
     const metadata = { ...event.metadata, prevHash };
     const hash = eventHash({ stream, revision, type: event.type, data: event.data, metadata });

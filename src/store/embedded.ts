@@ -51,6 +51,21 @@ export interface EmbeddedStoreOptions {
 export interface EmbeddedEventStore extends EventStore {
   /** The SQLite file behind the store. */
   readonly databasePath: string;
+  /**
+   * Appends to many streams in ONE transaction (one fsync): all or nothing, each with its own expected revision.
+   * For bulk loads (`ledger generate`, import); the service appends stream by stream.
+   */
+  appendMany(batch: readonly StreamAppend[]): Promise<AppendResult[]>;
+}
+
+export interface StreamAppend {
+  readonly stream: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+}
+
+function serialise(events: readonly EventToAppend[]): PendingEvent[] {
+  return events.map((event) => ({ id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }));
 }
 
 /** The SQLite file of a data directory, for offline tools; they can open it only while no store holds it. */
@@ -143,6 +158,7 @@ class SqliteEventStore implements EmbeddedEventStore {
   /** Global-read statements, one per filter shape (number of prefixes and types). */
   private readonly allPages = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly write: (stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision) => Written;
+  private readonly writeMany: (batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[]) => Written[];
 
   constructor(
     db: Database.Database,
@@ -155,36 +171,48 @@ class SqliteEventStore implements EmbeddedEventStore {
     this.streamPage = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
     this.head = db.prepare('SELECT max(position) AS position FROM events');
     this.write = db.transaction(this.writeInTransaction.bind(this));
+    this.writeMany = db.transaction((batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[]) =>
+      batch.map(({ stream, pending, expected }) => this.writeInTransaction(stream, pending, expected)),
+    );
     logger?.info({ databasePath: this.databasePath, head: this.head.get()?.position }, 'embedded event store opened');
   }
 
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     this.openDb();
     // Serialised before the transaction: a payload JSON cannot represent fails without touching the database.
-    const pending = events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      data: JSON.stringify(event.data),
-      metadata: JSON.stringify(event.metadata),
-    }));
-    let written: Written;
-    try {
-      written = this.write(stream, pending, expected);
-    } catch (error) {
-      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new Error(`append to ${stream}: an event with one of these ids is already recorded`, { cause: error });
-      }
-      throw error;
-    }
-    // Synchronously after commit, so in-process subscribers have seen the events before this promise resolves.
-    if (written.rows.length > 0 && this.listeners.size > 0) {
-      const recorded = written.rows.map(toRecordedEvent);
-      for (const listener of [...this.listeners]) listener(recorded);
-    }
+    const pending = serialise(events);
+    const written = this.guardDuplicates(stream, () => this.write(stream, pending, expected));
+    this.notify(written.rows);
     return written.result;
   }
 
-  /** Runs inside one transaction, so the revision check and the inserts are a single step. */
+  async appendMany(batch: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.openDb();
+    const prepared = batch.map(({ stream, events, expected }) => ({ stream, pending: serialise(events), expected }));
+    const written = this.guardDuplicates('a batch', () => this.writeMany(prepared));
+    this.notify(written.flatMap((w) => w.rows));
+    return written.map((w) => w.result);
+  }
+
+  private guardDuplicates<T>(where: string, write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new Error(`append to ${where}: an event with one of these ids is already recorded`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Synchronously after commit, so in-process subscribers have seen the events before the append resolves. */
+  private notify(rows: readonly EventRow[]): void {
+    if (rows.length === 0 || this.listeners.size === 0) return;
+    const recorded = rows.map(toRecordedEvent);
+    for (const listener of [...this.listeners]) listener(recorded);
+  }
+
+  /** Runs inside a transaction, so the revision check and the inserts are a single step. */
   private writeInTransaction(stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision): Written {
     const last = this.lastOfStream.get(stream);
     assertExpectedRevision(stream, expected, last?.revision ?? 'no-stream');
