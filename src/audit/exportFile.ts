@@ -48,16 +48,29 @@ export async function* exportLines(store: EventStore): AsyncGenerator<string> {
   yield `${JSON.stringify(manifest)}\n`;
 }
 
+/** Every line is a JSON object; a broken one is named by its line number, as an auditor needs to find it. */
+function parseLine(line: string, lineNumber: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new Error(`line ${lineNumber} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`line ${lineNumber} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
 function recordedEventOf(line: string, lineNumber: number): RecordedEvent {
-  const raw = JSON.parse(line) as Record<string, unknown>;
+  const raw = parseLine(line, lineNumber);
   const position = typeof raw.position === 'string' ? parsePosition(raw.position) : undefined;
-  if (position === undefined || typeof raw.stream !== 'string' || typeof raw.revision !== 'string' || typeof raw.type !== 'string') {
+  const revision = typeof raw.revision === 'string' && /^(0|[1-9][0-9]*)$/.test(raw.revision) ? BigInt(raw.revision) : undefined;
+  if (position === undefined || revision === undefined || typeof raw.stream !== 'string' || typeof raw.type !== 'string') {
     throw new Error(`line ${lineNumber} is not an event of this export format`);
   }
   return {
     id: String(raw.id),
     stream: raw.stream,
-    revision: BigInt(raw.revision),
+    revision,
     position,
     type: raw.type,
     data: (raw.data ?? {}) as Record<string, unknown>,
@@ -80,7 +93,7 @@ export async function* eventsOfExport(path: string, onManifest?: (manifest: Expo
     lineNumber += 1;
   }
   if (pending === undefined) throw new Error(`${path} is empty: an export ends with a manifest line`);
-  const manifest = JSON.parse(pending) as Partial<ExportManifest>;
+  const manifest = parseLine(pending, lineNumber) as Partial<ExportManifest>;
   if (manifest.format !== EXPORT_FORMAT) throw new Error(`${path}: the last line is not a ${EXPORT_FORMAT} manifest`);
   onManifest?.(manifest as ExportManifest, hash.digest('hex'));
 }

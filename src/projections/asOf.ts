@@ -22,16 +22,24 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void
   if (cache.size > limit) cache.delete(cache.keys().next().value as K);
 }
 
+/** The last event at or before a time; `open` when nothing after the time was recorded yet, so a later write may still move it. */
+interface ResolvedTime {
+  readonly key: string;
+  readonly open: boolean;
+}
+
+const keyOf = (position: Position | undefined): string => (position === undefined ? '0' : formatPosition(position));
+
 export class AsOfTotals {
   private readonly states = new Map<string, PastTotals>();
-  private readonly positionsByTime = new Map<string, string>();
+  private readonly positionsByTime = new Map<string, ResolvedTime>();
   private readonly building = new Map<string, Promise<PastTotals>>();
 
   constructor(private readonly store: EventStore) {}
 
   /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
   async at(moment: Moment): Promise<PastTotals> {
-    const key = 'position' in moment ? formatPosition(moment.position) : this.positionsByTime.get(moment.time);
+    const key = 'position' in moment ? formatPosition(moment.position) : await this.resolvedKeyOf(moment.time);
     const cached = key === undefined ? undefined : this.states.get(key);
     if (cached !== undefined) {
       remember(this.states, key as string, cached, STATE_CACHE_SIZE);
@@ -45,19 +53,30 @@ export class AsOfTotals {
     return build;
   }
 
+  /** Where a time was resolved before; forgotten when it was open and the log has grown since. */
+  private async resolvedKeyOf(time: string): Promise<string | undefined> {
+    const resolved = this.positionsByTime.get(time);
+    if (resolved === undefined || !resolved.open) return resolved?.key;
+    return keyOf(await this.store.headPosition()) === resolved.key ? resolved.key : undefined;
+  }
+
   private async rebuild(moment: Moment): Promise<PastTotals> {
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
     let state = totalsProjection.initialState();
     let position: Position | undefined;
+    let reachedLaterEvent = false;
     for await (const event of this.store.readAll()) {
       if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
-      if (limit !== undefined && Date.parse(String(event.metadata.recordedAt)) > limit) break;
+      if (limit !== undefined && Date.parse(String(event.metadata.recordedAt)) > limit) {
+        reachedLaterEvent = true;
+        break;
+      }
       if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
       position = event.position;
     }
     const past = { position, state };
-    const key = position === undefined ? '0' : formatPosition(position);
-    if ('time' in moment) remember(this.positionsByTime, moment.time, key, TIME_CACHE_SIZE);
+    const key = keyOf(position);
+    if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
     else remember(this.states, formatPosition(moment.position), past, STATE_CACHE_SIZE);
     remember(this.states, key, past, STATE_CACHE_SIZE);
     return past;

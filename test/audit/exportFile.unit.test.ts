@@ -1,0 +1,238 @@
+// The offline audit file: JSON Lines in position order plus a manifest, written as a stream and checked from the file alone.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventHash } from '../../src/audit/chain.js';
+import { EXPORT_FORMAT, eventsOfExport, exportLines, verifyExportFile, type ExportManifest } from '../../src/audit/exportFile.js';
+import type { EventStore, RecordedEvent } from '../../src/store/port.js';
+import { asAsync, ChainedLog } from './chainedLog.js';
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** A store that only reads: exportLines needs nothing else. */
+function storeOf(events: () => AsyncIterable<RecordedEvent>): EventStore {
+  return { readAll: events } as unknown as EventStore;
+}
+
+/** Programme A (revisions 0-2) and B (0-1), interleaved: positions 1 A0, 2 B0, 3 A1, 4 B1, 5 A2. */
+function aLedger(): RecordedEvent[] {
+  const log = new ChainedLog();
+  for (const stream of ['programme-a', 'programme-b', 'programme-a', 'programme-b', 'programme-a']) log.append(stream, 'ProgrammeRenamed', { title: `£ ${log.events.length}` });
+  return log.events;
+}
+
+async function linesOf(events: readonly RecordedEvent[]): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of exportLines(storeOf(() => asAsync(events)))) lines.push(line);
+  return lines;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-export-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function writeExport(lines: readonly string[], name = 'ledger.jsonl'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join(''));
+  return file;
+}
+
+describe('exportLines', () => {
+  it('writes one event a line in position order, then a manifest whose sha256 covers every event line', async () => {
+    const events = aLedger();
+
+    const lines = await linesOf(events);
+
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
+    const parsed = lines.slice(0, 5).map((line) => JSON.parse(line));
+    expect(parsed.map((event) => event.position)).toEqual(['1', '2', '3', '4', '5']);
+    expect(parsed[2]).toEqual({
+      position: '3',
+      stream: 'programme-a',
+      revision: '1',
+      id: events[2]!.id,
+      type: 'ProgrammeRenamed',
+      data: { title: '£ 2' },
+      metadata: events[2]!.metadata,
+    });
+    const manifest = JSON.parse(lines[5]!) as ExportManifest;
+    expect(manifest).toEqual({
+      format: EXPORT_FORMAT,
+      count: 5,
+      lastPosition: '5',
+      chainHeads: { 'programme-a': events[4]!.metadata.hash, 'programme-b': events[3]!.metadata.hash },
+      sha256: sha256(lines.slice(0, 5).join('')),
+    });
+  });
+
+  it('exports an empty ledger as a manifest alone', async () => {
+    const lines = await linesOf([]);
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([{ format: EXPORT_FORMAT, count: 0, lastPosition: null, chainHeads: {}, sha256: sha256('') }]);
+  });
+
+  it('streams 20,000 events without reading ahead: each line is made from the one event read for it', async () => {
+    const total = 20_000;
+    let read = 0;
+    const log = new ChainedLog();
+    async function* lazily(): AsyncGenerator<RecordedEvent> {
+      for (let n = 0; n < total; n += 1) {
+        read += 1;
+        // Made only when asked for, and forgotten by the log once handed over: nothing here holds the ledger.
+        yield log.append(`announcement-${n % 250}`, 'FundingAmended', { n });
+        log.events.length = 0;
+      }
+    }
+    const lines = exportLines(storeOf(lazily));
+    const hash = createHash('sha256');
+    let count = 0;
+    let manifest: ExportManifest | undefined;
+
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) break;
+      if (count === total) {
+        manifest = JSON.parse(next.value) as ExportManifest;
+        continue;
+      }
+      count += 1;
+      expect(read).toBe(count);
+      hash.update(next.value);
+    }
+
+    expect(count).toBe(total);
+    expect(manifest).toMatchObject({ count: total, lastPosition: String(total), sha256: hash.digest('hex') });
+    expect(Object.keys(manifest!.chainHeads)).toHaveLength(250);
+  });
+});
+
+describe('eventsOfExport', () => {
+  it('reads back the events as recorded, and hands over the manifest with the digest of the lines it read', async () => {
+    const events = aLedger();
+    const lines = await linesOf(events);
+    const file = writeExport(lines);
+    const read: RecordedEvent[] = [];
+    let seen: { manifest: ExportManifest; digest: string } | undefined;
+
+    for await (const event of eventsOfExport(file, (manifest, digest) => (seen = { manifest, digest }))) read.push(event);
+
+    expect(read).toEqual(events);
+    expect(seen?.manifest).toEqual(JSON.parse(lines[5]!));
+    expect(seen?.digest).toBe(seen?.manifest.sha256);
+  });
+});
+
+describe('verifyExportFile checks a file alone', () => {
+  it('passes an intact export', async () => {
+    const file = writeExport(await linesOf(aLedger()));
+
+    const report = await verifyExportFile(file);
+
+    expect(report).toEqual({ ok: true, events: 5, streams: 2, lastPosition: '5', firstBreak: undefined, breaks: 0, manifestProblems: [] });
+  });
+
+  it('passes a streamed export of 20,000 events', async () => {
+    const log = new ChainedLog();
+    for (let n = 0; n < 20_000; n += 1) log.append(`announcement-${n % 100}`, 'FundingAmended', { n });
+    const file = path.join(dir, 'big.jsonl');
+    await pipeline(Readable.from(exportLines(storeOf(() => asAsync(log.events)))), createWriteStream(file));
+
+    const report = await verifyExportFile(file);
+
+    expect(report).toMatchObject({ ok: true, events: 20_000, streams: 100, lastPosition: '20000', manifestProblems: [] });
+  });
+
+  it('fails a file with one event line edited: names the event, and the digest no longer matches', async () => {
+    const lines = await linesOf(aLedger());
+    const edited = JSON.parse(lines[2]!);
+    edited.data.title = '£ 2000000';
+    lines[2] = `${JSON.stringify(edited)}\n`;
+
+    const report = await verifyExportFile(writeExport(lines));
+
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '1', position: '3', problem: expect.stringMatching(/hash does not match/) });
+    expect(report.manifestProblems).toEqual(['manifest sha256 does not match the event lines']);
+  });
+
+  it('fails a file edited and re-hashed consistently, line and manifest digest alike: the next event of the stream gives it away', async () => {
+    const lines = await linesOf(aLedger());
+    const forged = JSON.parse(lines[2]!);
+    forged.data.title = '£ 2000000';
+    forged.metadata.hash = eventHash({ ...forged, revision: BigInt(forged.revision) });
+    lines[2] = `${JSON.stringify(forged)}\n`;
+    const manifest = JSON.parse(lines[5]!);
+    manifest.sha256 = sha256(lines.slice(0, 5).join(''));
+    lines[5] = `${JSON.stringify(manifest)}\n`;
+
+    const report = await verifyExportFile(writeExport(lines));
+
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: expect.stringMatching(/prevHash/) });
+    expect(report.manifestProblems).toEqual([]);
+  });
+
+  it('fails a file with a line removed: the gap in the stream, the count and the digest', async () => {
+    const lines = await linesOf(aLedger());
+    lines.splice(2, 1);
+
+    const report = await verifyExportFile(writeExport(lines));
+
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: 'revision 2 where 1 was expected' });
+    expect(report.manifestProblems).toEqual(['manifest count 5 but the file holds 4 events', 'manifest sha256 does not match the event lines']);
+  });
+
+  it('fails a file whose last event was removed: no chain breaks, but count, last position, digest and chain head disagree', async () => {
+    const lines = await linesOf(aLedger());
+    lines.splice(4, 1);
+
+    const report = await verifyExportFile(writeExport(lines));
+
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toBeUndefined();
+    expect(report.manifestProblems).toEqual([
+      'manifest count 5 but the file holds 4 events',
+      'manifest lastPosition 5 but the last event is at 4',
+      'manifest sha256 does not match the event lines',
+      'chain heads differ for 1 stream(s), first programme-a',
+    ]);
+  });
+
+  it.each<[string, (manifest: ExportManifest) => object, string]>([
+    ['a wrong count', (m) => ({ ...m, count: 6 }), 'manifest count 6 but the file holds 5 events'],
+    ['a wrong last position', (m) => ({ ...m, lastPosition: '9' }), 'manifest lastPosition 9 but the last event is at 5'],
+    ['a wrong digest', (m) => ({ ...m, sha256: sha256('something else') }), 'manifest sha256 does not match the event lines'],
+    ['a wrong chain head', (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-b': '0'.repeat(64) } }), 'chain heads differ for 1 stream(s), first programme-b'],
+    ['an extra chain head', (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-z': '0'.repeat(64) } }), 'chain heads differ for 1 stream(s), first programme-z'],
+  ])('fails a manifest with %s, naming it', async (_what, change, problem) => {
+    const lines = await linesOf(aLedger());
+    lines[5] = `${JSON.stringify(change(JSON.parse(lines[5]!)))}\n`;
+
+    const report = await verifyExportFile(writeExport(lines));
+
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toBeUndefined();
+    expect(report.manifestProblems).toEqual([problem]);
+  });
+
+  it('refuses a file without its manifest line, an empty file, and a line that is not an event, naming the line', async () => {
+    const lines = await linesOf(aLedger());
+    const withLine2 = (line: string, name: string): string => writeExport([lines[0]!, line, ...lines.slice(2)], name);
+    const badRevision = { ...JSON.parse(lines[1]!), revision: 'one' };
+
+    await expect(verifyExportFile(writeExport(lines.slice(0, 5), 'no-manifest.jsonl'))).rejects.toThrow(/the last line is not a .* manifest/);
+    await expect(verifyExportFile(writeExport([], 'empty.jsonl'))).rejects.toThrow(/is empty/);
+    await expect(verifyExportFile(withLine2('{"position": "2", oops\n', 'garbled.jsonl'))).rejects.toThrow(/^line 2 is not JSON/);
+    await expect(verifyExportFile(withLine2('null\n', 'null.jsonl'))).rejects.toThrow('line 2 is not a JSON object');
+    await expect(verifyExportFile(withLine2(`${JSON.stringify(badRevision)}\n`, 'revision.jsonl'))).rejects.toThrow('line 2 is not an event of this export format');
+  });
+});
