@@ -18,6 +18,8 @@ const configSchema = z.object({
     .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, 'must be a connection string such as esdb://127.0.0.1:2113?tls=false')
     .optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(6000),
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
   CORS_ORIGINS: z
     .string()
     .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
@@ -39,6 +41,10 @@ export interface Config {
   /** Where EventStoreDB is, when eventStore is 'eventstoredb'. */
   readonly eventStoreConnectionString: string | undefined;
   readonly bodyLimitBytes: number;
+  /** POST requests allowed per API key (or address) per minute; 0 turns the limit off. */
+  readonly writesPerMinute: number;
+  /** Event-loop delay beyond which requests get 503 with Retry-After instead of piling up. */
+  readonly maxEventLoopDelayMs: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
 }
@@ -65,6 +71,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventStore: c.EVENT_STORE,
     eventStoreConnectionString: c.EVENTSTORE_CONNECTION_STRING,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    writesPerMinute: c.RATE_LIMIT_WRITES_PER_MINUTE,
+    maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
     corsOrigins: c.CORS_ORIGINS,
   };
 }

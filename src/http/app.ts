@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
+import { registerHardening } from './hardening.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
@@ -21,6 +22,9 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     requestIdHeader: 'x-request-id',
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
+    // Refuse prototype-pollution keys outright rather than stripping them silently (400).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
     ...options,
   });
   // Fastify parses text/plain by default; the API takes JSON only, so anything else is a 415, not a 400.
@@ -28,6 +32,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  await registerHardening(app, context.config);
   if (context.config.corsOrigins.length > 0) {
     const origins = context.config.corsOrigins;
     await app.register(cors, {

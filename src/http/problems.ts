@@ -56,6 +56,8 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { type: `${PROBLEM_BASE}unsupported-media-type`, title: 'Unsupported media type', status: 415, detail: 'send the body as application/json' };
+    case 'FST_ERR_RATE_LIMITED':
+      return { type: `${PROBLEM_BASE}rate-limited`, title: 'Too many requests', status: 429, detail: error.message };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { type: `${PROBLEM_BASE}body-too-large`, title: 'Content too large', status: 413, detail: error.message };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -1,0 +1,63 @@
+// Protection for a public service: security headers, a write rate limit, and 503 instead of falling over under load.
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { sendProblem } from './problems.js';
+
+/** Rate-limit writes per API key (a digest of the header, never the key itself), or per address without one. */
+function writerOf(request: FastifyRequest): string {
+  const authorization = request.headers.authorization;
+  return typeof authorization === 'string' ? createHash('sha256').update(authorization).digest('hex') : request.ip;
+}
+
+export async function registerHardening(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+  });
+
+  if (config.writesPerMinute > 0) {
+    // Every POST route gets the limit; reads are cheap and cached, so only under-pressure bounds them.
+    // This hook must be added before the plugin's own, which reads the route's rateLimit config.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (methods.includes('POST')) route.config = { ...route.config, rateLimit: { max: config.writesPerMinute, timeWindow: 60_000 } };
+    });
+    await app.register(rateLimit, {
+      global: false,
+      keyGenerator: writerOf,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: 'FST_ERR_RATE_LIMITED',
+        message: `more than ${context.max} writes in ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`,
+      }),
+    });
+  }
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    retryAfter: 5,
+    pressureHandler: (_request, reply, type, value) => {
+      reply.header('retry-after', '5');
+      void sendProblem(reply, {
+        type: 'urn:funding-ledger:problem:overloaded',
+        title: 'Service unavailable',
+        status: 503,
+        detail: `the service is overloaded (${type}${value === undefined ? '' : ` ${String(value)}`}); retry shortly`,
+      });
+    },
+  });
+}
