@@ -79,3 +79,27 @@ export class ChainVerifier {
     };
   }
 }
+
+/**
+ * Walks one stream on its own (not through the journal) and checks its chain again; its last hash must be the head
+ * the journal walk found. Catches a store whose per-stream index disagrees with its global log.
+ */
+export async function verifyStreamWalk(stream: string, events: AsyncIterable<CheckedEvent>, journalHead: string): Promise<BrokenLink | undefined> {
+  const verifier = new ChainVerifier();
+  let last: CheckedEvent | undefined;
+  for await (const event of events) {
+    // Positions across one stream only increase, so the same checker applies unchanged.
+    const broken = verifier.check(event);
+    if (broken !== undefined) return broken;
+    last = event;
+  }
+  const head = typeof last?.metadata.hash === 'string' ? last.metadata.hash : undefined;
+  if (head === journalHead) return undefined;
+  return {
+    stream,
+    revision: last === undefined ? '-' : last.revision.toString(),
+    position: last === undefined ? '-' : formatPosition(last.position),
+    type: last?.type ?? '-',
+    problem: 'reading the stream on its own ends at a different event than the journal does',
+  };
+}

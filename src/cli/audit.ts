@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { exportLines, verifyExportFile } from '../audit/exportFile.js';
-import { ChainVerifier, type BrokenLink } from '../audit/verify.js';
+import { ChainVerifier, verifyStreamWalk, type BrokenLink } from '../audit/verify.js';
 import { progressOf } from './progress.js';
 import { withStore } from './store.js';
 
@@ -31,7 +31,16 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
           if (checked % 5000 === 0) progress.update(checked);
         }
         progress.stop();
-        return verifier.report();
+        const journal = verifier.report();
+        // Then every stream on its own, as the store serves it to the command handler.
+        let streamBreak: BrokenLink | undefined;
+        for (const [stream, head] of journal.chainHeads) {
+          streamBreak = await verifyStreamWalk(stream, store.readStream(stream), head);
+          if (streamBreak !== undefined) break;
+        }
+        return streamBreak === undefined || !journal.ok
+          ? journal
+          : { ...journal, ok: false, breaks: journal.breaks + 1, firstBreak: journal.firstBreak ?? streamBreak };
       });
       const { chainHeads: _heads, ...summary } = report;
       if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
