@@ -50,7 +50,7 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
     return { type: PROBLEM_BASE + slug, title: error.title, status: error.status, detail: error.message, ...(error.errors.length ? { errors: error.errors } : {}) };
   }
   if (error instanceof StoreUnavailableError) {
-    return { type: `${PROBLEM_BASE}store-unavailable`, title: 'Service unavailable', status: 503, detail: 'the event store is unavailable; nothing was written, retry later' };
+    return { type: `${PROBLEM_BASE}store-unavailable`, title: 'Service unavailable', status: 503, detail: 'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the same Idempotency-Key' };
   }
   const code = (error as FastifyError).code;
   switch (code) {

@@ -121,7 +121,11 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-/** The store cannot be reached or is shutting down; nothing was written. Safe to retry. */
+/**
+ * The store cannot be reached or is shutting down. An append is all or nothing, but one cut off in flight may have
+ * been recorded by a remote server: retry with the same event ids (the command handler derives them from the
+ * Idempotency-Key), which the server deduplicates.
+ */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }

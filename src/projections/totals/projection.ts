@@ -1,8 +1,8 @@
 // The totals projection: announcements add their allocations, amendments replace them, withdrawals remove them.
 import { toDomainEvent } from '../../commands/handle.js';
 import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type AnnouncementEvent } from '../../commands/announcement/events.js';
+import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import { applyChanges } from '../../commands/announcement/state.js';
-import type { Announcement } from '../../commands/announcement/state.js';
 import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../commands/exchangeRate/events.js';
 import { fiscalYearOf, yearOf } from '../../domain/dates.js';
 import { convertMinor, type CurrencyCode } from '../../domain/money.js';
@@ -12,27 +12,44 @@ import { initialTotalsState, type Cell, type Contribution, type ContributionRow,
 
 export const UNALLOCATED = 'unallocated';
 
-function cellFor(state: TotalsState, announcement: Announcement, country: string): Cell {
-  const { programme, funder, announcedOn } = announcement;
-  const currency = announcement.amount.currency;
-  const year = yearOf(announcedOn);
-  const fiscalYear = fiscalYearOf(announcedOn);
-  const cellKey = `${programme}|${country}|${year}|${fiscalYear}|${funder}|${currency}`;
+/** Year and fiscal year per date, computed once per distinct date rather than once per allocation. */
+const calendar = new Map<string, { year: number; fiscalYear: string }>();
+
+function calendarOf(date: string): { year: number; fiscalYear: string } {
+  let entry = calendar.get(date);
+  if (entry === undefined) {
+    entry = { year: yearOf(date), fiscalYear: fiscalYearOf(date) };
+    calendar.set(date, entry);
+  }
+  return entry;
+}
+
+/** The cell of one allocation; `prefix` is the part of the key shared by all allocations of an announcement. */
+function cellFor(state: TotalsState, announcement: AnnouncementFields, prefix: string, country: string): Cell {
+  const cellKey = `${prefix}|${country}`;
   let cell = state.cells.get(cellKey);
   if (cell === undefined) {
-    cell = { programme, country, year, fiscalYear, funder, currency, minor: 0n, allocations: 0, announcements: 0 };
+    const { year, fiscalYear } = calendarOf(announcement.announcedOn);
+    const { programme, funder } = announcement;
+    cell = { programme, country, year, fiscalYear, funder, currency: announcement.amount.currency, minor: 0n, allocations: 0, announcements: 0 };
     state.cells.set(cellKey, cell);
   }
   return cell;
 }
 
-function contributionOf(state: TotalsState, announcement: Announcement): Contribution {
-  const parts: { country: string; minor: bigint }[] =
-    announcement.allocations !== undefined
-      ? announcement.allocations.map((a) => ({ country: a.country, minor: BigInt(a.amount.minor) }))
-      : [{ country: announcement.country ?? UNALLOCATED, minor: BigInt(announcement.amount.minor) }];
-  const rows: ContributionRow[] = parts.map((part, index) => ({ cell: cellFor(state, announcement, part.country), minor: part.minor, primary: index === 0 }));
-  return { id: announcement.id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, rows };
+function contributionOf(state: TotalsState, id: string, announcement: AnnouncementFields): Contribution {
+  const { fiscalYear } = calendarOf(announcement.announcedOn);
+  // The fiscal year label fixes the calendar year too once the date's month is known, so the date itself is not needed.
+  const prefix = `${announcement.programme}|${announcement.announcedOn.slice(0, 4)}|${fiscalYear}|${announcement.funder}|${announcement.amount.currency}`;
+  const rows: ContributionRow[] = [];
+  if (announcement.allocations !== undefined) {
+    announcement.allocations.forEach((allocation, index) => {
+      rows.push({ cell: cellFor(state, announcement, prefix, allocation.country), minor: BigInt(allocation.amount.minor), primary: index === 0 });
+    });
+  } else {
+    rows.push({ cell: cellFor(state, announcement, prefix, announcement.country ?? UNALLOCATED), minor: BigInt(announcement.amount.minor), primary: true });
+  }
+  return { id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, rows };
 }
 
 /** Converts one allocation at the rate in force on its announcement date; undefined when no rate applies. */
@@ -70,19 +87,18 @@ function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   switch (domainEvent.type) {
     case 'FundingAnnounced': {
       if (tracked.has(id)) return;
-      const { announcementId, ...fields } = domainEvent.data;
-      const announcement: Announcement = { id: announcementId, ...fields };
-      tracked.set(id, announcement);
-      applyContribution(state, contributionOf(state, announcement), 1);
+      // The event data is kept as it is, never copied or changed: other projections see the same object.
+      tracked.set(id, domainEvent.data);
+      applyContribution(state, contributionOf(state, id, domainEvent.data), 1);
       return;
     }
     case 'FundingAmended': {
       const current = tracked.get(id);
       if (current === undefined || previous === undefined) return;
-      const next: Announcement = { ...applyChanges(current, domainEvent.data.changes), id };
+      const next = applyChanges(current, domainEvent.data.changes);
       tracked.set(id, next);
       applyContribution(state, previous, -1);
-      applyContribution(state, contributionOf(state, next), 1);
+      applyContribution(state, contributionOf(state, id, next), 1);
       return;
     }
     case 'FundingWithdrawn':

@@ -1,5 +1,5 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
-import type { Announcement } from '../../commands/announcement/state.js';
+import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { RateBook } from './rateBook.js';
 
@@ -45,7 +45,7 @@ export interface Conversion {
 
 export interface TotalsState {
   /** Active announcements, so an amendment can be applied to what it amends. */
-  readonly announcements: Map<string, Announcement>;
+  readonly announcements: Map<string, AnnouncementFields>;
   readonly cells: Map<string, Cell>;
   readonly contributions: Map<string, Contribution>;
   readonly rates: RateBook;

@@ -36,6 +36,8 @@ export interface StandInOptions {
   readonly port?: number;
   /** Send CaughtUp when a subscription goes live, as EventStoreDB does from 23.10; false behaves like older servers. */
   readonly caughtUpMessages?: boolean;
+  /** Serve this log instead of a fresh one: a second endpoint onto the same database, which stays up while another stops. */
+  readonly log?: TransactionLog;
 }
 
 export interface StandIn {
@@ -54,7 +56,7 @@ export interface StandIn {
 const MAX_APPEND_SIZE = 1_048_576;
 
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
-  const log = new TransactionLog();
+  const log = options.log ?? new TransactionLog();
   const caughtUpMessages = options.caughtUpMessages ?? true;
   let port = options.port ?? 0;
   let server: Server | undefined;
