@@ -44,25 +44,25 @@ function contributionOf(state: TotalsState, id: string, announcement: Announceme
   const rows: ContributionRow[] = [];
   if (announcement.allocations !== undefined) {
     announcement.allocations.forEach((allocation, index) => {
-      rows.push({ cell: cellFor(state, announcement, prefix, allocation.country), minor: BigInt(allocation.amount.minor), primary: index === 0 });
+      rows.push({ cell: cellFor(state, announcement, prefix, allocation.country), minor: allocation.amount.minor, primary: index === 0 });
     });
   } else {
-    rows.push({ cell: cellFor(state, announcement, prefix, announcement.country ?? UNALLOCATED), minor: BigInt(announcement.amount.minor), primary: true });
+    rows.push({ cell: cellFor(state, announcement, prefix, announcement.country ?? UNALLOCATED), minor: announcement.amount.minor, primary: true });
   }
-  return { id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, rows };
+  return { id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, split: announcement.allocations !== undefined, rows };
 }
 
 /** Converts one allocation at the rate in force on its announcement date; undefined when no rate applies. */
 export function convertedRow(state: TotalsState, contribution: Contribution, row: ContributionRow, target: CurrencyCode): bigint | undefined {
-  if (contribution.currency === target) return row.minor;
+  if (contribution.currency === target) return BigInt(row.minor);
   const rate = state.rates.rateOn(contribution.currency, target, contribution.announcedOn);
-  return rate === undefined ? undefined : convertMinor(row.minor, contribution.currency, target, rate);
+  return rate === undefined ? undefined : convertMinor(BigInt(row.minor), contribution.currency, target, rate);
 }
 
 function applyContribution(state: TotalsState, contribution: Contribution, sign: 1 | -1): void {
   const delta = BigInt(sign);
   for (const row of contribution.rows) {
-    row.cell.minor += delta * row.minor;
+    row.cell.minor += delta * BigInt(row.minor);
     row.cell.allocations += sign;
     if (row.primary) row.cell.announcements += sign;
     for (const [target, conversion] of state.conversions) {
@@ -79,31 +79,47 @@ function applyContribution(state: TotalsState, contribution: Contribution, sign:
   else state.contributions.delete(contribution.id);
 }
 
+/**
+ * The fields of an announcement that the totals depend on, read back from its contribution, so the totals need not
+ * keep every announcement a second time. Fields the totals never use (title, tags, source) are left empty.
+ */
+function fieldsOfContribution(contribution: Contribution): AnnouncementFields {
+  const first = contribution.rows[0] as ContributionRow;
+  const minor = contribution.rows.reduce((sum, row) => sum + row.minor, 0);
+  const destination =
+    contribution.split
+      ? { allocations: contribution.rows.map((row) => ({ country: row.cell.country, amount: { currency: contribution.currency, minor: row.minor } })) }
+      : first.cell.country === UNALLOCATED
+        ? {}
+        : { country: first.cell.country };
+  return {
+    funder: first.cell.funder,
+    programme: first.cell.programme,
+    title: '',
+    announcedOn: contribution.announcedOn,
+    amount: { currency: contribution.currency, minor },
+    ...destination,
+    tags: [],
+  };
+}
+
 function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
-  const tracked = state.announcements;
   const id = domainEvent.data.announcementId;
   const previous = state.contributions.get(id);
   switch (domainEvent.type) {
-    case 'FundingAnnounced': {
-      if (tracked.has(id)) return;
-      // The event data is kept as it is, never copied or changed: other projections see the same object.
-      tracked.set(id, domainEvent.data);
-      applyContribution(state, contributionOf(state, id, domainEvent.data), 1);
+    case 'FundingAnnounced':
+      if (previous === undefined) applyContribution(state, contributionOf(state, id, domainEvent.data), 1);
       return;
-    }
     case 'FundingAmended': {
-      const current = tracked.get(id);
-      if (current === undefined || previous === undefined) return;
-      const next = applyChanges(current, domainEvent.data.changes);
-      tracked.set(id, next);
+      if (previous === undefined) return;
+      const next = applyChanges(fieldsOfContribution(previous), domainEvent.data.changes);
       applyContribution(state, previous, -1);
       applyContribution(state, contributionOf(state, id, next), 1);
       return;
     }
     case 'FundingWithdrawn':
       if (previous !== undefined) applyContribution(state, previous, -1);
-      tracked.delete(id);
       return;
   }
 }

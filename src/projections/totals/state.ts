@@ -1,5 +1,4 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
-import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { RateBook } from './rateBook.js';
 
@@ -27,7 +26,8 @@ export interface Cell {
 /** One allocation of one announcement, as it currently contributes. */
 export interface ContributionRow {
   readonly cell: Cell;
-  readonly minor: bigint;
+  /** Minor units of one allocation: a safe integer (see domain/money.ts); sums are bigint in the cell. */
+  readonly minor: number;
   readonly primary: boolean;
 }
 
@@ -35,6 +35,8 @@ export interface Contribution {
   readonly id: string;
   readonly announcedOn: string;
   readonly currency: CurrencyCode;
+  /** Whether the money was given as allocations (even a single one) rather than a country or nothing. */
+  readonly split: boolean;
   readonly rows: readonly ContributionRow[];
 }
 
@@ -44,8 +46,6 @@ export interface Conversion {
 }
 
 export interface TotalsState {
-  /** Active announcements, so an amendment can be applied to what it amends. */
-  readonly announcements: Map<string, AnnouncementFields>;
   readonly cells: Map<string, Cell>;
   readonly contributions: Map<string, Contribution>;
   readonly rates: RateBook;
@@ -53,5 +53,5 @@ export interface TotalsState {
 }
 
 export function initialTotalsState(): TotalsState {
-  return { announcements: new Map(), cells: new Map(), contributions: new Map(), rates: new RateBook(), conversions: new Map() };
+  return { cells: new Map(), contributions: new Map(), rates: new RateBook(), conversions: new Map() };
 }
