@@ -19,12 +19,14 @@ const configSchema = z.object({
     .optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(6000),
+  SNAPSHOT_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events (0: only at shutdown)' }).int().min(0).default(250_000),
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
   CORS_ORIGINS: z
     .string()
     .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
     .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
     .default([]),
+  EXPORT_SCHEDULES_FILE: z.string().min(1).optional(),
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
   path: ['EVENTSTORE_CONNECTION_STRING'],
   message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
@@ -43,10 +45,14 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** POST requests allowed per API key (or address) per minute; 0 turns the limit off. */
   readonly writesPerMinute: number;
+  /** Save a projection snapshot after this many new events (and always at shutdown); 0 saves only at shutdown. */
+  readonly snapshotEveryEvents: number;
   /** Event-loop delay beyond which requests get 503 with Retry-After instead of piling up. */
   readonly maxEventLoopDelayMs: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** Absolute path of the JSON file of scheduled exports (README "CSV"); none when unset. */
+  readonly exportSchedulesFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +79,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     writesPerMinute: c.RATE_LIMIT_WRITES_PER_MINUTE,
     maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
+    snapshotEveryEvents: c.SNAPSHOT_EVERY_EVENTS,
     corsOrigins: c.CORS_ORIGINS,
+    exportSchedulesFile: c.EXPORT_SCHEDULES_FILE === undefined ? undefined : resolve(c.EXPORT_SCHEDULES_FILE),
   };
 }

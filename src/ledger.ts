@@ -3,10 +3,14 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { KeyRing } from './auth/keys.js';
 import type { Config } from './config.js';
+import { liveSources } from './exports/live.js';
+import { loadExportSchedules } from './exports/schedules/config.js';
+import { ExportScheduler } from './exports/schedules/scheduler.js';
 import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { restoreFromSnapshot, Snapshotter } from './projections/snapshotting.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import { openEventStoreDb } from './store/eventStoreDb.js';
 import type { EventStore } from './store/port.js';
@@ -14,7 +18,7 @@ import type { EventStore } from './store/port.js';
 export interface Ledger {
   readonly app: FastifyInstance;
   readonly context: LedgerContext;
-  /** Stops the HTTP server, then the projections, then the store. */
+  /** Stops the export schedules (a run in progress finishes), the HTTP server, then the projections, then the store. */
   close(): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ export async function startLedger(
   logger: Logger,
   options: { now?: () => string; http?: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> } = {},
 ): Promise<Ledger> {
+  // Before the store opens: a bad schedules file stops start-up at once, naming the schedule and the field.
+  const schedules = loadExportSchedules(config.exportSchedulesFile, config.dataDir);
   const store = await openStore(config, logger);
   try {
     const keys = new KeyRing(config.dataDir);
@@ -42,15 +48,31 @@ export async function startLedger(
       logger.warn({ path: adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
     }
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
-    const context: LedgerContext = { config, store, projections, keys, logger, now: options.now ?? (() => new Date().toISOString()) };
+    await restoreFromSnapshot(projections, store, config.dataDir, logger);
+    const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger);
+    const exportSources = liveSources(store, projections);
+    const exportSchedules = new ExportScheduler(schedules, exportSources, logger);
+    const context: LedgerContext = {
+      config,
+      store,
+      projections,
+      keys,
+      logger,
+      now: options.now ?? (() => new Date().toISOString()),
+      exports: { sources: exportSources, schedules: exportSchedules },
+    };
     await projections.start();
+    snapshots.start();
     const app = await buildApp(context, options.http);
+    exportSchedules.start();
     return {
       app,
       context,
       async close() {
+        await exportSchedules.stop();
         await app.close();
         await projections.stop();
+        snapshots.stop();
         await store.close();
       },
     };

@@ -25,6 +25,11 @@ async function main(): Promise<void> {
   try {
     ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
   } catch (error) {
+    // The export schedules file is configuration too: the same message and exit code as a bad variable.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`funding-ledger: ${error.message}\n`);
+      process.exit(2);
+    }
     // The store could not be opened (locked data dir, unreachable EventStoreDB): say so plainly and stop.
     if (error instanceof StoreLockedError || error instanceof StoreUnavailableError || (error instanceof Error && /EventStoreDB/.test(error.message))) {
       logger.fatal(error.message);

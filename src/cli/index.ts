@@ -2,7 +2,9 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
+import { registerExportCommand } from './export.js';
 import { registerGenerateCommand } from './generate.js';
+import { registerImportCommand } from './import.js';
 import { registerKeysCommands } from './keys.js';
 import { registerReplayCommand } from './replay.js';
 
@@ -15,6 +17,8 @@ const dataDirOf = (): string => resolve(program.opts<{ dataDir?: string }>().dat
 registerKeysCommands(program, dataDirOf);
 registerAuditCommands(program, dataDirOf);
 registerReplayCommand(program, dataDirOf);
+registerExportCommand(program, dataDirOf);
+registerImportCommand(program, dataDirOf);
 registerGenerateCommand(program, dataDirOf);
 
 try {

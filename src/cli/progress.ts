@@ -6,11 +6,11 @@ export interface Progress {
   stop(): void;
 }
 
-/** `total` may be unknown (undefined): the bar then counts without a percentage. */
-export function progressOf(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** `total` may be unknown (undefined): the bar then counts `unit` without a percentage. */
+export function progressOf(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr, unit = 'events'): Progress {
   if (stream.isTTY) {
     const bar = new SingleBar(
-      { format: total === undefined ? `${label} {value} events {detail}` : `${label} [{bar}] {percentage}% {value}/{total} {detail}`, stream, hideCursor: true },
+      { format: total === undefined ? `${label} {value} ${unit} {detail}` : `${label} [{bar}] {percentage}% {value}/{total} {detail}`, stream, hideCursor: true },
       Presets.shades_classic,
     );
     bar.start(total ?? 0, 0, { detail: '' });
@@ -22,7 +22,7 @@ export function progressOf(label: string, total: number | undefined, stream: Nod
       const now = Date.now();
       if (now - lastLine < 1000) return;
       lastLine = now;
-      stream.write(`${label}: ${done}${total === undefined ? '' : `/${total}`} ${detail}\n`);
+      stream.write(`${label}: ${done}${total === undefined ? ` ${unit}` : `/${total}`} ${detail}\n`);
     },
     stop: () => undefined,
   };

@@ -1,6 +1,11 @@
 // The CSV columns, fixed and documented (README "CSV"): exports write them in this order and import reads them.
 
-/** One row per allocation of each announcement (its whole amount when it goes to one country or is unallocated). */
+/**
+ * One row per allocation of each announcement (its whole amount when it goes to one country or is unallocated).
+ * `amount` is the announcement's whole amount and repeats on each of its rows; `allocationValue` is this row's part, in
+ * the same `currency`. `country` is the allocation's country, or `unallocated` (UNALLOCATED_COUNTRY) when the
+ * announcement names none. Rows of one announcement are consecutive, in its allocation order.
+ */
 export const ANNOUNCEMENT_COLUMNS = [
   'id',
   'status',
@@ -25,6 +30,9 @@ export const ANNOUNCEMENT_COLUMNS = [
 
 export type AnnouncementColumn = (typeof ANNOUNCEMENT_COLUMNS)[number];
 
+/** The `country` of the one row of an announcement that names no country, as in totals and the `country` filter. */
+export const UNALLOCATED_COUNTRY = 'unallocated';
+
 /** Tags are joined with this; a tag can never contain it (tags are letters, digits, spaces, dots, dashes, underscores). */
 export const TAG_SEPARATOR = ';';
 
@@ -45,6 +53,8 @@ export const EVENT_COLUMNS = [
   'prevHash',
 ] as const;
 
+export type EventColumn = (typeof EVENT_COLUMNS)[number];
+
 /**
  * Totals: the groupBy dimensions first (in the order asked), then one row per original currency, so every row holds
  * one exact amount: `currency`, `amount`, `count`; with a target currency also `convertedCurrency`,
@@ -52,6 +62,21 @@ export const EVENT_COLUMNS = [
  */
 export const TOTALS_FIGURE_COLUMNS = ['currency', 'amount', 'count'] as const;
 export const TOTALS_CONVERSION_COLUMNS = ['convertedCurrency', 'convertedAmount', 'unconvertedIds'] as const;
+
+/** `unconvertedIds` holds announcement ids joined with this (ids are UUIDs, which never contain it). */
+export const ID_SEPARATOR = ';';
+
+/**
+ * The columns of one totals export. `currency` is always a figure column, so asking to group by currency adds no
+ * dimension column of its own (a header never names a column twice).
+ */
+export function totalsColumnsOf(groupBy: readonly string[], convertedCurrency: string | undefined): string[] {
+  return [
+    ...groupBy.filter((dimension) => dimension !== 'currency'),
+    ...TOTALS_FIGURE_COLUMNS,
+    ...(convertedCurrency === undefined ? [] : TOTALS_CONVERSION_COLUMNS),
+  ];
+}
 
 /**
  * Cells a spreadsheet would run as a formula start with one of these; such a cell is written with a leading

@@ -6,22 +6,31 @@ import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
-import { registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
+import { answerClientError, answerFrameworkError, registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
 import { announcementRoutes } from './routes/announcements.js';
 import { auditRoutes } from './routes/audit.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { exchangeRateRoutes } from './routes/exchangeRates.js';
+import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { programmeRoutes } from './routes/programmes.js';
 import { totalsRoutes } from './routes/totals.js';
+import { totalsStreamRoutes } from './routes/totalsStream.js';
 
 export async function buildApp(context: LedgerContext, options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger,
     bodyLimit: context.config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
+    // X-Request-Id from a proxy is kept when it looks like an id: the request id is recorded as events' causationId.
+    requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    genReqId: () => crypto.randomUUID(),
+    genReqId: (request) => {
+      const id = request.headers['x-request-id'];
+      return typeof id === 'string' && /^[\x21-\x7e]{1,200}$/.test(id) ? id : crypto.randomUUID();
+    },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // Refuse prototype-pollution keys outright rather than stripping them silently (400).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -68,8 +77,11 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(announcementRoutes, { context });
   await app.register(exchangeRateRoutes, { context });
   await app.register(totalsRoutes, { context });
+  await app.register(totalsStreamRoutes, { context });
   await app.register(historyRoutes, { context });
   await app.register(auditRoutes, { context });
+  await app.register(exportRoutes, { context });
   await app.register(openApiRoutes);
+  await app.register(dashboardRoutes);
   return app;
 }

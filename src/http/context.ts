@@ -2,6 +2,8 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
+import type { ExportScheduler } from '../exports/schedules/scheduler.js';
+import type { ExportSources } from '../exports/sources.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { EventStore } from '../store/port.js';
 
@@ -13,4 +15,6 @@ export interface LedgerContext {
   readonly logger: Logger;
   /** The clock: ISO 8601 instant; tests may fix it. */
   readonly now: () => string;
+  /** CSV exports: the live read models they read, and the scheduled exports (README "CSV"). */
+  readonly exports: { readonly sources: ExportSources; readonly schedules: ExportScheduler };
 }

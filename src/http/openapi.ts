@@ -27,6 +27,7 @@ const TAGS = [
   { name: 'Exchange rates', description: 'Rates between the ledger currencies, by effective date' },
   { name: 'Totals', description: 'Exact totals by programme, country, year, fiscal year, funder and currency' },
   { name: 'Audit', description: 'The full journal, replay against the live projections, and the offline export' },
+  { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
 ];
 
 type TransformInput = Parameters<SwaggerTransform>[0];

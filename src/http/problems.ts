@@ -1,4 +1,6 @@
 // RFC 9457 problem details: request validation, and the one error handler that turns every error into a problem.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
@@ -86,4 +88,43 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
   );
+}
+
+/**
+ * Errors Fastify meets before routing (a path that is not valid percent-encoding, a parameter over the length limit):
+ * problems too, instead of Fastify's own JSON. The path is not echoed back: it may be megabytes of anything.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? { type: `${PROBLEM_BASE}uri-too-long`, title: 'URI too long', status: 414, detail: 'a path segment is longer than this service accepts' }
+      : { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request path is not a valid percent-encoded URL' };
+  request.log.info({ status: problem.status, problem: problem.type }, problem.detail);
+  void sendProblem(reply, problem);
+}
+
+/**
+ * Malformed HTTP the parser refuses before any request exists (headers too large, a broken request line or chunk):
+ * a problem written to the socket, as Node's own fallback does, then the connection closes. What the client still
+ * sends is read and dropped for a moment, so it can read the answer instead of meeting a reset.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, slug, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'the request headers are larger than this service accepts']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'the request did not arrive in time']
+        : [400, 'malformed-request', 'the request is not valid HTTP/1.1'];
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  // Written only when no answer to an earlier request on this connection has started, so the stream stays intact.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !answering) {
+    const body = JSON.stringify({ type: PROBLEM_BASE + slug, title, status, detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.resume();
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

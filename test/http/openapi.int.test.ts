@@ -30,11 +30,16 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'POST /exchange-rates': { scope: 'write', statuses: [201, ...WRITE] },
   'GET /exchange-rates': { scope: 'read', statuses: [200, 400, ...AUTH] },
   'GET /totals': { scope: 'read', statuses: TOTALS },
+  'GET /totals/stream': { scope: 'read', statuses: [200, ...AUTH] },
   'GET /programmes/{code}/totals': { scope: 'read', statuses: TOTALS },
   'GET /countries/{code}/totals': { scope: 'read', statuses: TOTALS },
   'GET /events': { scope: 'audit', statuses: [200, 400, ...AUTH, 503] },
   'POST /audit/replay': { scope: 'audit', statuses: [200, 400, ...AUTH, 413, 415, 503] },
   'GET /audit/export': { scope: 'audit', statuses: [200, ...AUTH] },
+  'GET /exports/totals.csv': { scope: 'read', statuses: [200, 400, ...AUTH, 503] },
+  'GET /exports/announcements.csv': { scope: 'read', statuses: [200, 400, ...AUTH] },
+  'GET /exports/events.csv': { scope: 'audit', statuses: [200, 400, ...AUTH, 503] },
+  'GET /exports/schedules': { scope: 'read', statuses: [200, ...AUTH] },
 };
 
 interface Operation {
@@ -65,10 +70,10 @@ function routesOf(tree: string): { method: string; url: string }[] {
   return routes;
 }
 
-/** The API's routes: not the HEAD twins Fastify adds, nor the document and docs routes themselves. */
+/** The API's routes: not the HEAD twins Fastify adds, nor the document and docs routes themselves, nor the dashboard's page and assets. */
 function apiRoutesOf(ledger: TestLedger): string[] {
   return routesOf(ledger.ledger.app.printRoutes({ commonPrefix: false }))
-    .filter(({ method, url }) => method !== 'HEAD' && !/^\/(docs|openapi\.)/.test(url))
+    .filter(({ method, url }) => method !== 'HEAD' && !/^\/(docs|openapi\.|dashboard\/|$)/.test(url))
     .map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`);
 }
 

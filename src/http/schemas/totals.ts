@@ -5,7 +5,7 @@ import type { Moment } from '../../projections/asOf.js';
 import { parsePosition } from '../../store/position.js';
 import { countrySchema, currencySchema, moneyJsonSchema, positionSchema } from './common.js';
 
-const groupBySchema = z
+export const groupBySchema = z
   .string()
   .max(200)
   .transform((text, ctx): Dimension[] => {

@@ -1,0 +1,36 @@
+// What one export is asked for, and turning that into rows at a known position.
+import { assertNever } from '../commands/decider.js';
+import { ValidationError } from '../domain/errors.js';
+import type { Moment } from '../projections/asOf.js';
+import { announcementsExport } from './announcements.js';
+import type { CsvExport } from './csv.js';
+import { eventsExport } from './events.js';
+import type { ExportSources } from './sources.js';
+import { totalsExport, type TotalsExportOptions } from './totals.js';
+
+export type ExportRequest =
+  | ({ readonly kind: 'totals'; readonly asOf?: Moment | undefined } & TotalsExportOptions)
+  | { readonly kind: 'announcements' }
+  | { readonly kind: 'events' };
+
+/**
+ * Fixes the position and validates what only the read models can (an unknown programme, an asOf beyond them) before
+ * the first byte, so a refusal is an error answer rather than a broken file.
+ */
+export async function prepareExport(sources: ExportSources, request: ExportRequest): Promise<CsvExport> {
+  switch (request.kind) {
+    case 'totals': {
+      const { programme } = request.filter;
+      if (programme !== undefined && !sources.hasProgramme(programme)) {
+        throw new ValidationError(`no programme is registered with code "${programme}"`, [{ field: 'programme', message: `unknown programme "${programme}"` }]);
+      }
+      return totalsExport(await sources.totalsAt(request.asOf), request);
+    }
+    case 'announcements':
+      return announcementsExport(await sources.announcementsAt());
+    case 'events':
+      return eventsExport(sources.store, await sources.eventsUpTo());
+    default:
+      return assertNever(request);
+  }
+}

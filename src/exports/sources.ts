@@ -1,0 +1,97 @@
+// Where exports read from: the live read models inside the service, or read models rebuilt from the store (the CLI).
+import { rebuildProjections } from '../audit/replay.js';
+import { ValidationError } from '../domain/errors.js';
+import { announcementsProjection, type AnnouncementsState } from '../projections/announcements.js';
+import { AsOfTotals, type Moment } from '../projections/asOf.js';
+import { programmesProjection, type ProgrammesState } from '../projections/programmes.js';
+import type { Projection } from '../projections/projection.js';
+import { totalsProjection } from '../projections/totals/projection.js';
+import type { TotalsState } from '../projections/totals/state.js';
+import type { EventStore, Position } from '../store/port.js';
+import { comparePositions, formatPosition } from '../store/position.js';
+import type { AnnouncementsAt } from './announcements.js';
+import type { ExportKind } from './csv.js';
+import type { TotalsAt } from './totals.js';
+
+export interface ExportSources {
+  readonly store: EventStore;
+  /** Totals now, or right after a past moment; a position beyond what the read models hold is refused. */
+  totalsAt(asOf: Moment | undefined): Promise<TotalsAt>;
+  /** Every announcement as it stands now, fixed at the position the export reports. */
+  announcementsAt(): Promise<AnnouncementsAt>;
+  /** The last event an events export includes. */
+  eventsUpTo(): Promise<Position | undefined>;
+  hasProgramme(code: string): boolean;
+}
+
+export const positionText = (position: Position | undefined): string => (position === undefined ? '0' : formatPosition(position));
+
+/** As /totals words it, so the HTTP answer and the CLI message agree. */
+export function assertNotBeyond(moment: Moment, head: Position | undefined): void {
+  if ('position' in moment && (head === undefined || comparePositions(moment.position, head) > 0)) {
+    throw new ValidationError(`asOf ${formatPosition(moment.position)} is beyond the last event applied (${positionText(head)})`, [
+      { field: 'asOf', message: 'must not be beyond the current position' },
+    ]);
+  }
+}
+
+/** Past totals from history, shared by both kinds of source. */
+export async function pastTotals(past: AsOfTotals, moment: Moment, head: Position | undefined): Promise<TotalsAt> {
+  assertNotBeyond(moment, head);
+  const { position, state } = await past.at(moment);
+  return { position: positionText(position), state };
+}
+
+/** The read models an export of this kind needs: nothing for events, which read the journal itself. */
+function projectionsFor(kind: ExportKind): Projection<unknown>[] {
+  switch (kind) {
+    case 'totals':
+      return [programmesProjection, totalsProjection] as Projection<unknown>[];
+    case 'announcements':
+      return [programmesProjection, announcementsProjection] as Projection<unknown>[];
+    case 'events':
+      return [];
+  }
+}
+
+/**
+ * Read models folded from the store up to its head, once, for one export of `kind`: what the command line uses,
+ * where no service keeps them live. Nothing changes them afterwards, so they are read in place.
+ */
+export async function rebuiltSources(store: EventStore, kind: ExportKind, onProgress?: (events: number) => void): Promise<ExportSources> {
+  const head = await store.headPosition();
+  const projections = projectionsFor(kind);
+  const rebuilt =
+    projections.length === 0 || head === undefined
+      ? undefined
+      : await rebuildProjections(store.readAll(), projections, { until: head, onProgress: (events) => onProgress?.(events) });
+  const stateOf = <State>(projection: Projection<State>): State =>
+    (rebuilt?.states.get(projection.name) as State | undefined) ?? projection.initialState();
+  const past = new AsOfTotals(store);
+  return {
+    store,
+    async totalsAt(asOf) {
+      if (asOf !== undefined) return pastTotals(past, asOf, head);
+      return { position: positionText(head), state: stateOf<TotalsState>(totalsProjection) };
+    },
+    async announcementsAt() {
+      const state = stateOf<AnnouncementsState>(announcementsProjection);
+      const programmes = stateOf<ProgrammesState>(programmesProjection);
+      return {
+        position: positionText(head),
+        count: state.order.length,
+        programmeNames: new Map([...programmes].map(([code, programme]) => [code, programme.name])),
+        async *views() {
+          for (const id of state.order) {
+            const view = state.byId.get(id);
+            if (view !== undefined) yield view;
+          }
+        },
+      };
+    },
+    async eventsUpTo() {
+      return head;
+    },
+    hasProgramme: (code) => stateOf<ProgrammesState>(programmesProjection).has(code),
+  };
+}

@@ -1,0 +1,49 @@
+// The totals export: /totals split by original currency, one exact amount per row, so rows add up to the totals.
+import type { CurrencyCode } from '../domain/money.js';
+import { queryTotals, type TotalsFilter, type TotalsRow } from '../projections/totals/query.js';
+import type { Dimension, TotalsState } from '../projections/totals/state.js';
+import { ID_SEPARATOR, totalsColumnsOf } from './columns.js';
+import type { CsvExport } from './csv.js';
+
+export interface TotalsExportOptions {
+  readonly groupBy: readonly Dimension[];
+  readonly currency?: CurrencyCode | undefined;
+  readonly filter: TotalsFilter;
+}
+
+/** Totals state at a known position: the live projection, or a past moment rebuilt by AsOfTotals. */
+export interface TotalsAt {
+  readonly position: string;
+  readonly state: TotalsState;
+}
+
+function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: CurrencyCode | undefined): string[] {
+  const amount = row.amounts[0];
+  return [
+    ...dimensions.map((dimension) => String(row[dimension] ?? '')),
+    String(row.currency ?? amount?.currency ?? ''),
+    amount?.value ?? '0',
+    String(row.count),
+    ...(currency === undefined ? [] : [row.converted?.currency ?? currency, row.converted?.value ?? '', (row.unconverted ?? []).join(ID_SEPARATOR)]),
+  ];
+}
+
+/**
+ * Grouping by currency as well puts every original currency on its own row; each row's converted amount is the sum
+ * of its allocations converted one by one, exactly as /totals sums them, so the rows partition the grand total.
+ * The rows are computed at once, synchronously, at one position: there is one per group and currency, never per event.
+ */
+export function totalsExport(totals: TotalsAt, options: TotalsExportOptions): CsvExport {
+  const groupBy: Dimension[] = options.groupBy.includes('currency') ? [...options.groupBy] : [...options.groupBy, 'currency'];
+  const answer = queryTotals(totals.state, { groupBy, currency: options.currency, filter: options.filter });
+  const dimensions = options.groupBy.filter((dimension) => dimension !== 'currency');
+  const rows = answer.rows.filter((row) => row.amounts.length > 0);
+  return {
+    kind: 'totals',
+    position: totals.position,
+    columns: totalsColumnsOf(options.groupBy, options.currency),
+    rows: (async function* () {
+      for (const row of rows) yield cellsOf(row, dimensions, options.currency);
+    })(),
+  };
+}

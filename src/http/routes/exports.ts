@@ -1,0 +1,104 @@
+// Routes: CSV downloads of totals, announcements and the journal, and the state of the scheduled exports.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodType } from 'zod';
+import { csvStream } from '../../exports/csv.js';
+import { prepareExport, type ExportRequest } from '../../exports/request.js';
+import type { LedgerContext } from '../context.js';
+import { awaitMinPosition } from '../consistency.js';
+import { responseHeaders } from '../schemas/headers.js';
+import {
+  announcementsCsvSchema,
+  eventsCsvSchema,
+  plainExportQuerySchema,
+  schedulesResponseSchema,
+  totalsCsvSchema,
+  totalsExportQuerySchema,
+} from '../schemas/exports.js';
+import { authProblems, jsonResponse, looseResponses, problemResponse, problems, type ResponseSpec } from '../schemas/responses.js';
+
+const TAGS = ['Exports'];
+
+function csvResponse(description: string, schema: ZodType): ResponseSpec {
+  return {
+    description,
+    headers: { 'Content-Disposition': responseHeaders.contentDisposition, 'X-Ledger-Position': responseHeaders.ledgerPosition },
+    content: { 'text/csv': { schema } },
+  };
+}
+
+const totalsExportSchema = {
+  operationId: 'exportTotalsCsv',
+  summary: 'Totals as CSV',
+  description:
+    'The options of /totals (groupBy, currency, filters, asOf, minPosition) and `bom`. One row per group and original currency; ' +
+    'the file name carries the position the totals reflect. An unknown programme is refused with 400.',
+  tags: TAGS,
+  querystring: totalsExportQuerySchema,
+  // A stream is sent as is, never through the serializer; the schema documents the columns.
+  response: looseResponses({
+    200: csvResponse('The totals as CSV', totalsCsvSchema),
+    400: problems.invalid,
+    ...authProblems,
+    503: problemResponse('The projections did not reach minPosition within 5 seconds, or the event store is unavailable (asOf)', {
+      'Retry-After': responseHeaders.retryAfter,
+    }),
+  }),
+};
+
+const announcementsExportSchema = {
+  operationId: 'exportAnnouncementsCsv',
+  summary: 'Every announcement as CSV, one row per allocation',
+  description: 'The current state of every announcement, withdrawn ones included with their status and reason, in the order first recorded.',
+  tags: TAGS,
+  querystring: plainExportQuerySchema,
+  response: looseResponses({ 200: csvResponse('The announcements as CSV', announcementsCsvSchema), 400: problems.invalid, ...authProblems }),
+};
+
+const eventsExportSchema = {
+  operationId: 'exportEventsCsv',
+  summary: 'The journal as CSV, one row per event',
+  description: 'Every event in position order up to the last one recorded when the download began; `data` stays JSON text.',
+  tags: TAGS,
+  querystring: plainExportQuerySchema,
+  response: looseResponses({ 200: csvResponse('The journal as CSV', eventsCsvSchema), 400: problems.invalid, ...authProblems, 503: problems.storeUnavailable }),
+};
+
+const schedulesSchema = {
+  operationId: 'listExportSchedules',
+  summary: 'Scheduled exports: each with its next run and the result of its last',
+  tags: TAGS,
+  response: { 200: jsonResponse('Every schedule of EXPORT_SCHEDULES_FILE, in file order', schedulesResponseSchema), ...authProblems },
+};
+
+export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { sources, schedules } = context.exports;
+
+  /** The position is fixed (and the request validated) before the headers go out; then the rows stream. */
+  async function sendCsv(reply: FastifyReply, request: ExportRequest, bom: boolean) {
+    const csv = await prepareExport(sources, request);
+    return reply
+      .header('content-disposition', `attachment; filename="${csv.kind}-${csv.position}.csv"`)
+      .header('x-ledger-position', csv.position)
+      .header('cache-control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .send(csvStream(csv, { bom }));
+  }
+
+  app.get('/exports/totals.csv', { schema: totalsExportSchema, config: { scope: 'read' } }, async (request, reply) => {
+    const { groupBy, currency, minPosition, asOf, bom, ...filter } = request.query;
+    if (!(await awaitMinPosition(context.projections, minPosition, reply))) return reply;
+    return sendCsv(reply, { kind: 'totals', groupBy, currency, filter, asOf }, bom);
+  });
+
+  app.get('/exports/announcements.csv', { schema: announcementsExportSchema, config: { scope: 'read' } }, async (request, reply) =>
+    sendCsv(reply, { kind: 'announcements' }, request.query.bom),
+  );
+
+  app.get('/exports/events.csv', { schema: eventsExportSchema, config: { scope: 'audit' } }, async (request, reply) =>
+    sendCsv(reply, { kind: 'events' }, request.query.bom),
+  );
+
+  app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) => reply.send({ schedules: schedules.list() }));
+};
