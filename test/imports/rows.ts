@@ -1,0 +1,54 @@
+// Fixtures for import tests: rows with the announcements export's columns, and files made of them.
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import { ANNOUNCEMENT_COLUMNS, type AnnouncementColumn } from '../../src/exports/columns.js';
+import type { FileItem } from '../../src/imports/candidate.js';
+import { checkFile, readImportFile, type ImportFormat } from '../../src/imports/importFile.js';
+import { describeProblem, sortedProblems } from '../../src/imports/problems.js';
+
+export type CsvRow = Partial<Record<AnnouncementColumn, string>>;
+
+/** The £3m for the Crown Prosecution Service, all to GB, as the export writes it; unless overridden. */
+export function aRow(overrides: CsvRow = {}): CsvRow {
+  return {
+    id: '',
+    status: 'active',
+    funder: 'GB',
+    programme: 'cps-smuggling-prosecutions',
+    programmeName: 'Crown Prosecution Service: prosecuting organised international smugglers',
+    title: 'Additional £3 million for the Crown Prosecution Service to prosecute organised international smugglers',
+    announcedOn: '2025-03-31',
+    currency: 'GBP',
+    amount: '3000000.00',
+    country: 'GB',
+    allocationValue: '3000000.00',
+    statedEquivalentCurrency: 'EUR',
+    statedEquivalentValue: '3500000.00',
+    sourceUrl: '',
+    sourcePublisher: '',
+    sourcePublishedOn: '',
+    tags: 'organised-immigration-crime;summit-london-2025',
+    withdrawalReason: '',
+    revision: '0',
+    ...overrides,
+  };
+}
+
+/** A CSV file: the header (every export column unless `columns` names fewer), then the rows; CRLF as the export writes. */
+export function csvOf(rows: readonly CsvRow[], options: { columns?: readonly string[]; bom?: boolean } = {}): string {
+  const columns = options.columns ?? ANNOUNCEMENT_COLUMNS;
+  return stringify(rows as Record<string, string>[], { header: true, columns: [...columns], bom: options.bom ?? false, record_delimiter: 'windows' });
+}
+
+export async function itemsOf(text: string, format: ImportFormat = 'csv'): Promise<FileItem[]> {
+  const items: FileItem[] = [];
+  for await (const item of readImportFile(Readable.from([text]), format)) items.push(item);
+  return items;
+}
+
+/** Problems of a file as `line N: field: message`, in file order. */
+export async function checked(text: string, format: ImportFormat = 'csv') {
+  const result = await checkFile(readImportFile(Readable.from([text]), format));
+  const problems = sortedProblems(result.problems).map(describeProblem);
+  return { ...result, problems };
+}
