@@ -13,8 +13,44 @@ export interface AnnouncementView {
   readonly revision: bigint;
 }
 
+type ActiveOrWithdrawn = Exclude<AnnouncementState, { status: 'none' }>;
+
+/**
+ * One announcement as the read model keeps it: the fields lists filter on, and the rest as one JSON string, decoded
+ * when asked for. A million announcements as object graphs would cost gigabytes; as strings, a fraction of that.
+ */
+export class StoredAnnouncement implements AnnouncementView {
+  readonly status: ActiveOrWithdrawn['status'];
+  readonly programme: string;
+  readonly funder: string;
+  readonly announcedOn: string;
+  readonly countries: readonly string[];
+
+  constructor(
+    /** JSON of the state; kept as made (the digest hashes it as it is). */
+    readonly json: string,
+    readonly revision: bigint,
+    state: ActiveOrWithdrawn = JSON.parse(json) as ActiveOrWithdrawn,
+  ) {
+    const a = state.announcement;
+    this.status = state.status;
+    this.programme = a.programme;
+    this.funder = a.funder;
+    this.announcedOn = a.announcedOn;
+    this.countries = a.country !== undefined ? [a.country] : a.allocations !== undefined ? a.allocations.map((x) => x.country) : ['unallocated'];
+  }
+
+  static of(state: ActiveOrWithdrawn, revision: bigint): StoredAnnouncement {
+    return new StoredAnnouncement(JSON.stringify(state), revision, state);
+  }
+
+  get state(): ActiveOrWithdrawn {
+    return JSON.parse(this.json) as ActiveOrWithdrawn;
+  }
+}
+
 export interface AnnouncementsState {
-  readonly byId: Map<string, AnnouncementView>;
+  readonly byId: Map<string, StoredAnnouncement>;
   /** Ids in the order announced: the stable order that list cursors point into. */
   readonly order: string[];
 }
@@ -30,7 +66,7 @@ export const announcementsProjection: Projection<AnnouncementsState> = {
     const next = evolveAnnouncement(before?.state ?? initialAnnouncementState(), domainEvent);
     if (next.status === 'none') return state;
     if (!before) state.order.push(id);
-    state.byId.set(id, { state: next, revision: event.revision });
+    state.byId.set(id, StoredAnnouncement.of(next, event.revision));
     return state;
   },
 };
@@ -44,22 +80,22 @@ export interface AnnouncementFilter {
   readonly announcedTo?: string | undefined;
 }
 
-export function countriesOf(view: AnnouncementView): string[] {
+export function countriesOf(view: AnnouncementView): readonly string[] {
+  if (view instanceof StoredAnnouncement) return view.countries;
   const { country, allocations } = view.state.announcement;
   if (country !== undefined) return [country];
   if (allocations !== undefined) return allocations.map((a) => a.country);
   return ['unallocated'];
 }
 
-function matches(view: AnnouncementView, filter: AnnouncementFilter): boolean {
-  const a = view.state.announcement;
+function matches(view: StoredAnnouncement, filter: AnnouncementFilter): boolean {
   return (
-    (filter.programme === undefined || a.programme === filter.programme) &&
-    (filter.funder === undefined || a.funder === filter.funder) &&
-    (filter.status === undefined || view.state.status === filter.status) &&
-    (filter.announcedFrom === undefined || a.announcedOn >= filter.announcedFrom) &&
-    (filter.announcedTo === undefined || a.announcedOn <= filter.announcedTo) &&
-    (filter.country === undefined || countriesOf(view).includes(filter.country))
+    (filter.programme === undefined || view.programme === filter.programme) &&
+    (filter.funder === undefined || view.funder === filter.funder) &&
+    (filter.status === undefined || view.status === filter.status) &&
+    (filter.announcedFrom === undefined || view.announcedOn >= filter.announcedFrom) &&
+    (filter.announcedTo === undefined || view.announcedOn <= filter.announcedTo) &&
+    (filter.country === undefined || view.countries.includes(filter.country))
   );
 }
 
@@ -69,8 +105,8 @@ export function pageOfAnnouncements(
   filter: AnnouncementFilter,
   from: number,
   limit: number,
-): { items: AnnouncementView[]; next: number | undefined } {
-  const items: AnnouncementView[] = [];
+): { items: StoredAnnouncement[]; next: number | undefined } {
+  const items: StoredAnnouncement[] = [];
   for (let index = from; index < state.order.length; index += 1) {
     const view = state.byId.get(state.order[index] as string);
     if (view === undefined || !matches(view, filter)) continue;

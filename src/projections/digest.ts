@@ -19,7 +19,10 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
   },
   announcements: function* (state: AnnouncementsState) {
     // The order of first recording is meaningful: list cursors point into it.
-    for (const id of state.order) yield [id, state.byId.get(id)];
+    for (const id of state.order) {
+      const view = state.byId.get(id);
+      yield [id, view?.revision, view?.json];
+    }
   },
   exchangeRates: function* (state: ExchangeRatesState) {
     yield* [...state.entries()].sort(byKey);
@@ -29,10 +32,10 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
   },
   totals: function* (state: TotalsState) {
     const cells = [...state.cells.entries()].filter(([, cell]) => cell.allocations !== 0).sort(byKey);
-    for (const [key, cell] of cells) yield [key, cell.minor, cell.allocations, cell.announcements];
+    for (const [key, cell] of cells) yield [key, String(cell.minor), cell.allocations, cell.announcements];
     const contributions = [...state.contributions.entries()].sort(byKey);
     for (const [id, contribution] of contributions) {
-      yield [id, contribution.currency, contribution.announcedOn, contribution.rows.map((row) => [row.cell.country, row.minor, row.primary])];
+      yield [id, contribution.currency, contribution.announcedOn, contribution.split, contribution.rows.map((row) => [row.cell.country, String(row.minor), row.primary])];
     }
   },
 };

@@ -23,6 +23,7 @@ export class ProjectionRunner {
   private markCaughtUp!: () => void;
   private failCatchUp!: (error: Error) => void;
   private failed: Error | undefined;
+  private lastApplied: RecordedEvent | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -34,6 +35,19 @@ export class ProjectionRunner {
       this.markCaughtUp = resolve;
       this.failCatchUp = reject;
     });
+  }
+
+  /**
+   * Starts from saved states (a snapshot) instead of initial ones: the runner then follows the store after `position`.
+   * Only before start().
+   */
+  restore(position: Position, states: ReadonlyMap<string, unknown>): void {
+    if (this.subscription !== undefined) throw new Error('restore() must come before start()');
+    for (const projection of this.projections) {
+      if (!states.has(projection.name)) throw new Error(`the snapshot has no state for projection ${projection.name}`);
+      this.statesByName.set(projection.name, states.get(projection.name));
+    }
+    this.applied = position;
   }
 
   /**
@@ -80,6 +94,7 @@ export class ProjectionRunner {
       }
     }
     this.applied = event.position;
+    this.lastApplied = event;
     this.releaseWaiters();
     for (const listener of this.advanceListeners) listener(event.position);
   }
@@ -91,6 +106,11 @@ export class ProjectionRunner {
 
   stateOf<State>(projection: Projection<State>): State {
     return this.statesByName.get(projection.name) as State;
+  }
+
+  /** The last event applied (since start): what a snapshot names to prove it belongs to this store. */
+  get lastEvent(): RecordedEvent | undefined {
+    return this.lastApplied;
   }
 
   /** The position of the last event every projection has applied; undefined before the first event. */

@@ -46,6 +46,14 @@ export class RateBook {
     return low === 0 ? undefined : rates[low - 1];
   }
 
+  /** Every rate in force, for saving; record() them into a new book to restore it. */
+  entries(): { base: CurrencyCode; quote: CurrencyCode; effectiveOn: string; rate: string }[] {
+    return [...this.byPair].flatMap(([pair, dates]) => {
+      const [base, quote] = pair.split('-') as [CurrencyCode, CurrencyCode];
+      return [...dates].map(([effectiveOn, rate]) => ({ base, quote, effectiveOn, rate }));
+    });
+  }
+
   /** The exact rate from one currency to another on a date; undefined when none applies (never guessed). */
   rateOn(from: CurrencyCode, to: CurrencyCode, date: string): ExactRate | undefined {
     if (from === to) return { numerator: 1n, denominator: 1n };

@@ -1,0 +1,125 @@
+// Projection snapshots: every projection's state and the position it reflects, saved so a restart need not replay.
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { EventStore, Position } from '../store/port.js';
+import { comparePositions } from '../store/position.js';
+import { StoredAnnouncement, type AnnouncementsState } from './announcements.js';
+import { digestOf } from './digest.js';
+import { RateBook } from './totals/rateBook.js';
+import type { TotalsState } from './totals/state.js';
+
+/** Bump when any projection's state shape changes: an older snapshot is then ignored and rebuilt. */
+export const SNAPSHOT_FORMAT = 1;
+
+export interface SnapshotContents {
+  readonly position: Position;
+  /** The event at `position`, to tell a snapshot of this store from one of another (or a truncated) store. */
+  readonly lastEvent: { readonly stream: string; readonly revision: bigint; readonly hash: string };
+  readonly states: ReadonlyMap<string, unknown>;
+  /** digestOf(states): what `ledger replay` compares its rebuild with. */
+  readonly stateDigest: string;
+  readonly savedAt: string;
+}
+
+interface SnapshotFile extends Omit<SnapshotContents, 'states'> {
+  readonly format: number;
+  readonly states: Map<string, unknown>;
+}
+
+export function snapshotPath(dataDir: string): string {
+  return join(dataDir, 'snapshots', 'projections.v8');
+}
+
+/**
+ * State that structured cloning cannot carry as it is: announcements are classes (saved as their JSON), the totals' RateBook is a class (it is saved as its entries)
+ * and the conversion caches are dropped (they are rebuilt on the next query that needs them).
+ */
+function toStorable(name: string, state: unknown): unknown {
+  if (name === 'announcements') {
+    const { byId, order } = state as AnnouncementsState;
+    return { order, byId: new Map([...byId].map(([id, view]) => [id, [view.json, view.revision]])) };
+  }
+  if (name !== 'totals') return state;
+  const totals = state as TotalsState;
+  return { ...totals, rates: totals.rates.entries(), conversions: new Map() };
+}
+
+function fromStorable(name: string, stored: unknown): unknown {
+  if (name === 'announcements') {
+    const { byId, order } = stored as { order: string[]; byId: Map<string, [string, bigint]> };
+    return { order, byId: new Map([...byId].map(([id, [json, revision]]) => [id, new StoredAnnouncement(json, revision)])) };
+  }
+  if (name !== 'totals') return stored;
+  const totals = stored as Omit<TotalsState, 'rates'> & { rates: ReturnType<RateBook['entries']> };
+  const rates = new RateBook();
+  for (const entry of totals.rates) rates.record(entry.base, entry.quote, entry.effectiveOn, entry.rate);
+  return { ...totals, rates };
+}
+
+/**
+ * Writes the snapshot atomically: a temp file, fsync, rename. The file is the v8 serialisation (which keeps shared
+ * references, Maps, Sets and bigints) followed by its SHA-256, so a damaged file is recognised and ignored.
+ */
+export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, 'stateDigest' | 'savedAt'>, now = new Date()): SnapshotContents {
+  const stateDigest = digestOf(contents.states);
+  const file: SnapshotFile = {
+    format: SNAPSHOT_FORMAT,
+    position: contents.position,
+    lastEvent: contents.lastEvent,
+    states: new Map([...contents.states].map(([name, state]) => [name, toStorable(name, state)])),
+    stateDigest,
+    savedAt: now.toISOString(),
+  };
+  const body = serialize(file);
+  const checksum = createHash('sha256').update(body).digest();
+  const path = snapshotPath(dataDir);
+  mkdirSync(join(dataDir, 'snapshots'), { recursive: true });
+  const temp = `${path}.${randomUUID()}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, body);
+    writeSync(fd, checksum);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  return { ...contents, stateDigest, savedAt: file.savedAt };
+}
+
+export type SnapshotVerdict = { readonly usable: true; readonly snapshot: SnapshotContents } | { readonly usable: false; readonly reason: string };
+
+/** Reads the snapshot and checks it: intact bytes, known format, and its last event still in the store as recorded. */
+export async function loadSnapshot(dataDir: string, store: EventStore): Promise<SnapshotVerdict> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(snapshotPath(dataDir));
+  } catch (_error) {
+    return { usable: false, reason: 'no snapshot' };
+  }
+  if (bytes.length < 33) return { usable: false, reason: 'the snapshot file is truncated' };
+  const body = bytes.subarray(0, bytes.length - 32);
+  if (!createHash('sha256').update(body).digest().equals(bytes.subarray(bytes.length - 32))) {
+    return { usable: false, reason: 'the snapshot is corrupt (its checksum does not match)' };
+  }
+  let file: SnapshotFile;
+  try {
+    file = deserialize(body) as SnapshotFile;
+  } catch (error) {
+    return { usable: false, reason: `the snapshot cannot be read: ${(error as Error).message}` };
+  }
+  if (file.format !== SNAPSHOT_FORMAT) return { usable: false, reason: `the snapshot has format ${file.format}, this version reads ${SNAPSHOT_FORMAT}` };
+  let found = false;
+  for await (const event of store.readStream(file.lastEvent.stream, { fromRevision: file.lastEvent.revision, limit: 1 })) {
+    found = event.revision === file.lastEvent.revision && event.metadata.hash === file.lastEvent.hash && comparePositions(event.position, file.position) === 0;
+  }
+  if (!found) return { usable: false, reason: 'the snapshot is stale: its last event is not in this store as recorded' };
+  const states = new Map([...file.states].map(([name, stored]) => [name, fromStorable(name, stored)]));
+  return { usable: true, snapshot: { position: file.position, lastEvent: file.lastEvent, states, stateDigest: file.stateDigest, savedAt: file.savedAt } };
+}
+
+export function removeSnapshot(dataDir: string): void {
+  rmSync(snapshotPath(dataDir), { force: true });
+}
