@@ -1,0 +1,282 @@
+// The dashboard: loads the totals for the chosen view, draws them, and refreshes whenever the ledger moves.
+import { AnnouncementList } from './announcements.js';
+import { ApiError, getFile, getJson } from './api.js';
+import { BarChartCard, type Bar } from './charts.js';
+import { renderCountryYearTable } from './countryYearTable.js';
+import { byId, el } from './dom.js';
+import { countryName, describeFigures, formatDate, formatMoney, plural } from './format.js';
+import { storedKey, storeKey } from './key.js';
+import type { Announcement, Programme, Totals, TotalsRow } from './model.js';
+import { comparePositions } from './position.js';
+import { followPositions, type StreamStatus } from './positionStream.js';
+import { searchOf, totalsParams, viewStateOf, type ViewState } from './query.js';
+import { GROUPINGS, loadFilterChoices, loadTotals, type Grouping, type TotalsView } from './totals.js';
+
+const content = byId('content');
+const filters = byId<HTMLFormElement>('filters');
+const alertBox = byId('alert');
+const keyPanel = byId('key-panel');
+const keyForm = byId<HTMLFormElement>('key-form');
+const keyInput = byId<HTMLInputElement>('key-input');
+const keyError = byId('key-error');
+const forgetKey = byId<HTMLButtonElement>('forget-key');
+const positionText = byId('position');
+
+const charts: Record<Exclude<Grouping, 'countryYear'>, BarChartCard> = {
+  programme: new BarChartCard({ id: 'chart-programme', title: 'By programme', dimensionLabel: 'Programme', horizontal: true }),
+  country: new BarChartCard({ id: 'chart-country', title: 'By country', dimensionLabel: 'Country', horizontal: true }),
+  year: new BarChartCard({ id: 'chart-year', title: 'By year', dimensionLabel: 'Year', horizontal: false }),
+};
+byId('charts').append(charts.programme.element, charts.country.element, charts.year.element);
+
+const announcements = new AnnouncementList(byId<HTMLOListElement>('announcements'), byId('announcements-summary'), byId<HTMLButtonElement>('more-announcements'));
+
+let state: ViewState = viewStateOf(location.search);
+let programmes = new Map<string, string>();
+let shown: TotalsView | undefined;
+
+// ---- Messages and the key ----
+
+function showAlert(message: string | undefined): void {
+  alertBox.hidden = message === undefined;
+  alertBox.textContent = message ?? '';
+}
+
+function askForKey(refused: boolean): void {
+  stopStream();
+  content.hidden = true;
+  keyPanel.hidden = false;
+  keyError.hidden = !refused;
+  keyError.textContent = refused ? 'That key was not accepted. Check it and try again.' : '';
+  keyInput.setAttribute('aria-invalid', String(refused));
+  forgetKey.hidden = storedKey() === undefined;
+  positionText.textContent = 'Waiting for a read key';
+  keyInput.focus();
+}
+
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (key === '') {
+    keyError.hidden = false;
+    keyError.textContent = 'Enter a key.';
+    keyInput.setAttribute('aria-invalid', 'true');
+    keyInput.focus();
+    return;
+  }
+  storeKey(key);
+  keyInput.value = '';
+  keyPanel.hidden = true;
+  void refresh().then(() => byId('main').focus());
+});
+
+forgetKey.addEventListener('click', () => {
+  storeKey(undefined);
+  forgetKey.hidden = true;
+  stopStream();
+  void refresh();
+});
+
+function handleFailure(error: unknown): void {
+  if (error instanceof ApiError && error.status === 401) return askForKey(storedKey() !== undefined);
+  if (error instanceof ApiError && error.status === 403) {
+    showAlert('This key cannot read the ledger: it needs the "read" scope. Use "Forget key" to enter another.');
+    forgetKey.hidden = false;
+    return;
+  }
+  showAlert(`The figures could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+// ---- Filters ----
+
+function fillSelect(select: HTMLSelectElement, choices: readonly { value: string; label: string }[], selected: string | undefined): void {
+  const first = select.options[0];
+  select.replaceChildren(...(first === undefined ? [] : [first]), ...choices.map((choice) => el('option', { value: choice.value }, choice.label)));
+  select.value = selected ?? '';
+}
+
+function showState(): void {
+  const field = (name: string) => filters.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+  field('funder').value = state.funder ?? '';
+  field('programme').value = state.programme ?? '';
+  field('country').value = state.country ?? '';
+  field('yearFrom').value = state.yearFrom === undefined ? '' : String(state.yearFrom);
+  field('yearTo').value = state.yearTo === undefined ? '' : String(state.yearTo);
+  for (const radio of filters.querySelectorAll<HTMLInputElement>('input[name="currency"]')) radio.checked = radio.value === state.currency;
+}
+
+function readState(): ViewState {
+  const data = new FormData(filters);
+  const params = new URLSearchParams();
+  for (const [name, value] of data) if (typeof value === 'string' && value !== '') params.set(name, value);
+  return viewStateOf(params.toString());
+}
+
+filters.addEventListener('change', () => {
+  state = readState();
+  history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
+  void refresh();
+});
+filters.addEventListener('submit', (event) => event.preventDefault());
+byId('clear-filters').addEventListener('click', () => {
+  state = { currency: state.currency };
+  showState();
+  history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
+  void refresh();
+});
+
+// ---- Rendering ----
+
+function barsOf(totals: Totals, grouping: Exclude<Grouping, 'countryYear'>): Bar[] {
+  return totals.rows.map((row: TotalsRow) => {
+    const key = String(row[grouping] ?? '');
+    const label = grouping === 'programme' ? (programmes.get(key) ?? key) : grouping === 'country' ? countryName(key) : key;
+    return { key, label, figures: row };
+  });
+}
+
+function csvHref(groupBy: string, position: string): string {
+  return `/exports/totals.csv?${totalsParams(state, groupBy, { asOf: position }).toString()}`;
+}
+
+async function showUnconverted(totals: Totals): Promise<void> {
+  const box = byId('unconverted');
+  const ids = totals.total.unconverted ?? [];
+  box.dataset.unconverted = ids.join(' ');
+  if (totals.currency === null || ids.length === 0) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const listed = await Promise.all(ids.slice(0, 10).map((id) => getJson<Announcement>(`/announcements/${encodeURIComponent(id)}`).catch(() => undefined)));
+  box.replaceChildren(
+    el('h3', {}, `${plural(ids.length, 'announcement')} not converted to ${totals.currency}`),
+    el('p', {}, `No ${totals.currency} rate was recorded on or before their dates, so they are left out of the converted figures (bars and cells marked *) and are never guessed. Their original amounts:`),
+    el(
+      'ul',
+      {},
+      ...listed.map((announcement, index) =>
+        announcement === undefined
+          ? el('li', {}, ids[index])
+          : el('li', { 'data-id': announcement.id }, el('a', { href: `#announcement-${announcement.id}` }, announcement.title), ` — ${formatMoney(announcement.amount)}, ${formatDate(announcement.announcedOn)}`),
+      ),
+      ids.length > 10 ? el('li', {}, `and ${ids.length - 10} more`) : null,
+    ),
+  );
+  box.hidden = false;
+}
+
+async function render(view: TotalsView): Promise<void> {
+  const { totals, position } = view;
+  for (const grouping of ['programme', 'country', 'year'] as const) {
+    charts[grouping].render(barsOf(totals[grouping], grouping), totals[grouping].currency, totals[grouping].position);
+    charts[grouping].csvLink.href = csvHref(GROUPINGS[grouping], position);
+  }
+  renderCountryYearTable(byId<HTMLTableElement>('country-year'), totals.countryYear, totals.country, totals.year);
+  byId<HTMLAnchorElement>('table-csv').href = csvHref(GROUPINGS.countryYear, position);
+  const total = totals.programme.total;
+  byId('grand-total').textContent = `All together: ${describeFigures(total, totals.programme.currency !== null)}.`;
+  await showUnconverted(totals.programme);
+  document.body.dataset.position = position;
+  document.body.dataset.currency = state.currency;
+  positionText.dataset.position = position;
+  positionText.textContent = `Ledger position ${position} · updated ${new Date().toLocaleTimeString('en-GB')}`;
+}
+
+// ---- Loading, and refreshing on every new position ----
+
+let refreshing = false;
+let wanted: string | undefined;
+let refreshAgain = false;
+
+/** One refresh at a time; positions arriving meanwhile make one more, at the latest of them. */
+async function refresh(minPosition?: string): Promise<void> {
+  if (minPosition !== undefined && (wanted === undefined || comparePositions(minPosition, wanted) > 0)) wanted = minPosition;
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = true;
+  content.setAttribute('aria-busy', 'true');
+  try {
+    do {
+      refreshAgain = false;
+      // One request first: without a (valid) key it is the only one refused, and the key form comes up.
+      const list = await getJson<{ items: Programme[] }>('/programmes');
+      const [view, choices] = await Promise.all([loadTotals(state, wanted), loadFilterChoices()]);
+      programmes = new Map(list.items.map((p) => [p.code, p.name]));
+      announcements.setProgrammes(list.items);
+      fillSelect(byId<HTMLSelectElement>('filter-programme'), list.items.map((p) => ({ value: p.code, label: p.name })), state.programme);
+      fillSelect(byId<HTMLSelectElement>('filter-funder'), choices.funders.map((code) => ({ value: code, label: countryName(code) })), state.funder);
+      fillSelect(
+        byId<HTMLSelectElement>('filter-country'),
+        choices.countries.map((code) => ({ value: code, label: countryName(code) })),
+        state.country,
+      );
+      content.hidden = false;
+      keyPanel.hidden = true;
+      forgetKey.hidden = storedKey() === undefined;
+      showAlert(undefined);
+      shown = view;
+      await render(view);
+      await announcements.reload(state);
+    } while (refreshAgain);
+    startStream();
+  } catch (error) {
+    handleFailure(error);
+  } finally {
+    refreshing = false;
+    content.removeAttribute('aria-busy');
+  }
+}
+
+// ---- Live ----
+
+let stopFollowing: (() => void) | undefined;
+
+const STATUS_TEXT: Record<StreamStatus, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', stopped: 'Not live' };
+
+function startStream(): void {
+  if (stopFollowing !== undefined) return;
+  stopFollowing = followPositions('/totals/stream', {
+    onPosition: (position) => {
+      if (shown === undefined || comparePositions(position, shown.position) > 0) void refresh(position);
+    },
+    onStatus: (status) => {
+      byId('live').dataset.state = status;
+      byId('live-text').textContent = STATUS_TEXT[status];
+    },
+    onRefused: (status) => {
+      stopFollowing = undefined;
+      handleFailure(new ApiError(status, undefined));
+    },
+  });
+}
+
+function stopStream(): void {
+  stopFollowing?.();
+  stopFollowing = undefined;
+  byId('live').dataset.state = 'stopped';
+  byId('live-text').textContent = STATUS_TEXT.stopped;
+}
+
+// ---- Downloads: with a key, a link cannot carry the header, so the file is fetched and saved from a blob ----
+
+document.addEventListener('click', (event) => {
+  const link = (event.target as Element).closest<HTMLAnchorElement>('a.csv-download');
+  if (link === null || storedKey() === undefined) return;
+  event.preventDefault();
+  getFile(link.href)
+    .then(({ blob, filename }) => {
+      const url = URL.createObjectURL(blob);
+      const save = el('a', { href: url, download: filename, hidden: true });
+      document.body.append(save);
+      save.click();
+      save.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    })
+    .catch(handleFailure);
+});
+
+showState();
+void refresh();
