@@ -1,8 +1,9 @@
 // Validates one announcement of an import file exactly as POST /announcements does, plus what the export adds.
 import { z } from 'zod';
-import type { Allocation, AnnouncementFields } from '../commands/announcement/events.js';
+import type { AnnouncementFields } from '../commands/announcement/events.js';
+import { parseAllocationValues } from '../commands/announcement/allocations.js';
 import { brokenRules } from '../commands/announcement/rules.js';
-import { describeAmountProblem, parseAmount, type CurrencyCode } from '../domain/money.js';
+import type { CurrencyCode } from '../domain/money.js';
 import { announceBodySchema, withdrawBodySchema, type AnnounceBody } from '../http/schemas/announcements.js';
 import { registerProgrammeBodySchema } from '../http/schemas/programmes.js';
 import type { Candidate } from './candidate.js';
@@ -37,17 +38,13 @@ function issueProblems(candidate: Candidate, error: z.ZodError, input: unknown, 
   });
 }
 
-/** Allocation values are parsed in the amount's currency, which the schema alone cannot see (as routes/announcements.ts does). */
+/** Allocation values are parsed in the amount's currency, exactly as the API does. */
 function fieldsOf(body: AnnounceBody, currency: CurrencyCode, problems: (path: PropertyKey[], message: string) => void): AnnouncementFields {
   const { id: _id, allocations, ...rest } = body;
   if (allocations === undefined) return rest;
-  const parsed = allocations.map((allocation, index): Allocation => {
-    const amount = parseAmount(allocation.value, currency);
-    if (typeof amount !== 'string') return { country: allocation.country, amount };
-    problems(['allocations', index, 'value'], describeAmountProblem(amount, currency));
-    return { country: allocation.country, amount: { currency, minor: 0 } };
-  });
-  return { ...rest, allocations: parsed };
+  const parsed = parseAllocationValues(allocations, currency);
+  for (const problem of parsed.problems) problems(['allocations', problem.index, 'value'], problem.message);
+  return { ...rest, allocations: parsed.allocations };
 }
 
 function statusProblems(candidate: Candidate): { withdrawalReason: string | undefined; problems: RowProblem[] } {

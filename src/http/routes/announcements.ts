@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidV5 } from 'uuid';
+import { parseAllocationValues } from '../../commands/announcement/allocations.js';
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { announcementStream, type Allocation, type AnnouncementFields } from '../../commands/announcement/events.js';
 import { handleCommand, loadStream, type CommandMetadata } from '../../commands/handle.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
-import { NotFoundError, ValidationError, type FieldError } from '../../domain/errors.js';
-import { describeAmountProblem, parseAmount, type CurrencyCode } from '../../domain/money.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { CurrencyCode } from '../../domain/money.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
 import type { Position } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
@@ -97,23 +98,13 @@ const listSchema = {
   response: { 200: jsonResponse('One page of announcements', announcementPageSchema), 400: problems.invalid, ...authProblems },
 };
 
-/** Allocation values are parsed in the amount's currency, which the schema alone cannot see. */
-function parseAllocations(
-  allocations: readonly { country: string; value: string }[],
-  currency: CurrencyCode,
-  fieldPrefix: string,
-): Allocation[] {
-  const errors: FieldError[] = [];
-  const parsed = allocations.map((allocation, index): Allocation => {
-    const amount = parseAmount(allocation.value, currency);
-    if (typeof amount === 'string') {
-      errors.push({ field: `${fieldPrefix}[${index}].value`, message: describeAmountProblem(amount, currency) });
-      return { country: allocation.country, amount: { currency, minor: 0 } };
-    }
-    return { country: allocation.country, amount };
-  });
-  if (errors.length > 0) throw new ValidationError('the request body is invalid', errors);
-  return parsed;
+/** Allocation values are parsed in the amount's currency; a bad one is a 400 naming its field. */
+function parseAllocations(allocations: readonly { country: string; value: string }[], currency: CurrencyCode, fieldPrefix: string): Allocation[] {
+  const parsed = parseAllocationValues(allocations, currency);
+  if (parsed.problems.length > 0) {
+    throw new ValidationError('the request body is invalid', parsed.problems.map((p) => ({ field: `${fieldPrefix}[${p.index}].value`, message: p.message })));
+  }
+  return parsed.allocations;
 }
 
 function fieldsOf(body: AnnounceBody): AnnouncementFields {
