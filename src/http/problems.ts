@@ -98,7 +98,9 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   const problem =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? { type: `${PROBLEM_BASE}uri-too-long`, title: 'URI too long', status: 414, detail: 'a path segment is longer than this service accepts' }
-      : { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request path is not a valid percent-encoded URL' };
+      : error.code === 'FST_ERR_BAD_URL'
+        ? { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request path is not a valid percent-encoded URL' }
+        : { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request cannot be routed' };
   request.log.info({ status: problem.status, problem: problem.type }, problem.detail);
   void sendProblem(reply, problem);
 }
@@ -108,9 +110,11 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
  * a problem written to the socket, as Node's own fallback does, then the connection closes. What the client still
  * sends is read and dropped for a moment, so it can read the answer instead of meeting a reset.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, slug, detail] =
+  // The code only: the error's rawPacket holds the request as received, Authorization header included.
+  this.log.debug({ code: error.code }, 'malformed HTTP request');
+  const [status, slug, detail]: [number, string, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'headers-too-large', 'the request headers are larger than this service accepts']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
