@@ -110,10 +110,22 @@ export class KeyRing {
   private match(presented: Buffer): KeyRecord | undefined {
     let found: KeyRecord | undefined;
     for (const record of this.records) {
-      const match = timingSafeEqual(presented, Buffer.from(record.sha256, 'hex'));
+      const match = timingSafeEqual(presented, this.storedDigest(record));
       if (match && record.revokedAt === undefined) found = record;
     }
     return found;
+  }
+
+  /** Decoded once per record, not once per request. */
+  private readonly digests = new WeakMap<KeyRecord, Buffer>();
+
+  private storedDigest(record: KeyRecord): Buffer {
+    let stored = this.digests.get(record);
+    if (stored === undefined) {
+      stored = Buffer.from(record.sha256, 'hex');
+      this.digests.set(record, stored);
+    }
+    return stored;
   }
 
   private reloadNow(): void {
