@@ -1,0 +1,86 @@
+// The bench's command line: sizes and durations of a full run, a --quick one, and the overrides.
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Regenerate the ledger even when a cached one exists. */
+  readonly fresh: boolean;
+  /** auto: rebuild dist/ when a file under src/ is newer than dist/server.js. */
+  readonly build: 'auto' | 'always' | 'never';
+  readonly announcements: number;
+  readonly seed: number;
+  readonly connections: number;
+  /** Seconds of each measured load (autocannon), after `warmupSeconds` unmeasured. */
+  readonly loadSeconds: number;
+  readonly warmupSeconds: number;
+  /** Seconds of sequential single appends for the raw store baseline. */
+  readonly appendSeconds: number;
+  readonly asOfRequests: number;
+  readonly asOfPositions: number;
+  /** The as-of figure stops early past this many seconds (each miss replays history up to the position). */
+  readonly asOfBudgetSeconds: number;
+  /** Run the service and the replay under `node --cpu-prof`, profiles in bench/profiles/<date>/, summarised at the end. */
+  readonly cpuProf: boolean;
+  /** Keep the run's working data dir (for a look afterwards). */
+  readonly keep: boolean;
+  readonly output: string;
+}
+
+export const USAGE = `npm run bench -- [--quick] [--fresh] [--build|--no-build] [--announcements N] [--seed S]
+                    [--seconds S] [--connections C] [--cpu-prof] [--keep] [--out FILE]
+  --quick          100,000 events (80,000 announcements) and shorter loads: under two minutes
+  --fresh          regenerate the ledger instead of reusing the cached one
+  --build          rebuild dist/ first; --no-build uses dist/ as it is (default: rebuild when src/ is newer)
+  --announcements  ledger size (default 800,000, about 1,000,000 events; 80,000 with --quick)
+  --seconds        seconds of each measured load (default 10; 4 with --quick)
+  --cpu-prof       profile the service and the replay (node --cpu-prof); slows them, so figures are not comparable
+  --keep           keep the working data dir
+  --out            where to write the results (default bench/results.json)`;
+
+function wholeNumber(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number, got "${text}"`);
+  return value;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      build: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      announcements: { type: 'string' },
+      seed: { type: 'string' },
+      seconds: { type: 'string' },
+      connections: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick;
+  const loadSeconds = wholeNumber('seconds', values.seconds, quick ? 4 : 10);
+  return {
+    quick,
+    fresh: values.fresh,
+    build: values['no-build'] ? 'never' : values.build ? 'always' : 'auto',
+    announcements: wholeNumber('announcements', values.announcements, quick ? 80_000 : 800_000),
+    seed: wholeNumber('seed', values.seed, 1),
+    connections: wholeNumber('connections', values.connections, 50),
+    loadSeconds,
+    warmupSeconds: quick ? 1 : 2,
+    appendSeconds: quick ? 3 : 8,
+    asOfRequests: 200,
+    asOfPositions: 10,
+    asOfBudgetSeconds: quick ? 12 : 90,
+    cpuProf: values['cpu-prof'],
+    keep: values.keep,
+    output: values.out ?? 'bench/results.json',
+  };
+}

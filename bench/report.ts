@@ -1,0 +1,192 @@
+// The run's verdict: every figure beside its baseline and target, as a table for the terminal and rows for results.json.
+import type { Dataset } from './dataset.js';
+import type { LoadResult } from './load/spec.js';
+import type { AsOfFigure } from './scenarios/asOf.js';
+import type { ExportFigure } from './scenarios/exportCsv.js';
+import type { ReadFigure } from './scenarios/read.js';
+import type { ReplayFigure } from './scenarios/replay.js';
+import type { WriteFigure } from './scenarios/write.js';
+import type { Started, Stopped } from './service.js';
+
+export interface StartFigure {
+  readonly readySeconds: number;
+  readonly position: string;
+  readonly rssMb: number;
+  readonly peakRssMb: number;
+  readonly snapshotUsed: boolean;
+}
+
+export interface Figures {
+  readonly dataset: Omit<Dataset, 'dir'>;
+  readonly read: readonly ReadFigure[];
+  readonly write: WriteFigure;
+  readonly replay: ReplayFigure;
+  readonly start: { readonly withoutSnapshot: StartFigure; readonly shutdown: Stopped; readonly withSnapshot: StartFigure };
+  readonly export: ExportFigure;
+  readonly asOf: AsOfFigure;
+}
+
+export interface Row {
+  readonly figure: string;
+  readonly value: string;
+  readonly baseline: string;
+  readonly ratio: string;
+  readonly target: string;
+  /** PASS or FAIL; empty when the figure has no target. */
+  readonly pass: string;
+}
+
+export interface TargetResult {
+  readonly name: string;
+  readonly measured: number;
+  readonly unit: string;
+  readonly target: string;
+  readonly pass: boolean;
+  readonly note?: string;
+}
+
+export function startFigure(started: Started): StartFigure {
+  return {
+    readySeconds: Math.round(started.readySeconds * 1000) / 1000,
+    position: started.position,
+    rssMb: started.memory.rssMb,
+    peakRssMb: started.memory.peakRssMb,
+    snapshotUsed: started.snapshotUsed,
+  };
+}
+
+const n = (value: number): string => Math.round(value).toLocaleString('en-GB');
+const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const ratioText = (value: number): string => value.toFixed(2);
+
+/** A load figure counts only when (nearly) every response was a 2xx and no connection failed. */
+function trouble(load: LoadResult): string | undefined {
+  const bad = load.non2xx + load.errors;
+  if (bad === 0 || bad <= (load.ok + bad) * 0.001) return undefined;
+  const statuses = Object.entries(load.statuses).filter(([code]) => !code.startsWith('2')).map(([code, count]) => `${count}x${code}`);
+  return `${load.non2xx} non-2xx (${statuses.join(', ') || 'none'}), ${load.errors} errors`;
+}
+
+export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[] } {
+  const rows: Row[] = [];
+  const targets: TargetResult[] = [];
+  const add = (row: Omit<Row, 'pass' | 'baseline' | 'ratio' | 'target'> & Partial<Row>): void =>
+    void rows.push({ baseline: '', ratio: '', target: '', pass: '', ...row });
+  const check = (row: Omit<Row, 'pass'>, target: Omit<TargetResult, 'target'>): void => {
+    rows.push({ ...row, pass: target.pass ? 'PASS' : 'FAIL' });
+    targets.push({ ...target, target: row.target });
+  };
+
+  const { dataset } = figures;
+  add({
+    figure: `generate (${n(dataset.events)} events)`,
+    value: `${n(dataset.generateEventsPerSecond)} events/s`,
+    baseline: dataset.cached ? 'cached from an earlier run' : '',
+  });
+
+  for (const read of figures.read) {
+    const problem = trouble(read.service) ?? trouble(read.bare);
+    check(
+      {
+        figure: `GET ${read.path} (${n(read.bodyBytes)} B)`,
+        value: `${n(read.service.requestsPerSecond)} req/s${problem === undefined ? '' : ` [${problem}]`}`,
+        baseline: `${n(read.bare.requestsPerSecond)} req/s bare`,
+        ratio: ratioText(read.ratio),
+        target: '>= 0.70',
+      },
+      { name: `read ${read.path} vs bare Fastify`, measured: read.ratio, unit: 'ratio', pass: problem === undefined && read.ratio >= 0.7, ...(problem && { note: problem }) },
+    );
+    add({
+      figure: '  latency p50 / p99',
+      value: `${ms(read.service.p50Ms)} / ${ms(read.service.p99Ms)}`,
+      baseline: `${ms(read.bare.p50Ms)} / ${ms(read.bare.p99Ms)}`,
+    });
+  }
+
+  const { write } = figures;
+  const writeProblem = trouble(write.service);
+  check(
+    {
+      figure: 'POST /announcements (durable)',
+      value: `${n(write.service.requestsPerSecond)} req/s${writeProblem === undefined ? '' : ` [${writeProblem}]`}`,
+      baseline: `${n(write.rawAppendsPerSecond)} appends/s raw (${n(write.rawBefore.appendsPerSecond)} before, ${n(write.rawAfter.appendsPerSecond)} after)`,
+      ratio: ratioText(write.ratio),
+      target: '>= 0.50',
+    },
+    { name: 'write vs raw store appends', measured: write.ratio, unit: 'ratio', pass: writeProblem === undefined && write.ratio >= 0.5, ...(writeProblem && { note: writeProblem }) },
+  );
+  add({ figure: '  latency p50 / p99', value: `${ms(write.service.p50Ms)} / ${ms(write.service.p99Ms)}`, baseline: `${ms(write.rawBefore.p50Ms)} / ${ms(write.rawBefore.p99Ms)} per append` });
+  add({ figure: `  appendMany, ${write.rawBefore.batchSize} per transaction`, value: `${n(write.rawBefore.batchedEventsPerSecond)} events/s`, baseline: 'context only' });
+
+  const { replay } = figures;
+  const replayNote = replay.comparedWithSnapshot ? (replay.digestMatch ? 'digest = snapshot' : 'DIGEST MISMATCH') : 'no snapshot to compare';
+  check(
+    {
+      figure: `replay (${n(replay.events)} events, ${replayNote})`,
+      value: `${n(replay.eventsPerSecond)} events/s`,
+      baseline: `${n(replay.raw.rowsPerSecond)} rows/s read+parse`,
+      ratio: ratioText(replay.ratio),
+      target: '>= 0.50',
+    },
+    { name: 'replay vs raw read and parse', measured: replay.ratio, unit: 'ratio', pass: replay.ratio >= 0.5 },
+  );
+  check(
+    { figure: '  replay rate', value: `${n(replay.eventsPerSecond)} events/s`, baseline: '', ratio: '', target: '>= 250,000/s' },
+    { name: 'replay events per second', measured: replay.eventsPerSecond, unit: 'events/s', pass: replay.eventsPerSecond >= 250_000 },
+  );
+
+  const { withoutSnapshot, shutdown, withSnapshot } = figures.start;
+  add({ figure: 'start, no snapshot: ready', value: `${withoutSnapshot.readySeconds.toFixed(2)} s`, baseline: `position ${withoutSnapshot.position}` });
+  check(
+    { figure: '  RSS after ready', value: `${withoutSnapshot.rssMb} MB`, baseline: `peak ${withoutSnapshot.peakRssMb} MB`, ratio: '', target: '<= 400 MB' },
+    { name: 'RSS after start without a snapshot', measured: withoutSnapshot.rssMb, unit: 'MB', pass: withoutSnapshot.rssMb <= 400 },
+  );
+  add({
+    figure: 'stop (SIGTERM, saves the snapshot)',
+    value: `${shutdown.seconds.toFixed(2)} s`,
+    baseline: shutdown.snapshotMb === undefined ? 'NO SNAPSHOT SAVED' : `snapshot ${shutdown.snapshotMb} MB`,
+    ratio: '',
+    target: '',
+  });
+  const snapshotNote = withSnapshot.snapshotUsed ? 'restored' : 'NOT USED';
+  check(
+    { figure: `start, snapshot ${snapshotNote}: ready`, value: `${withSnapshot.readySeconds.toFixed(2)} s`, baseline: '', ratio: '', target: '<= 3 s' },
+    {
+      name: 'ready with a snapshot',
+      measured: withSnapshot.readySeconds,
+      unit: 's',
+      pass: withSnapshot.snapshotUsed && withSnapshot.readySeconds <= 3,
+      ...(!withSnapshot.snapshotUsed && { note: 'the snapshot was not used' }),
+    },
+  );
+  check(
+    { figure: '  RSS after ready', value: `${withSnapshot.rssMb} MB`, baseline: `peak ${withSnapshot.peakRssMb} MB`, ratio: '', target: '<= 400 MB' },
+    { name: 'RSS after start with a snapshot', measured: withSnapshot.rssMb, unit: 'MB', pass: withSnapshot.rssMb <= 400 },
+  );
+
+  const exported = figures.export;
+  add({ figure: `GET /exports/events.csv (${n(exported.rows)} rows)`, value: `${n(exported.rowsPerSecond)} rows/s`, baseline: `${exported.megabytes} MB in ${exported.seconds.toFixed(2)} s` });
+  check(
+    { figure: '  RSS growth during it', value: `${exported.rssGrowthMb} MB`, baseline: `${exported.rssBeforeMb} -> max ${exported.rssMaxMb} MB`, ratio: '', target: '<= 50 MB' },
+    { name: 'RSS growth during the events export', measured: exported.rssGrowthMb, unit: 'MB', pass: exported.rssGrowthMb <= 50 },
+  );
+
+  const { asOf } = figures;
+  add({
+    figure: `GET /totals?asOf= (${asOf.requests} over ${asOf.positions.length} positions${asOf.cutShort ? ', cut short' : ''}${asOf.refused > 0 ? `, ${asOf.refused} x 503 retried` : ''})`,
+    value: `p50 ${ms(asOf.p50Ms)}, p99 ${ms(asOf.p99Ms)}`,
+    baseline: `live p50 ${ms(asOf.live.p50Ms)}`,
+    ratio: ratioText(asOf.ratio),
+  });
+  add({ figure: '  first ask per position', value: `median ${ms(asOf.firstMedianMs)}, max ${ms(asOf.firstMaxMs)}` });
+  return { rows, targets };
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const header: Row = { figure: 'figure', value: 'value', baseline: 'baseline', ratio: 'ratio', target: 'target', pass: 'pass' };
+  const columns = ['figure', 'value', 'baseline', 'ratio', 'target', 'pass'] as const;
+  const widths = columns.map((column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
+  const line = (row: Row): string => columns.map((column, i) => row[column].padEnd(widths[i] as number)).join('  ').trimEnd();
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,56 @@
+// Replay: `ledger replay --json` rebuilding every projection from the store, beside reading and JSON-parsing the same
+// rows with nothing else. The service must be stopped: the store is held by one process at a time.
+import { runJsonScript, runToEnd, spawnChild } from '../children.js';
+import { CLI_ENTRY, benchScript } from '../paths.js';
+import type { RawReadResult } from '../baselines/rawRead.js';
+import { ratioOf } from '../stats.js';
+
+export interface ReplayFigure {
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly seconds: number;
+  /** Whether the rebuild's digest matched the snapshot the service saved when it stopped (or nothing to compare). */
+  readonly digestMatch: boolean;
+  readonly comparedWithSnapshot: boolean;
+  readonly raw: RawReadResult;
+  /** replay events per second / raw rows per second. */
+  readonly ratio: number;
+}
+
+interface ReplayReport {
+  readonly match: boolean;
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly seconds: number;
+  readonly expectedDigest?: string;
+}
+
+export async function measureReplay(
+  dataDir: string,
+  options: { timeoutMs: number; nodeArgs?: readonly string[] },
+  log: (line: string) => void,
+): Promise<ReplayFigure> {
+  log('replay: ledger replay --json');
+  // Exit code 1 means a digest mismatch: still a measurement, reported as such.
+  const child = spawnChild(process.execPath, [...(options.nodeArgs ?? []), CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json']);
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const finished = await runToEnd(child, 'ledger replay', options.timeoutMs).catch((error: unknown) => {
+    if (stdout.includes('"eventsPerSecond"')) return { stdout };
+    throw error;
+  });
+  const line = finished.stdout.trim().split('\n').findLast((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
+  const report = JSON.parse(line) as ReplayReport;
+  log('replay: reading and parsing the rows alone');
+  const raw = await runJsonScript<RawReadResult>(benchScript('baselines/rawRead.ts'), { dataDir }, 'raw read', options.timeoutMs);
+  return {
+    events: report.events,
+    eventsPerSecond: report.eventsPerSecond,
+    seconds: report.seconds,
+    digestMatch: report.match,
+    comparedWithSnapshot: report.expectedDigest !== undefined && report.expectedDigest !== null,
+    raw,
+    ratio: ratioOf(report.eventsPerSecond, raw.rowsPerSecond),
+  };
+}
