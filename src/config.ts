@@ -20,6 +20,7 @@ const configSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(6000),
   SNAPSHOT_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events (0: only at shutdown)' }).int().min(0).default(250_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
   CORS_ORIGINS: z
     .string()
@@ -47,6 +48,8 @@ export interface Config {
   readonly writesPerMinute: number;
   /** Save a projection snapshot after this many new events (and always at shutdown); 0 saves only at shutdown. */
   readonly snapshotEveryEvents: number;
+  /** How long a graceful shutdown (finish requests, stop schedules, save the snapshot, close the store) may take. */
+  readonly shutdownTimeoutMs: number;
   /** Event-loop delay beyond which requests get 503 with Retry-After instead of piling up. */
   readonly maxEventLoopDelayMs: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
@@ -80,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     writesPerMinute: c.RATE_LIMIT_WRITES_PER_MINUTE,
     maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
     snapshotEveryEvents: c.SNAPSHOT_EVERY_EVENTS,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     corsOrigins: c.CORS_ORIGINS,
     exportSchedulesFile: c.EXPORT_SCHEDULES_FILE === undefined ? undefined : resolve(c.EXPORT_SCHEDULES_FILE),
   };

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const running = ledger;
-  closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
+  // Bounded, but long enough for the shutdown snapshot of a large ledger (README: Snapshots).
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal }, 'shutting down');
     await running.close();

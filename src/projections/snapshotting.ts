@@ -41,7 +41,8 @@ export class Snapshotter {
     if (this.everyEvents === 0) return;
     this.unsubscribe = this.runner.onAdvance(() => {
       this.sinceLast += 1;
-      if (this.sinceLast < this.everyEvents || this.scheduled) return;
+      // Not while catching up: the projections cannot serve yet, and a save then only delays the moment they can.
+      if (this.sinceLast < this.everyEvents || this.scheduled || !this.runner.ready) return;
       this.scheduled = true;
       // Not inside the fold: after the events being applied now, on the next turn of the event loop.
       setImmediate(() => {
