@@ -14,6 +14,7 @@ export interface PastTotals {
 }
 
 const STATE_CACHE_SIZE = 4;
+const YIELD_EVERY_EVENTS = 5_000;
 const TIME_CACHE_SIZE = 1000;
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
@@ -65,7 +66,10 @@ export class AsOfTotals {
     let state = totalsProjection.initialState();
     let position: Position | undefined;
     let reachedLaterEvent = false;
+    let folded = 0;
     for await (const event of this.store.readAll()) {
+      // A long rebuild lets other requests through now and then instead of holding the event loop for seconds.
+      if (++folded % YIELD_EVERY_EVENTS === 0) await new Promise((resolve) => setImmediate(resolve));
       if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
       if (limit !== undefined && Date.parse(String(event.metadata.recordedAt)) > limit) {
         reachedLaterEvent = true;
