@@ -64,6 +64,14 @@ export interface StreamAppend {
   readonly expected: ExpectedRevision;
 }
 
+interface QueuedAppend {
+  readonly stream: string;
+  readonly pending: readonly PendingEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 function serialise(events: readonly EventToAppend[]): PendingEvent[] {
   return events.map((event) => ({ id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }));
 }
@@ -158,6 +166,7 @@ class SqliteEventStore implements EmbeddedEventStore {
   /** Global-read statements, one per filter shape (number of prefixes and types). */
   private readonly allPages = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly write: (stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision) => Written;
+  private readonly writeGroup: (batch: readonly QueuedAppend[]) => ({ written: Written } | { error: unknown })[];
   private readonly writeMany: (batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[]) => Written[];
 
   constructor(
@@ -171,19 +180,60 @@ class SqliteEventStore implements EmbeddedEventStore {
     this.streamPage = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
     this.head = db.prepare('SELECT max(position) AS position FROM events');
     this.write = db.transaction(this.writeInTransaction.bind(this));
+    // A transaction function called inside another runs as a savepoint (better-sqlite3): a failure undoes only itself.
+    this.writeGroup = db.transaction((batch: readonly QueuedAppend[]) =>
+      batch.map((item) => {
+        try {
+          return { written: this.guardDuplicates(item.stream, () => this.write(item.stream, item.pending, item.expected)) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
     this.writeMany = db.transaction((batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[]) =>
       batch.map(({ stream, pending, expected }) => this.writeInTransaction(stream, pending, expected)),
     );
     logger?.info({ databasePath: this.databasePath, head: this.head.get()?.position }, 'embedded event store opened');
   }
 
+  /**
+   * Group commit: appends that arrive in the same turn of the event loop share one transaction and one fsync. Each
+   * runs in its own savepoint, so one that fails (a revision conflict) is rolled back alone and the others commit.
+   * Every append is acknowledged only after the commit, and subscribers are notified before any is.
+   */
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     this.openDb();
     // Serialised before the transaction: a payload JSON cannot represent fails without touching the database.
     const pending = serialise(events);
-    const written = this.guardDuplicates(stream, () => this.write(stream, pending, expected));
-    this.notify(written.rows);
-    return written.result;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queued.push({ stream, pending, expected, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.commitQueued());
+    });
+  }
+
+  private queued: QueuedAppend[] = [];
+
+  private commitQueued(): void {
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 0) return;
+    if (this.db === undefined) {
+      for (const item of batch) item.reject(new StoreUnavailableError('the embedded event store is closed'));
+      return;
+    }
+    let outcomes: ({ written: Written } | { error: unknown })[];
+    try {
+      outcomes = this.writeGroup(batch);
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    this.notify(outcomes.flatMap((outcome) => ('written' in outcome ? outcome.written.rows : [])));
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index] as { written: Written } | { error: unknown };
+      if ('written' in outcome) item.resolve(outcome.written.result);
+      else item.reject(outcome.error);
+    });
   }
 
   async appendMany(batch: readonly StreamAppend[]): Promise<AppendResult[]> {
@@ -285,6 +335,8 @@ class SqliteEventStore implements EmbeddedEventStore {
 
   async close(): Promise<void> {
     if (this.db === undefined) return;
+    // Appends already accepted are committed (and answered) before the database closes.
+    this.commitQueued();
     for (const subscription of [...this.subscriptions]) subscription.stop();
     this.db.close();
     this.db = undefined;
