@@ -1,16 +1,10 @@
 // Checks hash chains event by event, in global order: the same checker serves the live store and an export file.
-import type { Position } from '../store/port.js';
+import type { Position, RecordedEvent } from '../store/port.js';
 import { comparePositions, formatPosition } from '../store/position.js';
 import { eventHash, GENESIS_HASH } from './chain.js';
 
-export interface CheckedEvent {
-  readonly stream: string;
-  readonly revision: bigint;
-  readonly position: Position;
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-  readonly metadata: Record<string, unknown>;
-}
+/** What the checker reads of an event: everything but its id. */
+export type CheckedEvent = Omit<RecordedEvent, 'id'>;
 
 export interface BrokenLink {
   readonly stream: string;
