@@ -2,7 +2,7 @@
 import { digestOf } from '../projections/digest.js';
 import type { Projection } from '../projections/projection.js';
 import type { Position, RecordedEvent } from '../store/port.js';
-import { comparePositions, formatPosition } from '../store/position.js';
+import { comparePositions, positionText } from '../store/position.js';
 
 export interface Rebuilt {
   readonly states: ReadonlyMap<string, unknown>;
@@ -51,7 +51,7 @@ export function replayReport(rebuilt: Rebuilt, expectedDigest: string | undefine
     eventsPerSecond: rebuilt.seconds > 0 ? Math.round(rebuilt.events / rebuilt.seconds) : rebuilt.events,
     digest,
     expectedDigest,
-    position: rebuilt.lastPosition === undefined ? '0' : formatPosition(rebuilt.lastPosition),
+    position: positionText(rebuilt.lastPosition),
     seconds: Math.round(rebuilt.seconds * 1000) / 1000,
   };
 }

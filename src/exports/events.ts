@@ -1,6 +1,6 @@
 // The events export: the journal flattened, one row per event in position order, read from the store as it streams.
 import type { EventStore, Position, RecordedEvent } from '../store/port.js';
-import { comparePositions, formatPosition } from '../store/position.js';
+import { comparePositions, formatPosition, positionText } from '../store/position.js';
 import { EVENT_COLUMNS, type EventColumn } from './columns.js';
 import type { CsvExport } from './csv.js';
 
@@ -34,7 +34,7 @@ export function eventRow(event: RecordedEvent): string[] {
 export function eventsExport(store: EventStore, upTo: Position | undefined): CsvExport {
   return {
     kind: 'events',
-    position: upTo === undefined ? '0' : formatPosition(upTo),
+    position: positionText(upTo),
     columns: EVENT_COLUMNS,
     rows: (async function* () {
       if (upTo === undefined) return;

@@ -24,7 +24,8 @@ export interface ExportSources {
   hasProgramme(code: string): boolean;
 }
 
-export const positionText = (position: Position | undefined): string => (position === undefined ? '0' : formatPosition(position));
+export { positionText } from '../store/position.js';
+import { positionText } from '../store/position.js';
 
 /** As /totals words it, so the HTTP answer and the CLI message agree. */
 export function assertNotBeyond(moment: Moment, head: Position | undefined): void {

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { Position } from '../store/port.js';
-import { formatPosition } from '../store/position.js';
+import { formatPosition, positionText } from '../store/position.js';
 import { sendProblem } from './problems.js';
 
 /** How long `minPosition` may hold a request before answering 503. */
@@ -10,7 +10,7 @@ const MIN_POSITION_WAIT_MS = 5_000;
 
 export function currentPosition(projections: ProjectionRunner): string {
   const position = projections.position;
-  return position === undefined ? '0' : formatPosition(position);
+  return positionText(position);
 }
 
 /** Waits until the projections have applied `minPosition`; false (and a 503 sent) when they do not in time. */

@@ -1,4 +1,6 @@
 // JSON shapes the API answers with: money as decimal strings, positions as decimal strings.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../domain/errors.js';
 import type { ProgrammeView } from '../projections/programmes.js';
 import type { Announcement, AnnouncementState } from '../commands/announcement/state.js';
 import type { Programme } from '../commands/programme/state.js';
@@ -64,6 +66,20 @@ export function presentProgramme(programme: Programme | ProgrammeView, revision:
 
 export function etagOf(revision: bigint): string {
   return `"${revision.toString()}"`;
+}
+
+/** The If-Match revision of a request, if any; a malformed one is a 400 naming the header. */
+export function ifMatchOf(request: FastifyRequest): bigint | undefined {
+  const ifMatch = parseIfMatch(request.headers['if-match']);
+  if (ifMatch === 'invalid') {
+    throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
+  }
+  return ifMatch;
+}
+
+/** Answers with a write's outcome: the first time, and the same again when an idempotent retry replays it. */
+export function sendOutcome(reply: FastifyReply, outcome: { status: number; headers: Record<string, string>; body: unknown }): FastifyReply {
+  return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
 }
 
 /** Parses If-Match: "<revision>" (a weak or list form is refused: the ledger compares exact revisions). */

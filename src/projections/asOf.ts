@@ -1,6 +1,6 @@
 // Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
 import type { EventStore, Position } from '../store/port.js';
-import { comparePositions, formatPosition } from '../store/position.js';
+import { comparePositions, formatPosition, positionText } from '../store/position.js';
 import { totalsProjection } from './totals/projection.js';
 import type { TotalsState } from './totals/state.js';
 
@@ -29,7 +29,7 @@ interface ResolvedTime {
   readonly open: boolean;
 }
 
-const keyOf = (position: Position | undefined): string => (position === undefined ? '0' : formatPosition(position));
+const keyOf = positionText;
 
 export class AsOfTotals {
   private readonly states = new Map<string, PastTotals>();

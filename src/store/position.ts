@@ -11,6 +11,11 @@ export function comparePositions(a: Position, b: Position): number {
   return 0;
 }
 
+/** The text of a position at the edges, "0" before the first event. */
+export function positionText(position: Position | undefined): string {
+  return position === undefined ? '0' : formatPosition(position);
+}
+
 /** "42" when commit and prepare agree (always, on the embedded store); "42-40" otherwise. */
 export function formatPosition(position: Position): string {
   return position.commit === position.prepare

@@ -1,6 +1,6 @@
 // Routes: announce, amend, withdraw, show and list funding announcements.
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidV5 } from 'uuid';
 import { parseAllocationValues } from '../../commands/announcement/allocations.js';
@@ -13,10 +13,10 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
 import type { Position } from '../../store/port.js';
-import { formatPosition } from '../../store/position.js';
+import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
-import { etagOf, parseIfMatch, presentAnnouncement } from '../presenters.js';
+import { etagOf, ifMatchOf, presentAnnouncement, sendOutcome } from '../presenters.js';
 import {
   amendBodySchema,
   announceBodySchema,
@@ -112,14 +112,6 @@ function fieldsOf(body: AnnounceBody): AnnouncementFields {
   return { ...rest, ...(allocations !== undefined && { allocations: parseAllocations(allocations, body.amount.currency, 'allocations') }) };
 }
 
-function ifMatchOf(request: FastifyRequest): bigint | undefined {
-  const ifMatch = parseIfMatch(request.headers['if-match']);
-  if (ifMatch === 'invalid') {
-    throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
-  }
-  return ifMatch;
-}
-
 function encodeCursor(index: number): string {
   return Buffer.from(JSON.stringify({ i: index })).toString('base64url');
 }
@@ -178,7 +170,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
       },
       (write) => announcementOutcome(write.stream.slice('announcement-'.length), 201, write.revision, write.position),
     );
-    return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    return sendOutcome(reply, outcome);
   });
 
   app.post(
@@ -207,7 +199,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
         },
         (write) => announcementOutcome(id, 200, write.revision, write.position),
       );
-      return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      return sendOutcome(reply, outcome);
     },
   );
 
@@ -228,7 +220,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
         },
         (write) => announcementOutcome(id, 200, write.revision, write.position),
       );
-      return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      return sendOutcome(reply, outcome);
     },
   );
 
@@ -248,7 +240,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     return reply.send({
       items: page.items.map((view) => presentAnnouncement(view.state, view.revision)),
       nextCursor: page.next === undefined ? null : encodeCursor(page.next),
-      position: position === undefined ? '0' : formatPosition(position),
+      position: positionText(position),
     });
   });
 };

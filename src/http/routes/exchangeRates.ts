@@ -8,9 +8,10 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { exchangeRatesProjection } from '../../projections/exchangeRates.js';
 import type { Position } from '../../store/port.js';
-import { formatPosition } from '../../store/position.js';
+import { formatPosition, positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
+import { sendOutcome } from '../presenters.js';
 import { exchangeRateListSchema, exchangeRateQuerySchema, recordedExchangeRateSchema, recordExchangeRateBodySchema } from '../schemas/exchangeRates.js';
 import { commandHeaders } from '../schemas/headers.js';
 import { authProblems, jsonResponse, looseResponses, problems, writeProblems } from '../schemas/responses.js';
@@ -63,7 +64,7 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
       },
       (write) => rateOutcome(base, quote, write.revision, write.position),
     );
-    return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    return sendOutcome(reply, outcome);
   });
 
   app.get('/exchange-rates', { schema: listSchema, config: { scope: 'read' } }, async (request, reply) => {
@@ -77,6 +78,6 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
         return rates.rates.map((rate) => ({ base: pairBase, quote: pairQuote, ...rate }));
       });
     const position = context.projections.position;
-    return reply.send({ items, position: position === undefined ? '0' : formatPosition(position) });
+    return reply.send({ items, position: positionText(position) });
   });
 };

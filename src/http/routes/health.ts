@@ -1,6 +1,6 @@
 // Routes: liveness and readiness, public for orchestrators.
 import type { FastifyPluginAsync } from 'fastify';
-import { formatPosition } from '../../store/position.js';
+import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { livenessSchema, readinessSchema } from '../schemas/health.js';
 import { jsonResponse, problems } from '../schemas/responses.js';
@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   app.get('/health/ready', { schema: readySchema, config: { scope: 'public' } }, async (_request, reply) => {
     const position = context.projections.position;
-    const body = { ready: context.projections.ready, position: position === undefined ? '0' : formatPosition(position) };
+    const body = { ready: context.projections.ready, position: positionText(position) };
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 };

@@ -4,13 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { handleCommand, loadStream } from '../../commands/handle.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { listProgrammes, programmesProjection } from '../../projections/programmes.js';
 import type { Position } from '../../store/port.js';
-import { formatPosition } from '../../store/position.js';
+import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
-import { etagOf, parseIfMatch, presentProgramme } from '../presenters.js';
+import { etagOf, ifMatchOf, presentProgramme, sendOutcome } from '../presenters.js';
 import { commandHeaders, requestHeaders, responseHeaders } from '../schemas/headers.js';
 import {
   programmeListSchema,
@@ -98,15 +98,14 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
       },
       (write) => programmeOutcome(request.body.code, 201, write.revision, write.position),
     );
-    return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+    return sendOutcome(reply, outcome);
   });
 
   app.post(
     '/programmes/:code/rename',
     { schema: renameSchema, config: { scope: 'write' } },
     async (request, reply) => {
-      const ifMatch = parseIfMatch(request.headers['if-match']);
-      if (ifMatch === 'invalid') throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
+      const ifMatch = ifMatchOf(request);
       const { code } = request.params;
       const outcome = await runIdempotently(
         context,
@@ -118,14 +117,14 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
         },
         (write) => programmeOutcome(code, 200, write.revision, write.position),
       );
-      return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      return sendOutcome(reply, outcome);
     },
   );
 
   app.get('/programmes', { schema: listSchema, config: { scope: 'read' } }, async (_request, reply) => {
     const position = context.projections.position;
     const items = listProgrammes(context.projections.stateOf(programmesProjection)).map((p) => presentProgramme(p, p.revision));
-    return reply.send({ items, position: position === undefined ? '0' : formatPosition(position) });
+    return reply.send({ items, position: positionText(position) });
   });
 
   app.get('/programmes/:code', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {

@@ -8,7 +8,7 @@ import { queryTotals, type TotalsAnswer, type TotalsQuery } from '../../projecti
 import { AsOfTotals, type Moment } from '../../projections/asOf.js';
 import type { TotalsState } from '../../projections/totals/state.js';
 import type { Position } from '../../store/port.js';
-import { comparePositions, formatPosition } from '../../store/position.js';
+import { comparePositions, formatPosition, positionText } from '../../store/position.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
@@ -110,7 +110,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
       ]);
     }
     const { position, state } = await past.at(moment);
-    const at = position === undefined ? '0' : formatPosition(position);
+    const at = positionText(position);
     if (notModified(request, reply, at)) return reply;
     return reply.type('application/json; charset=utf-8').send(answer({ ...query, asOf: at } as TotalsQuery, at, state));
   }
