@@ -1,6 +1,7 @@
 // Where exports read from: the live read models inside the service, or read models rebuilt from the store (the CLI).
 import { rebuildProjections } from '../audit/replay.js';
 import { ValidationError } from '../domain/errors.js';
+import { announcementsAt } from '../projections/announcementViews.js';
 import { announcementsProjection, type AnnouncementsState } from '../projections/announcements.js';
 import { AsOfTotals, type Moment } from '../projections/asOf.js';
 import { programmesProjection, type ProgrammesState } from '../projections/programmes.js';
@@ -76,18 +77,13 @@ export async function rebuiltSources(store: EventStore, kind: ExportKind, onProg
       return { position: positionText(head), state: stateOf<TotalsState>(totalsProjection) };
     },
     async announcementsAt() {
-      const state = stateOf<AnnouncementsState>(announcementsProjection);
+      const { ids } = stateOf<AnnouncementsState>(announcementsProjection);
       const programmes = stateOf<ProgrammesState>(programmesProjection);
       return {
         position: positionText(head),
-        count: state.order.length,
+        count: ids.length,
         programmeNames: new Map([...programmes].map(([code, programme]) => [code, programme.name])),
-        async *views() {
-          for (const id of state.order) {
-            const view = state.byId.get(id);
-            if (view !== undefined) yield view;
-          }
-        },
+        views: () => announcementsAt(store, ids, head),
       };
     },
     async eventsUpTo() {

@@ -1,72 +1,135 @@
-// Read model: the current state of every announcement, in the order they were first recorded.
+// Read model: an index of every announcement, in the order first recorded, with the fields lists filter on.
 import { toDomainEvent } from '../commands/handle.js';
 import {
   ANNOUNCEMENT_EVENT_TYPES,
   ANNOUNCEMENT_STREAM_PREFIX,
+  type AnnouncementChanges,
   type AnnouncementEvent,
 } from '../commands/announcement/events.js';
-import { evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from '../commands/announcement/state.js';
+import type { AnnouncementState } from '../commands/announcement/state.js';
+import { Dictionary, dayNumber, uint32Column, uint8Column, type Column } from './columns.js';
 import type { Projection } from './projection.js';
 
+/** An announcement in full, at a revision: folded from its own stream when asked for (see announcementViews.ts). */
 export interface AnnouncementView {
   readonly state: Exclude<AnnouncementState, { status: 'none' }>;
   readonly revision: bigint;
 }
 
-type ActiveOrWithdrawn = Exclude<AnnouncementState, { status: 'none' }>;
+export const ACTIVE = 1;
+export const WITHDRAWN = 2;
 
 /**
- * One announcement as the read model keeps it: the fields lists filter on, and the rest as one JSON string, decoded
- * when asked for. A million announcements as object graphs would cost gigabytes; as strings, a fraction of that.
+ * One slot per announcement, fields in typed-array columns and repeated strings in dictionaries: a million
+ * announcements cost tens of megabytes, not gigabytes. Titles, sources and amounts are not kept: a page of
+ * announcements is folded from the store, which holds them already.
+ *
+ * Where the money goes is a "place": `c:FR` (one country), `a:RS,XK` (allocations, in order) or `` (unallocated).
  */
-export class StoredAnnouncement implements AnnouncementView {
-  readonly status: ActiveOrWithdrawn['status'];
-  readonly programme: string;
-  readonly funder: string;
-  readonly announcedOn: string;
-  readonly countries: readonly string[];
-
-  constructor(
-    /** JSON of the state; kept as made (the digest hashes it as it is). */
-    readonly json: string,
-    readonly revision: bigint,
-    state: ActiveOrWithdrawn = JSON.parse(json) as ActiveOrWithdrawn,
-  ) {
-    const a = state.announcement;
-    this.status = state.status;
-    this.programme = a.programme;
-    this.funder = a.funder;
-    this.announcedOn = a.announcedOn;
-    this.countries = a.country !== undefined ? [a.country] : a.allocations !== undefined ? a.allocations.map((x) => x.country) : ['unallocated'];
-  }
-
-  static of(state: ActiveOrWithdrawn, revision: bigint): StoredAnnouncement {
-    return new StoredAnnouncement(JSON.stringify(state), revision, state);
-  }
-
-  get state(): ActiveOrWithdrawn {
-    return JSON.parse(this.json) as ActiveOrWithdrawn;
-  }
-}
-
 export interface AnnouncementsState {
-  readonly byId: Map<string, StoredAnnouncement>;
-  /** Ids in the order announced: the stable order that list cursors point into. */
-  readonly order: string[];
+  /** Ids by slot, in the order announced: the stable order that list cursors point into. */
+  readonly ids: string[];
+  readonly slots: Map<string, number>;
+  readonly revisions: Column<Uint32Array>;
+  readonly statuses: Column<Uint8Array>;
+  readonly programmes: Column<Uint32Array>;
+  readonly funders: Column<Uint32Array>;
+  /** announcedOn as YYYYMMDD. */
+  readonly days: Column<Uint32Array>;
+  readonly places: Column<Uint32Array>;
+  readonly dictionaries: { readonly programmes: Dictionary; readonly funders: Dictionary; readonly places: Dictionary };
 }
 
+export function initialAnnouncementsState(): AnnouncementsState {
+  return {
+    ids: [],
+    slots: new Map(),
+    revisions: uint32Column(),
+    statuses: uint8Column(),
+    programmes: uint32Column(),
+    funders: uint32Column(),
+    days: uint32Column(),
+    places: uint32Column(),
+    dictionaries: { programmes: new Dictionary(), funders: new Dictionary(), places: new Dictionary() },
+  };
+}
+
+function placeOf(where: { readonly country?: string | null | undefined; readonly allocations?: readonly { country: string }[] | null | undefined }): string {
+  if (where.allocations) return `a:${where.allocations.map((a) => a.country).join(',')}`;
+  return where.country ? `c:${where.country}` : '';
+}
+
+/** The place after an amendment: choosing a country drops allocations and the other way round; null removes. */
+function amendedPlace(place: string, changes: AnnouncementChanges): string {
+  let next = place;
+  if (changes.country !== undefined) next = changes.country === null ? (next.startsWith('c:') ? '' : next) : `c:${changes.country}`;
+  if (changes.allocations !== undefined) next = changes.allocations === null ? (next.startsWith('a:') ? '' : next) : placeOf({ allocations: changes.allocations });
+  return next;
+}
+
+const countriesByPlace = new Map<string, readonly string[]>();
+
+/** The countries of a place; `unallocated` when none, as the totals name it. */
+export function countriesOfPlace(place: string): readonly string[] {
+  let countries = countriesByPlace.get(place);
+  if (countries === undefined) {
+    countries = place === '' ? ['unallocated'] : place.slice(2).split(',');
+    countriesByPlace.set(place, countries);
+  }
+  return countries;
+}
+
+function announce(state: AnnouncementsState, id: string, fields: { programme: string; funder: string; announcedOn: string; country?: string | undefined; allocations?: readonly { country: string }[] | undefined }, revision: number): void {
+  const { dictionaries } = state;
+  let slot = state.slots.get(id);
+  if (slot === undefined) {
+    slot = state.ids.length;
+    state.ids.push(id);
+    state.slots.set(id, slot);
+    state.revisions.push(0);
+    state.statuses.push(0);
+    state.programmes.push(0);
+    state.funders.push(0);
+    state.days.push(0);
+    state.places.push(0);
+  }
+  state.revisions.set(slot, revision);
+  state.statuses.set(slot, ACTIVE);
+  state.programmes.set(slot, dictionaries.programmes.codeOf(fields.programme));
+  state.funders.set(slot, dictionaries.funders.codeOf(fields.funder));
+  state.days.set(slot, dayNumber(fields.announcedOn));
+  state.places.set(slot, dictionaries.places.codeOf(placeOf(fields)));
+}
+
+function amend(state: AnnouncementsState, slot: number, changes: AnnouncementChanges): void {
+  const { dictionaries } = state;
+  if (changes.programme !== undefined) state.programmes.set(slot, dictionaries.programmes.codeOf(changes.programme));
+  if (changes.funder !== undefined) state.funders.set(slot, dictionaries.funders.codeOf(changes.funder));
+  if (changes.announcedOn !== undefined) state.days.set(slot, dayNumber(changes.announcedOn));
+  if (changes.country !== undefined || changes.allocations !== undefined) {
+    const place = dictionaries.places.valueOf(state.places.get(slot));
+    state.places.set(slot, dictionaries.places.codeOf(amendedPlace(place, changes)));
+  }
+}
+
+/** The same rules as the announcement's own evolve (commands/announcement/state.ts), kept on the index's fields. */
 export const announcementsProjection: Projection<AnnouncementsState> = {
   name: 'announcements',
   canHandle: (event) => event.stream.startsWith(ANNOUNCEMENT_STREAM_PREFIX),
-  initialState: () => ({ byId: new Map(), order: [] }),
+  initialState: initialAnnouncementsState,
   evolve(state, event) {
     const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
-    const id = domainEvent.data.announcementId;
-    const before = state.byId.get(id);
-    const next = evolveAnnouncement(before?.state ?? initialAnnouncementState(), domainEvent);
-    if (next.status === 'none') return state;
-    if (!before) state.order.push(id);
-    state.byId.set(id, StoredAnnouncement.of(next, event.revision));
+    const revision = Number(event.revision);
+    if (domainEvent.type === 'FundingAnnounced') {
+      announce(state, domainEvent.data.announcementId, domainEvent.data, revision);
+      return state;
+    }
+    const slot = state.slots.get(domainEvent.data.announcementId);
+    if (slot === undefined) return state;
+    state.revisions.set(slot, revision);
+    if (state.statuses.get(slot) !== ACTIVE) return state;
+    if (domainEvent.type === 'FundingAmended') amend(state, slot, domainEvent.data.changes);
+    else state.statuses.set(slot, WITHDRAWN);
     return state;
   },
 };
@@ -80,38 +143,54 @@ export interface AnnouncementFilter {
   readonly announcedTo?: string | undefined;
 }
 
-export function countriesOf(view: AnnouncementView): readonly string[] {
-  if (view instanceof StoredAnnouncement) return view.countries;
-  const { country, allocations } = view.state.announcement;
-  if (country !== undefined) return [country];
-  if (allocations !== undefined) return allocations.map((a) => a.country);
-  return ['unallocated'];
+/** A filter over the index's codes; `undefined` when a named value was never seen, so nothing can match. */
+function slotMatcher(state: AnnouncementsState, filter: AnnouncementFilter): ((slot: number) => boolean) | undefined {
+  const { dictionaries } = state;
+  const programme = filter.programme === undefined ? undefined : dictionaries.programmes.find(filter.programme);
+  const funder = filter.funder === undefined ? undefined : dictionaries.funders.find(filter.funder);
+  if ((filter.programme !== undefined && programme === undefined) || (filter.funder !== undefined && funder === undefined)) return undefined;
+  const status = filter.status === undefined ? undefined : filter.status === 'active' ? ACTIVE : WITHDRAWN;
+  const from = filter.announcedFrom === undefined ? 0 : dayNumber(filter.announcedFrom);
+  const to = filter.announcedTo === undefined ? Infinity : dayNumber(filter.announcedTo);
+  // Decided once per place, not once per announcement: there are few distinct places.
+  const inPlace: boolean[] = [];
+  const country = filter.country;
+  return (slot) => {
+    if (programme !== undefined && state.programmes.get(slot) !== programme) return false;
+    if (funder !== undefined && state.funders.get(slot) !== funder) return false;
+    if (status !== undefined && state.statuses.get(slot) !== status) return false;
+    const day = state.days.get(slot);
+    if (day < from || day > to) return false;
+    if (country === undefined) return true;
+    const place = state.places.get(slot);
+    let matches = inPlace[place];
+    if (matches === undefined) {
+      matches = countriesOfPlace(dictionaries.places.valueOf(place)).includes(country);
+      inPlace[place] = matches;
+    }
+    return matches;
+  };
 }
 
-function matches(view: StoredAnnouncement, filter: AnnouncementFilter): boolean {
-  return (
-    (filter.programme === undefined || view.programme === filter.programme) &&
-    (filter.funder === undefined || view.funder === filter.funder) &&
-    (filter.status === undefined || view.status === filter.status) &&
-    (filter.announcedFrom === undefined || view.announcedOn >= filter.announcedFrom) &&
-    (filter.announcedTo === undefined || view.announcedOn <= filter.announcedTo) &&
-    (filter.country === undefined || view.countries.includes(filter.country))
-  );
+export interface IndexedAnnouncement {
+  readonly id: string;
+  readonly revision: bigint;
 }
 
-/** One page of announcements matching the filter, starting at index `from` of the announcement order. */
+/** One page of announcements matching the filter, starting at slot `from` of the announcement order. */
 export function pageOfAnnouncements(
   state: AnnouncementsState,
   filter: AnnouncementFilter,
   from: number,
   limit: number,
-): { items: StoredAnnouncement[]; next: number | undefined } {
-  const items: StoredAnnouncement[] = [];
-  for (let index = from; index < state.order.length; index += 1) {
-    const view = state.byId.get(state.order[index] as string);
-    if (view === undefined || !matches(view, filter)) continue;
-    if (items.length === limit) return { items, next: index };
-    items.push(view);
+): { items: IndexedAnnouncement[]; next: number | undefined } {
+  const items: IndexedAnnouncement[] = [];
+  const matches = slotMatcher(state, filter);
+  if (matches === undefined) return { items, next: undefined };
+  for (let slot = from; slot < state.ids.length; slot += 1) {
+    if (!matches(slot)) continue;
+    if (items.length === limit) return { items, next: slot };
+    items.push({ id: state.ids[slot] as string, revision: BigInt(state.revisions.get(slot)) });
   }
   return { items, next: undefined };
 }

@@ -1,6 +1,8 @@
 // The announcements export: one row per allocation, every field in its column, withdrawn ones with status and reason.
 import { describe, expect, it } from 'vitest';
-import { announcementsProjection, type AnnouncementView } from '../../src/projections/announcements.js';
+import { announcementsProjection } from '../../src/projections/announcements.js';
+import { announcementsAt as viewsAt } from '../../src/projections/announcementViews.js';
+import type { EventStore } from '../../src/store/port.js';
 import { ANNOUNCEMENT_COLUMNS } from '../../src/exports/columns.js';
 import { announcementsExport, type AnnouncementsAt } from '../../src/exports/announcements.js';
 import { EventLog, replay } from '../projections/events.js';
@@ -9,15 +11,19 @@ import { recordsOf, rowsOf, textOf } from './support.js';
 const IDS = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
 const base = { funder: 'GB', programme: 'oic-supply-chains', announcedOn: '2025-03-31', tags: ['summit-london-2025'] };
 
+/** The announcements of a log, read as the service reads them: the index for the order, each stream for the rest. */
 function announcementsAt(log: EventLog, names: Record<string, string> = { 'oic-supply-chains': 'Supply chains' }): AnnouncementsAt {
   const state = replay(announcementsProjection, log.events);
+  const streams: Pick<EventStore, 'readStream'> = {
+    async *readStream(stream) {
+      yield* log.events.filter((event) => event.stream === stream);
+    },
+  };
   return {
     position: String(log.events.length),
-    count: state.order.length,
+    count: state.ids.length,
     programmeNames: new Map(Object.entries(names)),
-    async *views() {
-      for (const id of state.order) yield state.byId.get(id) as AnnouncementView;
-    },
+    views: () => viewsAt(streams as EventStore, state.ids, log.events.at(-1)?.position),
   };
 }
 

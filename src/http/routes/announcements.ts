@@ -11,6 +11,7 @@ import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
+import { announcementsAt } from '../../projections/announcementViews.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
 import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
@@ -237,8 +238,10 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     const state = context.projections.stateOf(announcementsProjection);
     const position = context.projections.position;
     const page = pageOfAnnouncements(state, filter, decodeCursor(cursor), limit);
+    const items = [];
+    for await (const view of announcementsAt(context.store, page.items.map((item) => item.id), position)) items.push(presentAnnouncement(view.state, view.revision));
     return reply.send({
-      items: page.items.map((view) => presentAnnouncement(view.state, view.revision)),
+      items,
       nextCursor: page.next === undefined ? null : encodeCursor(page.next),
       position: positionText(position),
     });

@@ -7,10 +7,14 @@ import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRa
 import { fiscalYearOf, yearOf } from '../../domain/dates.js';
 import { convertMinor, type CurrencyCode } from '../../domain/money.js';
 import type { RecordedEvent } from '../../store/port.js';
+import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
-import { initialTotalsState, type Cell, type Contribution, type ContributionRow, type TotalsState } from './state.js';
+import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
 
 export const UNALLOCATED = 'unallocated';
+
+/** What the totals read from an announcement: where the money goes, from whom, when, in which currency. */
+type Contributed = Pick<AnnouncementFields, 'programme' | 'funder' | 'announcedOn' | 'amount' | 'country' | 'allocations'>;
 
 /** Year and fiscal year per date, computed once per distinct date rather than once per allocation. */
 const calendar = new Map<string, { year: number; fiscalYear: string }>();
@@ -24,102 +28,159 @@ function calendarOf(date: string): { year: number; fiscalYear: string } {
   return entry;
 }
 
-/** The cell of one allocation; `prefix` is the part of the key shared by all allocations of an announcement. */
-function cellFor(state: TotalsState, announcement: AnnouncementFields, prefix: string, country: string): Cell {
-  const cellKey = `${prefix}|${country}`;
-  let cell = state.cells.get(cellKey);
-  if (cell === undefined) {
-    const { year, fiscalYear } = calendarOf(announcement.announcedOn);
-    const { programme, funder } = announcement;
-    cell = { programme, country, year, fiscalYear, funder, currency: announcement.amount.currency, minor: 0n, allocations: 0, announcements: 0 };
-    state.cells.set(cellKey, cell);
+/** The number of the cell of one allocation; `prefix` is the part of the key shared by all allocations of an announcement. */
+function cellNumberOf(state: TotalsState, fields: Contributed, prefix: string, country: string): number {
+  const key = `${prefix}|${country}`;
+  let number = state.cellNumbers.get(key);
+  if (number === undefined) {
+    const { year, fiscalYear } = calendarOf(fields.announcedOn);
+    number = state.cells.length;
+    state.cells.push({ key, programme: fields.programme, country, year, fiscalYear, funder: fields.funder, currency: fields.amount.currency, minor: 0n, allocations: 0, announcements: 0 });
+    state.cellNumbers.set(key, number);
   }
-  return cell;
+  return number;
 }
 
-function contributionOf(state: TotalsState, id: string, announcement: AnnouncementFields): Contribution {
-  const { fiscalYear } = calendarOf(announcement.announcedOn);
+/** The slot of an announcement's contribution, made on first sight. */
+function slotOf(state: TotalsState, id: string): number {
+  const contributions = state.contributions;
+  let slot = contributions.slots.get(id);
+  if (slot === undefined) {
+    slot = contributions.ids.length;
+    contributions.ids.push(id);
+    contributions.slots.set(id, slot);
+    contributions.days.push(0);
+    contributions.currencies.push(0);
+    contributions.split.push(0);
+    contributions.firstRow.push(0);
+    contributions.rowCount.push(0);
+  }
+  return slot;
+}
+
+/** Records what an announcement contributes now (its rows) and adds it to the cells. */
+function contribute(state: TotalsState, slot: number, fields: Contributed): void {
+  const c = state.contributions;
+  const { fiscalYear } = calendarOf(fields.announcedOn);
   // The fiscal year label fixes the calendar year too once the date's month is known, so the date itself is not needed.
-  const prefix = `${announcement.programme}|${announcement.announcedOn.slice(0, 4)}|${fiscalYear}|${announcement.funder}|${announcement.amount.currency}`;
-  const rows: ContributionRow[] = [];
-  if (announcement.allocations !== undefined) {
-    announcement.allocations.forEach((allocation, index) => {
-      rows.push({ cell: cellFor(state, announcement, prefix, allocation.country), minor: allocation.amount.minor, primary: index === 0 });
-    });
-  } else {
-    rows.push({ cell: cellFor(state, announcement, prefix, announcement.country ?? UNALLOCATED), minor: announcement.amount.minor, primary: true });
-  }
-  return { id, announcedOn: announcement.announcedOn, currency: announcement.amount.currency, split: announcement.allocations !== undefined, rows };
-}
-
-/** Converts one allocation at the rate in force on its announcement date; undefined when no rate applies. */
-export function convertedRow(state: TotalsState, contribution: Contribution, row: ContributionRow, target: CurrencyCode): bigint | undefined {
-  if (contribution.currency === target) return BigInt(row.minor);
-  const rate = state.rates.rateOn(contribution.currency, target, contribution.announcedOn);
-  return rate === undefined ? undefined : convertMinor(BigInt(row.minor), contribution.currency, target, rate);
-}
-
-function applyContribution(state: TotalsState, contribution: Contribution, sign: 1 | -1): void {
-  const delta = BigInt(sign);
-  for (const row of contribution.rows) {
-    row.cell.minor += delta * BigInt(row.minor);
-    row.cell.allocations += sign;
-    if (row.primary) row.cell.announcements += sign;
-    for (const [target, conversion] of state.conversions) {
-      const converted = convertedRow(state, contribution, row, target);
-      const entry = conversion.byCell.get(row.cell) ?? { minor: 0n, unconverted: new Set<string>() };
-      conversion.byCell.set(row.cell, entry);
-      if (converted === undefined) {
-        if (sign === 1) entry.unconverted.add(contribution.id);
-        else entry.unconverted.delete(contribution.id);
-      } else entry.minor += delta * converted;
+  const prefix = `${fields.programme}|${fields.announcedOn.slice(0, 4)}|${fiscalYear}|${fields.funder}|${fields.amount.currency}`;
+  c.days.set(slot, dayNumber(fields.announcedOn));
+  c.currencies.set(slot, state.currencies.codeOf(fields.amount.currency));
+  c.split.set(slot, fields.allocations === undefined ? 0 : 1);
+  c.firstRow.set(slot, c.rowCells.length);
+  if (fields.allocations !== undefined) {
+    for (const allocation of fields.allocations) {
+      c.rowCells.push(cellNumberOf(state, fields, prefix, allocation.country));
+      c.rowMinors.push(allocation.amount.minor);
     }
+    c.rowCount.set(slot, fields.allocations.length);
+  } else {
+    c.rowCells.push(cellNumberOf(state, fields, prefix, fields.country ?? UNALLOCATED));
+    c.rowMinors.push(fields.amount.minor);
+    c.rowCount.set(slot, 1);
   }
-  if (sign === 1) state.contributions.set(contribution.id, contribution);
-  else state.contributions.delete(contribution.id);
+  applyContribution(state, slot, 1);
+}
+
+function withdraw(state: TotalsState, slot: number): void {
+  applyContribution(state, slot, -1);
+  state.contributions.rowCount.set(slot, 0);
+}
+
+const dates = new Map<number, string>();
+
+/** announcedOn of a contribution, as the rate book takes dates. */
+function dateOf(state: TotalsState, slot: number): string {
+  const day = state.contributions.days.get(slot);
+  let date = dates.get(day);
+  if (date === undefined) {
+    date = dayText(day);
+    dates.set(day, date);
+  }
+  return date;
+}
+
+function currencyOf(state: TotalsState, slot: number): CurrencyCode {
+  return state.currencies.valueOf(state.contributions.currencies.get(slot)) as CurrencyCode;
+}
+
+/** Converts one allocation (row) at the rate in force on its announcement date; undefined when no rate applies. */
+function convertedRow(state: TotalsState, slot: number, row: number, target: CurrencyCode): bigint | undefined {
+  const minor = BigInt(state.contributions.rowMinors.get(row));
+  const currency = currencyOf(state, slot);
+  if (currency === target) return minor;
+  const rate = state.rates.rateOn(currency, target, dateOf(state, slot));
+  return rate === undefined ? undefined : convertMinor(minor, currency, target, rate);
+}
+
+function addConverted(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode, sign: 1 | -1): void {
+  const cell = state.contributions.rowCells.get(row);
+  let entry = conversion.byCell.get(cell);
+  if (entry === undefined) {
+    entry = { minor: 0n, unconverted: new Set<string>() };
+    conversion.byCell.set(cell, entry);
+  }
+  const converted = convertedRow(state, slot, row, target);
+  const id = state.contributions.ids[slot] as string;
+  if (converted === undefined) {
+    if (sign === 1) entry.unconverted.add(id);
+    else entry.unconverted.delete(id);
+  } else entry.minor += sign === 1 ? converted : -converted;
+}
+
+function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void {
+  const c = state.contributions;
+  const first = c.firstRow.get(slot);
+  const end = first + c.rowCount.get(slot);
+  for (let row = first; row < end; row += 1) {
+    const cell = state.cells[c.rowCells.get(row)] as (typeof state.cells)[number];
+    const minor = BigInt(c.rowMinors.get(row));
+    cell.minor += sign === 1 ? minor : -minor;
+    cell.allocations += sign;
+    if (row === first) cell.announcements += sign;
+    for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
+  }
 }
 
 /**
  * The fields of an announcement that the totals depend on, read back from its contribution, so the totals need not
- * keep every announcement a second time. Fields the totals never use (title, tags, source) are left empty.
+ * keep every announcement a second time.
  */
-function fieldsOfContribution(contribution: Contribution): AnnouncementFields {
-  const first = contribution.rows[0] as ContributionRow;
-  const minor = contribution.rows.reduce((sum, row) => sum + row.minor, 0);
-  const destination =
-    contribution.split
-      ? { allocations: contribution.rows.map((row) => ({ country: row.cell.country, amount: { currency: contribution.currency, minor: row.minor } })) }
-      : first.cell.country === UNALLOCATED
-        ? {}
-        : { country: first.cell.country };
-  return {
-    funder: first.cell.funder,
-    programme: first.cell.programme,
-    title: '',
-    announcedOn: contribution.announcedOn,
-    amount: { currency: contribution.currency, minor },
-    ...destination,
-    tags: [],
-  };
+function contributedFields(state: TotalsState, slot: number): Contributed {
+  const c = state.contributions;
+  const first = c.firstRow.get(slot);
+  const count = c.rowCount.get(slot);
+  const currency = currencyOf(state, slot);
+  const firstCell = state.cells[c.rowCells.get(first)] as (typeof state.cells)[number];
+  let minor = 0;
+  const allocations = [];
+  for (let row = first; row < first + count; row += 1) {
+    minor += c.rowMinors.get(row);
+    allocations.push({ country: (state.cells[c.rowCells.get(row)] as (typeof state.cells)[number]).country, amount: { currency, minor: c.rowMinors.get(row) } });
+  }
+  const destination = c.split.get(slot) === 1 ? { allocations } : firstCell.country === UNALLOCATED ? {} : { country: firstCell.country };
+  return { funder: firstCell.funder, programme: firstCell.programme, announcedOn: dateOf(state, slot), amount: { currency, minor }, ...destination };
 }
 
 function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
   const id = domainEvent.data.announcementId;
-  const previous = state.contributions.get(id);
+  const existing = state.contributions.slots.get(id);
+  const active = existing !== undefined && state.contributions.rowCount.get(existing) > 0;
   switch (domainEvent.type) {
     case 'FundingAnnounced':
-      if (previous === undefined) applyContribution(state, contributionOf(state, id, domainEvent.data), 1);
+      // The decider never records a second one for an id; were one there, the first would stand while active.
+      if (!active) contribute(state, slotOf(state, id), domainEvent.data);
       return;
     case 'FundingAmended': {
-      if (previous === undefined) return;
-      const next = applyChanges(fieldsOfContribution(previous), domainEvent.data.changes);
-      applyContribution(state, previous, -1);
-      applyContribution(state, contributionOf(state, id, next), 1);
+      if (!active) return;
+      const next = applyChanges({ ...contributedFields(state, existing), title: '', tags: [] }, domainEvent.data.changes);
+      withdraw(state, existing);
+      contribute(state, existing, next);
       return;
     }
     case 'FundingWithdrawn':
-      if (previous !== undefined) applyContribution(state, previous, -1);
+      if (active) withdraw(state, existing);
       return;
   }
 }
@@ -142,18 +203,15 @@ export const totalsProjection: Projection<TotalsState> = {
 };
 
 /** Converted sums for a target currency, built from every active contribution when first asked for after a rate change. */
-export function conversionFor(state: TotalsState, target: CurrencyCode) {
+export function conversionFor(state: TotalsState, target: CurrencyCode): Conversion {
   let conversion = state.conversions.get(target);
   if (conversion === undefined) {
     conversion = { byCell: new Map() };
-    for (const contribution of state.contributions.values()) {
-      for (const row of contribution.rows) {
-        const entry = conversion.byCell.get(row.cell) ?? { minor: 0n, unconverted: new Set<string>() };
-        conversion.byCell.set(row.cell, entry);
-        const converted = convertedRow(state, contribution, row, target);
-        if (converted === undefined) entry.unconverted.add(contribution.id);
-        else entry.minor += converted;
-      }
+    const c = state.contributions;
+    for (let slot = 0; slot < c.ids.length; slot += 1) {
+      const first = c.firstRow.get(slot);
+      const end = first + c.rowCount.get(slot);
+      for (let row = first; row < end; row += 1) addConverted(state, conversion, slot, row, target, 1);
     }
     state.conversions.set(target, conversion);
   }

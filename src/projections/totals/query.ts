@@ -1,7 +1,7 @@
 // Totals queries: filter cells, group them by any combination of dimensions, sum exactly, convert on request.
 import { formatMinor, type CurrencyCode, type MoneyJson } from '../../domain/money.js';
 import { conversionFor } from './projection.js';
-import type { Cell, Dimension, TotalsState } from './state.js';
+import type { Cell, Conversion, Dimension, TotalsState } from './state.js';
 
 export interface TotalsFilter {
   readonly programme?: string | undefined;
@@ -55,12 +55,12 @@ function emptyAccumulator(): Accumulator {
   return { cells: [], amounts: new Map(), allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
 }
 
-function add(accumulator: Accumulator, cell: Cell, conversion: ReturnType<typeof conversionFor> | undefined): void {
+function add(accumulator: Accumulator, cell: Cell, number: number, conversion: Conversion | undefined): void {
   accumulator.cells.push(cell);
   accumulator.amounts.set(cell.currency, (accumulator.amounts.get(cell.currency) ?? 0n) + cell.minor);
   accumulator.allocations += cell.allocations;
   accumulator.announcements += cell.announcements;
-  const converted = conversion?.byCell.get(cell);
+  const converted = conversion?.byCell.get(number);
   if (converted !== undefined) {
     accumulator.converted += converted.minor;
     for (const id of converted.unconverted) accumulator.unconverted.add(id);
@@ -101,17 +101,17 @@ export function queryTotals(state: TotalsState, query: TotalsQuery): TotalsAnswe
   const conversion = query.currency === undefined ? undefined : conversionFor(state, query.currency);
   const groups = new Map<string, Accumulator>();
   const total = emptyAccumulator();
-  for (const cell of state.cells.values()) {
-    if (cell.allocations === 0 || !matches(cell, query.filter)) continue;
+  state.cells.forEach((cell, number) => {
+    if (cell.allocations === 0 || !matches(cell, query.filter)) return;
     const key = query.groupBy.map((dimension) => String(cell[dimension])).join('\u0000');
     let group = groups.get(key);
     if (group === undefined) {
       group = emptyAccumulator();
       groups.set(key, group);
     }
-    add(group, cell, conversion);
-    add(total, cell, conversion);
-  }
+    add(group, cell, number, conversion);
+    add(total, cell, number, conversion);
+  });
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
   const rows: TotalsRow[] = [...groups.values()].map((group) => {
     const first = group.cells[0] as Cell;

@@ -1,5 +1,6 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
 import type { CurrencyCode } from '../../domain/money.js';
+import { Dictionary, float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { RateBook } from './rateBook.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
@@ -10,6 +11,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
  * Every query is a fold over cells, never over announcements, so it stays cheap as the ledger grows.
  */
 export interface Cell {
+  /** programme|year|fiscalYear|funder|currency|country: what the cell is found by, and what the digest sorts by. */
+  readonly key: string;
   readonly programme: string;
   readonly country: string;
   readonly year: number;
@@ -23,35 +26,55 @@ export interface Cell {
   announcements: number;
 }
 
-/** One allocation of one announcement, as it currently contributes. */
-export interface ContributionRow {
-  readonly cell: Cell;
+/**
+ * What each announcement currently adds to the cells, one slot per announcement, in columns: its allocations are
+ * rows `firstRow .. firstRow + rowCount` of the row columns (cell number and minor units). A withdrawn announcement
+ * keeps its slot with rowCount 0. An amendment writes new rows at the end; the old ones are left unused.
+ */
+export interface Contributions {
+  readonly ids: string[];
+  readonly slots: Map<string, number>;
+  /** announcedOn as YYYYMMDD: the date whose exchange rate converts it. */
+  readonly days: Column<Uint32Array>;
+  readonly currencies: Column<Uint16Array>;
+  /** 1 when the money was given as allocations (even a single one) rather than a country or nothing. */
+  readonly split: Column<Uint16Array>;
+  readonly firstRow: Column<Uint32Array>;
+  readonly rowCount: Column<Uint16Array>;
+  readonly rowCells: Column<Uint32Array>;
   /** Minor units of one allocation: a safe integer (see domain/money.ts); sums are bigint in the cell. */
-  readonly minor: number;
-  readonly primary: boolean;
+  readonly rowMinors: Column<Float64Array>;
 }
 
-export interface Contribution {
-  readonly id: string;
-  readonly announcedOn: string;
-  readonly currency: CurrencyCode;
-  /** Whether the money was given as allocations (even a single one) rather than a country or nothing. */
-  readonly split: boolean;
-  readonly rows: readonly ContributionRow[];
-}
-
-/** Converted sums for one target currency, kept while the rates stay as they were; dropped when a rate is recorded. */
+/** Converted sums for one target currency, by cell number, kept while the rates stay as they were. */
 export interface Conversion {
-  readonly byCell: Map<Cell, { minor: bigint; unconverted: Set<string> }>;
+  readonly byCell: Map<number, { minor: bigint; unconverted: Set<string> }>;
 }
 
 export interface TotalsState {
-  readonly cells: Map<string, Cell>;
-  readonly contributions: Map<string, Contribution>;
+  readonly cells: Cell[];
+  readonly cellNumbers: Map<string, number>;
+  readonly contributions: Contributions;
+  readonly currencies: Dictionary;
   readonly rates: RateBook;
+  /** Dropped when a rate is recorded, rebuilt by the next query that converts. */
   readonly conversions: Map<CurrencyCode, Conversion>;
 }
 
+export function emptyContributions(): Contributions {
+  return {
+    ids: [],
+    slots: new Map(),
+    days: uint32Column(),
+    currencies: uint16Column(),
+    split: uint16Column(),
+    firstRow: uint32Column(),
+    rowCount: uint16Column(),
+    rowCells: uint32Column(),
+    rowMinors: float64Column(),
+  };
+}
+
 export function initialTotalsState(): TotalsState {
-  return { cells: new Map(), contributions: new Map(), rates: new RateBook(), conversions: new Map() };
+  return { cells: [], cellNumbers: new Map(), contributions: emptyContributions(), currencies: new Dictionary(), rates: new RateBook(), conversions: new Map() };
 }
