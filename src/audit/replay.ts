@@ -27,19 +27,21 @@ export async function rebuildProjections(
   projections: readonly Projection<unknown>[],
   options: { until?: Position | undefined; onProgress?: (events: number, position: Position) => void } = {},
 ): Promise<Rebuilt> {
-  const states = new Map<string, unknown>(projections.map((p) => [p.name, p.initialState()]));
+  const folded = projections.map((projection) => projection.initialState());
   const started = performance.now();
   let count = 0;
   let lastPosition: Position | undefined;
   for await (const event of events) {
     if (options.until !== undefined && comparePositions(event.position, options.until) > 0) break;
-    for (const projection of projections) {
-      if (projection.canHandle(event)) states.set(projection.name, projection.evolve(states.get(projection.name), event));
+    for (let index = 0; index < projections.length; index += 1) {
+      const projection = projections[index] as Projection<unknown>;
+      if (projection.canHandle(event)) folded[index] = projection.evolve(folded[index], event);
     }
     count += 1;
     lastPosition = event.position;
     if (options.onProgress !== undefined && count % 10_000 === 0) options.onProgress(count, event.position);
   }
+  const states = new Map(projections.map((projection, index) => [projection.name, folded[index]]));
   return { states, events: count, lastPosition, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -33,7 +33,7 @@ class LiveAnnouncements implements AnnouncementsAt {
 
   views(): AsyncGenerator<AnnouncementView> {
     const { ids } = this.projections.stateOf(announcementsProjection);
-    return announcementsAt(this.store, ids.slice(0, this.count), this.at);
+    return announcementsAt(this.store, ids.ids(0, this.count), this.at);
   }
 }
 

@@ -83,7 +83,7 @@ export async function rebuiltSources(store: EventStore, kind: ExportKind, onProg
         position: positionText(head),
         count: ids.length,
         programmeNames: new Map([...programmes].map(([code, programme]) => [code, programme.name])),
-        views: () => announcementsAt(store, ids, head),
+        views: () => announcementsAt(store, ids.ids(0, ids.length), head),
       };
     },
     async eventsUpTo() {

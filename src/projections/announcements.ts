@@ -8,6 +8,7 @@ import {
 } from '../commands/announcement/events.js';
 import type { AnnouncementState } from '../commands/announcement/state.js';
 import { Dictionary, dayNumber, uint32Column, uint8Column, type Column } from './columns.js';
+import { IdIndex } from './idIndex.js';
 import type { Projection } from './projection.js';
 
 /** An announcement in full, at a revision: folded from its own stream when asked for (see announcementViews.ts). */
@@ -27,9 +28,8 @@ export const WITHDRAWN = 2;
  * Where the money goes is a "place": `c:FR` (one country), `a:RS,XK` (allocations, in order) or `` (unallocated).
  */
 export interface AnnouncementsState {
-  /** Ids by slot, in the order announced: the stable order that list cursors point into. */
-  readonly ids: string[];
-  readonly slots: Map<string, number>;
+  /** Slots by id, numbered in the order announced: the stable order that list cursors point into. */
+  readonly ids: IdIndex;
   readonly revisions: Column<Uint32Array>;
   readonly statuses: Column<Uint8Array>;
   readonly programmes: Column<Uint32Array>;
@@ -42,8 +42,7 @@ export interface AnnouncementsState {
 
 export function initialAnnouncementsState(): AnnouncementsState {
   return {
-    ids: [],
-    slots: new Map(),
+    ids: new IdIndex(),
     revisions: uint32Column(),
     statuses: uint8Column(),
     programmes: uint32Column(),
@@ -81,24 +80,27 @@ export function countriesOfPlace(place: string): readonly string[] {
 
 function announce(state: AnnouncementsState, id: string, fields: { programme: string; funder: string; announcedOn: string; country?: string | undefined; allocations?: readonly { country: string }[] | undefined }, revision: number): void {
   const { dictionaries } = state;
-  let slot = state.slots.get(id);
+  const programme = dictionaries.programmes.codeOf(fields.programme);
+  const funder = dictionaries.funders.codeOf(fields.funder);
+  const day = dayNumber(fields.announcedOn);
+  const place = dictionaries.places.codeOf(placeOf(fields));
+  const slot = state.ids.slotOf(id);
   if (slot === undefined) {
-    slot = state.ids.length;
-    state.ids.push(id);
-    state.slots.set(id, slot);
-    state.revisions.push(0);
-    state.statuses.push(0);
-    state.programmes.push(0);
-    state.funders.push(0);
-    state.days.push(0);
-    state.places.push(0);
+    state.ids.add(id);
+    state.revisions.push(revision);
+    state.statuses.push(ACTIVE);
+    state.programmes.push(programme);
+    state.funders.push(funder);
+    state.days.push(day);
+    state.places.push(place);
+    return;
   }
   state.revisions.set(slot, revision);
   state.statuses.set(slot, ACTIVE);
-  state.programmes.set(slot, dictionaries.programmes.codeOf(fields.programme));
-  state.funders.set(slot, dictionaries.funders.codeOf(fields.funder));
-  state.days.set(slot, dayNumber(fields.announcedOn));
-  state.places.set(slot, dictionaries.places.codeOf(placeOf(fields)));
+  state.programmes.set(slot, programme);
+  state.funders.set(slot, funder);
+  state.days.set(slot, day);
+  state.places.set(slot, place);
 }
 
 function amend(state: AnnouncementsState, slot: number, changes: AnnouncementChanges): void {
@@ -124,7 +126,7 @@ export const announcementsProjection: Projection<AnnouncementsState> = {
       announce(state, domainEvent.data.announcementId, domainEvent.data, revision);
       return state;
     }
-    const slot = state.slots.get(domainEvent.data.announcementId);
+    const slot = state.ids.slotOf(domainEvent.data.announcementId);
     if (slot === undefined) return state;
     state.revisions.set(slot, revision);
     if (state.statuses.get(slot) !== ACTIVE) return state;
@@ -190,7 +192,7 @@ export function pageOfAnnouncements(
   for (let slot = from; slot < state.ids.length; slot += 1) {
     if (!matches(slot)) continue;
     if (items.length === limit) return { items, next: slot };
-    items.push({ id: state.ids[slot] as string, revision: BigInt(state.revisions.get(slot)) });
+    items.push({ id: state.ids.idOf(slot), revision: BigInt(state.revisions.get(slot)) });
   }
   return { items, next: undefined };
 }

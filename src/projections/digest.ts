@@ -5,7 +5,7 @@ import type { AnnouncementsState } from './announcements.js';
 import type { ExchangeRatesState } from './exchangeRates.js';
 import type { IdempotencyState } from './idempotency.js';
 import type { ProgrammesState } from './programmes.js';
-import type { TotalsState } from './totals/state.js';
+import { cellKey, type TotalsState } from './totals/state.js';
 
 const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -22,7 +22,7 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
     const { dictionaries } = state;
     for (let slot = 0; slot < state.ids.length; slot += 1) {
       yield [
-        state.ids[slot],
+        state.ids.idOf(slot),
         state.revisions.get(slot),
         state.statuses.get(slot),
         dictionaries.programmes.valueOf(state.programmes.get(slot)),
@@ -39,14 +39,15 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
     yield* [...state.entries()].sort(byKey);
   },
   totals: function* (state: TotalsState) {
-    const cells = state.cells.filter((cell) => cell.allocations !== 0).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const cell of cells) yield [cell.key, String(cell.minor), cell.allocations, cell.announcements];
+    const keyed = state.cells.filter((cell) => cell.allocations !== 0).map((cell) => [cellKey(cell), cell] as const);
+    keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [key, cell] of keyed) yield [key, String(cell.minor), cell.allocations, cell.announcements];
     // Slots are numbered in the order announcements were first recorded: the same in any fold of the same history.
     const c = state.contributions;
     for (let slot = 0; slot < c.ids.length; slot += 1) {
       // A withdrawn announcement keeps its slot but contributes nothing: as if it had never been.
       if (c.rowCount.get(slot) === 0) continue;
-      const entry: (string | number)[] = [c.ids[slot] as string, state.currencies.valueOf(c.currencies.get(slot)), c.days.get(slot), c.split.get(slot)];
+      const entry: (string | number)[] = [c.ids.idOf(slot), state.currencies.valueOf(c.currencies.get(slot)), c.days.get(slot), c.split.get(slot)];
       const first = c.firstRow.get(slot);
       for (let row = first; row < first + c.rowCount.get(slot); row += 1) {
         entry.push((state.cells[c.rowCells.get(row)] as (typeof state.cells)[number]).country, c.rowMinors.get(row));

@@ -23,7 +23,7 @@ function announcementsAt(log: EventLog, names: Record<string, string> = { 'oic-s
     position: String(log.events.length),
     count: state.ids.length,
     programmeNames: new Map(Object.entries(names)),
-    views: () => viewsAt(streams as EventStore, state.ids, log.events.at(-1)?.position),
+    views: () => viewsAt(streams as EventStore, state.ids.ids(), log.events.at(-1)?.position),
   };
 }
 

@@ -214,7 +214,7 @@ describe('POST /audit/replay', () => {
 
   it.each<[string, (states: Map<string, unknown>) => void]>([
     ['a programme forgotten', (states) => (states.get('programmes') as Map<string, unknown>).delete('oic-supply-chains')],
-    ['announcements listed in another order', (states) => (states.get('announcements') as { ids: string[] }).ids.reverse()],
+    ['an announcement shown as withdrawn', (states) => (states.get('announcements') as { statuses: { set(slot: number, status: number): void } }).statuses.set(0, 2)],
     ['a totals cell altered by a penny', (states) => {
       const cells = (states.get('totals') as { cells: { minor: bigint; allocations: number }[] }).cells;
       // A cell left empty by an amendment counts for nothing; alter one that counts.

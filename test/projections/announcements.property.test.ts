@@ -80,9 +80,9 @@ describe('the announcements index (property)', () => {
         const index = replay(announcementsProjection, world.log.events);
         const folded = foldedInFull(world.log);
 
-        expect(index.ids).toEqual([...folded.keys()]);
+        expect([...index.ids.ids()]).toEqual([...folded.keys()]);
         for (const [id, { state, revision }] of folded) {
-          const slot = index.slots.get(id) as number;
+          const slot = index.ids.slotOf(id) as number;
           const a = state.announcement;
           expect({
             revision: BigInt(index.revisions.get(slot)),

@@ -9,73 +9,106 @@ import { convertMinor, type CurrencyCode } from '../../domain/money.js';
 import type { RecordedEvent } from '../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
-import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
+import { initialTotalsState, type Cell, type Conversion, type TotalsState } from './state.js';
 
 export const UNALLOCATED = 'unallocated';
 
 /** What the totals read from an announcement: where the money goes, from whom, when, in which currency. */
 type Contributed = Pick<AnnouncementFields, 'programme' | 'funder' | 'announcedOn' | 'amount' | 'country' | 'allocations'>;
 
-/** Year and fiscal year per date, computed once per distinct date rather than once per allocation. */
-const calendar = new Map<string, { year: number; fiscalYear: string }>();
+/** A calendar year with the fiscal year a date falls in: one shared object per distinct pair, so it can key a map. */
+interface Period {
+  readonly year: number;
+  readonly fiscalYear: string;
+}
 
-function calendarOf(date: string): { year: number; fiscalYear: string } {
-  let entry = calendar.get(date);
+const periods = new Map<string, Period>();
+/** Per distinct date: its period and its day number, worked out once. */
+const dates = new Map<string, { readonly period: Period; readonly day: number }>();
+
+function dateEntryOf(date: string): { readonly period: Period; readonly day: number } {
+  let entry = dates.get(date);
   if (entry === undefined) {
-    entry = { year: yearOf(date), fiscalYear: fiscalYearOf(date) };
-    calendar.set(date, entry);
+    const year = yearOf(date);
+    const fiscalYear = fiscalYearOf(date);
+    const key = `${year}|${fiscalYear}`;
+    const period = periods.get(key) ?? { year, fiscalYear };
+    periods.set(key, period);
+    entry = { period, day: dayNumber(date) };
+    dates.set(date, entry);
   }
   return entry;
 }
 
-/** The number of the cell of one allocation; `prefix` is the part of the key shared by all allocations of an announcement. */
-function cellNumberOf(state: TotalsState, fields: Contributed, prefix: string, country: string): number {
-  const key = `${prefix}|${country}`;
-  let number = state.cellNumbers.get(key);
+/** The map from country to cell number under programme -> funder -> currency -> period; made on first sight. */
+function countriesOf(state: TotalsState, programme: string, funder: string, currency: string, period: Period): Map<string, number> {
+  const byFunder = childOf(state.cellNumbers, programme);
+  const byCurrency = childOf(byFunder, funder);
+  const byPeriod = childOf(byCurrency, currency);
+  return childOf(byPeriod, period) as Map<string, number>;
+}
+
+function childOf(level: Map<unknown, unknown>, key: unknown): Map<unknown, unknown> {
+  let child = level.get(key) as Map<unknown, unknown> | undefined;
+  if (child === undefined) {
+    child = new Map();
+    level.set(key, child);
+  }
+  return child;
+}
+
+/** The number of the cell of one allocation, made on first sight; found through short keys, never a joined one. */
+function cellNumberOf(state: TotalsState, fields: Contributed, period: Period, country: string): number {
+  const countries = countriesOf(state, fields.programme, fields.funder, fields.amount.currency, period);
+  let number = countries.get(country);
   if (number === undefined) {
-    const { year, fiscalYear } = calendarOf(fields.announcedOn);
     number = state.cells.length;
-    state.cells.push({ key, programme: fields.programme, country, year, fiscalYear, funder: fields.funder, currency: fields.amount.currency, minor: 0n, allocations: 0, announcements: 0 });
-    state.cellNumbers.set(key, number);
+    const { year, fiscalYear } = period;
+    state.cells.push({ programme: fields.programme, country, year, fiscalYear, funder: fields.funder, currency: fields.amount.currency, minor: 0n, allocations: 0, announcements: 0 });
+    countries.set(country, number);
   }
   return number;
 }
 
-/** The slot of an announcement's contribution, made on first sight. */
-function slotOf(state: TotalsState, id: string): number {
-  const contributions = state.contributions;
-  let slot = contributions.slots.get(id);
-  if (slot === undefined) {
-    slot = contributions.ids.length;
-    contributions.ids.push(id);
-    contributions.slots.set(id, slot);
-    contributions.days.push(0);
-    contributions.currencies.push(0);
-    contributions.split.push(0);
-    contributions.firstRow.push(0);
-    contributions.rowCount.push(0);
+/** Puts saved cells back, each under its old number (contribution rows point at them): after a snapshot is restored. */
+export function indexCells(state: TotalsState, cells: readonly Cell[]): void {
+  for (const cell of cells) {
+    const key = `${cell.year}|${cell.fiscalYear}`;
+    const period = periods.get(key) ?? { year: cell.year, fiscalYear: cell.fiscalYear };
+    periods.set(key, period);
+    countriesOf(state, cell.programme, cell.funder, cell.currency, period).set(cell.country, state.cells.length);
+    state.cells.push(cell);
   }
+}
+
+/** A new slot for an announcement's contribution. */
+function newSlot(state: TotalsState, id: string): number {
+  const contributions = state.contributions;
+  const slot = contributions.ids.add(id);
+  contributions.days.push(0);
+  contributions.currencies.push(0);
+  contributions.split.push(0);
+  contributions.firstRow.push(0);
+  contributions.rowCount.push(0);
   return slot;
 }
 
 /** Records what an announcement contributes now (its rows) and adds it to the cells. */
 function contribute(state: TotalsState, slot: number, fields: Contributed): void {
   const c = state.contributions;
-  const { fiscalYear } = calendarOf(fields.announcedOn);
-  // The fiscal year label fixes the calendar year too once the date's month is known, so the date itself is not needed.
-  const prefix = `${fields.programme}|${fields.announcedOn.slice(0, 4)}|${fiscalYear}|${fields.funder}|${fields.amount.currency}`;
-  c.days.set(slot, dayNumber(fields.announcedOn));
+  const { period, day } = dateEntryOf(fields.announcedOn);
+  c.days.set(slot, day);
   c.currencies.set(slot, state.currencies.codeOf(fields.amount.currency));
   c.split.set(slot, fields.allocations === undefined ? 0 : 1);
   c.firstRow.set(slot, c.rowCells.length);
   if (fields.allocations !== undefined) {
     for (const allocation of fields.allocations) {
-      c.rowCells.push(cellNumberOf(state, fields, prefix, allocation.country));
+      c.rowCells.push(cellNumberOf(state, fields, period, allocation.country));
       c.rowMinors.push(allocation.amount.minor);
     }
     c.rowCount.set(slot, fields.allocations.length);
   } else {
-    c.rowCells.push(cellNumberOf(state, fields, prefix, fields.country ?? UNALLOCATED));
+    c.rowCells.push(cellNumberOf(state, fields, period, fields.country ?? UNALLOCATED));
     c.rowMinors.push(fields.amount.minor);
     c.rowCount.set(slot, 1);
   }
@@ -87,15 +120,15 @@ function withdraw(state: TotalsState, slot: number): void {
   state.contributions.rowCount.set(slot, 0);
 }
 
-const dates = new Map<number, string>();
+const texts = new Map<number, string>();
 
 /** announcedOn of a contribution, as the rate book takes dates. */
 function dateOf(state: TotalsState, slot: number): string {
   const day = state.contributions.days.get(slot);
-  let date = dates.get(day);
+  let date = texts.get(day);
   if (date === undefined) {
     date = dayText(day);
-    dates.set(day, date);
+    texts.set(day, date);
   }
   return date;
 }
@@ -121,7 +154,7 @@ function addConverted(state: TotalsState, conversion: Conversion, slot: number, 
     conversion.byCell.set(cell, entry);
   }
   const converted = convertedRow(state, slot, row, target);
-  const id = state.contributions.ids[slot] as string;
+  const id = state.contributions.ids.idOf(slot);
   if (converted === undefined) {
     if (sign === 1) entry.unconverted.add(id);
     else entry.unconverted.delete(id);
@@ -165,12 +198,12 @@ function contributedFields(state: TotalsState, slot: number): Contributed {
 function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
   const id = domainEvent.data.announcementId;
-  const existing = state.contributions.slots.get(id);
+  const existing = state.contributions.ids.slotOf(id);
   const active = existing !== undefined && state.contributions.rowCount.get(existing) > 0;
   switch (domainEvent.type) {
     case 'FundingAnnounced':
       // The decider never records a second one for an id; were one there, the first would stand while active.
-      if (!active) contribute(state, slotOf(state, id), domainEvent.data);
+      if (!active) contribute(state, existing ?? newSlot(state, id), domainEvent.data);
       return;
     case 'FundingAmended': {
       if (!active) return;

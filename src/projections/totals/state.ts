@@ -1,6 +1,7 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
 import type { CurrencyCode } from '../../domain/money.js';
 import { Dictionary, float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
+import { IdIndex } from '../idIndex.js';
 import { RateBook } from './rateBook.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
@@ -11,8 +12,6 @@ export type Dimension = (typeof DIMENSIONS)[number];
  * Every query is a fold over cells, never over announcements, so it stays cheap as the ledger grows.
  */
 export interface Cell {
-  /** programme|year|fiscalYear|funder|currency|country: what the cell is found by, and what the digest sorts by. */
-  readonly key: string;
   readonly programme: string;
   readonly country: string;
   readonly year: number;
@@ -26,14 +25,18 @@ export interface Cell {
   announcements: number;
 }
 
+/** programme|year|fiscalYear|funder|currency|country: what names a cell in the digest, and orders it there. */
+export function cellKey(cell: Cell): string {
+  return `${cell.programme}|${cell.year}|${cell.fiscalYear}|${cell.funder}|${cell.currency}|${cell.country}`;
+}
+
 /**
  * What each announcement currently adds to the cells, one slot per announcement, in columns: its allocations are
  * rows `firstRow .. firstRow + rowCount` of the row columns (cell number and minor units). A withdrawn announcement
  * keeps its slot with rowCount 0. An amendment writes new rows at the end; the old ones are left unused.
  */
 export interface Contributions {
-  readonly ids: string[];
-  readonly slots: Map<string, number>;
+  readonly ids: IdIndex;
   /** announcedOn as YYYYMMDD: the date whose exchange rate converts it. */
   readonly days: Column<Uint32Array>;
   readonly currencies: Column<Uint16Array>;
@@ -53,7 +56,8 @@ export interface Conversion {
 
 export interface TotalsState {
   readonly cells: Cell[];
-  readonly cellNumbers: Map<string, number>;
+  /** programme -> funder -> currency -> period -> country -> cell number (see projection.ts). */
+  readonly cellNumbers: Map<unknown, unknown>;
   readonly contributions: Contributions;
   readonly currencies: Dictionary;
   readonly rates: RateBook;
@@ -63,8 +67,7 @@ export interface TotalsState {
 
 export function emptyContributions(): Contributions {
   return {
-    ids: [],
-    slots: new Map(),
+    ids: new IdIndex(),
     days: uint32Column(),
     currencies: uint16Column(),
     split: uint16Column(),
