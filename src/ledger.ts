@@ -10,6 +10,7 @@ import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { releaseStartupGarbage } from './projections/releaseMemory.js';
 import { restoreFromSnapshot, Snapshotter } from './projections/snapshotting.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import { openEventStoreDb } from './store/eventStoreDb.js';
@@ -62,6 +63,7 @@ export async function startLedger(
       exports: { sources: exportSources, schedules: exportSchedules },
     };
     await projections.start();
+    releaseStartupGarbage();
     snapshots.start();
     const app = await buildApp(context, options.http);
     exportSchedules.start();

@@ -8,7 +8,6 @@ const EMPTY = -1;
 export interface StoredIdIndex {
   readonly length: number;
   readonly words: Uint32Array;
-  readonly table: Int32Array;
   /** Ids that are not lowercase canonical UUIDs (the API takes only UUIDs, but a store may hold anything): by slot. */
   readonly others: [number, string][];
 }
@@ -30,6 +29,13 @@ function hashOf(w0: number, w1: number, w2: number, w3: number): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 
+/** A power of two at least twice the ids held (and never tiny). */
+function tableSizeFor(length: number): number {
+  let size = 2048;
+  while (size < length * 2 + 2) size *= 2;
+  return size;
+}
+
 const hex = (word: number, digits: number): string => word.toString(16).padStart(digits, '0');
 
 export class IdIndex {
@@ -42,9 +48,11 @@ export class IdIndex {
   constructor(stored?: StoredIdIndex) {
     this.length = stored?.length ?? 0;
     this.words = stored?.words ?? new Uint32Array(4 * 1024);
-    this.table = stored?.table ?? new Int32Array(2048).fill(EMPTY);
     this.others = new Map(stored?.others.map(([slot, id]) => [id, slot]));
     this.otherIds = new Map(stored?.others);
+    this.table = new Int32Array(2048);
+    // The table is not stored: rebuilding it is a fraction of a second, and the snapshot is the smaller for it.
+    this.rehash(tableSizeFor(this.length));
   }
 
   /** The slot of an id, or undefined when it has none. */
@@ -76,7 +84,7 @@ export class IdIndex {
     }
     this.words.set(wordsOf(id), slot * 4);
     // At most half full, so probes stay short.
-    if (this.length * 2 > this.table.length) this.rehash(this.table.length * 2);
+    if (this.length * 2 > this.table.length) this.rehash(tableSizeFor(this.length));
     else this.place(slot);
     return slot;
   }
@@ -117,8 +125,8 @@ export class IdIndex {
     return true;
   }
 
-  /** What a snapshot stores; the table is saved as it is, so restoring needs no rehash. */
+  /** What a snapshot stores. */
   toStored(): StoredIdIndex {
-    return { length: this.length, words: this.words.slice(0, this.length * 4), table: this.table.slice(), others: [...this.otherIds] };
+    return { length: this.length, words: this.words.slice(0, this.length * 4), others: [...this.otherIds] };
   }
 }

@@ -15,11 +15,54 @@ interface StoredAnnouncements {
 }
 
 interface StoredTotals {
-  readonly cells: Cell[];
+  readonly cells: StoredCells;
   readonly ids: StoredIdIndex;
   readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> & Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
   readonly currencies: string[];
   readonly rates: ReturnType<RateBook['entries']>;
+}
+
+/**
+ * Cells as columns: v8 serialisation writes every property name of every object, which for a quarter of a million
+ * cells is most of the snapshot. Repeated strings go through dictionaries; sums stay bigint.
+ */
+interface StoredCells {
+  readonly strings: string[];
+  readonly codes: Record<StringField, Uint32Array>;
+  readonly years: Uint32Array;
+  readonly allocations: Int32Array;
+  readonly announcements: Int32Array;
+  readonly minors: bigint[];
+}
+
+type StringField = 'programme' | 'country' | 'fiscalYear' | 'funder' | 'currency';
+
+function storeCells(cells: readonly Cell[]): StoredCells {
+  const strings = new Dictionary();
+  const column = (field: StringField) => Uint32Array.from(cells, (cell) => strings.codeOf(cell[field]));
+  return {
+    codes: { programme: column('programme'), country: column('country'), fiscalYear: column('fiscalYear'), funder: column('funder'), currency: column('currency') },
+    strings: strings.values,
+    years: Uint32Array.from(cells, (cell) => cell.year),
+    allocations: Int32Array.from(cells, (cell) => cell.allocations),
+    announcements: Int32Array.from(cells, (cell) => cell.announcements),
+    minors: cells.map((cell) => cell.minor),
+  };
+}
+
+function restoreCells(stored: StoredCells): Cell[] {
+  const text = (field: StringField, index: number) => stored.strings[stored.codes[field][index] as number] as string;
+  return stored.minors.map((minor, index) => ({
+    programme: text('programme', index),
+    country: text('country', index),
+    year: stored.years[index] as number,
+    fiscalYear: text('fiscalYear', index),
+    funder: text('funder', index),
+    currency: text('currency', index) as Cell['currency'],
+    minor,
+    allocations: stored.allocations[index] as number,
+    announcements: stored.announcements[index] as number,
+  }));
 }
 
 function storeAnnouncements(state: AnnouncementsState): StoredAnnouncements {
@@ -56,7 +99,7 @@ function restoreAnnouncements(stored: StoredAnnouncements): AnnouncementsState {
 function storeTotals(state: TotalsState): StoredTotals {
   const c = state.contributions;
   return {
-    cells: state.cells,
+    cells: storeCells(state.cells),
     ids: c.ids.toStored(),
     columns: {
       days: c.days.toArray(),
@@ -94,7 +137,7 @@ function restoreTotals(stored: StoredTotals): TotalsState {
     conversions: new Map(),
   };
   // Numbered again in the same order, so each cell keeps its number (the contribution rows point at them).
-  indexCells(state, stored.cells);
+  indexCells(state, restoreCells(stored.cells));
   return state;
 }
 
