@@ -1,4 +1,5 @@
 // Assembles a running ledger: store, keys, projections and the HTTP app; closes them in the right order.
+import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { KeyRing } from './auth/keys.js';
@@ -10,11 +11,16 @@ import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { AsOfTotals } from './projections/asOf.js';
+import { AsOfCheckpoints } from './projections/asOfCheckpoints.js';
 import { releaseStartupGarbage } from './projections/releaseMemory.js';
 import { restoreFromSnapshot, Snapshotter } from './projections/snapshotting.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import { openEventStoreDb } from './store/eventStoreDb.js';
 import type { EventStore } from './store/port.js';
+
+/** Past-totals rebuilds leave a checkpoint (in <DATA_DIR>/asof) every this many events they fold. */
+const AS_OF_CHECKPOINT_EVERY_EVENTS = 100_000;
 
 export interface Ledger {
   readonly app: FastifyInstance;
@@ -51,7 +57,9 @@ export async function startLedger(
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
     await restoreFromSnapshot(projections, store, config.dataDir, logger);
     const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger);
-    const exportSources = liveSources(store, projections);
+    // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
+    const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof')), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS });
+    const exportSources = liveSources(store, projections, pastTotals);
     const exportSchedules = new ExportScheduler(schedules, exportSources, logger);
     const context: LedgerContext = {
       config,
@@ -60,6 +68,7 @@ export async function startLedger(
       keys,
       logger,
       now: options.now ?? (() => new Date().toISOString()),
+      pastTotals,
       exports: { sources: exportSources, schedules: exportSchedules },
     };
     await projections.start();

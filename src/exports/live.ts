@@ -38,8 +38,7 @@ class LiveAnnouncements implements AnnouncementsAt {
 }
 
 /** The service's sources: the projections it keeps live, and one cache of past totals shared by every export. */
-export function liveSources(store: EventStore, projections: ProjectionRunner): ExportSources {
-  const past = new AsOfTotals(store);
+export function liveSources(store: EventStore, projections: ProjectionRunner, past: AsOfTotals = new AsOfTotals(store)): ExportSources {
   return {
     store,
     async totalsAt(asOf) {

@@ -4,6 +4,7 @@ import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { ExportScheduler } from '../exports/schedules/scheduler.js';
 import type { ExportSources } from '../exports/sources.js';
+import type { AsOfTotals } from '../projections/asOf.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { EventStore } from '../store/port.js';
 
@@ -13,6 +14,8 @@ export interface LedgerContext {
   readonly projections: ProjectionRunner;
   readonly keys: KeyRing;
   readonly logger: Logger;
+  /** Totals at past moments (`asOf`), rebuilt from history and cached; shared with the exports. */
+  readonly pastTotals: AsOfTotals;
   /** The clock: ISO 8601 instant; tests may fix it. */
   readonly now: () => string;
   /** CSV exports: the live read models they read, and the scheduled exports (README "CSV"). */

@@ -1,5 +1,6 @@
 // Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
 import type { EventStore, Position } from '../store/port.js';
+import type { AsOfCheckpoints } from './asOfCheckpoints.js';
 import { comparePositions, formatPosition, positionText } from '../store/position.js';
 import { totalsProjection } from './totals/projection.js';
 import type { TotalsState } from './totals/state.js';
@@ -36,7 +37,11 @@ export class AsOfTotals {
   private readonly positionsByTime = new Map<string, ResolvedTime>();
   private readonly building = new Map<string, Promise<PastTotals>>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** Where rebuilds leave totals every `everyEvents` events folded, and start from the nearest; none: always from the first event. */
+    private readonly checkpointing?: { readonly checkpoints: AsOfCheckpoints; readonly everyEvents: number },
+  ) {}
 
   /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
   async at(moment: Moment): Promise<PastTotals> {
@@ -63,20 +68,28 @@ export class AsOfTotals {
 
   private async rebuild(moment: Moment): Promise<PastTotals> {
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
-    let state = totalsProjection.initialState();
-    let position: Position | undefined;
+    const checkpoints = this.checkpointing?.checkpoints;
+    const start = await checkpoints?.latestBefore(this.store, limit === undefined ? { position: (moment as { position: Position }).position } : { time: limit });
+    let state = start?.state ?? totalsProjection.initialState();
+    let position: Position | undefined = start?.position;
+    let latestRecordedAt = start?.latestRecordedAt ?? '';
     let reachedLaterEvent = false;
     let folded = 0;
-    for await (const event of this.store.readAll()) {
+    for await (const event of this.store.readAll(start === undefined ? {} : { after: start.position })) {
       // A long rebuild lets other requests through now and then instead of holding the event loop for seconds.
       if (++folded % YIELD_EVERY_EVENTS === 0) await new Promise((resolve) => setImmediate(resolve));
       if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
-      if (limit !== undefined && Date.parse(String(event.metadata.recordedAt)) > limit) {
+      const recordedAt = String(event.metadata.recordedAt);
+      if (limit !== undefined && Date.parse(recordedAt) > limit) {
         reachedLaterEvent = true;
         break;
       }
       if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
       position = event.position;
+      if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
+      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0 && !checkpoints.has(event.position)) {
+        checkpoints.save(event, latestRecordedAt, state);
+      }
     }
     const past = { position, state };
     const key = keyOf(position);

@@ -14,7 +14,7 @@ interface StoredAnnouncements {
   readonly dictionaries: Record<'programmes' | 'funders' | 'places', string[]>;
 }
 
-interface StoredTotals {
+export interface StoredTotals {
   readonly cells: StoredCells;
   readonly ids: StoredIdIndex;
   readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> & Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
@@ -96,7 +96,7 @@ function restoreAnnouncements(stored: StoredAnnouncements): AnnouncementsState {
 }
 
 /** The conversion caches are dropped: the next query that converts rebuilds them. */
-function storeTotals(state: TotalsState): StoredTotals {
+export function storeTotals(state: TotalsState): StoredTotals {
   const c = state.contributions;
   return {
     cells: storeCells(state.cells),
@@ -115,7 +115,7 @@ function storeTotals(state: TotalsState): StoredTotals {
   };
 }
 
-function restoreTotals(stored: StoredTotals): TotalsState {
+export function restoreTotals(stored: StoredTotals): TotalsState {
   const rates = new RateBook();
   for (const entry of stored.rates) rates.record(entry.base, entry.quote, entry.effectiveOn, entry.rate);
   const { columns } = stored;
