@@ -18,18 +18,29 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
     yield* [...state.entries()].sort(byKey);
   },
   announcements: function* (state: AnnouncementsState) {
-    // The order of first recording is meaningful: list cursors point into it.
+    // The order of first recording is meaningful: list cursors point into it. Strings go by their rank among the
+    // dictionary's values (which are digested too), so the digest does not depend on the order codes were given.
     const { dictionaries } = state;
-    for (let slot = 0; slot < state.ids.length; slot += 1) {
-      yield [
-        state.ids.idOf(slot),
-        state.revisions.get(slot),
-        state.statuses.get(slot),
-        dictionaries.programmes.valueOf(state.programmes.get(slot)),
-        dictionaries.funders.valueOf(state.funders.get(slot)),
-        state.days.get(slot),
-        dictionaries.places.valueOf(state.places.get(slot)),
-      ];
+    const programmes = ranksOf(dictionaries.programmes.values);
+    const funders = ranksOf(dictionaries.funders.values);
+    const places = ranksOf(dictionaries.places.values);
+    yield [[...dictionaries.programmes.values].sort(), [...dictionaries.funders.values].sort(), [...dictionaries.places.values].sort()];
+    yield [...state.ids.others];
+    const PER_SLOT = 10;
+    for (let from = 0; from < state.ids.length; from += CHUNK_SLOTS) {
+      const to = Math.min(from + CHUNK_SLOTS, state.ids.length);
+      const chunk = new Uint32Array((to - from) * PER_SLOT);
+      for (let slot = from; slot < to; slot += 1) {
+        const at = (slot - from) * PER_SLOT;
+        state.ids.copyWords(slot, chunk, at);
+        chunk[at + 4] = state.revisions.get(slot);
+        chunk[at + 5] = state.statuses.get(slot);
+        chunk[at + 6] = programmes[state.programmes.get(slot)] as number;
+        chunk[at + 7] = funders[state.funders.get(slot)] as number;
+        chunk[at + 8] = state.days.get(slot);
+        chunk[at + 9] = places[state.places.get(slot)] as number;
+      }
+      yield chunk;
     }
   },
   exchangeRates: function* (state: ExchangeRatesState) {
@@ -39,23 +50,58 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
     yield* [...state.entries()].sort(byKey);
   },
   totals: function* (state: TotalsState) {
-    const keyed = state.cells.filter((cell) => cell.allocations !== 0).map((cell) => [cellKey(cell), cell] as const);
-    keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [key, cell] of keyed) yield [key, String(cell.minor), cell.allocations, cell.announcements];
-    // Slots are numbered in the order announcements were first recorded: the same in any fold of the same history.
-    const c = state.contributions;
-    for (let slot = 0; slot < c.ids.length; slot += 1) {
-      // A withdrawn announcement keeps its slot but contributes nothing: as if it had never been.
-      if (c.rowCount.get(slot) === 0) continue;
-      const entry: (string | number)[] = [c.ids.idOf(slot), state.currencies.valueOf(c.currencies.get(slot)), c.days.get(slot), c.split.get(slot)];
-      const first = c.firstRow.get(slot);
-      for (let row = first; row < first + c.rowCount.get(slot); row += 1) {
-        entry.push((state.cells[c.rowCells.get(row)] as (typeof state.cells)[number]).country, c.rowMinors.get(row));
-      }
-      yield entry;
+    // Cells that hold nothing are bookkeeping (an announcement withdrawn leaves one): only the others count, by key.
+    const numberOfKey = new Map<string, number>();
+    state.cells.forEach((cell, number) => {
+      if (cell.allocations !== 0) numberOfKey.set(cellKey(cell), number);
+    });
+    const rankOfCell = new Float64Array(state.cells.length).fill(-1);
+    for (const [rank, key] of [...numberOfKey.keys()].sort().entries()) {
+      const number = numberOfKey.get(key) as number;
+      const cell = state.cells[number] as (typeof state.cells)[number];
+      rankOfCell[number] = rank;
+      yield [key, String(cell.minor), cell.allocations, cell.announcements];
     }
+    // Slots are numbered in the order announcements were first recorded: the same in any fold of the same history.
+    // A withdrawn announcement keeps its slot but contributes nothing: as if it had never been. The currency is
+    // its cells' (in their keys).
+    const c = state.contributions;
+    yield [...c.ids.others];
+    let chunk = new Float64Array(CHUNK_SLOTS * 8);
+    let at = 0;
+    for (let slot = 0; slot < c.ids.length; slot += 1) {
+      const count = c.rowCount.get(slot);
+      if (count === 0) continue;
+      const needed = 7 + 2 * count;
+      if (at + needed > chunk.length) {
+        yield chunk.subarray(0, at);
+        chunk = new Float64Array(Math.max(CHUNK_SLOTS * 8, needed));
+        at = 0;
+      }
+      if (!c.ids.copyWords(slot, chunk, at)) chunk.fill(0, at, at + 4);
+      chunk[at + 4] = c.days.get(slot);
+      chunk[at + 5] = c.split.get(slot);
+      chunk[at + 6] = count;
+      at += 7;
+      const first = c.firstRow.get(slot);
+      for (let row = first; row < first + count; row += 1) {
+        chunk[at] = rankOfCell[c.rowCells.get(row)] as number;
+        chunk[at + 1] = c.rowMinors.get(row);
+        at += 2;
+      }
+    }
+    yield chunk.subarray(0, at);
   },
 };
+
+const CHUNK_SLOTS = 8192;
+
+/** For each code, the rank of its value among the dictionary's values sorted. */
+function ranksOf(values: readonly string[]): number[] {
+  const ranks: number[] = [];
+  [...values.keys()].sort((a, b) => ((values[a] as string) < (values[b] as string) ? -1 : 1)).forEach((code, rank) => (ranks[code] = rank));
+  return ranks;
+}
 
 /** Entries of plain strings and numbers (most of them) need no canonical form: JSON.stringify is one already. */
 function lineOf(entry: unknown): string {
@@ -72,6 +118,13 @@ export function digestOf(states: ReadonlyMap<string, unknown>): string {
     if (describe === undefined) throw new Error(`no digest is defined for projection ${name}`);
     pending += `${JSON.stringify(name)}\n`;
     for (const entry of describe(states.get(name) as never)) {
+      if (ArrayBuffer.isView(entry)) {
+        // Columns of numbers are hashed as their bytes: a million slots without a million strings.
+        hash.update(pending);
+        pending = '';
+        hash.update(new Uint8Array(entry.buffer, entry.byteOffset, entry.byteLength));
+        continue;
+      }
       pending += `${lineOf(entry)}\n`;
       // Hashed in chunks: one update per line costs more than the hashing itself.
       if (pending.length > 65_536) {

@@ -41,14 +41,14 @@ const hex = (word: number, digits: number): string => word.toString(16).padStart
 export class IdIndex {
   private words: Uint32Array;
   private table: Int32Array;
-  private readonly others: Map<string, number>;
+  private readonly slotsOfOthers: Map<string, number>;
   private readonly otherIds: Map<number, string>;
   length: number;
 
   constructor(stored?: StoredIdIndex) {
     this.length = stored?.length ?? 0;
     this.words = stored?.words ?? new Uint32Array(4 * 1024);
-    this.others = new Map(stored?.others.map(([slot, id]) => [id, slot]));
+    this.slotsOfOthers = new Map(stored?.others.map(([slot, id]) => [id, slot]));
     this.otherIds = new Map(stored?.others);
     this.table = new Int32Array(2048);
     // The table is not stored: rebuilding it is a fraction of a second, and the snapshot is the smaller for it.
@@ -57,7 +57,7 @@ export class IdIndex {
 
   /** The slot of an id, or undefined when it has none. */
   slotOf(id: string): number | undefined {
-    if (!CANONICAL_UUID.test(id)) return this.others.get(id);
+    if (!CANONICAL_UUID.test(id)) return this.slotsOfOthers.get(id);
     const [w0, w1, w2, w3] = wordsOf(id);
     const mask = this.table.length - 1;
     for (let at = hashOf(w0, w1, w2, w3) & mask; ; at = (at + 1) & mask) {
@@ -78,7 +78,7 @@ export class IdIndex {
       this.words = grown;
     }
     if (!CANONICAL_UUID.test(id)) {
-      this.others.set(id, slot);
+      this.slotsOfOthers.set(id, slot);
       this.otherIds.set(slot, id);
       return slot;
     }
@@ -97,6 +97,25 @@ export class IdIndex {
     const middle = hex(w1, 8);
     const end = hex(w2, 8);
     return `${hex(w0, 8)}-${middle.slice(0, 4)}-${middle.slice(4)}-${end.slice(0, 4)}-${end.slice(4)}${hex(w3, 8)}`;
+  }
+
+  /**
+   * Copies the id's four words into `target` at `offset` (for hashing many ids without making their strings); false,
+   * copying nothing, for an id kept as text (see `others`).
+   */
+  copyWords(slot: number, target: Uint32Array | Float64Array, offset: number): boolean {
+    if (this.otherIds.size > 0 && this.otherIds.has(slot)) return false;
+    const base = slot * 4;
+    target[offset] = this.words[base] as number;
+    target[offset + 1] = this.words[base + 1] as number;
+    target[offset + 2] = this.words[base + 2] as number;
+    target[offset + 3] = this.words[base + 3] as number;
+    return true;
+  }
+
+  /** The ids kept as text, by slot. */
+  get others(): ReadonlyMap<number, string> {
+    return this.otherIds;
   }
 
   /** Ids of slots `from` (inclusive) to `to` (exclusive), in slot order. */
