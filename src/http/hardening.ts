@@ -14,25 +14,20 @@ function writerOf(request: FastifyRequest): string {
   return typeof authorization === 'string' ? createHash('sha256').update(authorization).digest('hex') : request.ip;
 }
 
-interface SecurityHeaders {
-  readonly set: readonly (readonly [string, string])[];
-  readonly removed: readonly string[];
-}
-
 /**
- * What helmet does to a response, worked out once at start: with fixed options its headers never vary, and building
- * its middleware per request (as @fastify/helmet does) cost 5-10% of a cached read.
+ * The headers helmet sets, worked out once at start: with fixed options they never vary, and building its middleware
+ * per request (as @fastify/helmet does) cost 5-10% of a cached read. Helmet also removes X-Powered-By, which neither
+ * Node nor Fastify sends.
  */
-function securityHeaders(options: Readonly<HelmetOptions>): SecurityHeaders {
-  const set: [string, string][] = [];
-  const removed: string[] = [];
+function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
   const recorder = {
-    setHeader: (name: string, value: string | number) => void set.push([name, String(value)]),
-    removeHeader: (name: string) => void removed.push(name),
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: () => undefined,
   };
   // Helmet 8.1 on throws a bad option directly rather than passing it to next.
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return { set, removed };
+  return Object.freeze(headers);
 }
 
 export async function registerHardening(app: FastifyInstance, config: Config): Promise<void> {
@@ -50,11 +45,10 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
     },
     crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
   });
-  // On the raw response, as helmet itself does, so every answer that was routed carries them, errors included.
+  // First of the onRequest hooks, so every answer that was routed carries them, refusals and errors included. On the
+  // reply rather than the raw response: Node then writes all the headers in one pass instead of merging two sets.
   app.addHook('onRequest', (_request, reply, done) => {
-    const response = reply.raw;
-    for (const [name, value] of headers.set) response.setHeader(name, value);
-    for (const name of headers.removed) response.removeHeader(name);
+    reply.headers(headers);
     done();
   });
 
