@@ -472,6 +472,24 @@ describe('GET /totals: position, ETag and If-None-Match', () => {
   });
 });
 
+describe('GET /totals asked again', () => {
+  it('answers the same URL from the new position once something was written, and every spelling of a query alike', async () => {
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
+    const first = await totals(ledger, '?groupBy=programme&currency=EUR');
+    expect((await totals(ledger, '?groupBy=programme&currency=EUR')).text).toBe(first.text);
+
+    expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
+    const again = await totals(ledger, '?groupBy=programme&currency=EUR');
+    const reordered = await totals(ledger, '?currency=EUR&groupBy=%20programme');
+
+    expect(again.json.position).not.toBe(first.json.position);
+    expect(again.json.total.converted).toEqual(eur('39190800.00'));
+    expect(first.json.total.unconverted).toHaveLength(2);
+    expect(reordered.text).toBe(again.text);
+    expect(reordered.headers.get('etag')).toBe(again.headers.get('etag'));
+  });
+});
+
 describe('GET /totals?minPosition=: read your writes', () => {
   it('answers at once when the projections have applied the last POST\'s position', async () => {
     const { ledger, three } = await aLedgerWithTheRealAnnouncements();

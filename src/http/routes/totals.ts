@@ -67,11 +67,21 @@ const countryTotalsSchema = {
   response: totalsResponses,
 };
 
+/** Keeps the most recently used CACHE_LIMIT entries. */
+function remember(cache: Map<string, { position: string; body: string }>, key: string, position: string, body: string): void {
+  cache.delete(key);
+  cache.set(key, { position, body });
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+}
+
 export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { projections } = context;
   // Answers per query at the position they were computed; a new event makes every entry stale.
   const cache = new Map<string, { position: string; body: string }>();
+  // The same live answers by the URL as sent: a dashboard asks one URL over and over, and finding it there skips
+  // canonicalising the query. Another spelling of the same query falls through to `cache`, and shares its body.
+  const byUrl = new Map<string, { position: string; body: string }>();
 
   const past = new AsOfTotals(context.store);
 
@@ -81,9 +91,15 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (hit !== undefined && hit.position === position) return hit.body;
     const result: TotalsAnswer = queryTotals(state, query);
     const body = JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total });
-    cache.delete(key);
-    cache.set(key, { position, body });
-    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    remember(cache, key, position, body);
+    return body;
+  }
+
+  function liveAnswer(url: string, query: TotalsQuery, position: string): string {
+    const hit = byUrl.get(url);
+    if (hit !== undefined && hit.position === position) return hit.body;
+    const body = answer(query, position);
+    remember(byUrl, url, position, body);
     return body;
   }
 
@@ -98,7 +114,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
-    return reply.type('application/json; charset=utf-8').send(answer(query, position));
+    return reply.type('application/json; charset=utf-8').send(liveAnswer(request.url, query, position));
   }
 
   /** A past answer never changes, so it is cached by the position it reflects, like the live one. */
