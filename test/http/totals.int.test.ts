@@ -488,6 +488,18 @@ describe('GET /totals asked again', () => {
     expect(reordered.text).toBe(again.text);
     expect(reordered.headers.get('etag')).toBe(again.headers.get('etag'));
   });
+
+  it('validates a query asked again as the first time: an encoded "&" is not a second parameter', async () => {
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
+    for (let i = 0; i < 2; i += 1) expectStatus(await totals(ledger, '?groupBy=programme&currency=EUR'), 200);
+
+    for (let i = 0; i < 2; i += 1) {
+      const smuggled = await totals(ledger, '?groupBy=programme%26currency%3DEUR');
+      expect(smuggled.status).toBe(400);
+      expect(errorFieldsOf(smuggled)).toEqual(['groupBy']);
+    }
+    expect((await totals(ledger, '?groupBy=programme&currency=EUR')).json.currency).toBe('EUR');
+  });
 });
 
 describe('GET /totals?minPosition=: read your writes', () => {
