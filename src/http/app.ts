@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
+import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { answerClientError, answerFrameworkError, registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
@@ -28,6 +29,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     // X-Request-Id from a proxy is kept when it looks like an id: the request id is recorded as events' causationId.
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: (request) => {
       const id = request.headers['x-request-id'];
       return typeof id === 'string' && /^[\x21-\x7e]{1,200}$/.test(id) ? id : crypto.randomUUID();
