@@ -109,9 +109,22 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     }
   }
 
-  async function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+  /**
+   * Answers at once when there is nothing to wait for, the common case: the handlers are synchronous then, since an
+   * async handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
+   */
+  function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+    if (minPosition === undefined && asOf === undefined) return void respondLive(request, reply, query);
+    return respondLater(request, reply, query, minPosition, asOf);
+  }
+
+  async function respondLater(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
+    return respondLive(request, reply, query);
+  }
+
+  function respondLive(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery): FastifyReply {
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
     return reply.type('application/json; charset=utf-8').send(liveAnswer(request.url, query, position));
@@ -131,7 +144,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return reply.type('application/json; charset=utf-8').send(answer({ ...query, asOf: at } as TotalsQuery, at, state));
   }
 
-  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, (request, reply) => {
     const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
     assertKnownProgramme(filter.programme);
     return respond(request, reply, { groupBy, currency, filter }, minPosition, asOf);
@@ -140,7 +153,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   app.get(
     '/programmes/:code/totals',
     { schema: programmeTotalsSchema, config: { scope: 'read' } },
-    async (request, reply) => {
+    (request, reply) => {
       const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
       assertKnownProgramme(request.params.code);
       return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
@@ -150,7 +163,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   app.get(
     '/countries/:code/totals',
     { schema: countryTotalsSchema, config: { scope: 'read' } },
-    async (request, reply) => {
+    (request, reply) => {
       const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
       return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
     },
