@@ -61,6 +61,9 @@ function writeFileAtomically(path: string, contents: string, mode: number): void
 }
 
 /** The key file, re-read when it changes on disk (the `ledger keys` command writes it while the service runs). */
+/** How many presented keys the ring remembers; past it, it forgets them all and starts again. */
+const PRINCIPAL_CACHE_LIMIT = 1_000;
+
 export class KeyRing {
   private records: KeyRecord[] = [];
   private loadedMtimeMs = -1;
@@ -74,7 +77,7 @@ export class KeyRing {
   private reload(): void {
     const path = keysFilePath(this.dataDir);
     if (!existsSync(path)) {
-      this.records = [];
+      this.use([]);
       this.loadedMtimeMs = -1;
       return;
     }
@@ -82,8 +85,14 @@ export class KeyRing {
     if (mtimeMs === this.loadedMtimeMs) return;
     const parsed = keysFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     if (!parsed.success) throw new Error(`${path} is not a valid key file: ${parsed.error.message}`);
-    this.records = parsed.data.keys;
+    this.use(parsed.data.keys);
     this.loadedMtimeMs = mtimeMs;
+  }
+
+  /** Every change of the records forgets the remembered keys, so a revocation or a scope change counts at once. */
+  private use(records: KeyRecord[]): void {
+    this.records = records;
+    this.principals.clear();
   }
 
   private refresh(): void {
@@ -98,13 +107,28 @@ export class KeyRing {
     return this.records;
   }
 
-  /** Compares the digest against every active key in constant time per key; never logs the key. */
+  /**
+   * Principals of keys that matched since the records last changed, by the key as presented: a dashboard's key is
+   * hashed once, not on every request. Only matches are kept, so a refused key is checked afresh each time.
+   */
+  private readonly principals = new Map<string, Principal>();
+
+  /**
+   * Compares the digest against every active key in constant time per key; never logs the key. The key file is
+   * re-read at most once a second, and each reload forgets the remembered keys, so revoking takes at most a second.
+   */
   authenticate(key: string): Principal | undefined {
     this.refresh();
+    const remembered = this.principals.get(key);
+    if (remembered !== undefined) return remembered;
     const presented = digest(key);
     // A key created a moment ago by `ledger keys create` is found by re-reading the file before refusing.
     const found = this.match(presented) ?? (this.reloadNow(), this.match(presented));
-    return found && { name: found.name, scopes: found.scopes };
+    if (found === undefined) return undefined;
+    const principal: Principal = Object.freeze({ name: found.name, scopes: found.scopes });
+    if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
+    this.principals.set(key, principal);
+    return principal;
   }
 
   private match(presented: Buffer): KeyRecord | undefined {
@@ -160,7 +184,7 @@ export class KeyRing {
 
   private save(records: KeyRecord[]): void {
     writeFileAtomically(keysFilePath(this.dataDir), `${JSON.stringify({ keys: records }, null, 2)}\n`, 0o600);
-    this.records = records;
+    this.use(records);
     this.loadedMtimeMs = statSync(keysFilePath(this.dataDir)).mtimeMs;
   }
 

@@ -1,9 +1,10 @@
 // Builds the Fastify application from its dependencies; used by the server, the tests and the CLI alike.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type HookHandlerDoneFunction } from 'fastify';
 import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
+import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { answerClientError, answerFrameworkError, registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
@@ -18,6 +19,9 @@ import { programmeRoutes } from './routes/programmes.js';
 import { totalsRoutes } from './routes/totals.js';
 import { totalsStreamRoutes } from './routes/totalsStream.js';
 
+/** The levels at which the per-request line (info) is written. */
+const LEVELS_LOGGING_REQUESTS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
+
 export async function buildApp(context: LedgerContext, options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger,
@@ -25,6 +29,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     // X-Request-Id from a proxy is kept when it looks like an id: the request id is recorded as events' causationId.
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: (request) => {
       const id = request.headers['x-request-id'];
       return typeof id === 'string' && /^[\x21-\x7e]{1,200}$/.test(id) ? id : crypto.randomUUID();
@@ -54,20 +59,30 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   }
   registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
 
-  // One line per request: id, method, route, status and time; never headers or bodies.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request',
-    );
-  });
+  // One line per request: id, method, route, status and time; never headers or bodies. The level is fixed at start,
+  // and below info the hook is not added at all: even an empty onResponse hook makes Fastify watch every response end.
+  if (LEVELS_LOGGING_REQUESTS.has(context.logger.level)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
+      done();
+    });
+  }
 
   // Writes wait for the projections to be complete, so idempotency and rule checks see every earlier event.
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method === 'POST' && !context.projections.ready) {
-      reply.header('retry-after', '2');
-      return sendProblem(reply, { type: 'urn:funding-ledger:problem:not-ready', title: 'Service unavailable', status: 503, detail: 'the ledger is catching up with its event store; retry shortly' });
-    }
+  // Only POST routes get the check: reads must not pay for a hook that never applies to them.
+  const refuseUntilReady = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (context.projections.ready) return done();
+    reply.header('retry-after', '2');
+    sendProblem(reply, { type: 'urn:funding-ledger:problem:not-ready', title: 'Service unavailable', status: 503, detail: 'the ledger is catching up with its event store; retry shortly' });
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes('POST')) return;
+    const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [refuseUntilReady, ...own];
   });
 
   // Before the routes: @fastify/swagger collects them as they are added.

@@ -1,5 +1,5 @@
 // Bearer-key authentication and scope checks, declared per route through `config.scope`.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { hasScope, type KeyRing, type Principal, type Scope } from '../auth/keys.js';
 import { sendProblem } from './problems.js';
 
@@ -27,31 +27,40 @@ function bearerKey(request: FastifyRequest): string | undefined {
 
 export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; publicRead: boolean }): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    // CORS preflights carry no credentials by design; unknown routes fall through to the 404 handler.
-    if (request.method === 'OPTIONS' || request.is404) return;
-    const scope = request.routeOptions.config.scope ?? 'admin';
-    if (scope === 'public') return;
-    const key = bearerKey(request);
-    request.principal = key === undefined ? undefined : options.keys.authenticate(key);
-    // With public reads, no key is fine; a wrong key is still refused, so a client learns its key is bad.
-    if (scope === 'read' && options.publicRead && key === undefined) return;
-    if (request.principal === undefined) {
-      reply.header('www-authenticate', 'Bearer realm="funding-ledger"');
-      return sendProblem(reply, {
-        type: 'urn:funding-ledger:problem:unauthorized',
-        title: 'Unauthorized',
-        status: 401,
-        detail: key === undefined ? 'send an API key as "Authorization: Bearer <key>"' : 'the API key is not valid',
-      });
-    }
-    if (!hasScope(request.principal, scope)) {
-      return sendProblem(reply, {
-        type: 'urn:funding-ledger:problem:forbidden',
-        title: 'Forbidden',
-        status: 403,
-        detail: `this route needs the "${scope}" scope; key "${request.principal.name}" has ${request.principal.scopes.join(', ')}`,
-      });
-    }
+  // Synchronous: an async hook costs a promise and a microtask turn on every request, and nothing here waits.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (admitted(request, reply, options)) done();
   });
+}
+
+/** True when the request may go on; otherwise its 401 or 403 has been sent. */
+function admitted(request: FastifyRequest, reply: FastifyReply, options: { keys: KeyRing; publicRead: boolean }): boolean {
+  // CORS preflights carry no credentials by design; unknown routes fall through to the 404 handler.
+  if (request.method === 'OPTIONS' || request.is404) return true;
+  const scope = request.routeOptions.config.scope ?? 'admin';
+  if (scope === 'public') return true;
+  const key = bearerKey(request);
+  request.principal = key === undefined ? undefined : options.keys.authenticate(key);
+  // With public reads, no key is fine; a wrong key is still refused, so a client learns its key is bad.
+  if (scope === 'read' && options.publicRead && key === undefined) return true;
+  if (request.principal === undefined) {
+    reply.header('www-authenticate', 'Bearer realm="funding-ledger"');
+    sendProblem(reply, {
+      type: 'urn:funding-ledger:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: key === undefined ? 'send an API key as "Authorization: Bearer <key>"' : 'the API key is not valid',
+    });
+    return false;
+  }
+  if (!hasScope(request.principal, scope)) {
+    sendProblem(reply, {
+      type: 'urn:funding-ledger:problem:forbidden',
+      title: 'Forbidden',
+      status: 403,
+      detail: `this route needs the "${scope}" scope; key "${request.principal.name}" has ${request.principal.scopes.join(', ')}`,
+    });
+    return false;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 // Protection for a public service: security headers, a write rate limit, and 503 instead of falling over under load.
 import { createHash } from 'node:crypto';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,8 +14,24 @@ function writerOf(request: FastifyRequest): string {
   return typeof authorization === 'string' ? createHash('sha256').update(authorization).digest('hex') : request.ip;
 }
 
+/**
+ * The headers helmet sets, worked out once at start: with fixed options they never vary, and building its middleware
+ * per request (as @fastify/helmet does) cost 5-10% of a cached read. Helmet also removes X-Powered-By, which neither
+ * Node nor Fastify sends.
+ */
+function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: () => undefined,
+  };
+  // Helmet 8.1 on throws a bad option directly rather than passing it to next.
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+}
+
 export async function registerHardening(app: FastifyInstance, config: Config): Promise<void> {
-  await app.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -27,6 +44,12 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
       },
     },
     crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+  });
+  // First of the onRequest hooks, so every answer that was routed carries them, refusals and errors included. On the
+  // reply rather than the raw response: Node then writes all the headers in one pass instead of merging two sets.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 
   if (config.writesPerMinute > 0) {

@@ -1,7 +1,8 @@
 // Authentication and scopes over real HTTP: bearer keys, 401/403, PUBLIC_READ, public health, the bootstrap admin key.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KeyRing } from '../../src/auth/keys.js';
 import { aProgramme, clientOf, expectStatus, request, startTestLedger, theThirtyMillion, type Reply } from '../support/ledger.js';
 
 function expectUnauthorized(reply: Reply): void {
@@ -75,6 +76,31 @@ describe('keys created while the service runs', () => {
     expectStatus(await clientOf(ledger).get('/programmes'), 200);
     const fresh = ledger.createKey('fresh-reader', ['read']);
     expectStatus(await clientOf(ledger, fresh).get('/programmes'), 200);
+  });
+
+  it('are refused within a second of being revoked, however often they were used before', async () => {
+    const ledger = await startTestLedger();
+    const reader = clientOf(ledger, ledger.createKey('soon-revoked', ['read']));
+    for (let i = 0; i < 5; i += 1) expectStatus(await reader.get('/totals'), 200);
+
+    expect(new KeyRing(ledger.dataDir).revoke('soon-revoked')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    expectUnauthorized(await reader.get('/totals'));
+    expectStatus(await clientOf(ledger).get('/totals'), 200);
+  });
+
+  it('lose a scope within a second of the key file saying so', async () => {
+    const ledger = await startTestLedger();
+    const key = ledger.createKey('narrowed', ['read', 'write']);
+    expectStatus(await clientOf(ledger, key).get('/totals'), 200);
+
+    const file = join(ledger.dataDir, 'keys.json');
+    const { keys } = JSON.parse(readFileSync(file, 'utf8')) as { keys: { name: string; scopes: string[] }[] };
+    writeFileSync(file, JSON.stringify({ keys: keys.map((k) => (k.name === 'narrowed' ? { ...k, scopes: ['write'] } : k)) }));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    expect((await clientOf(ledger, key).get('/totals')).status).toBe(403);
   });
 });
 

@@ -1,7 +1,8 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   anAnnouncement,
+  anExchangeRate,
   announce,
   clientOf,
   errorFieldsOf,
@@ -382,6 +383,33 @@ describe('422', () => {
     const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'after withdrawal' }, { headers: { 'if-match': '"1"' } });
 
     expectProblem(reply, 422);
+  });
+});
+
+describe('503 while the projections catch up', () => {
+  it('refuses every kind of write with Retry-After and records nothing, while reads still answer', async () => {
+    const ledger = await aLedgerWithProgrammes();
+    const api = clientOf(ledger);
+    const { id } = await announce(ledger, theThirtyMillion());
+    const head = await ledger.storeHead();
+    vi.spyOn(ledger.ledger.context.projections, 'ready', 'get').mockReturnValue(false);
+
+    const writes = [
+      await api.post('/programmes', { ...theProgrammes()[0], code: 'a-new-programme' }),
+      await api.post('/announcements', theThreeMillion()),
+      await api.post(`/announcements/${id}/amendments`, { changes: { title: 'New title' }, reason: 'typo in title' }),
+      await api.post(`/announcements/${id}/withdrawal`, { reason: 'announced twice' }),
+      await api.post('/exchange-rates', anExchangeRate()),
+    ];
+
+    for (const reply of writes) {
+      expectProblem(reply, 503);
+      expect(reply.json.type).toBe('urn:funding-ledger:problem:not-ready');
+      expect(reply.headers.get('retry-after')).toBe('2');
+    }
+    expect(await ledger.storeHead()).toBe(head);
+    expectStatus(await api.get('/totals'), 200);
+    expectStatus(await api.get(`/announcements/${id}`), 200);
   });
 });
 

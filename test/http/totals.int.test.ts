@@ -472,6 +472,36 @@ describe('GET /totals: position, ETag and If-None-Match', () => {
   });
 });
 
+describe('GET /totals asked again', () => {
+  it('answers the same URL from the new position once something was written, and every spelling of a query alike', async () => {
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
+    const first = await totals(ledger, '?groupBy=programme&currency=EUR');
+    expect((await totals(ledger, '?groupBy=programme&currency=EUR')).text).toBe(first.text);
+
+    expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
+    const again = await totals(ledger, '?groupBy=programme&currency=EUR');
+    const reordered = await totals(ledger, '?currency=EUR&groupBy=%20programme');
+
+    expect(again.json.position).not.toBe(first.json.position);
+    expect(again.json.total.converted).toEqual(eur('39190800.00'));
+    expect(first.json.total.unconverted).toHaveLength(2);
+    expect(reordered.text).toBe(again.text);
+    expect(reordered.headers.get('etag')).toBe(again.headers.get('etag'));
+  });
+
+  it('validates a query asked again as the first time: an encoded "&" is not a second parameter', async () => {
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
+    for (let i = 0; i < 2; i += 1) expectStatus(await totals(ledger, '?groupBy=programme&currency=EUR'), 200);
+
+    for (let i = 0; i < 2; i += 1) {
+      const smuggled = await totals(ledger, '?groupBy=programme%26currency%3DEUR');
+      expect(smuggled.status).toBe(400);
+      expect(errorFieldsOf(smuggled)).toEqual(['groupBy']);
+    }
+    expect((await totals(ledger, '?groupBy=programme&currency=EUR')).json.currency).toBe('EUR');
+  });
+});
+
 describe('GET /totals?minPosition=: read your writes', () => {
   it('answers at once when the projections have applied the last POST\'s position', async () => {
     const { ledger, three } = await aLedgerWithTheRealAnnouncements();

@@ -67,11 +67,21 @@ const countryTotalsSchema = {
   response: totalsResponses,
 };
 
+/** Keeps the most recently used CACHE_LIMIT entries. */
+function remember(cache: Map<string, { position: string; body: string }>, key: string, position: string, body: string): void {
+  cache.delete(key);
+  cache.set(key, { position, body });
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+}
+
 export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { projections } = context;
   // Answers per query at the position they were computed; a new event makes every entry stale.
   const cache = new Map<string, { position: string; body: string }>();
+  // The same live answers by the URL as sent: a dashboard asks one URL over and over, and finding it there skips
+  // canonicalising the query. Another spelling of the same query falls through to `cache`, and shares its body.
+  const byUrl = new Map<string, { position: string; body: string }>();
 
   const past = new AsOfTotals(context.store);
 
@@ -81,9 +91,15 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (hit !== undefined && hit.position === position) return hit.body;
     const result: TotalsAnswer = queryTotals(state, query);
     const body = JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total });
-    cache.delete(key);
-    cache.set(key, { position, body });
-    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    remember(cache, key, position, body);
+    return body;
+  }
+
+  function liveAnswer(url: string, query: TotalsQuery, position: string): string {
+    const hit = byUrl.get(url);
+    if (hit !== undefined && hit.position === position) return hit.body;
+    const body = answer(query, position);
+    remember(byUrl, url, position, body);
     return body;
   }
 
@@ -93,12 +109,25 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     }
   }
 
-  async function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+  /**
+   * Answers at once when there is nothing to wait for, the common case: the handlers are synchronous then, since an
+   * async handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
+   */
+  function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+    if (minPosition === undefined && asOf === undefined) return void respondLive(request, reply, query);
+    return respondLater(request, reply, query, minPosition, asOf);
+  }
+
+  async function respondLater(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
+    return respondLive(request, reply, query);
+  }
+
+  function respondLive(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery): FastifyReply {
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
-    return reply.type('application/json; charset=utf-8').send(answer(query, position));
+    return reply.type('application/json; charset=utf-8').send(liveAnswer(request.url, query, position));
   }
 
   /** A past answer never changes, so it is cached by the position it reflects, like the live one. */
@@ -115,7 +144,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return reply.type('application/json; charset=utf-8').send(answer({ ...query, asOf: at } as TotalsQuery, at, state));
   }
 
-  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, (request, reply) => {
     const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
     assertKnownProgramme(filter.programme);
     return respond(request, reply, { groupBy, currency, filter }, minPosition, asOf);
@@ -124,7 +153,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   app.get(
     '/programmes/:code/totals',
     { schema: programmeTotalsSchema, config: { scope: 'read' } },
-    async (request, reply) => {
+    (request, reply) => {
       const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
       assertKnownProgramme(request.params.code);
       return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
@@ -134,7 +163,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   app.get(
     '/countries/:code/totals',
     { schema: countryTotalsSchema, config: { scope: 'read' } },
-    async (request, reply) => {
+    (request, reply) => {
       const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
       return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
     },
