@@ -5,7 +5,7 @@ import { ValidationError } from '../../domain/errors.js';
 import { programmesProjection } from '../../projections/programmes.js';
 import { totalsProjection } from '../../projections/totals/projection.js';
 import { queryTotals, type TotalsAnswer, type TotalsQuery } from '../../projections/totals/query.js';
-import { AsOfTotals, type Moment } from '../../projections/asOf.js';
+import type { Moment } from '../../projections/asOf.js';
 import type { TotalsState } from '../../projections/totals/state.js';
 import type { Position } from '../../store/port.js';
 import { comparePositions, formatPosition, positionText } from '../../store/position.js';
@@ -83,7 +83,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   // canonicalising the query. Another spelling of the same query falls through to `cache`, and shares its body.
   const byUrl = new Map<string, { position: string; body: string }>();
 
-  const past = new AsOfTotals(context.store);
+  const past = context.pastTotals;
 
   function answer(query: TotalsQuery, position: string, state: TotalsState = projections.stateOf(totalsProjection)): string {
     const key = canonicalJson(query);
