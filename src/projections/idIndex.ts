@@ -2,7 +2,6 @@
 // found through an open-addressing hash table in a typed array. About 24 bytes an id instead of about 100,
 // and a snapshot of it is three typed arrays.
 
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EMPTY = -1;
 
 export interface StoredIdIndex {
@@ -12,14 +11,36 @@ export interface StoredIdIndex {
   readonly others: [number, string][];
 }
 
-function wordsOf(id: string): [number, number, number, number] {
-  return [
-    parseInt(id.slice(0, 8), 16),
-    parseInt(id.slice(9, 13) + id.slice(14, 18), 16),
-    parseInt(id.slice(19, 23) + id.slice(24, 28), 16),
-    parseInt(id.slice(28, 36), 16),
-  ];
+/** The four words of a lowercase canonical UUID, written into `words`; false (for any other id) otherwise. No strings are made. */
+function parseCanonical(id: string, words: Uint32Array): boolean {
+  if (id.length !== 36) return false;
+  let word = 0;
+  let digits = 0;
+  for (let at = 0; at < 36; at += 1) {
+    const code = id.charCodeAt(at);
+    if (at === 8 || at === 13 || at === 18 || at === 23) {
+      if (code !== 45) return false; // '-'
+      continue;
+    }
+    const digit = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+    if (digit < 0) return false;
+    word = word * 16 + digit;
+    digits += 1;
+    if (digits === 8) {
+      words[wordIndexAt(at)] = word;
+      word = 0;
+      digits = 0;
+    }
+  }
+  return true;
 }
+
+/** Which of the four words ends at character `at` (7, 17, 27 and 35 end words 0 to 3). */
+function wordIndexAt(at: number): number {
+  return at === 7 ? 0 : at === 17 ? 1 : at === 27 ? 2 : 3;
+}
+
+const scratch = new Uint32Array(4);
 
 /** Mixes all four words, so time-ordered UUIDs (v1, v7), whose leading words barely change, spread as well. */
 function hashOf(w0: number, w1: number, w2: number, w3: number): number {
@@ -57,8 +78,11 @@ export class IdIndex {
 
   /** The slot of an id, or undefined when it has none. */
   slotOf(id: string): number | undefined {
-    if (!CANONICAL_UUID.test(id)) return this.slotsOfOthers.get(id);
-    const [w0, w1, w2, w3] = wordsOf(id);
+    if (!parseCanonical(id, scratch)) return this.slotsOfOthers.get(id);
+    const w0 = scratch[0] as number;
+    const w1 = scratch[1] as number;
+    const w2 = scratch[2] as number;
+    const w3 = scratch[3] as number;
     const mask = this.table.length - 1;
     for (let at = hashOf(w0, w1, w2, w3) & mask; ; at = (at + 1) & mask) {
       const slot = this.table[at] as number;
@@ -77,12 +101,12 @@ export class IdIndex {
       grown.set(this.words);
       this.words = grown;
     }
-    if (!CANONICAL_UUID.test(id)) {
+    if (!parseCanonical(id, scratch)) {
       this.slotsOfOthers.set(id, slot);
       this.otherIds.set(slot, id);
       return slot;
     }
-    this.words.set(wordsOf(id), slot * 4);
+    this.words.set(scratch, slot * 4);
     // At most half full, so probes stay short.
     if (this.length * 2 > this.table.length) this.rehash(tableSizeFor(this.length));
     else this.place(slot);
