@@ -16,7 +16,7 @@ import { measureExport } from './scenarios/exportCsv.js';
 import { measureReads } from './scenarios/read.js';
 import { measureReplay } from './scenarios/replay.js';
 import { measureWrites } from './scenarios/write.js';
-import { settled, startService, stopService, type RunningService } from './service.js';
+import { SERVICE_ENV, settled, startService, stopService, type RunningService } from './service.js';
 
 const began = performance.now();
 const log = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -93,7 +93,7 @@ async function main(options: BenchOptions): Promise<void> {
       options,
       machine,
       build,
-      service: { entry: 'node dist/server.js', env: { LOG_LEVEL: 'warn', RATE_LIMIT_WRITES_PER_MINUTE: '0' } },
+      service: { entry: 'node dist/server.js', env: SERVICE_ENV },
       figures,
       targets,
       passed: targets.filter((t) => t.pass).length,

@@ -7,6 +7,13 @@ import { freePort, request, requestServed } from './http.js';
 import { SERVER_ENTRY } from './paths.js';
 import { memoryOf, type Memory } from './procfs.js';
 
+
+/**
+ * What the bench sets for the service: quiet logs, no write limit, and the allocator setting `npm start` and the
+ * Dockerfile use (see README, Performance).
+ */
+export const SERVICE_ENV = { LOG_LEVEL: 'warn', RATE_LIMIT_WRITES_PER_MINUTE: '0', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+
 export interface RunningService {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -50,8 +57,7 @@ export async function startService(
     DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_WRITES_PER_MINUTE: '0',
+    ...SERVICE_ENV,
     ...options.env,
   };
   const started = performance.now();
