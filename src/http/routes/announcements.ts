@@ -6,6 +6,7 @@ import { v5 as uuidV5 } from 'uuid';
 import { parseAllocationValues } from '../../commands/announcement/allocations.js';
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { announcementStream, type Allocation, type AnnouncementFields } from '../../commands/announcement/events.js';
+import type { AnnouncementState } from '../../commands/announcement/state.js';
 import { handleCommand, loadStream, type CommandMetadata } from '../../commands/handle.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
@@ -13,6 +14,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { announcementsAt } from '../../projections/announcementViews.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
+import { programmesProjection } from '../../projections/programmes.js';
 import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
@@ -131,20 +133,29 @@ function decodeCursor(cursor: string | undefined): number {
 export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
+  /**
+   * Programmes are never unregistered, so one the read model knows is registered; one it does not know may have been
+   * registered a moment ago (the read model follows the store), and its own stream decides.
+   */
   async function isRegistered(code: string): Promise<boolean> {
+    if (context.projections.stateOf(programmesProjection).has(code)) return true;
     const { state } = await loadStream(context.store, programmeDecider, programmeStream(code));
     return state.status === 'registered';
   }
 
-  /** The answer for an announcement as it stood at `revision`: the same whether first given or replayed. */
-  async function announcementOutcome(id: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), revision);
+  function outcomeOf(id: string, status: number, state: AnnouncementState, revision: bigint, position: Position): Outcome {
     if (state.status === 'none') throw new NotFoundError(`announcement ${id} does not exist`);
     return {
       status,
       headers: { etag: etagOf(revision), ...(status === 201 && { location: `/announcements/${id}` }) },
       body: presentAnnouncement(state, revision, position),
     };
+  }
+
+  /** The answer for an announcement as it stood at `revision`: the same whether first given or replayed. */
+  async function announcementOutcome(id: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
+    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), revision);
+    return outcomeOf(id, status, state, revision, position);
   }
 
   function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
@@ -167,7 +178,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
           context: { programmeRegistered: await isRegistered(fields.programme) },
         };
         const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata });
-        return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 201, result.revision, result.position) };
+        return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 201, result.state, result.revision, result.position) };
       },
       (write) => announcementOutcome(write.stream.slice('announcement-'.length), 201, write.revision, write.position),
     );
@@ -196,7 +207,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
             context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
           };
           const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
-          return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 200, result.revision, result.position) };
+          return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 200, result.state, result.revision, result.position) };
         },
         (write) => announcementOutcome(id, 200, write.revision, write.position),
       );
@@ -217,7 +228,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
           const stream = announcementStream(id);
           const command = { type: 'WithdrawFunding' as const, data: { announcementId: id, reason: request.body.reason } };
           const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
-          return { write: { stream, revision: result.revision, position: result.position }, outcome: await announcementOutcome(id, 200, result.revision, result.position) };
+          return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 200, result.state, result.revision, result.position) };
         },
         (write) => announcementOutcome(id, 200, write.revision, write.position),
       );
