@@ -160,14 +160,6 @@ export class IdIndex {
     for (let slot = 0; slot < this.length; slot += 1) if (!this.otherIds.has(slot)) this.place(slot);
   }
 
-  /** Whether two indexes hold the same ids in the same slots. */
-  sameAs(other: IdIndex): boolean {
-    if (other.length !== this.length || other.otherIds.size !== this.otherIds.size) return false;
-    for (let i = 0; i < this.length * 4; i += 1) if (this.words[i] !== other.words[i]) return false;
-    for (const [slot, id] of this.otherIds) if (other.otherIds.get(slot) !== id) return false;
-    return true;
-  }
-
   /** What a snapshot stores. */
   toStored(): StoredIdIndex {
     return { length: this.length, words: this.words.slice(0, this.length * 4), others: [...this.otherIds] };
