@@ -23,25 +23,32 @@ interface Period {
 }
 
 const periods = new Map<string, Period>();
+
+/** The one Period object for a year and fiscal year. */
+function periodOf(year: number, fiscalYear: string): Period {
+  const key = `${year}|${fiscalYear}`;
+  let period = periods.get(key);
+  if (period === undefined) {
+    period = { year, fiscalYear };
+    periods.set(key, period);
+  }
+  return period;
+}
+
 /** Per distinct date: its period and its day number, worked out once. */
 const dates = new Map<string, { readonly period: Period; readonly day: number }>();
 
 function dateEntryOf(date: string): { readonly period: Period; readonly day: number } {
   let entry = dates.get(date);
   if (entry === undefined) {
-    const year = yearOf(date);
-    const fiscalYear = fiscalYearOf(date);
-    const key = `${year}|${fiscalYear}`;
-    const period = periods.get(key) ?? { year, fiscalYear };
-    periods.set(key, period);
-    entry = { period, day: dayNumber(date) };
+    entry = { period: periodOf(yearOf(date), fiscalYearOf(date)), day: dayNumber(date) };
     dates.set(date, entry);
   }
   return entry;
 }
 
 /** The map from country to cell number under programme -> funder -> currency -> period; made on first sight. */
-function countriesOf(state: TotalsState, programme: string, funder: string, currency: string, period: Period): Map<string, number> {
+function cellsByCountryOf(state: TotalsState, programme: string, funder: string, currency: string, period: Period): Map<string, number> {
   const byFunder = childOf(state.cellNumbers, programme);
   const byCurrency = childOf(byFunder, funder);
   const byPeriod = childOf(byCurrency, currency);
@@ -59,13 +66,13 @@ function childOf(level: Map<unknown, unknown>, key: unknown): Map<unknown, unkno
 
 /** The number of the cell of one allocation, made on first sight; found through short keys, never a joined one. */
 function cellNumberOf(state: TotalsState, fields: Contributed, period: Period, country: string): number {
-  const countries = countriesOf(state, fields.programme, fields.funder, fields.amount.currency, period);
-  let number = countries.get(country);
+  const cellsByCountry = cellsByCountryOf(state, fields.programme, fields.funder, fields.amount.currency, period);
+  let number = cellsByCountry.get(country);
   if (number === undefined) {
     number = state.cells.length;
     const { year, fiscalYear } = period;
     state.cells.push({ programme: fields.programme, country, year, fiscalYear, funder: fields.funder, currency: fields.amount.currency, minor: 0n, allocations: 0, announcements: 0 });
-    countries.set(country, number);
+    cellsByCountry.set(country, number);
   }
   return number;
 }
@@ -73,10 +80,7 @@ function cellNumberOf(state: TotalsState, fields: Contributed, period: Period, c
 /** Puts saved cells back, each under its old number (contribution rows point at them): after a snapshot is restored. */
 export function indexCells(state: TotalsState, cells: readonly Cell[]): void {
   for (const cell of cells) {
-    const key = `${cell.year}|${cell.fiscalYear}`;
-    const period = periods.get(key) ?? { year: cell.year, fiscalYear: cell.fiscalYear };
-    periods.set(key, period);
-    countriesOf(state, cell.programme, cell.funder, cell.currency, period).set(cell.country, state.cells.length);
+    cellsByCountryOf(state, cell.programme, cell.funder, cell.currency, periodOf(cell.year, cell.fiscalYear)).set(cell.country, state.cells.length);
     state.cells.push(cell);
   }
 }
