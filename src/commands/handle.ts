@@ -10,6 +10,7 @@ import {
   type Position,
   type RecordedEvent,
 } from '../store/port.js';
+import { comparePositions } from '../store/position.js';
 import type { Decider, DomainEvent } from './decider.js';
 
 /** Version of the event envelope (metadata shape); bump when it changes. */
@@ -50,12 +51,13 @@ export async function loadStream<State, Command, Event extends DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
   stream: string,
-  untilRevision?: bigint,
+  /** Stop after this revision, or after the last event at or before this global position; the whole stream when absent. */
+  until?: { readonly revision: bigint } | { readonly position: Position },
 ): Promise<LoadedStream<State>> {
   let state = decider.initialState();
   let last: RecordedEvent | undefined;
   for await (const event of store.readStream(stream)) {
-    if (untilRevision !== undefined && event.revision > untilRevision) break;
+    if (until !== undefined && ('revision' in until ? event.revision > until.revision : comparePositions(event.position, until.position) > 0)) break;
     state = decider.evolve(state, toDomainEvent(decider, event));
     last = event;
   }

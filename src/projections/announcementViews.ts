@@ -1,9 +1,8 @@
 // Announcements in full, folded from their own streams: what the index (announcements.ts) deliberately does not keep.
-import { toDomainEvent } from '../commands/handle.js';
-import { ANNOUNCEMENT_EVENT_TYPES, announcementStream, type AnnouncementEvent } from '../commands/announcement/events.js';
-import { evolveAnnouncement, initialAnnouncementState } from '../commands/announcement/state.js';
+import { announcementDecider } from '../commands/announcement/decide.js';
+import { announcementStream } from '../commands/announcement/events.js';
+import { loadStream } from '../commands/handle.js';
 import type { EventStore, Position } from '../store/port.js';
-import { comparePositions } from '../store/position.js';
 import type { AnnouncementView } from './announcements.js';
 
 /** Stream reads in flight at once while walking many announcements: hides a remote store's round trips. */
@@ -12,13 +11,7 @@ const READ_AHEAD = 32;
 /** An announcement as it stood right after `position`, folded from its own stream; undefined if it did not exist yet. */
 export async function announcementAt(store: EventStore, id: string, position: Position | undefined): Promise<AnnouncementView | undefined> {
   if (position === undefined) return undefined;
-  let state = initialAnnouncementState();
-  let revision: bigint | undefined;
-  for await (const event of store.readStream(announcementStream(id))) {
-    if (comparePositions(event.position, position) > 0) break;
-    state = evolveAnnouncement(state, toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event));
-    revision = event.revision;
-  }
+  const { state, revision } = await loadStream(store, announcementDecider, announcementStream(id), { position });
   return state.status === 'none' || revision === undefined ? undefined : { state, revision };
 }
 

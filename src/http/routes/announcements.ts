@@ -154,7 +154,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
 
   /** The answer for an announcement as it stood at `revision`: the same whether first given or replayed. */
   async function announcementOutcome(id: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), revision);
+    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), { revision });
     return outcomeOf(id, status, state, revision, position);
   }
 

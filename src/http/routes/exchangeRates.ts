@@ -42,7 +42,7 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   async function rateOutcome(base: CurrencyCode, quote: CurrencyCode, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, exchangeRateDecider, exchangeRateStream(base, quote), revision);
+    const { state } = await loadStream(context.store, exchangeRateDecider, exchangeRateStream(base, quote), { revision });
     const recorded = state.rates.at(-1);
     if (recorded === undefined) throw new NotFoundError(`no ${base}/${quote} rate recorded`);
     return {

@@ -78,7 +78,7 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   async function programmeOutcome(code: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, programmeDecider, programmeStream(code), revision);
+    const { state } = await loadStream(context.store, programmeDecider, programmeStream(code), { revision });
     if (state.status !== 'registered') throw new NotFoundError(`programme ${code} is not registered`);
     return {
       status,
