@@ -84,7 +84,10 @@ export class Dictionary {
 
 /** A date "YYYY-MM-DD" as the number YYYYMMDD: same order, four bytes. */
 export function dayNumber(date: string): number {
-  return Number(date.slice(0, 4)) * 10_000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
+  // From the character codes: no substrings on a path that runs once per event of a replay.
+  const digit = (at: number): number => date.charCodeAt(at) - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  return year * 10_000 + (digit(5) * 10 + digit(6)) * 100 + digit(8) * 10 + digit(9);
 }
 
 export function dayText(day: number): string {

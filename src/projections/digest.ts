@@ -51,16 +51,16 @@ const describers: Record<string, (state: never) => Iterable<unknown>> = {
   },
   totals: function* (state: TotalsState) {
     // Cells that hold nothing are bookkeeping (an announcement withdrawn leaves one): only the others count, by key.
+    const { cells } = state;
     const numberOfKey = new Map<string, number>();
-    state.cells.forEach((cell, number) => {
-      if (cell.allocations !== 0) numberOfKey.set(cellKey(cell), number);
-    });
-    const rankOfCell = new Float64Array(state.cells.length).fill(-1);
+    for (let number = 0; number < cells.length; number += 1) {
+      if (cells.allocationsOf(number) !== 0) numberOfKey.set(cellKey(cells.view(number)), number);
+    }
+    const rankOfCell = new Float64Array(cells.length).fill(-1);
     for (const [rank, key] of [...numberOfKey.keys()].sort().entries()) {
       const number = numberOfKey.get(key) as number;
-      const cell = state.cells[number] as (typeof state.cells)[number];
       rankOfCell[number] = rank;
-      yield [key, String(cell.minor), cell.allocations, cell.announcements];
+      yield [key, String(cells.minorOf(number)), cells.allocationsOf(number), cells.announcementsOf(number)];
     }
     // Slots are numbered in the order announcements were first recorded: the same in any fold of the same history.
     // A withdrawn announcement keeps its slot but contributes nothing: as if it had never been. The currency is

@@ -41,6 +41,15 @@ function wordIndexAt(at: number): number {
 }
 
 const scratch = new Uint32Array(4);
+/** The canonical id whose words `scratch` holds, so `add` right after a missed `slotOf` does not parse it again. */
+let parsedId: string | undefined;
+
+/** Parses `id` into `scratch` unless it is already there; false for an id that is not a canonical UUID. */
+function parseIntoScratch(id: string): boolean {
+  if (id === parsedId) return true;
+  parsedId = parseCanonical(id, scratch) ? id : undefined;
+  return parsedId !== undefined;
+}
 
 /** Mixes all four words, so time-ordered UUIDs (v1, v7), whose leading words barely change, spread as well. */
 function hashOf(w0: number, w1: number, w2: number, w3: number): number {
@@ -78,7 +87,7 @@ export class IdIndex {
 
   /** The slot of an id, or undefined when it has none. */
   slotOf(id: string): number | undefined {
-    if (!parseCanonical(id, scratch)) return this.slotsOfOthers.get(id);
+    if (!parseIntoScratch(id)) return this.slotsOfOthers.get(id);
     const w0 = scratch[0] as number;
     const w1 = scratch[1] as number;
     const w2 = scratch[2] as number;
@@ -101,7 +110,7 @@ export class IdIndex {
       grown.set(this.words);
       this.words = grown;
     }
-    if (!parseCanonical(id, scratch)) {
+    if (!parseIntoScratch(id)) {
       this.slotsOfOthers.set(id, slot);
       this.otherIds.set(slot, id);
       return slot;

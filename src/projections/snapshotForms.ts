@@ -3,9 +3,9 @@
 import type { AnnouncementsState } from './announcements.js';
 import { Dictionary, float64Column, uint16Column, uint32Column, uint8Column } from './columns.js';
 import { IdIndex, type StoredIdIndex } from './idIndex.js';
-import { indexCells } from './totals/projection.js';
+import { CellTable, type StoredCellTable } from './totals/cells.js';
 import { RateBook } from './totals/rateBook.js';
-import type { Cell, TotalsState } from './totals/state.js';
+import type { TotalsState } from './totals/state.js';
 
 /** The announcements index as saved: columns as typed arrays (copied as memory), dictionaries as their values. */
 interface StoredAnnouncements {
@@ -15,54 +15,12 @@ interface StoredAnnouncements {
 }
 
 export interface StoredTotals {
-  readonly cells: StoredCells;
+  /** Cells as columns: v8 serialisation would otherwise write every property name of a quarter of a million objects. */
+  readonly cells: StoredCellTable;
   readonly ids: StoredIdIndex;
   readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> & Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
   readonly currencies: string[];
   readonly rates: ReturnType<RateBook['entries']>;
-}
-
-/**
- * Cells as columns: v8 serialisation writes every property name of every object, which for a quarter of a million
- * cells is most of the snapshot. Repeated strings go through dictionaries; sums stay bigint.
- */
-interface StoredCells {
-  readonly strings: string[];
-  readonly codes: Record<StringField, Uint32Array>;
-  readonly years: Uint32Array;
-  readonly allocations: Int32Array;
-  readonly announcements: Int32Array;
-  readonly minors: bigint[];
-}
-
-type StringField = 'programme' | 'country' | 'fiscalYear' | 'funder' | 'currency';
-
-function storeCells(cells: readonly Cell[]): StoredCells {
-  const strings = new Dictionary();
-  const column = (field: StringField) => Uint32Array.from(cells, (cell) => strings.codeOf(cell[field]));
-  return {
-    codes: { programme: column('programme'), country: column('country'), fiscalYear: column('fiscalYear'), funder: column('funder'), currency: column('currency') },
-    strings: strings.values,
-    years: Uint32Array.from(cells, (cell) => cell.year),
-    allocations: Int32Array.from(cells, (cell) => cell.allocations),
-    announcements: Int32Array.from(cells, (cell) => cell.announcements),
-    minors: cells.map((cell) => cell.minor),
-  };
-}
-
-function restoreCells(stored: StoredCells): Cell[] {
-  const text = (field: StringField, index: number) => stored.strings[stored.codes[field][index] as number] as string;
-  return stored.minors.map((minor, index) => ({
-    programme: text('programme', index),
-    country: text('country', index),
-    year: stored.years[index] as number,
-    fiscalYear: text('fiscalYear', index),
-    funder: text('funder', index),
-    currency: text('currency', index) as Cell['currency'],
-    minor,
-    allocations: stored.allocations[index] as number,
-    announcements: stored.announcements[index] as number,
-  }));
 }
 
 function storeAnnouncements(state: AnnouncementsState): StoredAnnouncements {
@@ -99,7 +57,7 @@ function restoreAnnouncements(stored: StoredAnnouncements): AnnouncementsState {
 export function storeTotals(state: TotalsState): StoredTotals {
   const c = state.contributions;
   return {
-    cells: storeCells(state.cells),
+    cells: state.cells.toStored(),
     ids: c.ids.toStored(),
     columns: {
       days: c.days.toArray(),
@@ -119,9 +77,9 @@ export function restoreTotals(stored: StoredTotals): TotalsState {
   const rates = new RateBook();
   for (const entry of stored.rates) rates.record(entry.base, entry.quote, entry.effectiveOn, entry.rate);
   const { columns } = stored;
-  const state: TotalsState = {
-    cells: [],
-    cellNumbers: new Map(),
+  return {
+    // Each cell keeps its number: the contribution rows point at them.
+    cells: new CellTable(stored.cells),
     contributions: {
       ids: new IdIndex(stored.ids),
       days: uint32Column(columns.days),
@@ -136,9 +94,6 @@ export function restoreTotals(stored: StoredTotals): TotalsState {
     rates,
     conversions: new Map(),
   };
-  // Numbered again in the same order, so each cell keeps its number (the contribution rows point at them).
-  indexCells(state, restoreCells(stored.cells));
-  return state;
 }
 
 /** Projection states in the form saved: plain data that v8 serialisation carries as it is. */

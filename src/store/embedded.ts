@@ -141,17 +141,15 @@ function migrate(db: Database.Database, file: string): void {
   })();
 }
 
-interface EventRow {
-  readonly position: bigint;
-  readonly stream: string;
-  readonly revision: bigint;
+/** A row as the statements return it: an array in COLUMNS order (raw mode), cheaper to make than an object. */
+type EventRow = readonly [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
+
+interface PendingEvent {
   readonly id: string;
   readonly type: string;
   readonly data: string;
   readonly metadata: string;
 }
-
-type PendingEvent = Pick<EventRow, 'id' | 'type' | 'data' | 'metadata'>;
 
 interface Written {
   readonly result: AppendResult;
@@ -183,7 +181,7 @@ class SqliteEventStore implements EmbeddedEventStore {
     this.databasePath = db.name;
     this.lastOfStream = db.prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
     this.insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-    this.streamPage = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
+    this.streamPage = db.prepare<[string, bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true);
     this.head = db.prepare('SELECT max(position) AS position FROM events');
     this.write = db.transaction(this.writeInTransaction.bind(this));
     // A transaction function called inside another runs as a savepoint (better-sqlite3): a failure undoes only itself.
@@ -282,7 +280,7 @@ class SqliteEventStore implements EmbeddedEventStore {
     const rows = pending.map((event): EventRow => {
       revision += 1n;
       position = BigInt(this.insert.run(stream, revision, event.id, event.type, event.data, event.metadata).lastInsertRowid);
-      return { ...event, stream, revision, position };
+      return [position, stream, revision, event.id, event.type, event.data, event.metadata];
     });
     return { result: { nextRevision: revision, position: positionOf(position) }, rows };
   }
@@ -297,7 +295,7 @@ class SqliteEventStore implements EmbeddedEventStore {
       const last = rows.at(-1);
       if (last === undefined || rows.length < PAGE_SIZE) return;
       remaining -= rows.length;
-      from = last.revision + 1n;
+      from = last[2] + 1n;
     }
   }
 
@@ -357,7 +355,7 @@ class SqliteEventStore implements EmbeddedEventStore {
     const shape = `${prefixes.length}:${types.length}`;
     let statement = this.allPages.get(shape);
     if (statement === undefined) {
-      statement = db.prepare(readAllSql(prefixes.length, types.length));
+      statement = db.prepare<unknown[], EventRow>(readAllSql(prefixes.length, types.length)).raw(true);
       this.allPages.set(shape, statement);
     }
     return statement.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit).map(toRecordedEvent);
@@ -397,13 +395,13 @@ function limitOf(limit: number | undefined): number {
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    stream: row.stream,
-    revision: row.revision,
-    position: positionOf(row.position),
-    type: row.type,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    id: row[3],
+    stream: row[1],
+    revision: row[2],
+    position: positionOf(row[0]),
+    type: row[4],
+    data: JSON.parse(row[5]) as Record<string, unknown>,
+    metadata: JSON.parse(row[6]) as Record<string, unknown>,
   };
 }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { EXPORT_FORMAT, verifyExportFile } from '../../src/audit/exportFile.js';
 import { Clock, recordedAtOf, writeHistory } from '../audit/ledgerHistory.js';
+import type { TotalsState } from '../../src/projections/totals/state.js';
 import { clientOf, errorFieldsOf, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
 
 interface JournalItem {
@@ -216,9 +217,11 @@ describe('POST /audit/replay', () => {
     ['a programme forgotten', (states) => (states.get('programmes') as Map<string, unknown>).delete('oic-supply-chains')],
     ['an announcement shown as withdrawn', (states) => (states.get('announcements') as { statuses: { set(slot: number, status: number): void } }).statuses.set(0, 2)],
     ['a totals cell altered by a penny', (states) => {
-      const cells = (states.get('totals') as { cells: { minor: bigint; allocations: number }[] }).cells;
-      // A cell left empty by an amendment counts for nothing; alter one that counts.
-      cells.find((cell) => cell.allocations > 0)!.minor += 1n;
+      const { cells } = states.get('totals') as TotalsState;
+      // A cell left empty by an amendment counts for nothing; alter one that counts: a penny more, same counts.
+      const cell = Array.from({ length: cells.length }, (_, number) => number).find((number) => cells.allocationsOf(number) > 0)!;
+      cells.apply(cell, 1, 1, false);
+      cells.apply(cell, 0, -1, false);
     }],
     ['a projection replaced by its initial state', (states) => states.set('exchangeRates', new Map())],
   ])('answers match false when the live state differs from history: %s', async (_what, alter) => {

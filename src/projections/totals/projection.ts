@@ -4,85 +4,28 @@ import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type Announcement
 import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import { applyChanges } from '../../commands/announcement/state.js';
 import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../commands/exchangeRate/events.js';
-import { fiscalYearOf, yearOf } from '../../domain/dates.js';
 import { convertMinor, type CurrencyCode } from '../../domain/money.js';
 import type { RecordedEvent } from '../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
-import { initialTotalsState, type Cell, type Conversion, type TotalsState } from './state.js';
+import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
 
 export const UNALLOCATED = 'unallocated';
 
 /** What the totals read from an announcement: where the money goes, from whom, when, in which currency. */
 type Contributed = Pick<AnnouncementFields, 'programme' | 'funder' | 'announcedOn' | 'amount' | 'country' | 'allocations'>;
 
-/** A calendar year with the fiscal year a date falls in: one shared object per distinct pair, so it can key a map. */
-interface Period {
-  readonly year: number;
-  readonly fiscalYear: string;
-}
-
-const periods = new Map<string, Period>();
-
-/** The one Period object for a year and fiscal year. */
-function periodOf(year: number, fiscalYear: string): Period {
-  const key = `${year}|${fiscalYear}`;
-  let period = periods.get(key);
-  if (period === undefined) {
-    period = { year, fiscalYear };
-    periods.set(key, period);
-  }
-  return period;
-}
-
-/** Per distinct date: its period and its day number, worked out once. */
-const dates = new Map<string, { readonly period: Period; readonly day: number }>();
-
-function dateEntryOf(date: string): { readonly period: Period; readonly day: number } {
-  let entry = dates.get(date);
-  if (entry === undefined) {
-    entry = { period: periodOf(yearOf(date), fiscalYearOf(date)), day: dayNumber(date) };
-    dates.set(date, entry);
-  }
-  return entry;
-}
-
-/** The map from country to cell number under programme -> funder -> currency -> period; made on first sight. */
-function cellsByCountryOf(state: TotalsState, programme: string, funder: string, currency: string, period: Period): Map<string, number> {
-  const byFunder = childOf(state.cellNumbers, programme);
-  const byCurrency = childOf(byFunder, funder);
-  const byPeriod = childOf(byCurrency, currency);
-  return childOf(byPeriod, period) as Map<string, number>;
-}
-
-function childOf(level: Map<unknown, unknown>, key: unknown): Map<unknown, unknown> {
-  let child = level.get(key) as Map<unknown, unknown> | undefined;
-  if (child === undefined) {
-    child = new Map();
-    level.set(key, child);
-  }
-  return child;
-}
-
-/** The number of the cell of one allocation, made on first sight; found through short keys, never a joined one. */
-function cellNumberOf(state: TotalsState, fields: Contributed, period: Period, country: string): number {
-  const cellsByCountry = cellsByCountryOf(state, fields.programme, fields.funder, fields.amount.currency, period);
-  let number = cellsByCountry.get(country);
-  if (number === undefined) {
-    number = state.cells.length;
-    const { year, fiscalYear } = period;
-    state.cells.push({ programme: fields.programme, country, year, fiscalYear, funder: fields.funder, currency: fields.amount.currency, minor: 0n, allocations: 0, announcements: 0 });
-    cellsByCountry.set(country, number);
-  }
-  return number;
-}
-
-/** Puts saved cells back, each under its old number (contribution rows point at them): after a snapshot is restored. */
-export function indexCells(state: TotalsState, cells: readonly Cell[]): void {
-  for (const cell of cells) {
-    cellsByCountryOf(state, cell.programme, cell.funder, cell.currency, periodOf(cell.year, cell.fiscalYear)).set(cell.country, state.cells.length);
-    state.cells.push(cell);
-  }
+/** The number of the cell of one allocation, made on first sight. */
+function cellNumberOf(state: TotalsState, fields: Contributed, period: number, country: string): number {
+  const { cells } = state;
+  const { dictionaries } = cells;
+  return cells.numberOf(
+    dictionaries.programmes.codeOf(fields.programme),
+    dictionaries.funders.codeOf(fields.funder),
+    dictionaries.currencies.codeOf(fields.amount.currency),
+    period,
+    dictionaries.countries.codeOf(country),
+  );
 }
 
 /** A new slot for an announcement's contribution. */
@@ -100,8 +43,8 @@ function newSlot(state: TotalsState, id: string): number {
 /** Records what an announcement contributes now (its rows) and adds it to the cells. */
 function contribute(state: TotalsState, slot: number, fields: Contributed): void {
   const c = state.contributions;
-  const { period, day } = dateEntryOf(fields.announcedOn);
-  c.days.set(slot, day);
+  const period = state.cells.periodOf(fields.announcedOn);
+  c.days.set(slot, dayNumber(fields.announcedOn));
   c.currencies.set(slot, state.currencies.codeOf(fields.amount.currency));
   c.split.set(slot, fields.allocations === undefined ? 0 : 1);
   c.firstRow.set(slot, c.rowCells.length);
@@ -170,12 +113,9 @@ function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void
   const first = c.firstRow.get(slot);
   const end = first + c.rowCount.get(slot);
   for (let row = first; row < end; row += 1) {
-    const cell = state.cells[c.rowCells.get(row)] as (typeof state.cells)[number];
-    const minor = BigInt(c.rowMinors.get(row));
-    cell.minor += sign === 1 ? minor : -minor;
-    cell.allocations += sign;
-    if (row === first) cell.announcements += sign;
-    for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
+    state.cells.apply(c.rowCells.get(row), c.rowMinors.get(row), sign, row === first);
+    // Checked first: iterating an empty map still makes an iterator, on every row of a replay.
+    if (state.conversions.size > 0) for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
   }
 }
 
@@ -185,18 +125,27 @@ function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void
  */
 function contributedFields(state: TotalsState, slot: number): Contributed {
   const c = state.contributions;
+  const { cells } = state;
   const first = c.firstRow.get(slot);
   const count = c.rowCount.get(slot);
   const currency = currencyOf(state, slot);
-  const firstCell = state.cells[c.rowCells.get(first)] as (typeof state.cells)[number];
+  const countryOf = (row: number): string => cells.dictionaries.countries.valueOf(cells.codeOf(c.rowCells.get(row), 'countries'));
   let minor = 0;
   const allocations = [];
   for (let row = first; row < first + count; row += 1) {
     minor += c.rowMinors.get(row);
-    allocations.push({ country: (state.cells[c.rowCells.get(row)] as (typeof state.cells)[number]).country, amount: { currency, minor: c.rowMinors.get(row) } });
+    allocations.push({ country: countryOf(row), amount: { currency, minor: c.rowMinors.get(row) } });
   }
-  const destination = c.split.get(slot) === 1 ? { allocations } : firstCell.country === UNALLOCATED ? {} : { country: firstCell.country };
-  return { funder: firstCell.funder, programme: firstCell.programme, announcedOn: dateOf(state, slot), amount: { currency, minor }, ...destination };
+  const firstCell = c.rowCells.get(first);
+  const firstCountry = countryOf(first);
+  const destination = c.split.get(slot) === 1 ? { allocations } : firstCountry === UNALLOCATED ? {} : { country: firstCountry };
+  return {
+    funder: cells.dictionaries.funders.valueOf(cells.codeOf(firstCell, 'funders')),
+    programme: cells.dictionaries.programmes.valueOf(cells.codeOf(firstCell, 'programmes')),
+    announcedOn: dateOf(state, slot),
+    amount: { currency, minor },
+    ...destination,
+  };
 }
 
 function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {

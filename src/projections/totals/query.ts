@@ -1,7 +1,8 @@
 // Totals queries: filter cells, group them by any combination of dimensions, sum exactly, convert on request.
 import { formatMinor, type CurrencyCode, type MoneyJson } from '../../domain/money.js';
 import { conversionFor } from './projection.js';
-import type { Cell, Conversion, Dimension, TotalsState } from './state.js';
+import type { CellTable } from './cells.js';
+import type { Conversion, Dimension, TotalsState } from './state.js';
 
 export interface TotalsFilter {
   readonly programme?: string | undefined;
@@ -33,7 +34,8 @@ export interface TotalsAnswer {
 }
 
 interface Accumulator {
-  readonly cells: Cell[];
+  /** The first cell added: it names the group's dimensions. */
+  first: number;
   readonly amounts: Map<CurrencyCode, bigint>;
   allocations: number;
   announcements: number;
@@ -41,26 +43,99 @@ interface Accumulator {
   readonly unconverted: Set<string>;
 }
 
-function matches(cell: Cell, filter: TotalsFilter): boolean {
-  return (
-    (filter.programme === undefined || cell.programme === filter.programme) &&
-    (filter.country === undefined || cell.country === filter.country) &&
-    (filter.funder === undefined || cell.funder === filter.funder) &&
-    (filter.yearFrom === undefined || cell.year >= filter.yearFrom) &&
-    (filter.yearTo === undefined || cell.year <= filter.yearTo)
-  );
+/** The code each filtered dimension must have; null when the value was never seen, so nothing can match. */
+interface WantedCodes {
+  readonly programme: number | null | undefined;
+  readonly country: number | null | undefined;
+  readonly funder: number | null | undefined;
 }
 
-function emptyAccumulator(): Accumulator {
-  return { cells: [], amounts: new Map(), allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
+function wantedCodes(cells: CellTable, filter: TotalsFilter): WantedCodes {
+  const code = (dictionary: CellTable['dictionaries'][keyof CellTable['dictionaries']], value: string | undefined) =>
+    value === undefined ? undefined : (dictionary.find(value) ?? null);
+  return {
+    programme: code(cells.dictionaries.programmes, filter.programme),
+    country: code(cells.dictionaries.countries, filter.country),
+    funder: code(cells.dictionaries.funders, filter.funder),
+  };
 }
 
-function add(accumulator: Accumulator, cell: Cell, number: number, conversion: Conversion | undefined): void {
-  accumulator.cells.push(cell);
-  accumulator.amounts.set(cell.currency, (accumulator.amounts.get(cell.currency) ?? 0n) + cell.minor);
-  accumulator.allocations += cell.allocations;
-  accumulator.announcements += cell.announcements;
-  const converted = conversion?.byCell.get(number);
+function matches(cells: CellTable, cell: number, wanted: WantedCodes, filter: TotalsFilter): boolean {
+  if (wanted.programme !== undefined && cells.codeOf(cell, 'programmes') !== wanted.programme) return false;
+  if (wanted.country !== undefined && cells.codeOf(cell, 'countries') !== wanted.country) return false;
+  if (wanted.funder !== undefined && cells.codeOf(cell, 'funders') !== wanted.funder) return false;
+  if (filter.yearFrom === undefined && filter.yearTo === undefined) return true;
+  const year = cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
+  return (filter.yearFrom === undefined || year >= filter.yearFrom) && (filter.yearTo === undefined || year <= filter.yearTo);
+}
+
+/** A dimension's value for a cell, as rows show it. */
+function valueOf(cells: CellTable, cell: number, dimension: Dimension): string | number {
+  const { dictionaries } = cells;
+  switch (dimension) {
+    case 'programme':
+      return dictionaries.programmes.valueOf(cells.codeOf(cell, 'programmes'));
+    case 'country':
+      return dictionaries.countries.valueOf(cells.codeOf(cell, 'countries'));
+    case 'funder':
+      return dictionaries.funders.valueOf(cells.codeOf(cell, 'funders'));
+    case 'currency':
+      return dictionaries.currencies.valueOf(cells.codeOf(cell, 'currencies'));
+    case 'year':
+      return cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
+    case 'fiscalYear':
+      return cells.fiscalYearOfPeriod(cells.codeOf(cell, 'periods'));
+  }
+}
+
+/**
+ * A function giving each cell the key of its group: small whole numbers per dimension (a code, or the index of a year
+ * or fiscal year), combined into one number while that stays exact, and joined as text otherwise.
+ */
+function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: number) => number | string {
+  const periods = cells.dictionaries.periods.values.length;
+  const indexOfPeriod = (of: (period: number) => string | number): { indexes: number[]; count: number } => {
+    const seen = new Map<string | number, number>();
+    const indexes = Array.from({ length: periods }, (_, period) => {
+      const value = of(period);
+      let index = seen.get(value);
+      if (index === undefined) {
+        index = seen.size;
+        seen.set(value, index);
+      }
+      return index;
+    });
+    return { indexes, count: seen.size };
+  };
+  const parts = groupBy.map((dimension): { of: (cell: number) => number; radix: number } => {
+    if (dimension === 'year' || dimension === 'fiscalYear') {
+      const { indexes, count } = indexOfPeriod(dimension === 'year' ? (p) => cells.yearOfPeriod(p) : (p) => cells.fiscalYearOfPeriod(p));
+      return { of: (cell) => indexes[cells.codeOf(cell, 'periods')] as number, radix: count };
+    }
+    const field = FIELDS[dimension];
+    return { of: (cell) => cells.codeOf(cell, field), radix: cells.dictionaries[field].values.length };
+  });
+  const exact = parts.reduce((product, part) => product * Math.max(part.radix, 1), 1) <= Number.MAX_SAFE_INTEGER;
+  if (!exact) return (cell) => parts.map((part) => part.of(cell)).join(',');
+  return (cell) => {
+    let key = 0;
+    for (const part of parts) key = key * part.radix + part.of(cell);
+    return key;
+  };
+}
+
+const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
+
+function emptyAccumulator(first: number): Accumulator {
+  return { first, amounts: new Map(), allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
+}
+
+function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined): void {
+  const currency = cells.dictionaries.currencies.valueOf(cells.codeOf(cell, 'currencies')) as CurrencyCode;
+  accumulator.amounts.set(currency, (accumulator.amounts.get(currency) ?? 0n) + cells.minorOf(cell));
+  accumulator.allocations += cells.allocationsOf(cell);
+  accumulator.announcements += cells.announcementsOf(cell);
+  const converted = conversion?.byCell.get(cell);
   if (converted !== undefined) {
     accumulator.converted += converted.minor;
     for (const id of converted.unconverted) accumulator.unconverted.add(id);
@@ -98,27 +173,29 @@ function compareRows(groupBy: readonly Dimension[]) {
 }
 
 export function queryTotals(state: TotalsState, query: TotalsQuery): TotalsAnswer {
+  const { cells } = state;
   const conversion = query.currency === undefined ? undefined : conversionFor(state, query.currency);
-  const groups = new Map<string, Accumulator>();
-  const total = emptyAccumulator();
-  state.cells.forEach((cell, number) => {
-    if (cell.allocations === 0 || !matches(cell, query.filter)) return;
-    const key = query.groupBy.map((dimension) => String(cell[dimension])).join('\u0000');
+  const wanted = wantedCodes(cells, query.filter);
+  const keyOf = groupKeyer(cells, query.groupBy);
+  const groups = new Map<number | string, Accumulator>();
+  const total = emptyAccumulator(0);
+  for (let cell = 0; cell < cells.length; cell += 1) {
+    if (cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
+    const key = keyOf(cell);
     let group = groups.get(key);
     if (group === undefined) {
-      group = emptyAccumulator();
+      group = emptyAccumulator(cell);
       groups.set(key, group);
     }
-    add(group, cell, number, conversion);
-    add(total, cell, number, conversion);
-  });
+    add(group, cells, cell, conversion);
+    add(total, cells, cell, conversion);
+  }
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
   const rows: TotalsRow[] = [...groups.values()].map((group) => {
-    const first = group.cells[0] as Cell;
-    const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, first[dimension]]));
+    const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
     return { ...dimensions, ...figuresOf(group, rowsPerCountry, query.currency) };
   });
-  if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(), false, query.currency));
+  if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), false, query.currency));
   rows.sort(compareRows(query.groupBy));
   return { rows, total: figuresOf(total, query.filter.country !== undefined, query.currency) };
 }

@@ -2,31 +2,20 @@
 import type { CurrencyCode } from '../../domain/money.js';
 import { Dictionary, float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { IdIndex } from '../idIndex.js';
+import { CellTable, type CellView } from './cells.js';
 import { RateBook } from './rateBook.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /**
- * The finest grain the totals keep: one cell per distinct (programme, country, year, fiscal year, funder, currency).
- * Every query is a fold over cells, never over announcements, so it stays cheap as the ledger grows.
+ * The finest grain the totals keep is a cell: one per distinct (programme, country, year, fiscal year, funder,
+ * currency), held in columns (see cells.ts). Every query is a fold over cells, never over announcements.
  */
-export interface Cell {
-  readonly programme: string;
-  readonly country: string;
-  readonly year: number;
-  readonly fiscalYear: string;
-  readonly funder: string;
-  readonly currency: CurrencyCode;
-  minor: bigint;
-  /** Allocations in this cell; an announcement has at most one per country, so this counts announcements per country. */
-  allocations: number;
-  /** Announcements whose first allocation is in this cell: summed over cells that differ only by country, counts each once. */
-  announcements: number;
-}
+export type { CellView as Cell } from './cells.js';
 
 /** programme|year|fiscalYear|funder|currency|country: what names a cell in the digest, and orders it there. */
-export function cellKey(cell: Cell): string {
+export function cellKey(cell: CellView): string {
   return `${cell.programme}|${cell.year}|${cell.fiscalYear}|${cell.funder}|${cell.currency}|${cell.country}`;
 }
 
@@ -45,7 +34,7 @@ export interface Contributions {
   readonly firstRow: Column<Uint32Array>;
   readonly rowCount: Column<Uint16Array>;
   readonly rowCells: Column<Uint32Array>;
-  /** Minor units of one allocation: a safe integer (see domain/money.ts); sums are bigint in the cell. */
+  /** Minor units of one allocation: a safe integer (see domain/money.ts); a cell's sum is exact past that (cells.ts). */
   readonly rowMinors: Column<Float64Array>;
 }
 
@@ -55,9 +44,7 @@ export interface Conversion {
 }
 
 export interface TotalsState {
-  readonly cells: Cell[];
-  /** programme -> funder -> currency -> period -> country -> cell number (see projection.ts). */
-  readonly cellNumbers: Map<unknown, unknown>;
+  readonly cells: CellTable;
   readonly contributions: Contributions;
   readonly currencies: Dictionary;
   readonly rates: RateBook;
@@ -79,5 +66,5 @@ export function emptyContributions(): Contributions {
 }
 
 export function initialTotalsState(): TotalsState {
-  return { cells: [], cellNumbers: new Map(), contributions: emptyContributions(), currencies: new Dictionary(), rates: new RateBook(), conversions: new Map() };
+  return { cells: new CellTable(), contributions: emptyContributions(), currencies: new Dictionary(), rates: new RateBook(), conversions: new Map() };
 }
