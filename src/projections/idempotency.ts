@@ -1,5 +1,5 @@
 // Read model: which request each Idempotency-Key already produced, so a retry is answered without writing again.
-import type { Position } from '../store/port.js';
+import { metadataMayHold, type Position } from '../store/port.js';
 import type { Projection } from './projection.js';
 
 export interface IdempotentWrite {
@@ -19,7 +19,8 @@ export function idempotencyScope(actor: string, key: string): string {
 
 export const idempotencyProjection: Projection<IdempotencyState> = {
   name: 'idempotency',
-  canHandle: (event) => typeof event.metadata.idempotencyKey === 'string',
+  // Most events carry no key: asking the store first spares parsing their metadata during a replay.
+  canHandle: (event) => metadataMayHold(event, 'idempotencyKey') && typeof event.metadata.idempotencyKey === 'string',
   initialState: () => new Map(),
   evolve(state, event) {
     const { actor, idempotencyKey, requestHash } = event.metadata;

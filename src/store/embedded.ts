@@ -394,15 +394,43 @@ function limitOf(limit: number | undefined): number {
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row[3],
-    stream: row[1],
-    revision: row[2],
-    position: positionOf(row[0]),
-    type: row[4],
-    data: JSON.parse(row[5]) as Record<string, unknown>,
-    metadata: JSON.parse(row[6]) as Record<string, unknown>,
-  };
+  return new SqliteRecordedEvent(row);
+}
+
+/**
+ * An event read from SQLite. Its metadata (a third of a row, and most folds never look at it) is parsed when first
+ * read; `metadataMayHold` answers from the text. Fields are own properties, the metadata a getter on the class: so
+ * spreading an event or cloning it drops metadata, which nothing here does (see port.ts, metadataMayHold).
+ */
+class SqliteRecordedEvent implements RecordedEvent {
+  readonly id: string;
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly #metadataText: string;
+  #metadata: Record<string, unknown> | undefined;
+
+  constructor(row: EventRow) {
+    this.id = row[3];
+    this.stream = row[1];
+    this.revision = row[2];
+    this.position = positionOf(row[0]);
+    this.type = row[4];
+    this.data = JSON.parse(row[5]) as Record<string, unknown>;
+    this.#metadataText = row[6];
+  }
+
+  get metadata(): Record<string, unknown> {
+    this.#metadata ??= JSON.parse(this.#metadataText) as Record<string, unknown>;
+    return this.#metadata;
+  }
+
+  /** The text is JSON.stringify's (see serialise): a key appears quoted as it is, unless written with escapes. */
+  metadataMayHold(key: string): boolean {
+    return this.#metadata !== undefined ? key in this.#metadata : this.#metadataText.includes(`"${key}"`) || this.#metadataText.includes('\\');
+  }
 }
 
 /** What a subscription needs from the store: a filtered page read, and the live listener list. */

@@ -36,6 +36,19 @@ export interface RecordedEvent {
   readonly metadata: Record<string, unknown>;
 }
 
+/**
+ * What an event whose metadata is parsed only when first read offers (the embedded store's): whether the metadata
+ * may hold a key, answered from its text. A fold that looks for a rare key need not parse every event's metadata.
+ */
+interface LazyMetadata {
+  metadataMayHold(key: string): boolean;
+}
+
+/** False only when the event's metadata certainly does not hold `key`; parses nothing when the store can tell. */
+export function metadataMayHold(event: RecordedEvent, key: string): boolean {
+  return 'metadataMayHold' in event ? (event as RecordedEvent & LazyMetadata).metadataMayHold(key) : key in event.metadata;
+}
+
 export interface AppendResult {
   /** Revision of the last event written. */
   readonly nextRevision: bigint;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  metadataMayHold,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
@@ -401,6 +402,24 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
         expect(Buffer.from(JSON.stringify(read!.data)).equals(Buffer.from(JSON.stringify(event.data)))).toBe(true);
         expect(Buffer.from(JSON.stringify(read!.metadata)).equals(Buffer.from(JSON.stringify(event.metadata)))).toBe(true);
         expect(read!.data.composed).not.toBe(read!.data.decomposed);
+      });
+
+      it('says metadata may hold a key whenever it does, however the key is written, and not for a key nothing names', async () => {
+        const keys = ['idempotencyKey', 'quote"d', 'back\\slash', 'clé €', '👍'];
+        const metadata = Object.fromEntries(keys.map((key, n) => [key, n]));
+        await store.append(`${prefix}keys`, [anEvent('Keyed', {}, metadata), anEvent('Plain', {}, { actor: 'someone' })], 'no-stream');
+
+        const read = [...(await collect(store.readStream(`${prefix}keys`))), ...(await collect(store.readAll(ours())))];
+        expect(read.map((event) => event.type)).toEqual(['Keyed', 'Plain', 'Keyed', 'Plain']);
+        for (const event of read.filter((e) => e.type === 'Keyed')) {
+          for (const key of keys) expect(metadataMayHold(event, key), key).toBe(true);
+          expect(event.metadata).toEqual(metadata);
+        }
+        for (const event of read.filter((e) => e.type === 'Plain')) {
+          expect(metadataMayHold(event, 'idempotencyKey')).toBe(false);
+          expect(metadataMayHold(event, 'missing')).toBe(false);
+          expect(event.metadata).toEqual({ actor: 'someone' });
+        }
       });
     });
 
