@@ -1,5 +1,5 @@
 // Announcement ids to slots without a JS string and Map entry per id: UUIDs packed as four 32-bit words,
-// found through an open-addressing hash table in a typed array. About 24 bytes an id instead of about 100,
+// found through an open-addressing hash table in a typed array. About 32 bytes an id instead of about 100,
 // and a snapshot of it is three typed arrays.
 
 const EMPTY = -1;
@@ -80,7 +80,7 @@ export class IdIndex {
     this.words = stored?.words ?? new Uint32Array(4 * 1024);
     this.slotsOfOthers = new Map(stored?.others.map(([slot, id]) => [id, slot]));
     this.otherIds = new Map(stored?.others);
-    this.table = new Int32Array(2048);
+    this.table = new Int32Array(0);
     // The table is not stored: rebuilding it is a fraction of a second, and the snapshot is the smaller for it.
     this.rehash(tableSizeFor(this.length));
   }
@@ -92,10 +92,13 @@ export class IdIndex {
     const w1 = scratch[1] as number;
     const w2 = scratch[2] as number;
     const w3 = scratch[3] as number;
-    const mask = this.table.length - 1;
-    for (let at = hashOf(w0, w1, w2, w3) & mask; ; at = (at + 1) & mask) {
-      const slot = this.table[at] as number;
+    const hash = hashOf(w0, w1, w2, w3) | 0;
+    const mask = (this.table.length >> 1) - 1;
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const slot = this.table[2 * at] as number;
       if (slot === EMPTY) return undefined;
+      // The hash first: it sits beside the slot, so an id that is not this one costs no read of the words.
+      if (this.table[2 * at + 1] !== hash) continue;
       const base = slot * 4;
       if (this.words[base] === w0 && this.words[base + 1] === w1 && this.words[base + 2] === w2 && this.words[base + 3] === w3) return slot;
     }
@@ -117,7 +120,7 @@ export class IdIndex {
     }
     this.words.set(scratch, slot * 4);
     // At most half full, so probes stay short.
-    if (this.length * 2 > this.table.length) this.rehash(tableSizeFor(this.length));
+    if (this.length * 4 > this.table.length) this.rehash(tableSizeFor(this.length));
     else this.place(slot);
     return slot;
   }
@@ -158,14 +161,17 @@ export class IdIndex {
 
   private place(slot: number): void {
     const base = slot * 4;
-    const mask = this.table.length - 1;
-    let at = hashOf(this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number) & mask;
-    while (this.table[at] !== EMPTY) at = (at + 1) & mask;
-    this.table[at] = slot;
+    const hash = hashOf(this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number) | 0;
+    const mask = (this.table.length >> 1) - 1;
+    let at = hash & mask;
+    while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;
+    this.table[2 * at] = slot;
+    this.table[2 * at + 1] = hash;
   }
 
+  /** The table holds `capacity` entries of two numbers each: a slot (or EMPTY), and its id's hash. */
   private rehash(capacity: number): void {
-    this.table = new Int32Array(capacity).fill(EMPTY);
+    this.table = new Int32Array(capacity * 2).fill(EMPTY);
     for (let slot = 0; slot < this.length; slot += 1) if (!this.otherIds.has(slot)) this.place(slot);
   }
 

@@ -397,6 +397,20 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   return new SqliteRecordedEvent(row);
 }
 
+const VERBATIM_KEY = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+/** For each key asked about: its quoted form when JSON.stringify writes it as it is, null when it would escape it. */
+const quotedKeys = new Map<string, string | null>();
+
+function quotedVerbatim(key: string): string | null {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = VERBATIM_KEY.test(key) ? `"${key}"` : null;
+    // The same few keys are asked about for every event; a bound keeps a caller with endless keys from growing this.
+    if (quotedKeys.size < 100) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
 /**
  * An event read from SQLite. Its metadata (a third of a row, and most folds never look at it) is parsed when first
  * read; `metadataMayHold` answers from the text. Fields are own properties, the metadata a getter on the class: so
@@ -427,9 +441,13 @@ class SqliteRecordedEvent implements RecordedEvent {
     return this.#metadata;
   }
 
-  /** The text is JSON.stringify's (see serialise): a key appears quoted as it is, unless written with escapes. */
+  /**
+   * The text is JSON.stringify's (see serialise), which writes a key as it is, in quotes, unless it holds a quote, a
+   * backslash, a control character or a surrogate: such keys are looked up in the parsed metadata instead.
+   */
   metadataMayHold(key: string): boolean {
-    return this.#metadata !== undefined ? key in this.#metadata : this.#metadataText.includes(`"${key}"`) || this.#metadataText.includes('\\');
+    const text = this.#metadata === undefined ? quotedVerbatim(key) : null;
+    return text === null ? key in this.metadata : this.#metadataText.includes(text);
   }
 }
 

@@ -8,11 +8,15 @@ const EMPTY = -1;
 
 type CodeField = 'programmes' | 'funders' | 'currencies' | 'periods' | 'countries';
 const CODE_FIELDS: readonly CodeField[] = ['programmes', 'funders', 'currencies', 'periods', 'countries'];
+/** Where each code sits among a cell's five, which are stored side by side (one cache line to compare a key). */
+const OFFSET: Readonly<Record<CodeField, number>> = { programmes: 0, funders: 1, currencies: 2, periods: 3, countries: 4 };
+const STRIDE = CODE_FIELDS.length;
 
 /** What a snapshot keeps: the columns as they are, and each dictionary's values (a period is "2025|2024-25"). */
 export interface StoredCellTable {
   readonly dictionaries: Record<CodeField, string[]>;
-  readonly codes: Record<CodeField, Uint32Array>;
+  /** Five codes per cell, in the order of CODE_FIELDS. */
+  readonly keys: Uint32Array;
   readonly allocations: Uint32Array;
   readonly announcements: Uint32Array;
   readonly sums: Float64Array;
@@ -51,7 +55,7 @@ function tableSizeFor(length: number): number {
 export class CellTable {
   /** Each dimension's strings, numbered in the order first seen; the code columns hold the numbers. */
   readonly dictionaries: Readonly<Record<CodeField, Dictionary>>;
-  private readonly codes: Readonly<Record<CodeField, Column<Uint32Array>>>;
+  private readonly keys: Column<Uint32Array>;
   private readonly allocationCounts: Column<Uint32Array>;
   private readonly announcementCounts: Column<Uint32Array>;
   /**
@@ -74,13 +78,7 @@ export class CellTable {
       periods: new Dictionary(stored?.dictionaries.periods),
       countries: new Dictionary(stored?.dictionaries.countries),
     };
-    this.codes = {
-      programmes: uint32Column(stored?.codes.programmes),
-      funders: uint32Column(stored?.codes.funders),
-      currencies: uint32Column(stored?.codes.currencies),
-      periods: uint32Column(stored?.codes.periods),
-      countries: uint32Column(stored?.codes.countries),
-    };
+    this.keys = uint32Column(stored?.keys);
     this.allocationCounts = uint32Column(stored?.allocations);
     this.announcementCounts = uint32Column(stored?.announcements);
     this.sums = float64Column(stored?.sums);
@@ -107,33 +105,41 @@ export class CellTable {
 
   /** The number of the cell with these codes, made (empty) on first sight. */
   numberOf(programme: number, funder: number, currency: number, period: number, country: number): number {
-    const mask = this.table.length - 1;
-    let at = hashOf(programme, funder, currency, period, country) & mask;
+    const hash = hashOf(programme, funder, currency, period, country) | 0;
+    const mask = (this.table.length >> 1) - 1;
+    let at = hash & mask;
     for (; ; at = (at + 1) & mask) {
-      const cell = this.table[at] as number;
+      const cell = this.table[2 * at] as number;
       if (cell === EMPTY) break;
+      // The hash first: it sits beside the cell number, so another cell's key is seldom read.
+      if (this.table[2 * at + 1] !== hash) continue;
+      const key = cell * STRIDE;
+      const keys = this.keys;
       if (
-        this.codes.countries.get(cell) === country &&
-        this.codes.programmes.get(cell) === programme &&
-        this.codes.funders.get(cell) === funder &&
-        this.codes.periods.get(cell) === period &&
-        this.codes.currencies.get(cell) === currency
+        keys.get(key + 4) === country &&
+        keys.get(key) === programme &&
+        keys.get(key + 1) === funder &&
+        keys.get(key + 3) === period &&
+        keys.get(key + 2) === currency
       ) {
         return cell;
       }
     }
     const cell = this.length;
-    this.codes.programmes.push(programme);
-    this.codes.funders.push(funder);
-    this.codes.currencies.push(currency);
-    this.codes.periods.push(period);
-    this.codes.countries.push(country);
+    this.keys.push(programme);
+    this.keys.push(funder);
+    this.keys.push(currency);
+    this.keys.push(period);
+    this.keys.push(country);
     this.allocationCounts.push(0);
     this.announcementCounts.push(0);
     this.sums.push(0);
     // At most half full, so probes stay short.
-    if (this.length * 2 > this.table.length) this.rehash(tableSizeFor(this.length));
-    else this.table[at] = cell;
+    if (this.length * 4 > this.table.length) this.rehash(tableSizeFor(this.length));
+    else {
+      this.table[2 * at] = cell;
+      this.table[2 * at + 1] = hash;
+    }
     return cell;
   }
 
@@ -168,7 +174,7 @@ export class CellTable {
 
   /** A cell's code for one dimension; `periods` codes map to years through yearOfPeriod and fiscalYearOfPeriod. */
   codeOf(cell: number, field: CodeField): number {
-    return this.codes[field].get(cell);
+    return this.keys.get(cell * STRIDE + OFFSET[field]);
   }
 
   yearOfPeriod(period: number): number {
@@ -180,8 +186,8 @@ export class CellTable {
   }
 
   view(cell: number): CellView {
-    const text = (field: CodeField) => this.dictionaries[field].valueOf(this.codes[field].get(cell));
-    const period = this.codes.periods.get(cell);
+    const text = (field: CodeField) => this.dictionaries[field].valueOf(this.codeOf(cell, field));
+    const period = this.codeOf(cell, 'periods');
     return {
       programme: text('programmes'),
       country: text('countries'),
@@ -197,10 +203,9 @@ export class CellTable {
 
   toStored(): StoredCellTable {
     const dictionaries = Object.fromEntries(CODE_FIELDS.map((field) => [field, [...this.dictionaries[field].values]])) as Record<CodeField, string[]>;
-    const codes = Object.fromEntries(CODE_FIELDS.map((field) => [field, this.codes[field].toArray()])) as Record<CodeField, Uint32Array>;
     return {
       dictionaries,
-      codes,
+      keys: this.keys.toArray(),
       allocations: this.allocationCounts.toArray(),
       announcements: this.announcementCounts.toArray(),
       sums: this.sums.toArray(),
@@ -220,15 +225,18 @@ export class CellTable {
     this.periodFiscalYears.push(text.slice(bar + 1));
   }
 
+  /** The table holds `capacity` entries of two numbers each: a cell number (or EMPTY), and its key's hash. */
   private rehash(capacity: number): void {
-    this.table = new Int32Array(capacity).fill(EMPTY);
+    this.table = new Int32Array(capacity * 2).fill(EMPTY);
     const mask = capacity - 1;
+    const keys = this.keys;
     for (let cell = 0; cell < this.length; cell += 1) {
-      let at =
-        hashOf(this.codes.programmes.get(cell), this.codes.funders.get(cell), this.codes.currencies.get(cell), this.codes.periods.get(cell), this.codes.countries.get(cell)) &
-        mask;
-      while (this.table[at] !== EMPTY) at = (at + 1) & mask;
-      this.table[at] = cell;
+      const key = cell * STRIDE;
+      const hash = hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4)) | 0;
+      let at = hash & mask;
+      while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;
+      this.table[2 * at] = cell;
+      this.table[2 * at + 1] = hash;
     }
   }
 }
