@@ -397,14 +397,22 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   return new SqliteRecordedEvent(row);
 }
 
-const VERBATIM_KEY = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+/** Whether JSON.stringify writes a key as it is: no quote, backslash, control character or surrogate to escape. */
+function writtenVerbatim(key: string): boolean {
+  for (let at = 0; at < key.length; at += 1) {
+    const code = key.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return false;
+  }
+  return true;
+}
+
 /** For each key asked about: its quoted form when JSON.stringify writes it as it is, null when it would escape it. */
 const quotedKeys = new Map<string, string | null>();
 
 function quotedVerbatim(key: string): string | null {
   let text = quotedKeys.get(key);
   if (text === undefined) {
-    text = VERBATIM_KEY.test(key) ? `"${key}"` : null;
+    text = writtenVerbatim(key) ? `"${key}"` : null;
     // The same few keys are asked about for every event; a bound keeps a caller with endless keys from growing this.
     if (quotedKeys.size < 100) quotedKeys.set(key, text);
   }
