@@ -304,7 +304,8 @@ class SqliteEventStore implements EmbeddedEventStore {
     let remaining = limitOf(options.limit);
     while (remaining > 0) {
       const page = this.readPage(after, options.filter, Math.min(READ_ALL_PAGE_SIZE, remaining));
-      yield* page;
+      // One by one rather than yield*, which in an async generator costs an extra await per event.
+      for (const event of page) yield event;
       const last = page.at(-1);
       if (last === undefined || page.length < READ_ALL_PAGE_SIZE) return;
       remaining -= page.length;
