@@ -68,7 +68,7 @@ const countryTotalsSchema = {
 };
 
 /** Keeps the most recently used CACHE_LIMIT entries. */
-function remember(cache: Map<string, { position: string; body: string }>, key: string, position: string, body: string): void {
+function remember(cache: Map<string, { position: string; body: Buffer }>, key: string, position: string, body: Buffer): void {
   cache.delete(key);
   cache.set(key, { position, body });
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
@@ -78,24 +78,25 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { projections } = context;
   // Answers per query at the position they were computed; a new event makes every entry stale.
-  const cache = new Map<string, { position: string; body: string }>();
+  // Bodies are kept encoded: a dashboard's repeated request then costs no JSON and no UTF-8 encoding of it.
+  const cache = new Map<string, { position: string; body: Buffer }>();
   // The same live answers by the URL as sent: a dashboard asks one URL over and over, and finding it there skips
   // canonicalising the query. Another spelling of the same query falls through to `cache`, and shares its body.
-  const byUrl = new Map<string, { position: string; body: string }>();
+  const byUrl = new Map<string, { position: string; body: Buffer }>();
 
   const past = context.pastTotals;
 
-  function answer(query: TotalsQuery, position: string, state: TotalsState = projections.stateOf(totalsProjection)): string {
+  function answer(query: TotalsQuery, position: string, state: TotalsState = projections.stateOf(totalsProjection)): Buffer {
     const key = canonicalJson(query);
     const hit = cache.get(key);
     if (hit !== undefined && hit.position === position) return hit.body;
     const result: TotalsAnswer = queryTotals(state, query);
-    const body = JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total });
+    const body = Buffer.from(JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total }));
     remember(cache, key, position, body);
     return body;
   }
 
-  function liveAnswer(url: string, query: TotalsQuery, position: string): string {
+  function liveAnswer(url: string, query: TotalsQuery, position: string): Buffer {
     const hit = byUrl.get(url);
     if (hit !== undefined && hit.position === position) return hit.body;
     const body = answer(query, position);
