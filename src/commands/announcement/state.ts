@@ -33,7 +33,13 @@ export function applyChanges(fields: AnnouncementFields, changes: AnnouncementCh
 }
 
 function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  // A loop rather than entries/filter/fromEntries: this runs for every amendment of a replay.
+  const defined: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) defined[key] = field;
+  }
+  return defined as T;
 }
 
 export function evolveAnnouncement(state: AnnouncementState, event: AnnouncementEvent): AnnouncementState {

@@ -15,17 +15,18 @@ export const UNALLOCATED = 'unallocated';
 /** What the totals read from an announcement: where the money goes, from whom, when, in which currency. */
 type Contributed = Pick<AnnouncementFields, 'programme' | 'funder' | 'announcedOn' | 'amount' | 'country' | 'allocations'>;
 
-/** The number of the cell of one allocation, made on first sight. */
-function cellNumberOf(state: TotalsState, fields: Contributed, period: number, country: string): number {
+/**
+ * The cell of each allocation of one contribution, made on first sight: the codes all its allocations share are
+ * looked up once, only the country's per allocation.
+ */
+function cellFinder(state: TotalsState, fields: Contributed): (country: string) => number {
   const { cells } = state;
   const { dictionaries } = cells;
-  return cells.numberOf(
-    dictionaries.programmes.codeOf(fields.programme),
-    dictionaries.funders.codeOf(fields.funder),
-    dictionaries.currencies.codeOf(fields.amount.currency),
-    period,
-    dictionaries.countries.codeOf(country),
-  );
+  const programme = dictionaries.programmes.codeOf(fields.programme);
+  const funder = dictionaries.funders.codeOf(fields.funder);
+  const currency = dictionaries.currencies.codeOf(fields.amount.currency);
+  const period = cells.periodOf(fields.announcedOn);
+  return (country) => cells.numberOf(programme, funder, currency, period, dictionaries.countries.codeOf(country));
 }
 
 /** A new slot for an announcement's contribution. */
@@ -43,19 +44,19 @@ function newSlot(state: TotalsState, id: string): number {
 /** Records what an announcement contributes now (its rows) and adds it to the cells. */
 function contribute(state: TotalsState, slot: number, fields: Contributed): void {
   const c = state.contributions;
-  const period = state.cells.periodOf(fields.announcedOn);
+  const cellOf = cellFinder(state, fields);
   c.days.set(slot, dayNumber(fields.announcedOn));
   c.currencies.set(slot, state.currencies.codeOf(fields.amount.currency));
   c.split.set(slot, fields.allocations === undefined ? 0 : 1);
   c.firstRow.set(slot, c.rowCells.length);
   if (fields.allocations !== undefined) {
     for (const allocation of fields.allocations) {
-      c.rowCells.push(cellNumberOf(state, fields, period, allocation.country));
+      c.rowCells.push(cellOf(allocation.country));
       c.rowMinors.push(allocation.amount.minor);
     }
     c.rowCount.set(slot, fields.allocations.length);
   } else {
-    c.rowCells.push(cellNumberOf(state, fields, period, fields.country ?? UNALLOCATED));
+    c.rowCells.push(cellOf(fields.country ?? UNALLOCATED));
     c.rowMinors.push(fields.amount.minor);
     c.rowCount.set(slot, 1);
   }
