@@ -319,6 +319,29 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
         expect(idsOf(firstTwo)).toEqual(expectedIds.slice(0, 2));
       });
 
+      it('stops where the reader stops, and ends on a limit that falls on a page boundary or past the end', async () => {
+        const stream = `${prefix}paged`;
+        const written = events(250);
+        await store.append(stream, written, 'no-stream');
+
+        const firstFive: RecordedEvent[] = [];
+        for await (const event of store.readAll(ours())) {
+          firstFive.push(event);
+          if (firstFive.length === 5) break;
+        }
+        const iterator = store.readAll(ours())[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        await iterator.return?.();
+        const afterReturn = await iterator.next();
+
+        expect(idsOf(firstFive)).toEqual(idsOf(written.slice(0, 5)));
+        expect(first.done ? undefined : first.value.id).toBe(written[0]!.id);
+        expect(afterReturn.done).toBe(true);
+        expect(idsOf(await collect(store.readAll({ ...ours(), limit: 200 })))).toEqual(idsOf(written.slice(0, 200)));
+        expect(idsOf(await collect(store.readAll({ ...ours(), limit: 1000 })))).toEqual(idsOf(written));
+        expect(await collect(store.readAll({ ...ours(), limit: 0 }))).toEqual([]);
+      });
+
       it('treats a stream prefix literally: _ and % are not wildcards, and case matters', async () => {
         const names = ['a_1', 'ab1', 'a%1', 'aX%', 'A_1', 'ünï-流'];
         for (const name of names) await store.append(`${prefix}${name}`, events(1), 'no-stream');
