@@ -478,7 +478,7 @@ class PagedRead implements AsyncIterator<RecordedEvent, undefined> {
       return Promise.resolve(DONE);
     } catch (error) {
       this.finish();
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
