@@ -1,0 +1,144 @@
+// Rows of the embedded store as recorded events: the event class (metadata parsed on first use) and readAll's iterator.
+import type { Position, ReadAllOptions, RecordedEvent } from './port.js';
+import { positionOf } from './position.js';
+
+/** Rows per query: memory stays flat however long the log grows. */
+export const PAGE_SIZE = 1000;
+/**
+ * Rows per query of readAll, whose reader may take many turns of the event loop over each page (an export writing
+ * to a socket): a smaller page is done with before V8 moves it to the old generation, where a long export would
+ * otherwise pile up hundreds of megabytes of garbage between full collections.
+ */
+const READ_ALL_PAGE_SIZE = 100;
+
+/** A row as the statements return it: an array in COLUMNS order (raw mode), cheaper to make than an object. */
+export type EventRow = readonly [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
+
+export function limitOf(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
+  return limit;
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return new SqliteRecordedEvent(row);
+}
+
+/** Whether JSON.stringify writes a key as it is: no quote, backslash, control character or surrogate to escape. */
+function writtenVerbatim(key: string): boolean {
+  for (let at = 0; at < key.length; at += 1) {
+    const code = key.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/** For each key asked about: its quoted form when JSON.stringify writes it as it is, null when it would escape it. */
+const quotedKeys = new Map<string, string | null>();
+
+function quotedVerbatim(key: string): string | null {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = writtenVerbatim(key) ? `"${key}"` : null;
+    // The same few keys are asked about for every event; a bound keeps a caller with endless keys from growing this.
+    if (quotedKeys.size < 100) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * An event read from SQLite. Its metadata (a third of a row, and most folds never look at it) is parsed when first
+ * read; `metadataMayHold` answers from the text. Fields are own properties, the metadata a getter on the class: so
+ * spreading an event or cloning it drops metadata, which nothing here does (see port.ts, metadataMayHold).
+ */
+class SqliteRecordedEvent implements RecordedEvent {
+  readonly id: string;
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly #metadataText: string;
+  #metadata: Record<string, unknown> | undefined;
+
+  constructor(row: EventRow) {
+    this.id = row[3];
+    this.stream = row[1];
+    this.revision = row[2];
+    this.position = positionOf(row[0]);
+    this.type = row[4];
+    this.data = JSON.parse(row[5]) as Record<string, unknown>;
+    this.#metadataText = row[6];
+  }
+
+  get metadata(): Record<string, unknown> {
+    this.#metadata ??= JSON.parse(this.#metadataText) as Record<string, unknown>;
+    return this.#metadata;
+  }
+
+  /**
+   * The text is JSON.stringify's (see serialise), which writes a key as it is, in quotes, unless it holds a quote, a
+   * backslash, a control character or a surrogate: such keys are looked up in the parsed metadata instead.
+   */
+  metadataMayHold(key: string): boolean {
+    const text = this.#metadata === undefined ? quotedVerbatim(key) : null;
+    return text === null ? key in this.metadata : this.#metadataText.includes(text);
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+/**
+ * readAll's iterator: the store read a page at a time, an event per `next`. Written out rather than as an async
+ * generator, which takes several promise turns per event: a few percent of a replay of a million events.
+ */
+export class PagedRead implements AsyncIterator<RecordedEvent, undefined> {
+  private page: readonly RecordedEvent[] = [];
+  private index = 0;
+  private after: bigint;
+  /** Events still wanted; set at the first read, so a bad limit fails there, as a generator's would. */
+  private remaining: number | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly readPage: (after: bigint, limit: number) => RecordedEvent[],
+    private readonly options: ReadAllOptions,
+  ) {
+    this.after = options.after?.commit ?? 0n;
+  }
+
+  next(): Promise<IteratorResult<RecordedEvent, undefined>> {
+    try {
+      if (this.index === this.page.length && !this.finished) this.readNext();
+      if (this.index < this.page.length) return Promise.resolve({ value: this.page[this.index++] as RecordedEvent, done: false });
+      return Promise.resolve(DONE);
+    } catch (error) {
+      this.finish();
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** The loop stopped early (break, throw): nothing more is read. */
+  return(): Promise<IteratorResult<RecordedEvent, undefined>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  private readNext(): void {
+    this.remaining ??= limitOf(this.options.limit);
+    const wanted = Math.min(READ_ALL_PAGE_SIZE, this.remaining);
+    this.page = wanted > 0 ? this.readPage(this.after, wanted) : [];
+    this.index = 0;
+    this.remaining -= this.page.length;
+    const last = this.page.at(-1);
+    // A short page is the end of the log (or of the limit): no need to ask again.
+    if (last === undefined || this.page.length < READ_ALL_PAGE_SIZE) this.finished = true;
+    else this.after = last.position.commit;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.page = [];
+    this.index = 0;
+  }
+}
