@@ -4,7 +4,7 @@ import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type Announcement
 import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import { applyChanges } from '../../commands/announcement/state.js';
 import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../commands/exchangeRate/events.js';
-import { convertMinor, type CurrencyCode } from '../../domain/money.js';
+import { convertMinor, type CurrencyCode, type ExactRate } from '../../domain/money.js';
 import type { RecordedEvent } from '../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
@@ -85,13 +85,25 @@ function currencyOf(state: TotalsState, slot: number): CurrencyCode {
   return state.currencies.valueOf(state.contributions.currencies.get(slot)) as CurrencyCode;
 }
 
+/** The rate from the slot's currency into the target on its announcement date, null when none applies. */
+function rateFor(state: TotalsState, conversion: Conversion, slot: number, currency: CurrencyCode, target: CurrencyCode): ExactRate | null {
+  const c = state.contributions;
+  const key = c.currencies.get(slot) * 100_000_000 + c.days.get(slot);
+  let rate = conversion.rates.get(key);
+  if (rate === undefined) {
+    rate = state.rates.rateOn(currency, target, dateOf(state, slot)) ?? null;
+    conversion.rates.set(key, rate);
+  }
+  return rate;
+}
+
 /** Converts one allocation (row) at the rate in force on its announcement date; undefined when no rate applies. */
-function convertedRow(state: TotalsState, slot: number, row: number, target: CurrencyCode): bigint | undefined {
+function convertedRow(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode): bigint | undefined {
   const minor = BigInt(state.contributions.rowMinors.get(row));
   const currency = currencyOf(state, slot);
   if (currency === target) return minor;
-  const rate = state.rates.rateOn(currency, target, dateOf(state, slot));
-  return rate === undefined ? undefined : convertMinor(minor, currency, target, rate);
+  const rate = rateFor(state, conversion, slot, currency, target);
+  return rate === null ? undefined : convertMinor(minor, currency, target, rate);
 }
 
 function addConverted(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode, sign: 1 | -1): void {
@@ -101,12 +113,15 @@ function addConverted(state: TotalsState, conversion: Conversion, slot: number, 
     entry = { minor: 0n, unconverted: new Set<string>() };
     conversion.byCell.set(cell, entry);
   }
-  const converted = convertedRow(state, slot, row, target);
+  const converted = convertedRow(state, conversion, slot, row, target);
+  if (converted !== undefined) {
+    entry.minor += sign === 1 ? converted : -converted;
+    return;
+  }
+  // The id as text only for what cannot be converted: spelling out every id cost more than the conversions.
   const id = state.contributions.ids.idOf(slot);
-  if (converted === undefined) {
-    if (sign === 1) entry.unconverted.add(id);
-    else entry.unconverted.delete(id);
-  } else entry.minor += sign === 1 ? converted : -converted;
+  if (sign === 1) entry.unconverted.add(id);
+  else entry.unconverted.delete(id);
 }
 
 function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void {
@@ -193,7 +208,7 @@ export const totalsProjection: Projection<TotalsState> = {
 export function conversionFor(state: TotalsState, target: CurrencyCode): Conversion {
   let conversion = state.conversions.get(target);
   if (conversion === undefined) {
-    conversion = { byCell: new Map() };
+    conversion = { byCell: new Map(), rates: new Map() };
     const c = state.contributions;
     for (let slot = 0; slot < c.ids.length; slot += 1) {
       const first = c.firstRow.get(slot);

@@ -1,5 +1,5 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
-import type { CurrencyCode } from '../../domain/money.js';
+import type { CurrencyCode, ExactRate } from '../../domain/money.js';
 import { Dictionary, float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
@@ -41,6 +41,11 @@ export interface Contributions {
 /** Converted sums for one target currency, by cell number, kept while the rates stay as they were. */
 export interface Conversion {
   readonly byCell: Map<number, { minor: bigint; unconverted: Set<string> }>;
+  /**
+   * The rate from a currency on a day (key: currency code * 10^8 + YYYYMMDD), null when none applies: looked up and
+   * parsed once per day rather than once per allocation. Valid as long as the conversion is (no rate recorded since).
+   */
+  readonly rates: Map<number, ExactRate | null>;
 }
 
 export interface TotalsState {
