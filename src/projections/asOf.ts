@@ -87,9 +87,7 @@ export class AsOfTotals {
       if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
       position = event.position;
       if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
-      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0 && !checkpoints.has(event.position)) {
-        checkpoints.save(event, latestRecordedAt, state);
-      }
+      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0) checkpoints.save(event, latestRecordedAt, state);
     }
     const past = { position, state };
     const key = keyOf(position);

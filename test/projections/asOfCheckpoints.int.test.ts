@@ -88,10 +88,12 @@ describe('past totals with checkpoints', () => {
   it('answer every moment as a rebuild from the first event does, and a new instance starts from the nearest checkpoint', async () => {
     const store = await aLedger('a');
     const dir = tempDir();
-    const first = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(dir), everyEvents: 10 });
+    const checkpoints = new AsOfCheckpoints(dir);
+    const first = new AsOfTotals(store, { checkpoints, everyEvents: 10 });
     const scratch = new AsOfTotals(store);
 
     for (const moment of MOMENTS) expect(await answerOf(first, moment)).toEqual(await answerOf(scratch, moment));
+    await checkpoints.flushed();
     expect(readdirSync(dir).sort()).toEqual(['10.v8', '20.v8', '30.v8', '40.v8', '50.v8']);
 
     const { store: watched, read } = counting(store);
@@ -101,10 +103,37 @@ describe('past totals with checkpoints', () => {
     expect(await answerOf(later, { time: '2026-01-01T00:25:30.000Z' })).toEqual(await answerOf(scratch, { time: '2026-01-01T00:25:30.000Z' }));
   });
 
+  it('answers before its checkpoints are written, and answers the same when they cannot be written at all', async () => {
+    const store = await aLedger('a');
+    const scratch = new AsOfTotals(store);
+    const dir = tempDir();
+    const checkpoints = new AsOfCheckpoints(dir);
+
+    const answer = await answerOf(new AsOfTotals(store, { checkpoints, everyEvents: 10 }), { position: positionOf(52n) });
+    const onDiskWhenAnswered = readdirSync(dir);
+    await checkpoints.flushed();
+
+    expect(answer).toEqual(await answerOf(scratch, { position: positionOf(52n) }));
+    expect(onDiskWhenAnswered).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['10.v8', '20.v8', '30.v8', '40.v8', '50.v8']);
+
+    const gone = tempDir();
+    const warnings: string[] = [];
+    const unwritable = new AsOfCheckpoints(gone, { warn: (_fields: object, message: string) => void warnings.push(message) });
+    rmSync(gone, { recursive: true });
+    const despite = await answerOf(new AsOfTotals(store, { checkpoints: unwritable, everyEvents: 10 }), { position: positionOf(52n) });
+    await unwritable.flushed();
+
+    expect(despite).toEqual(answer);
+    expect(warnings).toEqual(Array(5).fill('as-of checkpoint not written'));
+  });
+
   it('ignores checkpoints of another store, and damaged ones, answering as a rebuild from the first event', async () => {
     const dir = tempDir();
     const original = await aLedger('a');
-    await answerOf(new AsOfTotals(original, { checkpoints: new AsOfCheckpoints(dir), everyEvents: 10 }), { position: positionOf(52n) });
+    const checkpoints = new AsOfCheckpoints(dir);
+    await answerOf(new AsOfTotals(original, { checkpoints, everyEvents: 10 }), { position: positionOf(52n) });
+    await checkpoints.flushed();
     writeFileSync(path.join(dir, '50.v8'), 'not a checkpoint');
     const other = await aLedger('b');
     const { store: watched, read } = counting(other);
