@@ -85,6 +85,28 @@ describe('totals of the real announcements of 2025-03-31', () => {
   });
 });
 
+describe('sums past 2^53 minor units', () => {
+  it('stay exact in a cell, in a group of cells and in the total', () => {
+    // The largest accepted amount, 101 and 100 times in two programmes: each cell passes 2^53 (about 9.007e15), and
+    // the odd sums cannot even be held by a double, so any rounding would show.
+    const log = new EventLog();
+    for (let n = 0; n < 201; n += 1) {
+      log.announced(`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, {
+        ...prosecutions,
+        programme: n % 2 === 0 ? 'big-a' : 'big-b',
+        amount: gbp(99_999_999_999_999),
+      });
+    }
+    expect(totals(log, ['programme'])).toEqual({
+      rows: [
+        { programme: 'big-a', count: 101, amounts: [{ currency: 'GBP', value: '100999999999998.99' }] },
+        { programme: 'big-b', count: 100, amounts: [{ currency: 'GBP', value: '99999999999999.00' }] },
+      ],
+      total: { count: 201, amounts: [{ currency: 'GBP', value: '200999999999997.99' }] },
+    });
+  });
+});
+
 describe('conversion', () => {
   it('converts to EUR at the GBP->EUR rate recorded before the announcement', () => {
     const log = realAnnouncements();

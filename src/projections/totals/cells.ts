@@ -157,6 +157,14 @@ export class CellTable {
     }
   }
 
+  /** A cell's sum as a number when it is one (almost always), else as a bigint: for adding many without allocating. */
+  sumOf(cell: number): number | bigint {
+    const sum = this.sums.get(cell);
+    if (this.overflow.size === 0) return sum;
+    const over = this.overflow.get(cell);
+    return over === undefined ? sum : over + BigInt(sum);
+  }
+
   minorOf(cell: number): bigint {
     const sum = BigInt(this.sums.get(cell));
     if (this.overflow.size === 0) return sum;

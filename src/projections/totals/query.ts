@@ -33,10 +33,34 @@ export interface TotalsAnswer {
   readonly total: TotalsFigures;
 }
 
+/** An exact sum of minor units: a number while it is a safe integer, going on as a bigint past that. */
+class ExactSum {
+  private small = 0;
+  private big = 0n;
+
+  add(minor: number | bigint): void {
+    if (typeof minor === 'bigint') {
+      this.big += minor;
+      return;
+    }
+    const next = this.small + minor;
+    if (Number.isSafeInteger(next)) this.small = next;
+    else {
+      this.big += BigInt(this.small) + BigInt(minor);
+      this.small = 0;
+    }
+  }
+
+  get value(): bigint {
+    return this.big + BigInt(this.small);
+  }
+}
+
 interface Accumulator {
   /** The first cell added: it names the group's dimensions. */
   first: number;
-  readonly amounts: Map<CurrencyCode, bigint>;
+  /** By currency code (the cells' currencies dictionary). */
+  readonly sums: ExactSum[];
   allocations: number;
   announcements: number;
   converted: bigint;
@@ -127,18 +151,18 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
 const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
 
 function emptyAccumulator(first: number): Accumulator {
-  return { first, amounts: new Map(), allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
+  return { first, sums: [], allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
 }
 
 function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined): void {
-  const currency = cells.dictionaries.currencies.valueOf(cells.codeOf(cell, 'currencies')) as CurrencyCode;
-  accumulator.amounts.set(currency, (accumulator.amounts.get(currency) ?? 0n) + cells.minorOf(cell));
+  const currency = cells.codeOf(cell, 'currencies');
+  (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell));
   accumulator.allocations += cells.allocationsOf(cell);
   accumulator.announcements += cells.announcementsOf(cell);
   const converted = conversion?.byCell.get(cell);
   if (converted !== undefined) {
     accumulator.converted += converted.minor;
-    for (const id of converted.unconverted) accumulator.unconverted.add(id);
+    if (converted.unconverted.size > 0) for (const id of converted.unconverted) accumulator.unconverted.add(id);
   }
 }
 
@@ -146,11 +170,14 @@ function add(accumulator: Accumulator, cells: CellTable, cell: number, conversio
  * An announcement split over several countries sits in several cells that differ only by country.
  * Counting allocations counts it once per country; counting "announcements" (first allocations) counts it once.
  */
-function figuresOf(accumulator: Accumulator, perCountry: boolean, currency: CurrencyCode | undefined): TotalsFigures {
-  const amounts = [...accumulator.amounts.entries()]
-    .filter(([, minor]) => minor !== 0n)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([code, minor]) => ({ currency: code, value: formatMinor(minor, code) }));
+function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boolean, currency: CurrencyCode | undefined): TotalsFigures {
+  const amounts = accumulator.sums
+    .flatMap((sum, code) => {
+      const minor = sum.value;
+      return minor === 0n ? [] : [{ currency: cells.dictionaries.currencies.valueOf(code) as CurrencyCode, minor }];
+    })
+    .sort((a, b) => (a.currency < b.currency ? -1 : 1))
+    .map(({ currency: code, minor }) => ({ currency: code, value: formatMinor(minor, code) }));
   return {
     count: perCountry ? accumulator.allocations : accumulator.announcements,
     amounts,
@@ -193,9 +220,9 @@ export function queryTotals(state: TotalsState, query: TotalsQuery): TotalsAnswe
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
   const rows: TotalsRow[] = [...groups.values()].map((group) => {
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    return { ...dimensions, ...figuresOf(group, rowsPerCountry, query.currency) };
+    return { ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) };
   });
-  if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), false, query.currency));
+  if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
   rows.sort(compareRows(query.groupBy));
-  return { rows, total: figuresOf(total, query.filter.country !== undefined, query.currency) };
+  return { rows, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
 }
