@@ -123,6 +123,31 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
   return quotient % 2n === 0n ? quotient : quotient + 1n;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * convertMinor for an amount held as a number (a safe integer, as every accepted amount is): the same exact result,
+ * worked out in doubles when every step is a safe integer (almost always; the quotient of two exact multiples is
+ * then exact too), and in bigints otherwise.
+ */
+export function convertSafeMinor(minor: number, from: CurrencyCode, to: CurrencyCode, rate: ExactRate): number | bigint {
+  const shift = minorDigitsOf(to) - minorDigitsOf(from);
+  const scale = 10 ** Math.abs(shift);
+  if (minor >= 0 && rate.numerator <= MAX_SAFE && rate.denominator <= MAX_SAFE) {
+    const numerator = minor * Number(rate.numerator) * (shift > 0 ? scale : 1);
+    const denominator = Number(rate.denominator) * (shift < 0 ? scale : 1);
+    if (Number.isSafeInteger(minor * Number(rate.numerator)) && Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator)) {
+      const remainder = numerator % denominator;
+      const quotient = (numerator - remainder) / denominator;
+      const twiceRemainder = remainder * 2;
+      if (twiceRemainder < denominator) return quotient;
+      if (twiceRemainder > denominator) return quotient + 1;
+      return quotient % 2 === 0 ? quotient : quotient + 1;
+    }
+  }
+  return convertMinor(BigInt(minor), from, to, rate);
+}
+
 /**
  * Converts minor units of `from` into minor units of `to` at an exact rate, rounding half-to-even once,
  * at the end, to the target's minor unit. Both currencies' minor digits are honoured.

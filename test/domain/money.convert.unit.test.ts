@@ -3,7 +3,7 @@ import { convert, halfEven, toSnapshot, transformScale } from 'dinero.js';
 import { dinero } from 'dinero.js/bigint';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CURRENCIES, convertMinor, divideHalfEven, exactRate, invertRate, type CurrencyCode } from '../../src/domain/money.js';
+import { CURRENCIES, convertMinor, convertSafeMinor, divideHalfEven, exactRate, invertRate, type CurrencyCode } from '../../src/domain/money.js';
 
 /** Rates as ExchangeRateRecorded allows them: up to 12 integer and 12 decimal digits, never zero. */
 const rates = fc
@@ -106,5 +106,28 @@ describe('convertMinor', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('convertSafeMinor', () => {
+  it('gives exactly what convertMinor gives, for every amount and rate, direct or inverse', () => {
+    fc.assert(
+      fc.property(minorAmounts, rates, pairs, fc.boolean(), (minor, rateText, [from, to], inverse) => {
+        const rate = inverse ? invertRate(exactRate(rateText)) : exactRate(rateText);
+        const safe = convertSafeMinor(Number(minor), from, to, rate);
+        expect(BigInt(safe)).toBe(convertMinor(minor, from, to, rate));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('rounds ties to even in doubles as in bigints, and moves to bigints when a step would pass 2^53', () => {
+    // 5 * 0.5 = 2.5 and 7 * 0.5 = 3.5: ties, to 2 and 4.
+    expect(convertSafeMinor(5, 'GBP', 'EUR', exactRate('0.5'))).toBe(2);
+    expect(convertSafeMinor(7, 'GBP', 'EUR', exactRate('0.5'))).toBe(4);
+    // The largest amount at a 12-digit rate: the product is far past 2^53, so the answer is an exact bigint.
+    const big = convertSafeMinor(99_999_999_999_999, 'GBP', 'EUR', exactRate('123456789012.123456789012'));
+    expect(typeof big).toBe('bigint');
+    expect(big).toBe(convertMinor(99_999_999_999_999n, 'GBP', 'EUR', exactRate('123456789012.123456789012')));
   });
 });

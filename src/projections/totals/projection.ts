@@ -4,10 +4,11 @@ import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type Announcement
 import type { AnnouncementFields } from '../../commands/announcement/events.js';
 import { applyChanges } from '../../commands/announcement/state.js';
 import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../commands/exchangeRate/events.js';
-import { convertMinor, type CurrencyCode, type ExactRate } from '../../domain/money.js';
+import { convertSafeMinor, type CurrencyCode, type ExactRate } from '../../domain/money.js';
 import type { RecordedEvent } from '../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
+import { ExactSum } from './exactSum.js';
 import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
 
 export const UNALLOCATED = 'unallocated';
@@ -98,24 +99,24 @@ function rateFor(state: TotalsState, conversion: Conversion, slot: number, curre
 }
 
 /** Converts one allocation (row) at the rate in force on its announcement date; undefined when no rate applies. */
-function convertedRow(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode): bigint | undefined {
-  const minor = BigInt(state.contributions.rowMinors.get(row));
+function convertedRow(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode): number | bigint | undefined {
+  const minor = state.contributions.rowMinors.get(row);
   const currency = currencyOf(state, slot);
   if (currency === target) return minor;
   const rate = rateFor(state, conversion, slot, currency, target);
-  return rate === null ? undefined : convertMinor(minor, currency, target, rate);
+  return rate === null ? undefined : convertSafeMinor(minor, currency, target, rate);
 }
 
 function addConverted(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode, sign: 1 | -1): void {
   const cell = state.contributions.rowCells.get(row);
   let entry = conversion.byCell.get(cell);
   if (entry === undefined) {
-    entry = { minor: 0n, unconverted: new Set<string>() };
+    entry = { minor: new ExactSum(), unconverted: new Set<string>() };
     conversion.byCell.set(cell, entry);
   }
   const converted = convertedRow(state, conversion, slot, row, target);
   if (converted !== undefined) {
-    entry.minor += sign === 1 ? converted : -converted;
+    entry.minor.add(converted, sign);
     return;
   }
   // The id as text only for what cannot be converted: spelling out every id cost more than the conversions.

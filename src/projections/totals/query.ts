@@ -2,6 +2,7 @@
 import { formatMinor, type CurrencyCode, type MoneyJson } from '../../domain/money.js';
 import { conversionFor } from './projection.js';
 import type { CellTable } from './cells.js';
+import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
 export interface TotalsFilter {
@@ -33,29 +34,6 @@ export interface TotalsAnswer {
   readonly total: TotalsFigures;
 }
 
-/** An exact sum of minor units: a number while it is a safe integer, going on as a bigint past that. */
-class ExactSum {
-  private small = 0;
-  private big = 0n;
-
-  add(minor: number | bigint): void {
-    if (typeof minor === 'bigint') {
-      this.big += minor;
-      return;
-    }
-    const next = this.small + minor;
-    if (Number.isSafeInteger(next)) this.small = next;
-    else {
-      this.big += BigInt(this.small) + BigInt(minor);
-      this.small = 0;
-    }
-  }
-
-  get value(): bigint {
-    return this.big + BigInt(this.small);
-  }
-}
-
 interface Accumulator {
   /** The first cell added: it names the group's dimensions. */
   first: number;
@@ -63,7 +41,7 @@ interface Accumulator {
   readonly sums: ExactSum[];
   allocations: number;
   announcements: number;
-  converted: bigint;
+  readonly converted: ExactSum;
   readonly unconverted: Set<string>;
 }
 
@@ -151,7 +129,7 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
 const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
 
 function emptyAccumulator(first: number): Accumulator {
-  return { first, sums: [], allocations: 0, announcements: 0, converted: 0n, unconverted: new Set() };
+  return { first, sums: [], allocations: 0, announcements: 0, converted: new ExactSum(), unconverted: new Set() };
 }
 
 function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined): void {
@@ -161,7 +139,7 @@ function add(accumulator: Accumulator, cells: CellTable, cell: number, conversio
   accumulator.announcements += cells.announcementsOf(cell);
   const converted = conversion?.byCell.get(cell);
   if (converted !== undefined) {
-    accumulator.converted += converted.minor;
+    accumulator.converted.addSum(converted.minor);
     if (converted.unconverted.size > 0) for (const id of converted.unconverted) accumulator.unconverted.add(id);
   }
 }
@@ -182,7 +160,7 @@ function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boole
     count: perCountry ? accumulator.allocations : accumulator.announcements,
     amounts,
     ...(currency !== undefined && {
-      converted: { currency, value: formatMinor(accumulator.converted, currency) },
+      converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
       unconverted: [...accumulator.unconverted].sort(),
     }),
   };

@@ -1,0 +1,31 @@
+// An exact sum of minor units that allocates nothing while it can: a number while it is a safe integer, going on
+// as a bigint past that. Every amount added is itself a safe integer or a bigint (see domain/money.ts).
+
+export class ExactSum {
+  private small = 0;
+  private big = 0n;
+
+  add(minor: number | bigint, sign: 1 | -1 = 1): void {
+    if (typeof minor === 'bigint') {
+      this.big += sign === 1 ? minor : -minor;
+      return;
+    }
+    const term = sign * minor;
+    const next = this.small + term;
+    // Both are safe integers, so the double sum is exact whenever it is itself safe.
+    if (Number.isSafeInteger(next)) this.small = next;
+    else {
+      this.big += BigInt(this.small) + BigInt(term);
+      this.small = 0;
+    }
+  }
+
+  addSum(other: ExactSum): void {
+    this.add(other.small);
+    if (other.big !== 0n) this.big += other.big;
+  }
+
+  get value(): bigint {
+    return this.big + BigInt(this.small);
+  }
+}
