@@ -3,6 +3,7 @@
 // events) are then a few megabytes the garbage collector never walks, and adding an allocation allocates nothing.
 import { fiscalYearOf, yearOf } from '../../domain/dates.js';
 import { Dictionary, float64Column, uint32Column, type Column } from '../columns.js';
+import { safeSum } from './exactSum.js';
 
 const EMPTY = -1;
 
@@ -148,8 +149,8 @@ export class CellTable {
     this.allocationCounts.set(cell, this.allocationCounts.get(cell) + sign);
     if (first) this.announcementCounts.set(cell, this.announcementCounts.get(cell) + sign);
     const sum = this.sums.get(cell);
-    const next = sum + sign * minor;
-    if (Number.isSafeInteger(next)) this.sums.set(cell, next);
+    const next = safeSum(sum, sign * minor);
+    if (next !== undefined) this.sums.set(cell, next);
     else {
       // Past 2^53 a number can no longer be exact: this cell's sum goes on as a bigint.
       this.overflow.set(cell, (this.overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(sign * minor));

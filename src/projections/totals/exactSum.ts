@@ -1,6 +1,15 @@
 // An exact sum of minor units that allocates nothing while it can: a number while it is a safe integer, going on
 // as a bigint past that. Every amount added is itself a safe integer or a bigint (see domain/money.ts).
 
+/**
+ * `sum + term` for two safe integers when the result is a safe integer too, and then exact (a double sum is exact
+ * while it stays within 2^53); undefined when the sum must go on as a bigint.
+ */
+export function safeSum(sum: number, term: number): number | undefined {
+  const next = sum + term;
+  return Number.isSafeInteger(next) ? next : undefined;
+}
+
 export class ExactSum {
   private small = 0;
   private big = 0n;
@@ -11,9 +20,8 @@ export class ExactSum {
       return;
     }
     const term = sign * minor;
-    const next = this.small + term;
-    // Both are safe integers, so the double sum is exact whenever it is itself safe.
-    if (Number.isSafeInteger(next)) this.small = next;
+    const next = safeSum(this.small, term);
+    if (next !== undefined) this.small = next;
     else {
       this.big += BigInt(this.small) + BigInt(term);
       this.small = 0;
