@@ -1,33 +1,23 @@
 // The EventStoreDB adapter: the port over @eventstore/db-client v6 (gRPC), reading only this ledger's streams.
 import {
   ANY,
-  CancelledError,
-  DeadlineExceededError,
   EventStoreDBClient,
   NO_STREAM,
-  NotLeaderError,
   STREAM_EXISTS,
-  TimeoutError,
-  UnavailableError,
   WrongExpectedVersionError,
   convertToCommandError,
   jsonEvent,
   type AppendExpectedRevision,
   type BaseOptions,
 } from '@eventstore/db-client';
-import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
-import type { UUID } from '@eventstore/db-client/generated/shared_pb.js';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
-import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
-import type { CallOptions, ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import type { CallOptions, Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { assertExpectedRevision } from './expectedRevision.js';
 import {
   StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
-  type EventFilter,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -39,6 +29,16 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from './port.js';
+import {
+  isUnavailable,
+  passesTypes,
+  readMessages,
+  readRequest,
+  toRecordedEvent,
+  type Read,
+  type ReadCall,
+} from './eventStoreDbMessages.js';
+import { EventStoreDbSubscription } from './eventStoreDbSubscription.js';
 import { comparePositions, formatPosition } from './position.js';
 
 /** The streams this ledger writes (programme-{code}, announcement-{id}, fx-{base}-{quote}): all its store ever reads. */
@@ -91,27 +91,7 @@ export function maskConnectionString(connectionString: string): string {
   return at < scheme.length ? connectionString : `${scheme}***${connectionString.slice(at)}`;
 }
 
-type ReadCall = ClientReadableStream<ReadResp>;
-type RecordedEventMessage = ReadResp.ReadEvent.RecordedEvent;
 type Channel = ReturnType<StreamsClient['getChannel']>;
-
-/** One read: of a stream from a revision, or of $all from a position filtered on the server by stream-name prefix. */
-type Read = (
-  | { readonly stream: string; readonly from: bigint | 'end' }
-  | { readonly prefixes: readonly string[]; readonly from: Position | 'start' | 'end' }
-) & {
-  readonly direction: 'forwards' | 'backwards';
-  /** How many events at most; a $all read without a count is a subscription. */
-  readonly count?: bigint;
-};
-
-/** What a read or subscription answers, in the order the server sent it. */
-type ReadMessage =
-  | { readonly kind: 'event'; readonly position: Position; readonly type: string; readonly record: RecordedEventMessage }
-  | { readonly kind: 'checkpoint'; readonly position: Position }
-  | { readonly kind: 'confirmation' }
-  | { readonly kind: 'caught-up' }
-  | { readonly kind: 'stream-not-found' };
 
 /**
  * The protected members the v6 client builds its own reads on. Its readAll cannot filter (the protocol can, since
@@ -280,256 +260,6 @@ class EventStoreDbStore implements EventStore {
   }
 }
 
-interface SubscriptionSource {
-  readonly prefixes: readonly string[];
-  head(): Promise<Position | undefined>;
-  open(from: Position | 'start'): Promise<ReadCall>;
-  forget(): void;
-}
-
-/** A handler threw: the subscription ends, as the port says, instead of reconnecting. */
-class HandlerFailure extends Error {}
-
-/**
- * One subscribeToAll that outlives the server going away: on a lost connection it reports onDisconnected, waits
- * (doubling, capped, jittered), and subscribes again after the last event it delivered, so nothing is applied twice or
- * missed. Caught up is the server's CaughtUp message (23.10 and later) or, for older servers, reaching the last
- * position the stream filter matched when the connection was made.
- */
-class EventStoreDbSubscription implements Subscription {
-  private stopped = false;
-  private delivered: Position | undefined;
-  private call: ReadCall | undefined;
-  private wake: () => void = () => undefined;
-
-  constructor(
-    private readonly source: SubscriptionSource,
-    private readonly options: SubscribeOptions,
-    private readonly handlers: SubscriptionHandlers,
-    private readonly settings: Pick<EventStoreDbOptions, 'logger' | 'reconnectBackoff'>,
-  ) {
-    this.delivered = options.after;
-    // Not synchronously: handlers should not run before subscribeToAll has returned the subscription.
-    setImmediate(() => void this.run());
-  }
-
-  async close(): Promise<void> {
-    this.stop();
-  }
-
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    const call = this.call;
-    // Cancelled on the next turn, as the client does: grpc-js misbehaves when a call is cancelled inside its own callbacks.
-    if (call !== undefined) setImmediate(() => call.cancel());
-    this.wake();
-    this.source.forget();
-  }
-
-  private async run(): Promise<void> {
-    // No stream can match: caught up at once, and nothing will ever come.
-    if (this.source.prefixes.length === 0) return this.notify(() => this.handlers.onCaughtUp?.(this.delivered)).catch((error: unknown) => this.fail(error));
-    const { firstMs, maxMs } = this.settings.reconnectBackoff ?? { firstMs: 100, maxMs: 5_000 };
-    let attempt = 0;
-    let connected = true;
-    while (!this.stopped) {
-      try {
-        await this.follow(() => {
-          attempt = 0;
-          connected = true;
-        });
-        if (!this.stopped) throw new UnavailableError(undefined, 'EventStoreDB ended the subscription');
-      } catch (error) {
-        if (this.stopped) return;
-        const cause = error instanceof Error ? convertToCommandError(error) : new Error(String(error));
-        if (!isUnavailable(cause)) return this.fail(cause);
-        if (connected) {
-          connected = false;
-          this.settings.logger?.warn({ err: cause, after: this.delivered && formatPosition(this.delivered) }, 'EventStoreDB subscription lost; reconnecting');
-          await this.notify(() => this.handlers.onDisconnected?.(cause)).catch((failure: unknown) => this.fail(failure));
-        }
-        const capped = Math.min(maxMs, firstMs * 2 ** attempt);
-        attempt += 1;
-        await this.pause(capped / 2 + (Math.random() * capped) / 2);
-      }
-    }
-  }
-
-  /** One connection: subscribe after the last delivered event, deliver until the stream ends or fails. */
-  private async follow(confirmed: () => void): Promise<void> {
-    const from = this.delivered;
-    const head = await this.source.head();
-    if (this.stopped) return;
-    const call = await this.source.open(from ?? 'start');
-    this.call = call;
-    if (this.stopped) return call.cancel();
-    let live = false;
-    const reached = (position: Position): boolean => head === undefined || comparePositions(position, head) >= 0;
-    const goLive = async (): Promise<void> => {
-      if (live) return;
-      live = true;
-      await this.notify(() => this.handlers.onCaughtUp?.(this.delivered));
-    };
-    for await (const message of readMessages(call)) {
-      if (this.stopped) return;
-      if (message.kind === 'confirmation') {
-        confirmed();
-        if (head === undefined || (from !== undefined && reached(from))) await goLive();
-      } else if (message.kind === 'caught-up') {
-        await goLive();
-      } else if (message.kind === 'event' || message.kind === 'checkpoint') {
-        if (message.kind === 'event') await this.deliver(message);
-        if (reached(message.position)) await goLive();
-      }
-    }
-  }
-
-  private async deliver(message: Extract<ReadMessage, { kind: 'event' }>): Promise<void> {
-    // After a reconnect the server may offer again what was delivered before it: never twice.
-    if (this.delivered !== undefined && comparePositions(message.position, this.delivered) <= 0) return;
-    if (!passesTypes(this.options.filter, message.type)) return;
-    const event = toRecordedEvent(message.record);
-    await this.notify(() => this.handlers.onEvent(event));
-    this.delivered = event.position;
-  }
-
-  /** Runs a handler unless stopped; what it throws ends the subscription. */
-  private async notify(handler: () => void | Promise<void>): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await handler();
-    } catch (error) {
-      throw new HandlerFailure('subscription handler failed', { cause: error });
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  private fail(cause: unknown): void {
-    if (this.stopped) return;
-    this.stop();
-    const error = cause instanceof HandlerFailure ? cause.cause : cause;
-    const failure = error instanceof Error ? error : new Error(String(error));
-    this.settings.logger?.error({ err: failure }, 'EventStoreDB subscription stopped');
-    try {
-      this.handlers.onError?.(failure);
-    } catch (handlerError) {
-      this.settings.logger?.error({ err: handlerError }, 'EventStoreDB subscription: onError threw');
-    }
-  }
-}
-
-/** Messages of a read in order; converts gRPC errors to the client's typed errors and cancels the call when left early. */
-async function* readMessages(call: ReadCall): AsyncGenerator<ReadMessage> {
-  let finished = false;
-  try {
-    for await (const response of call as AsyncIterable<ReadResp>) {
-      const message = toReadMessage(response);
-      if (message !== undefined) yield message;
-    }
-    finished = true;
-  } catch (error) {
-    finished = true;
-    throw error instanceof Error ? convertToCommandError(error) : error;
-  } finally {
-    if (!finished) setImmediate(() => call.cancel());
-  }
-}
-
-function toReadMessage(response: ReadResp): ReadMessage | undefined {
-  const Content = streamsPb.ReadResp.ContentCase;
-  switch (response.getContentCase()) {
-    case Content.EVENT: {
-      const record = response.getEvent()?.getEvent();
-      if (record === undefined) return undefined;
-      const position = { commit: BigInt(record.getCommitPosition()), prepare: BigInt(record.getPreparePosition()) };
-      return { kind: 'event', position, type: record.getMetadataMap().get('type') ?? '', record };
-    }
-    case Content.CHECKPOINT: {
-      const checkpoint = response.getCheckpoint()!;
-      return { kind: 'checkpoint', position: { commit: BigInt(checkpoint.getCommitPosition()), prepare: BigInt(checkpoint.getPreparePosition()) } };
-    }
-    case Content.CONFIRMATION:
-      return { kind: 'confirmation' };
-    case Content.CAUGHT_UP:
-      return { kind: 'caught-up' };
-    case Content.STREAM_NOT_FOUND:
-      return { kind: 'stream-not-found' };
-    default:
-      return undefined;
-  }
-}
-
-function readRequest(read: Read): ReadReq {
-  const Options = streamsPb.ReadReq.Options;
-  const options = new Options()
-    .setReadDirection(read.direction === 'forwards' ? Options.ReadDirection.FORWARDS : Options.ReadDirection.BACKWARDS)
-    .setResolveLinks(false)
-    .setUuidOption(new Options.UUIDOption().setString(new sharedPb.Empty()));
-  if (read.count === undefined) options.setSubscription(new Options.SubscriptionOptions());
-  else options.setCount(read.count.toString());
-  if ('stream' in read) {
-    const stream = new Options.StreamOptions().setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(read.stream, 'utf8')));
-    if (read.from === 'end') stream.setEnd(new sharedPb.Empty());
-    else stream.setRevision(read.from.toString());
-    return new streamsPb.ReadReq().setOptions(options.setStream(stream).setNoFilter(new sharedPb.Empty()));
-  }
-  const all = new Options.AllOptions();
-  if (read.from === 'start') all.setStart(new sharedPb.Empty());
-  else if (read.from === 'end') all.setEnd(new sharedPb.Empty());
-  else all.setPosition(new Options.Position().setCommitPosition(read.from.commit.toString()).setPreparePosition(read.from.prepare.toString()));
-  const filter = new Options.FilterOptions()
-    .setStreamIdentifier(new Options.FilterOptions.Expression().setPrefixList([...read.prefixes]))
-    .setCount(new sharedPb.Empty())
-    .setCheckpointintervalmultiplier(1);
-  return new streamsPb.ReadReq().setOptions(options.setAll(all).setFilter(filter));
-}
-
-function toRecordedEvent(record: RecordedEventMessage): RecordedEvent {
-  const stream = Buffer.from(record.getStreamIdentifier()?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
-  const id = uuidOf(record.getId());
-  const contentType = record.getMetadataMap().get('content-type');
-  if (contentType !== 'application/json') throw new Error(`event ${id} in ${stream} is ${contentType ?? 'untyped'}, not JSON`);
-  const metadata = record.getCustomMetadata_asU8();
-  return {
-    id,
-    stream,
-    revision: BigInt(record.getStreamRevision()),
-    position: { commit: BigInt(record.getCommitPosition()), prepare: BigInt(record.getPreparePosition()) },
-    type: record.getMetadataMap().get('type') ?? '',
-    data: jsonObject(JSON.parse(Buffer.from(record.getData_asU8()).toString('utf8')), id),
-    metadata: metadata.length === 0 ? {} : jsonObject(JSON.parse(Buffer.from(metadata).toString('utf8')), id),
-  };
-}
-
-function jsonObject(value: unknown, id: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`event ${id} holds JSON that is not an object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Ids are asked for as strings; a server that sends the structured form (two 64-bit halves) is read too. */
-function uuidOf(uuid: UUID | undefined): string {
-  const structured = uuid?.getStructured();
-  if (structured === undefined) return uuid?.getString() ?? '';
-  const bytes = Buffer.alloc(16);
-  bytes.writeBigInt64BE(BigInt(structured.getMostSignificantBits()), 0);
-  bytes.writeBigInt64BE(BigInt(structured.getLeastSignificantBits()), 8);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function toClientRevision(expected: ExpectedRevision): AppendExpectedRevision {
   if (expected === 'any') return ANY;
   if (expected === 'no-stream') return NO_STREAM;
@@ -550,21 +280,11 @@ function scopedPrefixes(scope: readonly string[], wanted: readonly string[] | un
   return [...both];
 }
 
-/** The server filters by stream name only (it cannot combine stream and type); types are checked here, as the port says. */
-function passesTypes(filter: EventFilter | undefined, type: string): boolean {
-  const types = filter?.eventTypes ?? [];
-  return types.length > 0 ? types.includes(type) : !type.startsWith('$');
-}
-
 function checkedPrefixes(prefixes: readonly string[]): readonly string[] {
   if (prefixes.length === 0 || prefixes.some((prefix) => prefix === '' || prefix.startsWith('$'))) {
     throw new RangeError(`stream prefixes must be non-empty and must not name system streams, got ${JSON.stringify(prefixes)}`);
   }
   return prefixes;
-}
-
-function isUnavailable(error: unknown): boolean {
-  return [UnavailableError, DeadlineExceededError, CancelledError, TimeoutError, NotLeaderError].some((type) => error instanceof type);
 }
 
 function limitOf(limit: number | undefined): number {
