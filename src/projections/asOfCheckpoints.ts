@@ -9,7 +9,7 @@ import { restoreTotals, storeTotals, type StoredTotals } from './snapshotForms.j
 import type { TotalsState } from './totals/state.js';
 
 /** Bump when the totals' stored form changes: older checkpoints are then ignored. */
-const CHECKPOINT_FORMAT = 2;
+const CHECKPOINT_FORMAT = 3;
 
 export interface Checkpoint {
   readonly position: Position;

@@ -19,7 +19,6 @@ export interface StoredTotals {
   readonly cells: StoredCellTable;
   readonly ids: StoredIdIndex;
   readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> & Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
-  readonly currencies: string[];
   readonly rates: ReturnType<RateBook['entries']>;
 }
 
@@ -68,7 +67,6 @@ export function storeTotals(state: TotalsState): StoredTotals {
       rowCells: c.rowCells.toArray(),
       rowMinors: c.rowMinors.toArray(),
     },
-    currencies: state.currencies.values,
     rates: state.rates.entries(),
   };
 }
@@ -90,7 +88,6 @@ export function restoreTotals(stored: StoredTotals): TotalsState {
       rowCells: uint32Column(columns.rowCells),
       rowMinors: float64Column(columns.rowMinors),
     },
-    currencies: new Dictionary(stored.currencies),
     rates,
     conversions: new Map(),
   };

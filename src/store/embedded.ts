@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { assertExpectedRevision } from './expectedRevision.js';
 import {
+  limitOf,
   StoreLockedError,
   StoreUnavailableError,
   type AppendResult,
@@ -20,7 +21,7 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from './port.js';
-import { limitOf, PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embeddedEvents.js';
+import { PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embeddedEvents.js';
 import { EmbeddedSubscription, type Listener } from './embeddedSubscription.js';
 import { positionOf } from './position.js';
 

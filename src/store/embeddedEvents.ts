@@ -1,5 +1,5 @@
 // Rows of the embedded store as recorded events: the event class (metadata parsed on first use) and readAll's iterator.
-import type { Position, ReadAllOptions, RecordedEvent } from './port.js';
+import { limitOf, type Position, type ReadAllOptions, type RecordedEvent } from './port.js';
 import { positionOf } from './position.js';
 
 /** Rows per query: memory stays flat however long the log grows. */
@@ -13,12 +13,6 @@ const READ_ALL_PAGE_SIZE = 100;
 
 /** A row as the statements return it: an array in COLUMNS order (raw mode), cheaper to make than an object. */
 export type EventRow = readonly [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
-
-export function limitOf(limit: number | undefined): number {
-  if (limit === undefined) return Infinity;
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
-  return limit;
-}
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   return new SqliteRecordedEvent(row);

@@ -15,6 +15,7 @@ import type { CallOptions, Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { assertExpectedRevision } from './expectedRevision.js';
 import {
+  limitOf,
   StoreUnavailableError,
   WrongExpectedRevisionError,
   type AppendResult,
@@ -285,12 +286,6 @@ function checkedPrefixes(prefixes: readonly string[]): readonly string[] {
     throw new RangeError(`stream prefixes must be non-empty and must not name system streams, got ${JSON.stringify(prefixes)}`);
   }
   return prefixes;
-}
-
-function limitOf(limit: number | undefined): number {
-  if (limit === undefined) return Infinity;
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
-  return limit;
 }
 
 class StartupTimeout extends Error {}

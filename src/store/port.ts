@@ -49,6 +49,13 @@ export function metadataMayHold(event: RecordedEvent, key: string): boolean {
   return 'metadataMayHold' in event ? (event as RecordedEvent & LazyMetadata).metadataMayHold(key) : key in event.metadata;
 }
 
+/** A read's `limit` as a count: Infinity when absent; a RangeError unless a whole number >= 0. */
+export function limitOf(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${limit}`);
+  return limit;
+}
+
 export interface AppendResult {
   /** Revision of the last event written. */
   readonly nextRevision: bigint;

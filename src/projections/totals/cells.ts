@@ -167,10 +167,8 @@ export class CellTable {
   }
 
   minorOf(cell: number): bigint {
-    const sum = BigInt(this.sums.get(cell));
-    if (this.overflow.size === 0) return sum;
-    const over = this.overflow.get(cell);
-    return over === undefined ? sum : over + sum;
+    const sum = this.sumOf(cell);
+    return typeof sum === 'bigint' ? sum : BigInt(sum);
   }
 
   allocationsOf(cell: number): number {

@@ -47,7 +47,7 @@ function contribute(state: TotalsState, slot: number, fields: Contributed): void
   const c = state.contributions;
   const cellOf = cellFinder(state, fields);
   c.days.set(slot, dayNumber(fields.announcedOn));
-  c.currencies.set(slot, state.currencies.codeOf(fields.amount.currency));
+  c.currencies.set(slot, state.cells.dictionaries.currencies.codeOf(fields.amount.currency));
   c.split.set(slot, fields.allocations === undefined ? 0 : 1);
   c.firstRow.set(slot, c.rowCells.length);
   if (fields.allocations !== undefined) {
@@ -83,7 +83,7 @@ function dateOf(state: TotalsState, slot: number): string {
 }
 
 function currencyOf(state: TotalsState, slot: number): CurrencyCode {
-  return state.currencies.valueOf(state.contributions.currencies.get(slot)) as CurrencyCode;
+  return state.cells.dictionaries.currencies.valueOf(state.contributions.currencies.get(slot)) as CurrencyCode;
 }
 
 /** The rate from the slot's currency into the target on its announcement date, null when none applies. */

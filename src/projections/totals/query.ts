@@ -73,21 +73,10 @@ function matches(cells: CellTable, cell: number, wanted: WantedCodes, filter: To
 
 /** A dimension's value for a cell, as rows show it. */
 function valueOf(cells: CellTable, cell: number, dimension: Dimension): string | number {
-  const { dictionaries } = cells;
-  switch (dimension) {
-    case 'programme':
-      return dictionaries.programmes.valueOf(cells.codeOf(cell, 'programmes'));
-    case 'country':
-      return dictionaries.countries.valueOf(cells.codeOf(cell, 'countries'));
-    case 'funder':
-      return dictionaries.funders.valueOf(cells.codeOf(cell, 'funders'));
-    case 'currency':
-      return dictionaries.currencies.valueOf(cells.codeOf(cell, 'currencies'));
-    case 'year':
-      return cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
-    case 'fiscalYear':
-      return cells.fiscalYearOfPeriod(cells.codeOf(cell, 'periods'));
-  }
+  if (dimension === 'year') return cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
+  if (dimension === 'fiscalYear') return cells.fiscalYearOfPeriod(cells.codeOf(cell, 'periods'));
+  const field = FIELDS[dimension];
+  return cells.dictionaries[field].valueOf(cells.codeOf(cell, field));
 }
 
 /**

@@ -1,6 +1,6 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
 import type { CurrencyCode, ExactRate } from '../../domain/money.js';
-import { Dictionary, float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
+import { float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
 import type { ExactSum } from './exactSum.js';
@@ -29,6 +29,7 @@ export interface Contributions {
   readonly ids: IdIndex;
   /** announcedOn as YYYYMMDD: the date whose exchange rate converts it. */
   readonly days: Column<Uint32Array>;
+  /** Codes of the cells' currency dictionary. */
   readonly currencies: Column<Uint16Array>;
   /** 1 when the money was given as allocations (even a single one) rather than a country or nothing. */
   readonly split: Column<Uint16Array>;
@@ -52,7 +53,6 @@ export interface Conversion {
 export interface TotalsState {
   readonly cells: CellTable;
   readonly contributions: Contributions;
-  readonly currencies: Dictionary;
   readonly rates: RateBook;
   /** Dropped when a rate is recorded, rebuilt by the next query that converts. */
   readonly conversions: Map<CurrencyCode, Conversion>;
@@ -72,5 +72,5 @@ export function emptyContributions(): Contributions {
 }
 
 export function initialTotalsState(): TotalsState {
-  return { cells: new CellTable(), contributions: emptyContributions(), currencies: new Dictionary(), rates: new RateBook(), conversions: new Map() };
+  return { cells: new CellTable(), contributions: emptyContributions(), rates: new RateBook(), conversions: new Map() };
 }
