@@ -1,4 +1,5 @@
-// Protection for a public service: security headers, a write rate limit, and 503 instead of falling over under load.
+// Protection for a public service: security headers (an API set; helmet's for pages), a write rate limit, and 503
+// instead of falling over under load.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -15,11 +16,11 @@ function writerOf(request: FastifyRequest): string {
 }
 
 /**
- * The headers helmet sets, worked out once at start: with fixed options they never vary, and building its middleware
- * per request (as @fastify/helmet does) cost 5-10% of a cached read. Helmet also removes X-Powered-By, which neither
- * Node nor Fastify sends.
+ * The headers helmet sets, for pages: worked out once at start, since with fixed options they never vary, and building
+ * its middleware per request (as @fastify/helmet does) cost 5-10% of a cached read. Helmet also removes X-Powered-By,
+ * which neither Node nor Fastify sends.
  */
-function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Record<string, string>> {
+function documentSecurityHeaders(options: Readonly<HelmetOptions>): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
@@ -30,8 +31,34 @@ function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Record<stri
   return Object.freeze(headers);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves a page or a document for browsers (dashboard, docs): it gets helmet's full set of headers. */
+    document?: boolean;
+  }
+}
+
+/**
+ * What every API answer carries: the headers OWASP's REST Security Cheat Sheet lists for API responses. The rest of
+ * helmet's set (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, X-XSS-Protection, ...) acts
+ * on HTML documents only; a JSON answer that loads nothing needs none of it, and each header costs Node and Fastify
+ * about 3,000 instructions per answer (measured with callgrind: a quarter of a cached read).
+ */
+function apiSecurityHeaders(crossOriginResourcePolicy: string): Readonly<Record<string, string>> {
+  return Object.freeze({
+    // Nothing may load from a JSON answer, and nothing may frame it.
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'cross-origin-resource-policy': crossOriginResourcePolicy,
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  });
+}
+
 export async function registerHardening(app: FastifyInstance, config: Config): Promise<void> {
-  const headers = securityHeaders({
+  const crossOriginResourcePolicy = config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin';
+  const api = apiSecurityHeaders(crossOriginResourcePolicy);
+  const documents = documentSecurityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -43,12 +70,12 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
         frameAncestors: ["'none'"],
       },
     },
-    crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
+    crossOriginResourcePolicy: { policy: crossOriginResourcePolicy },
   });
   // First of the onRequest hooks, so every answer that was routed carries them, refusals and errors included. On the
   // reply rather than the raw response: Node then writes all the headers in one pass instead of merging two sets.
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.routeOptions.config.document === true ? documents : api);
     done();
   });
 

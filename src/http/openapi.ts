@@ -186,9 +186,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 
 /** The document and the interactive docs: public, with Swagger UI's assets served from the npm package. */
 export const openApiRoutes: FastifyPluginAsync = async (app) => {
-  // Everything registered in this plugin (including Swagger UI's own routes) needs no key.
+  // Everything registered in this plugin (including Swagger UI's own routes) needs no key, and is a page or document.
   app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, scope: 'public' };
+    route.config = { ...route.config, scope: 'public', document: true };
   });
   const hidden = { hide: true } as FastifySchema;
   app.get('/openapi.yaml', { schema: hidden }, async (_request, reply) =>

@@ -19,9 +19,9 @@ const DEFAULT_ROOT = fileURLToPath(new URL('../../../public/', import.meta.url))
 
 export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
   const root = options.root ?? DEFAULT_ROOT;
-  // The assets hold no data: every figure is fetched by the page with the reader's key.
+  // The assets hold no data (every figure is fetched by the page with the reader's key); they get the page headers.
   app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, scope: 'public' };
+    route.config = { ...route.config, scope: 'public', document: true };
   });
   // One wildcard route: a rebuild is served without a restart, and a missing file falls through to the 404 problem.
   await app.register(fastifyStatic, { root, prefix: '/dashboard/', wildcard: true, index: false, schemaHide: true });
