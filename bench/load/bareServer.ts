@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 
-/** argv[2]: JSON { bodies: { [url]: file holding the body } }. */
-const { bodies } = JSON.parse(process.argv[2] ?? '{}') as { bodies: Record<string, string> };
+/** argv[2]: JSON { bodies: { [url]: file holding the body }, port? (0, any free one, by default) }. */
+const { bodies, port = 0 } = JSON.parse(process.argv[2] ?? '{}') as { bodies: Record<string, string>; port?: number };
 // Bodies as bytes, the cheapest form to send (no UTF-8 encoding per request), as the ledger keeps its cached answers.
 const byUrl = new Map(Object.entries(bodies).map(([url, file]) => [url, readFileSync(file)]));
 const paths = new Set([...byUrl.keys()].map((url) => new URL(url, 'http://x').pathname));
@@ -17,7 +17,7 @@ for (const route of paths) {
     return reply.type('application/json; charset=utf-8').send(body);
   });
 }
-await app.listen({ port: 0, host: '127.0.0.1' });
+await app.listen({ port, host: '127.0.0.1' });
 const address = app.server.address();
 process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
