@@ -1,5 +1,5 @@
 // Instructions per cached read, counted by callgrind: the ledger's GET beside the bare route's, the same bytes. Unlike
-// requests a second, an instruction count does not move with what else the machine is doing, so a change to the read
+// requests a second, an instruction count barely moves with what else the machine is doing, so a change to the read
 // path can be judged by one run of each build. `npx tsx bench/instructions.ts --help`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { killAllChildren, spawnChild } from './children.js';
+import { ensureBuilt } from './build.js';
 import { cachedLedger, workingCopy } from './dataset.js';
 import { freePort, request } from './http.js';
 import { CACHE_ROOT, SERVER_ENTRY, benchScript } from './paths.js';
@@ -16,7 +17,8 @@ const USAGE = `npx tsx bench/instructions.ts [--path P] [--requests N] [--announ
   --path           the read to count (default /totals?groupBy=programme)
   --requests       requests counted, after as many unmeasured to warm the JIT up (default 20,000)
   --announcements  size of the generated ledger it reads (default 80,000, the --quick bench's)
-Needs valgrind. About two minutes; prints instructions per request of the ledger and of the bare route.`;
+Needs valgrind. About four minutes; prints instructions per request of the ledger and of the bare route. Rebuilds
+dist/ first when a file under src/ is newer, as the bench does.`;
 
 interface Counted {
   readonly requests: number;
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
   const announcements = Number(values.announcements ?? 80_000);
   if (!Number.isSafeInteger(requests) || requests <= 0 || !Number.isSafeInteger(announcements) || announcements <= 0) throw new Error(USAGE);
 
+  await ensureBuilt('auto');
   const dataset = await cachedLedger({ announcements, seed: 1, fresh: false }, log);
   const work = mkdtempSync(path.join(CACHE_ROOT, 'instructions-'));
   try {
