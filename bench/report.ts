@@ -85,12 +85,12 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
   });
 
   for (const read of figures.read) {
-    const problem = trouble(read.service) ?? trouble(read.bare);
+    const problem = trouble(read.service) ?? trouble(read.bareBefore) ?? trouble(read.bare);
     check(
       {
         figure: `GET ${read.path} (${n(read.bodyBytes)} B)`,
         value: `${n(read.service.requestsPerSecond)} req/s${problem === undefined ? '' : ` [${problem}]`}`,
-        baseline: `${n(read.bare.requestsPerSecond)} req/s bare`,
+        baseline: `${n(read.bareRequestsPerSecond)} req/s bare (${n(read.bareBefore.requestsPerSecond)} before, ${n(read.bare.requestsPerSecond)} after)`,
         ratio: ratioText(read.ratio),
         target: '>= 0.70',
       },
@@ -124,7 +124,7 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
     {
       figure: `replay (${n(replay.events)} events, ${replayNote})`,
       value: `${n(replay.eventsPerSecond)} events/s`,
-      baseline: `${n(replay.raw.rowsPerSecond)} rows/s read+parse`,
+      baseline: `${n(replay.raw.rowsPerSecond)} rows/s read+parse (${n(replay.rawBefore.rowsPerSecond)} before, ${n(replay.rawAfter.rowsPerSecond)} after)`,
       ratio: ratioText(replay.ratio),
       target: '>= 0.50',
     },

@@ -1,4 +1,6 @@
-// Read: GET /totals under 50 connections, beside a bare Fastify route returning the same bytes, in the same run.
+// Read: GET /totals under 50 connections, beside a bare Fastify route returning the same bytes, in the same run. The
+// bare route is loaded just before and just after the ledger and the two averaged, as the write baseline is: the
+// machine's speed drifts by more than the differences measured.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +21,12 @@ export interface ReadFigure {
   /** The first, uncached answer (computed at this position). */
   readonly firstMs: number;
   readonly service: LoadResult;
+  /** The bare route just before the ledger's load. */
+  readonly bareBefore: LoadResult;
+  /** The bare route just after it. */
   readonly bare: LoadResult;
+  /** The mean of the two bare runs' requests per second. */
+  readonly bareRequestsPerSecond: number;
   /** service / bare requests per second. */
   readonly ratio: number;
 }
@@ -44,18 +51,23 @@ export async function measureReads(service: RunningService, options: BenchOption
       const figures: ReadFigure[] = [];
       for (const route of READ_ROUTES) {
         const spec = { headers, connections: options.connections, seconds: options.loadSeconds, warmupSeconds: options.warmupSeconds, kind: 'get' as const };
+        log(`read ${route}: bare Fastify (before)`);
+        const before = await runLoad({ ...spec, url: `${bareUrl}${route}` }, `bare ${route}`);
         log(`read ${route}: the ledger`);
         const ledger = await runLoad({ ...spec, url: `${service.baseUrl}${route}` }, `ledger ${route}`);
-        log(`read ${route}: bare Fastify`);
-        const baseline = await runLoad({ ...spec, url: `${bareUrl}${route}` }, `bare ${route}`);
+        log(`read ${route}: bare Fastify (after)`);
+        const after = await runLoad({ ...spec, url: `${bareUrl}${route}` }, `bare ${route}`);
+        const bareRequestsPerSecond = Math.round((before.requestsPerSecond + after.requestsPerSecond) / 2);
         const first = firsts.get(route) as { bytes: number; ms: number };
         figures.push({
           path: route,
           bodyBytes: first.bytes,
           firstMs: Math.round(first.ms * 10) / 10,
           service: ledger,
-          bare: baseline,
-          ratio: ratioOf(ledger.requestsPerSecond, baseline.requestsPerSecond),
+          bareBefore: before,
+          bare: after,
+          bareRequestsPerSecond,
+          ratio: ratioOf(ledger.requestsPerSecond, bareRequestsPerSecond),
         });
       }
       return figures;

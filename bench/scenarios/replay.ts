@@ -1,5 +1,6 @@
 // Replay: `ledger replay --json` rebuilding every projection from the store, beside reading and JSON-parsing the same
-// rows with nothing else. The service must be stopped: the store is held by one process at a time.
+// rows with nothing else, just before and just after it (averaged, as the write baseline is). The service must be
+// stopped: the store is held by one process at a time.
 import { runJsonScript, runToEnd, spawnChild } from '../children.js';
 import { CLI_ENTRY, benchScript } from '../paths.js';
 import type { RawReadResult } from '../baselines/rawRead.js';
@@ -12,6 +13,9 @@ export interface ReplayFigure {
   /** Whether the rebuild's digest matched the snapshot the service saved when it stopped (or nothing to compare). */
   readonly digestMatch: boolean;
   readonly comparedWithSnapshot: boolean;
+  readonly rawBefore: RawReadResult;
+  readonly rawAfter: RawReadResult;
+  /** The two raw reads together: rows and seconds summed. */
   readonly raw: RawReadResult;
   /** replay events per second / raw rows per second. */
   readonly ratio: number;
@@ -30,6 +34,10 @@ export async function measureReplay(
   options: { timeoutMs: number; nodeArgs?: readonly string[] },
   log: (line: string) => void,
 ): Promise<ReplayFigure> {
+  const rawRead = (): Promise<RawReadResult> =>
+    runJsonScript<RawReadResult>(benchScript('baselines/rawRead.ts'), { dataDir }, 'raw read', options.timeoutMs);
+  log('replay: reading and parsing the rows alone (before)');
+  const rawBefore = await rawRead();
   log('replay: ledger replay --json');
   // Exit code 1 means a digest mismatch: still a measurement, reported as such.
   const child = spawnChild(process.execPath, [...(options.nodeArgs ?? []), CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json']);
@@ -42,14 +50,19 @@ export async function measureReplay(
   const line = finished.stdout.trim().split('\n').findLast((l) => l.startsWith('{'));
   if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
   const report = JSON.parse(line) as ReplayReport;
-  log('replay: reading and parsing the rows alone');
-  const raw = await runJsonScript<RawReadResult>(benchScript('baselines/rawRead.ts'), { dataDir }, 'raw read', options.timeoutMs);
+  log('replay: reading and parsing the rows alone (after)');
+  const rawAfter = await rawRead();
+  const rows = rawBefore.rows + rawAfter.rows;
+  const seconds = rawBefore.seconds + rawAfter.seconds;
+  const raw: RawReadResult = { rows, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(rows / seconds) };
   return {
     events: report.events,
     eventsPerSecond: report.eventsPerSecond,
     seconds: report.seconds,
     digestMatch: report.match,
     comparedWithSnapshot: report.expectedDigest !== undefined && report.expectedDigest !== null,
+    rawBefore,
+    rawAfter,
     raw,
     ratio: ratioOf(report.eventsPerSecond, raw.rowsPerSecond),
   };
