@@ -85,12 +85,12 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
   });
 
   for (const read of figures.read) {
-    const problem = trouble(read.service) ?? trouble(read.bareBefore) ?? trouble(read.bare);
+    const problem = trouble(read.service) ?? trouble(read.bareBefore) ?? trouble(read.bareAfter);
     check(
       {
         figure: `GET ${read.path} (${n(read.bodyBytes)} B)`,
         value: `${n(read.service.requestsPerSecond)} req/s${problem === undefined ? '' : ` [${problem}]`}`,
-        baseline: `${n(read.bareRequestsPerSecond)} req/s bare (${n(read.bareBefore.requestsPerSecond)} before, ${n(read.bare.requestsPerSecond)} after)`,
+        baseline: `${n(read.bareRequestsPerSecond)} req/s bare (${n(read.bareBefore.requestsPerSecond)} before, ${n(read.bareAfter.requestsPerSecond)} after)`,
         ratio: ratioText(read.ratio),
         target: '>= 0.70',
       },
@@ -99,7 +99,7 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
     add({
       figure: '  latency p50 / p99',
       value: `${ms(read.service.p50Ms)} / ${ms(read.service.p99Ms)}`,
-      baseline: `${ms(read.bare.p50Ms)} / ${ms(read.bare.p99Ms)}`,
+      baseline: `${ms(read.bareAfter.p50Ms)} / ${ms(read.bareAfter.p99Ms)}`,
     });
   }
 

@@ -24,7 +24,7 @@ export interface ReadFigure {
   /** The bare route just before the ledger's load. */
   readonly bareBefore: LoadResult;
   /** The bare route just after it. */
-  readonly bare: LoadResult;
+  readonly bareAfter: LoadResult;
   /** The mean of the two bare runs' requests per second. */
   readonly bareRequestsPerSecond: number;
   /** service / bare requests per second. */
@@ -65,7 +65,7 @@ export async function measureReads(service: RunningService, options: BenchOption
           firstMs: Math.round(first.ms * 10) / 10,
           service: ledger,
           bareBefore: before,
-          bare: after,
+          bareAfter: after,
           bareRequestsPerSecond,
           ratio: ratioOf(ledger.requestsPerSecond, bareRequestsPerSecond),
         });
