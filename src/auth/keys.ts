@@ -21,6 +21,11 @@ const keysFileSchema = z.object({ keys: z.array(keyRecordSchema) });
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface Principal {
+  /**
+   * The key's stable identity: the first 16 hex digits of its stored SHA-256. Unlike the name, it is never reused
+   * (a new key with a revoked key's name has another id), so limits and idempotency are scoped by it.
+   */
+  readonly id: string;
   readonly name: string;
   readonly scopes: readonly Scope[];
 }
@@ -125,7 +130,7 @@ export class KeyRing {
     // A key created a moment ago by `ledger keys create` is found by re-reading the file before refusing.
     const found = this.match(presented) ?? (this.reloadNow(), this.match(presented));
     if (found === undefined) return undefined;
-    const principal: Principal = Object.freeze({ name: found.name, scopes: found.scopes });
+    const principal: Principal = Object.freeze({ id: found.sha256.slice(0, 16), name: found.name, scopes: found.scopes });
     if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
     this.principals.set(key, principal);
     return principal;

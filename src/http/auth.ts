@@ -18,6 +18,14 @@ export function actorOf(request: FastifyRequest): string {
   return request.principal?.name ?? 'anonymous';
 }
 
+/**
+ * Whom a limit counts against: the authenticated key's id, else the client's address. Never the raw header, so no
+ * spelling of "Bearer" or of the spacing starts a fresh budget. Call it after authentication (onRequest has run).
+ */
+export function clientOf(request: FastifyRequest): string {
+  return request.principal === undefined ? `ip:${request.ip}` : `key:${request.principal.id}`;
+}
+
 function bearerKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;

@@ -16,7 +16,7 @@ function expected(route: Route, caller: Caller, publicRead: boolean): 401 | 403 
   if (route.scope === 'public') return 'pass';
   if (caller === 'bad key') return 401;
   if (caller === 'no key') return route.scope === 'read' && publicRead ? 'pass' : 401;
-  return hasScope({ name: caller, scopes: [caller] }, route.scope) ? 'pass' : 403;
+  return hasScope({ id: caller, name: caller, scopes: [caller] }, route.scope) ? 'pass' : 403;
 }
 
 describe.each([false, true])('the auth matrix with PUBLIC_READ=%s', (publicRead) => {
