@@ -1,19 +1,13 @@
 // Protection for a public service: security headers (an API set; helmet's for pages), a write rate limit, and 503
 // instead of falling over under load.
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { clientOf } from './auth.js';
 import { sendProblem } from './problems.js';
-
-/** Rate-limit writes per API key (a digest of the header, never the key itself), or per address without one. */
-function writerOf(request: FastifyRequest): string {
-  const authorization = request.headers.authorization;
-  return typeof authorization === 'string' ? createHash('sha256').update(authorization).digest('hex') : request.ip;
-}
 
 /**
  * The headers helmet sets, for pages: worked out once at start, since with fixed options they never vary, and building
@@ -88,7 +82,10 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
     });
     await app.register(rateLimit, {
       global: false,
-      keyGenerator: writerOf,
+      // Counted per key id (or address), so no spelling of the header starts a fresh budget. In preParsing, after every
+      // onRequest hook: authentication has named the principal, a wrong key is a 401 first, and no body is read yet.
+      hook: 'preParsing',
+      keyGenerator: clientOf,
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         code: 'FST_ERR_RATE_LIMITED',
