@@ -9,27 +9,36 @@ import {
   moneySchema,
   positionSchema,
   reasonSchema,
+  refuseHiddenCharacters,
   revisionSchema,
 } from './common.js';
 
 const allocationSchema = z.strictObject({ country: countrySchema, value: decimalStringSchema });
 
 const sourceSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
-  publisher: z.string().trim().min(1).max(200).optional(),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).superRefine(refuseHiddenCharacters),
+  publisher: z.string().trim().min(1).max(200).superRefine(refuseHiddenCharacters).optional(),
   publishedOn: isoDateSchema.optional(),
 });
 
 const tagsSchema = z
-  .array(z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u, 'tags are 1-64 letters, digits, spaces, dots, dashes or underscores'))
+  .array(
+    z
+      .string()
+      .superRefine(refuseHiddenCharacters)
+      .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u, 'tags are 1-64 letters, digits, spaces, dots, dashes or underscores'),
+  )
   .max(32);
 
-const titleSchema = z.string().trim().min(1, 'is required').max(500);
+const titleSchema = z.string().trim().min(1, 'is required').max(500).superRefine(refuseHiddenCharacters);
+
+/** The code of a registered programme; the rules, not the schema, say whether it is one. */
+const programmeRefSchema = z.string().min(1).max(64).superRefine(refuseHiddenCharacters);
 
 export const announceBodySchema = z.strictObject({
   id: z.uuid({ error: 'must be a UUID' }).optional(),
   funder: countrySchema,
-  programme: z.string().min(1).max(64),
+  programme: programmeRefSchema,
   title: titleSchema,
   announcedOn: isoDateSchema,
   amount: moneySchema,
@@ -44,7 +53,7 @@ export type AnnounceBody = z.infer<typeof announceBodySchema>;
 export const amendBodySchema = z.strictObject({
   changes: z.strictObject({
     funder: countrySchema.optional(),
-    programme: z.string().min(1).max(64).optional(),
+    programme: programmeRefSchema.optional(),
     title: titleSchema.optional(),
     announcedOn: isoDateSchema.optional(),
     amount: moneySchema.optional(),
@@ -64,8 +73,8 @@ export const announcementParamsSchema = z.strictObject({ id: z.uuid({ error: 'mu
 
 export const listAnnouncementsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'Page size' }),
-  cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
-  programme: z.string().max(64).optional().meta({ description: 'Only this programme (its code)' }),
+  cursor: z.string().max(200).superRefine(refuseHiddenCharacters).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+  programme: z.string().max(64).superRefine(refuseHiddenCharacters).optional().meta({ description: 'Only this programme (its code)' }),
   country: z
     .union([countrySchema, z.literal('unallocated')])
     .optional()

@@ -1,16 +1,19 @@
 // Query and response schemas of the audit routes.
 import { z } from 'zod';
-import { positionSchema, revisionSchema } from './common.js';
+import { isDateInRange } from '../../domain/dates.js';
+import { DATE_RANGE_MESSAGE, positionSchema, refuseHiddenCharacters, revisionSchema } from './common.js';
 import { positionParamSchema } from './totals.js';
 
-const instantSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant such as 2025-04-02T09:00:00Z' });
+const instantSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 instant such as 2025-04-02T09:00:00Z', abort: true })
+  .refine(isDateInRange, DATE_RANGE_MESSAGE);
 
 export const journalQuerySchema = z.strictObject({
   after: positionParamSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  stream: z.string().min(1).max(200).optional(),
-  type: z.string().min(1).max(100).optional(),
-  actor: z.string().min(1).max(64).optional(),
+  stream: z.string().min(1).max(200).superRefine(refuseHiddenCharacters).optional(),
+  type: z.string().min(1).max(100).superRefine(refuseHiddenCharacters).optional(),
+  actor: z.string().min(1).max(64).superRefine(refuseHiddenCharacters).optional(),
   from: instantSchema.optional(),
   to: instantSchema.optional(),
 });

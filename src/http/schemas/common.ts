@@ -1,8 +1,9 @@
 // Shared request and response pieces: money, country codes, dates, positions, problems.
 import { z } from 'zod';
 import { isCountryCode } from '../../domain/countries.js';
-import { isIsoDate } from '../../domain/dates.js';
+import { EARLIEST_DATE, LATEST_DATE, isDateInRange, isIsoDate } from '../../domain/dates.js';
 import { CURRENCY_CODES, describeAmountProblem, parseAmount, type Money } from '../../domain/money.js';
+import { forbiddenCharacterProblem } from '../../domain/text.js';
 
 export const currencySchema = z.enum(CURRENCY_CODES, { error: `must be one of ${CURRENCY_CODES.join(', ')}` });
 
@@ -39,9 +40,26 @@ export const countrySchema = z
   // The refinement is what validates; pattern and description only tell the OpenAPI reader.
   .meta({ description: 'ISO 3166-1 alpha-2 country code, or XK (Kosovo)', pattern: '^[A-Z]{2}$', examples: ['GB'] });
 
-export const isoDateSchema = z.string().refine(isIsoDate, 'must be a calendar date as YYYY-MM-DD').meta({ format: 'date', examples: ['2025-03-31'] });
+export const DATE_RANGE_MESSAGE = `must lie between ${EARLIEST_DATE} and ${LATEST_DATE}`;
 
-export const reasonSchema = z.string().trim().min(3, 'give a reason of at least 3 characters').max(2000);
+/** Every date the API takes: a real calendar date, within the years the ledger accepts (domain/dates.ts). */
+export const isoDateSchema = z
+  .string()
+  .refine(isIsoDate, { message: 'must be a calendar date as YYYY-MM-DD', abort: true })
+  .refine(isDateInRange, DATE_RANGE_MESSAGE)
+  .meta({ format: 'date', description: `A date from ${EARLIEST_DATE} to ${LATEST_DATE}`, examples: ['2025-03-31'] });
+
+/**
+ * The one check on free text (titles, reasons, names, filters): no control character but tab and newline, no
+ * bidirectional control; the message names the code point. Chain it with `.superRefine(refuseHiddenCharacters)`.
+ */
+export function refuseHiddenCharacters(text: string, ctx: z.RefinementCtx): void {
+  const problem = forbiddenCharacterProblem(text);
+  // No further check of the same text runs: its own messages would only repeat that the text is wrong.
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, continue: false });
+}
+
+export const reasonSchema = z.string().trim().min(3, 'give a reason of at least 3 characters').max(2000).superRefine(refuseHiddenCharacters);
 
 /** Where a validation error was found, as the problem's `errors[].in` names it. */
 const problemFieldSchema = z.object({

@@ -1,7 +1,7 @@
 // Request and response schemas of the exchange-rate routes.
 import { z } from 'zod';
 import { RATE_PATTERN } from '../../commands/exchangeRate/events.js';
-import { currencySchema, isoDateSchema, positionSchema, revisionSchema } from './common.js';
+import { currencySchema, isoDateSchema, positionSchema, refuseHiddenCharacters, revisionSchema } from './common.js';
 
 export const recordExchangeRateBodySchema = z.strictObject({
   base: currencySchema,
@@ -11,7 +11,7 @@ export const recordExchangeRateBodySchema = z.strictObject({
     .regex(RATE_PATTERN, 'must be a positive decimal string such as "1.1876"')
     .refine((r) => !/^0(\.0*)?$/.test(r), 'must be greater than zero'),
   effectiveOn: isoDateSchema,
-  source: z.string().trim().min(1, 'say where the rate comes from').max(500),
+  source: z.string().trim().min(1, 'say where the rate comes from').max(500).superRefine(refuseHiddenCharacters),
 });
 
 export const exchangeRateQuerySchema = z.strictObject({

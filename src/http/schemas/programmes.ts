@@ -1,21 +1,24 @@
 // Request and response schemas of the programme routes.
 import { z } from 'zod';
 import { PROGRAMME_CODE_PATTERN } from '../../commands/programme/events.js';
-import { positionSchema, reasonSchema, revisionSchema } from './common.js';
+import { positionSchema, reasonSchema, refuseHiddenCharacters, revisionSchema } from './common.js';
 
 export const programmeCodeSchema = z
   .string()
   .regex(PROGRAMME_CODE_PATTERN, 'must be 2-64 lower-case letters, digits or dashes, starting with a letter or digit');
 
+const nameSchema = z.string().trim().min(1, 'is required').max(300).superRefine(refuseHiddenCharacters);
+const descriptionSchema = z.string().trim().max(5000).superRefine(refuseHiddenCharacters);
+
 export const registerProgrammeBodySchema = z.strictObject({
   code: programmeCodeSchema,
-  name: z.string().trim().min(1, 'is required').max(300),
-  description: z.string().trim().max(5000).default(''),
+  name: nameSchema,
+  description: descriptionSchema.default(''),
 });
 
 export const renameProgrammeBodySchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(300),
-  description: z.string().trim().max(5000).optional(),
+  name: nameSchema,
+  description: descriptionSchema.optional(),
   reason: reasonSchema,
 });
 

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { DIMENSIONS, type Dimension } from '../../projections/totals/state.js';
 import type { Moment } from '../../projections/asOf.js';
+import { DATE_RANGE, isDateInRange } from '../../domain/dates.js';
 import { parsePosition } from '../../store/position.js';
-import { countrySchema, currencySchema, moneyJsonSchema, positionSchema } from './common.js';
+import { DATE_RANGE_MESSAGE, countrySchema, currencySchema, moneyJsonSchema, positionSchema, refuseHiddenCharacters } from './common.js';
 
 export const groupBySchema = z
   .string()
@@ -28,10 +29,14 @@ export const positionParamSchema = z
   .refine((text) => parsePosition(text) !== undefined, 'must be a position such as "42"')
   .transform((text) => parsePosition(text)!);
 
-const yearSchema = z.coerce.number({ error: 'must be a year such as 2025' }).int('must be a whole year').min(1900).max(2200);
+const yearSchema = z.coerce
+  .number({ error: 'must be a year such as 2025' })
+  .int('must be a whole year')
+  .min(DATE_RANGE.firstYear, `must be from ${DATE_RANGE.firstYear} to ${DATE_RANGE.lastYear}`)
+  .max(DATE_RANGE.lastYear, `must be from ${DATE_RANGE.firstYear} to ${DATE_RANGE.lastYear}`);
 
 export const totalsFilterShape = {
-  programme: z.string().max(64).optional().meta({ description: 'Only this programme (its code)' }),
+  programme: z.string().max(64).superRefine(refuseHiddenCharacters).optional().meta({ description: 'Only this programme (its code)' }),
   country: z
     .union([countrySchema, z.literal('unallocated')], { error: 'must be an ISO 3166-1 alpha-2 code, XK or unallocated' })
     .optional()
@@ -48,7 +53,11 @@ export const momentSchema = z
   .transform((text, ctx): Moment => {
     const position = parsePosition(text);
     if (position !== undefined) return { position };
-    if (z.iso.datetime({ offset: true }).safeParse(text).success) return { time: new Date(text).toISOString() };
+    if (z.iso.datetime({ offset: true }).safeParse(text).success) {
+      if (isDateInRange(text)) return { time: new Date(text).toISOString() };
+      ctx.addIssue({ code: 'custom', message: DATE_RANGE_MESSAGE });
+      return z.NEVER;
+    }
     ctx.addIssue({ code: 'custom', message: 'must be a position such as "42" or an ISO 8601 instant such as "2025-04-02T09:00:00Z"' });
     return z.NEVER;
   })
