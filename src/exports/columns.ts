@@ -84,10 +84,19 @@ export function totalsColumnsOf(groupBy: readonly string[], convertedCurrency: s
  */
 export const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r'] as const;
 
+/**
+ * The mark the export puts before a neutralised cell. A cell that itself starts with it gets one more, so the import
+ * can tell "'=1+1" as written (exported "''=1+1") from "=1+1" neutralised (exported "'=1+1").
+ */
+const NEUTRALISING_MARK = "'";
+
+const needsMark = (first: string | undefined): boolean => first === NEUTRALISING_MARK || (FORMULA_TRIGGERS as readonly (string | undefined)[]).includes(first);
+
 export function neutraliseFormula(cell: string): string {
-  return cell !== '' && (FORMULA_TRIGGERS as readonly string[]).includes(cell[0] as string) ? `'${cell}` : cell;
+  return needsMark(cell[0]) ? `${NEUTRALISING_MARK}${cell}` : cell;
 }
 
+/** Removes the one mark neutraliseFormula adds; a lone apostrophe or one before anything else is the cell's own. */
 export function restoreNeutralised(cell: string): string {
-  return cell.length > 1 && cell[0] === "'" && (FORMULA_TRIGGERS as readonly string[]).includes(cell[1] as string) ? cell.slice(1) : cell;
+  return cell[0] === NEUTRALISING_MARK && needsMark(cell[1]) ? cell.slice(1) : cell;
 }
