@@ -22,6 +22,8 @@ const configSchema = z.object({
   SNAPSHOT_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events (0: only at shutdown)' }).int().min(0).default(250_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
+  BODY_IDLE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(10_000),
+  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a whole number of connections' }).int().min(1).default(1024),
   CORS_ORIGINS: z
     .string()
     .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
@@ -52,6 +54,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Event-loop delay beyond which requests get 503 with Retry-After instead of piling up. */
   readonly maxEventLoopDelayMs: number;
+  /** A request body that brings less than 1 KiB in this time, and is not complete, gets 408 and its connection closed. */
+  readonly bodyIdleTimeoutMs: number;
+  /** Open connections the server accepts; Node drops any beyond them as soon as they are accepted. */
+  readonly maxConnections: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
   /** Absolute path of the JSON file of scheduled exports (README "CSV"); none when unset. */
@@ -82,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     writesPerMinute: c.RATE_LIMIT_WRITES_PER_MINUTE,
     maxEventLoopDelayMs: c.MAX_EVENT_LOOP_DELAY_MS,
+    bodyIdleTimeoutMs: c.BODY_IDLE_TIMEOUT_MS,
+    maxConnections: c.MAX_CONNECTIONS,
     snapshotEveryEvents: c.SNAPSHOT_EVERY_EVENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     corsOrigins: c.CORS_ORIGINS,

@@ -1,5 +1,5 @@
-// Protection for a public service: security headers (an API set; helmet's for pages), a write rate limit, and 503
-// instead of falling over under load.
+// Protection for a public service: connection limits, security headers (an API set; helmet's for pages), a write rate
+// limit, and 503 instead of falling over under load.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -7,6 +7,7 @@ import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { clientOf } from './auth.js';
+import { guardConnections } from './connections.js';
 import { sendProblem } from './problems.js';
 
 /**
@@ -50,6 +51,7 @@ function apiSecurityHeaders(crossOriginResourcePolicy: string): Readonly<Record<
 }
 
 export async function registerHardening(app: FastifyInstance, config: Config): Promise<void> {
+  guardConnections(app.server, { maxConnections: config.maxConnections, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs });
   const crossOriginResourcePolicy = config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin';
   const api = apiSecurityHeaders(crossOriginResourcePolicy);
   const documents = documentSecurityHeaders({
