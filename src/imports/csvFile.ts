@@ -1,5 +1,6 @@
 // Reads a CSV with the announcements export's columns (src/exports/columns.ts) into one candidate per announcement.
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import { isCurrencyCode, parseAmount } from '../domain/money.js';
 import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, restoreNeutralised, type AnnouncementColumn } from '../exports/columns.js';
@@ -77,7 +78,9 @@ function rowOf(header: readonly string[], record: readonly string[], line: numbe
  */
 export async function* readCsvFile(input: Readable): AsyncGenerator<FileItem> {
   const lines = lineCounter();
-  const parser = input.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true }));
+  const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true });
+  // pipeline, not pipe: an error of the input (a byte that is not UTF-8) ends the records with that error.
+  pipeline(input, parser).catch(() => undefined);
   let header: string[] | undefined;
   let group: Row[] = [];
   try {

@@ -10,6 +10,7 @@ import { readCsvFile } from './csvFile.js';
 import { readJsonlFile } from './jsonlFile.js';
 import { planImport } from './plan.js';
 import { ImportFileError, sortedProblems, type RowProblem } from './problems.js';
+import { checkedUtf8 } from './utf8.js';
 import { validateCandidate } from './validate.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -47,8 +48,10 @@ export function formatOf(file: string): ImportFormat {
   throw new ImportFileError(`${file}: give a .csv file (the announcements export columns) or a .jsonl file (one announcement body a line)`);
 }
 
+/** Items of a file, in file order; a file that is not UTF-8 fails at its first bad byte, before any row is used. */
 export function readImportFile(input: Readable, format: ImportFormat): AsyncGenerator<FileItem> {
-  return format === 'csv' ? readCsvFile(input) : readJsonlFile(input);
+  const bytes = checkedUtf8(input);
+  return format === 'csv' ? readCsvFile(bytes) : readJsonlFile(bytes);
 }
 
 interface Checked {
