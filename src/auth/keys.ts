@@ -136,6 +136,15 @@ export class KeyRing {
     return principal;
   }
 
+  /**
+   * Whether the key behind a principal is still valid (not revoked, not removed): for connections that outlive the
+   * request that authenticated them. Re-reads the key file when it changed on disk, so it costs a stat.
+   */
+  isActive(principal: Principal): boolean {
+    this.reload();
+    return this.records.some((record) => record.revokedAt === undefined && record.sha256.startsWith(principal.id));
+  }
+
   private match(presented: Buffer): KeyRecord | undefined {
     let found: KeyRecord | undefined;
     for (const record of this.records) {

@@ -32,6 +32,8 @@ export interface TestLedger {
   eventsIn(prefix: string): Promise<RecordedEvent[]>;
   /** Adds an API key to this ledger's key file and returns the key. */
   createKey(name: string, scopes: readonly Scope[]): string;
+  /** Revokes the active key of that name through the key file, as `ledger keys revoke` does while the service runs. */
+  revokeKey(name: string): void;
   /** Stops the server, projections and store; safe to call twice. */
   close(): Promise<void>;
   /** Closes this ledger and starts a new one on the same data directory (and a new port). */
@@ -74,6 +76,9 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
     },
     createKey(name, scopes) {
       return new KeyRing(dataDir).create(name, scopes);
+    },
+    revokeKey(name) {
+      if (!new KeyRing(dataDir).revoke(name)) throw new Error(`no active key named "${name}" to revoke`);
     },
     close,
     async restart() {

@@ -2,6 +2,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { KeyRing, Principal } from '../../auth/keys.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
 import { positionSchema } from '../schemas/common.js';
@@ -20,6 +21,39 @@ export interface TotalsStreamOptions {
    * @defaultValue 250
    */
   readonly minIntervalMs?: number;
+}
+
+/** How often open streams check that their key is still valid: a revoked key's streams end within this. */
+const KEY_CHECK_MS = 1_000;
+
+/**
+ * One timer for every open stream that was opened with a key: each tick ends those whose key was revoked since.
+ * It runs only while such streams are open.
+ */
+function keyWatch(keys: KeyRing): { watch(principal: Principal, end: () => void): () => void } {
+  const watched = new Map<() => void, Principal>();
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): void => {
+    const active = new Map<string, boolean>();
+    for (const [end, principal] of watched) {
+      let valid = active.get(principal.id);
+      if (valid === undefined) active.set(principal.id, (valid = keys.isActive(principal)));
+      if (!valid) end();
+    }
+  };
+  return {
+    watch(principal, end) {
+      watched.set(end, principal);
+      timer ??= setInterval(check, KEY_CHECK_MS).unref();
+      return () => {
+        watched.delete(end);
+        if (watched.size === 0) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+  };
 }
 
 const positionEventSchema = z
@@ -51,11 +85,12 @@ function positionEvent(position: string): string {
 }
 
 export const totalsStreamRoutes: FastifyPluginAsync<TotalsStreamOptions> = async (app, options) => {
-  const { projections } = options.context;
+  const { projections, keys } = options.context;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const minIntervalMs = options.minIntervalMs ?? 250;
   // Open streams never finish on their own, and fastify.close() waits for every busy connection: end them first.
   const open = new Set<() => void>();
+  const keyWatcher = keyWatch(keys);
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
@@ -79,6 +114,8 @@ export const totalsStreamRoutes: FastifyPluginAsync<TotalsStreamOptions> = async
       if (pending === undefined) pending = setTimeout(sendPosition, Math.max(0, lastSentAt + minIntervalMs - Date.now()));
     });
     const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), heartbeatMs);
+    // A stream read without a key (public reads) has no key to lose.
+    let unwatch = (): void => undefined;
 
     let ended = false;
     const end = (): void => {
@@ -87,10 +124,12 @@ export const totalsStreamRoutes: FastifyPluginAsync<TotalsStreamOptions> = async
       unsubscribe();
       clearInterval(heartbeat);
       clearTimeout(pending);
+      unwatch();
       open.delete(end);
       stream.end();
     };
     open.add(end);
+    if (request.principal !== undefined) unwatch = keyWatcher.watch(request.principal, end);
     // 'close' comes when the response ends and when the client goes away mid-stream.
     reply.raw.on('close', end);
     request.log.debug('totals stream opened');
