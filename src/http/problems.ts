@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
+import { publicMessage } from '../domain/publicMessage.js';
 import { StoreUnavailableError } from '../store/port.js';
 
 const PROBLEM_BASE = 'urn:funding-ledger:problem:';
@@ -107,17 +108,18 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { type: `${PROBLEM_BASE}unsupported-media-type`, title: 'Unsupported media type', status: 415, detail: 'send the body as application/json' };
     case 'FST_ERR_RATE_LIMITED':
-      return { type: `${PROBLEM_BASE}rate-limited`, title: 'Too many requests', status: 429, detail: error.message };
+      return { type: `${PROBLEM_BASE}rate-limited`, title: 'Too many requests', status: 429, detail: publicMessage(error) };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { type: `${PROBLEM_BASE}body-too-large`, title: 'Content too large', status: 413, detail: error.message };
+      return { type: `${PROBLEM_BASE}body-too-large`, title: 'Content too large', status: 413, detail: publicMessage(error) };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { type: `${PROBLEM_BASE}malformed-json`, title: 'Malformed JSON', status: 400, detail: error.message };
+      return { type: `${PROBLEM_BASE}malformed-json`, title: 'Malformed JSON', status: 400, detail: publicMessage(error) };
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const title = status === 400 && error instanceof SyntaxError ? 'Malformed JSON' : 'Bad request';
-    return { type: `${PROBLEM_BASE}${status === 400 && error instanceof SyntaxError ? 'malformed-json' : 'bad-request'}`, title, status, detail: error.message };
+    // Any 4xx a plugin raises (a static file it could not send, say) may name a file: the client gets no path.
+    return { type: `${PROBLEM_BASE}${status === 400 && error instanceof SyntaxError ? 'malformed-json' : 'bad-request'}`, title, status, detail: publicMessage(error) };
   }
   return undefined;
 }
@@ -127,7 +129,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const problem = problemFor(error);
     if (problem) {
       if (problem.status === 503) reply.header('retry-after', '5');
-      request.log.info({ status: problem.status, problem: problem.type }, problem.detail);
+      // The log keeps what the answer left out.
+      const withheld = problem.detail !== error.message ? { reason: error.message } : {};
+      request.log.info({ status: problem.status, problem: problem.type, ...withheld }, problem.detail);
       return sendProblem(reply, problem);
     }
     request.log.error({ err: error }, 'request failed');

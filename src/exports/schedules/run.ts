@@ -1,6 +1,7 @@
 // One run of a scheduled export: the csv and its manifest written atomically, then the oldest runs beyond `keep` removed.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { publicMessage } from '../../domain/publicMessage.js';
 import { writeCsvFile, writeTextFile } from '../file.js';
 import { prepareExport } from '../request.js';
 import type { ExportSources } from '../sources.js';
@@ -52,8 +53,14 @@ export async function applyRetention(schedule: Pick<ExportSchedule, 'name' | 'di
 /**
  * Writes one run. The csv goes through a temp file and is renamed only once complete and fsynced; the manifest follows
  * the same way, and if it cannot be written the csv is removed again, so a run leaves a complete pair or nothing.
+ * A failure is returned in words fit for a client; `onFailure` receives the error itself, for the log.
  */
-export async function runScheduledExport(schedule: ExportSchedule, sources: ExportSources, clock: () => Date = () => new Date()): Promise<RunResult> {
+export async function runScheduledExport(
+  schedule: ExportSchedule,
+  sources: ExportSources,
+  clock: () => Date = () => new Date(),
+  onFailure: (error: unknown) => void = () => undefined,
+): Promise<RunResult> {
   const started = clock();
   const startedMs = performance.now();
   const startedAt = started.toISOString();
@@ -70,13 +77,15 @@ export async function runScheduledExport(schedule: ExportSchedule, sources: Expo
     return { status: 'ok', file, ...manifest, finishedAt: clock().toISOString() };
   } catch (error) {
     if (written !== undefined) await rm(written, { force: true });
+    onFailure(error);
     return {
       status: 'failed',
       file: null,
       startedAt,
       finishedAt: clock().toISOString(),
       durationMs: Math.round(performance.now() - startedMs),
-      error: error instanceof Error ? error.message : String(error),
+      // GET /exports/schedules shows this: no server path in it (the log gets the whole error through onFailure).
+      error: publicMessage(error),
     };
   }
 }

@@ -73,11 +73,12 @@ export class ExportScheduler {
 
   private async runOnce(job: Job): Promise<void> {
     const { schedule } = job;
-    const result = await runScheduledExport(schedule, this.sources);
+    let failure: unknown;
+    const result = await runScheduledExport(schedule, this.sources, undefined, (error) => (failure = error));
     job.lastRun = result;
     if (result.status === 'failed') {
-      // Logged and left for the next slot: nothing partial remains to clean up.
-      this.logger.error({ schedule: schedule.name, error: result.error, durationMs: result.durationMs }, 'scheduled export failed; it runs again at the next slot');
+      // Logged and left for the next slot: nothing partial remains to clean up. The log has the paths the answer leaves out.
+      this.logger.error({ schedule: schedule.name, error: result.error, err: failure, durationMs: result.durationMs }, 'scheduled export failed; it runs again at the next slot');
       return;
     }
     this.logger.info({ schedule: schedule.name, file: result.file, rows: result.rows, position: result.position, durationMs: result.durationMs }, 'scheduled export written');
