@@ -140,7 +140,7 @@ describe('problems made of errors that name a path', () => {
     const replies = await Promise.all(['/plugin-4xx', '/bad-request', '/disk', '/store'].map((url) => app.inject({ url })));
 
     expect(replies.map((reply) => reply.statusCode)).toEqual([404, 400, 500, 503]);
-    expect(replies.map((reply) => (reply.json() as { detail: string }).detail)).toEqual([
+    expect(replies.map((reply) => reply.json<{ detail: string }>().detail)).toEqual([
       'a file or directory the server needs does not exist (ENOENT)',
       'cannot read (a path)',
       'an unexpected error occurred; it has been logged',
