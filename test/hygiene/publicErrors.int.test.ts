@@ -31,6 +31,18 @@ function systemError(code: string, text: string, file: string): Error {
   return Object.assign(new Error(`${code}: ${text}, open '${file}'`), { code, errno: -1, syscall: 'open', path: file });
 }
 
+/** Log lines as objects. */
+function aLog() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
 function caught(action: () => unknown): unknown {
   try {
     action();
@@ -99,8 +111,7 @@ describe('GET /exports/schedules after a run that failed on a real path', () => 
     await registerProgrammes(ledger);
     const directory = path.join(aTempDir(), 'exports');
     fs.writeFileSync(directory, 'in the way');
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _encoding, done) => done(undefined, lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>)) }));
+    const { logger, lines } = aLog();
     const scheduler = new ExportScheduler(
       parseExportSchedules([{ name: 'daily', cron: '0 6 * * *', kind: 'announcements', directory, keep: 3 }], ledger.dataDir),
       liveSources(ledger.ledger.context.store, ledger.ledger.context.projections),
@@ -120,8 +131,8 @@ describe('GET /exports/schedules after a run that failed on a real path', () => 
 describe('problems made of errors that name a path', () => {
   it('answer without the path, whatever the status, and log it', async () => {
     const file = '/srv/funding-ledger/data/events.sqlite';
-    const lines: Record<string, unknown>[] = [];
-    const app = Fastify({ loggerInstance: pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _encoding, done) => done(undefined, lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>)) })) });
+    const { logger, lines } = aLog();
+    const app = Fastify({ loggerInstance: logger });
     registerProblemHandlers(app);
     app.get('/plugin-4xx', async () => {
       throw Object.assign(systemError('ENOENT', 'no such file or directory', file), { statusCode: 404 });
