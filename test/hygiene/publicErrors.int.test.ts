@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { publicMessage, withoutPaths } from '../../src/domain/publicMessage.js';
@@ -40,7 +40,9 @@ function aLog() {
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, sink), lines };
+  // Typed as Fastify's logger, which is what the scheduler and an app built on it take.
+  const logger: FastifyBaseLogger = pino({ level: 'info' }, sink);
+  return { logger, lines };
 }
 
 function caught(action: () => unknown): unknown {
