@@ -28,10 +28,12 @@ export interface Principal {
   readonly id: string;
   readonly name: string;
   readonly scopes: readonly Scope[];
+  /** When the key was created (ISO 8601): writes recorded by its name before then were another key's. */
+  readonly createdAt: string;
 }
 
 /** admin holds every scope. */
-export function hasScope(principal: Principal, scope: Scope): boolean {
+export function hasScope(principal: Pick<Principal, 'id' | 'name' | 'scopes'>, scope: Scope): boolean {
   return principal.scopes.includes(scope) || principal.scopes.includes('admin');
 }
 
@@ -130,7 +132,7 @@ export class KeyRing {
     // A key created a moment ago by `ledger keys create` is found by re-reading the file before refusing.
     const found = this.match(presented) ?? (this.reloadNow(), this.match(presented));
     if (found === undefined) return undefined;
-    const principal: Principal = Object.freeze({ id: found.sha256.slice(0, 16), name: found.name, scopes: found.scopes });
+    const principal: Principal = Object.freeze({ id: found.sha256.slice(0, 16), name: found.name, scopes: found.scopes, createdAt: found.createdAt });
     if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
     this.principals.set(key, principal);
     return principal;

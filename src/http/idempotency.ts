@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { CommandMetadata } from '../commands/handle.js';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { IdempotencyKeyReusedError, ValidationError } from '../domain/errors.js';
-import { idempotencyProjection, idempotencyScope, type IdempotentWrite } from '../projections/idempotency.js';
+import { idempotencyProjection, idempotencyScope, priorWrite, type IdempotentWrite } from '../projections/idempotency.js';
 import type { LedgerContext } from './context.js';
 import { actorOf } from './auth.js';
 
@@ -40,18 +40,21 @@ function requestHashOf(request: FastifyRequest): string {
 
 export function commandMetadataOf(context: LedgerContext, request: FastifyRequest, idempotency?: { key: string; hash: string }): CommandMetadata {
   const correlation = request.headers['x-correlation-id'];
-  return {
+  // The key's id is recorded beside its name (the envelope keeps every field of who wrote): idempotency is scoped by it.
+  const metadata: CommandMetadata & { readonly keyId?: string } = {
     actor: actorOf(request),
+    ...(request.principal !== undefined && { keyId: request.principal.id }),
     correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : request.id,
     causationId: request.id,
     now: context.now(),
     idempotencyKey: idempotency?.key,
     requestHash: idempotency?.hash,
   };
+  return metadata;
 }
 
 /**
- * Runs a write at most once per (actor, Idempotency-Key). Concurrent requests with one key wait for the first;
+ * Runs a write at most once per (API key id, Idempotency-Key). Concurrent requests with one key wait for the first;
  * the key's record lives in the events' metadata, so it holds across restarts.
  */
 export async function runIdempotently(
@@ -63,13 +66,16 @@ export async function runIdempotently(
   const key = idempotencyKeyOf(request);
   if (key === undefined) return (await execute(commandMetadataOf(context, request))).outcome;
   const hash = requestHashOf(request);
-  const scope = idempotencyScope(actorOf(request), key);
+  const owner = request.principal;
+  // Write routes need a key (anonymous requests never write), so there is always one here.
+  if (owner === undefined) throw new Error('an idempotent write needs an authenticated API key');
+  const scope = idempotencyScope(owner.id, key);
   const pending = inFlight.get(context) ?? new Map<string, Promise<unknown>>();
   inFlight.set(context, pending);
   while (pending.has(scope)) await pending.get(scope)?.catch(() => undefined);
 
   const index = context.projections.stateOf(idempotencyProjection);
-  const prior = index.get(scope);
+  const prior = priorWrite(index, owner, key);
   if (prior !== undefined) {
     if (prior.requestHash !== hash) {
       throw new IdempotencyKeyReusedError('this Idempotency-Key was already used for a different request', [

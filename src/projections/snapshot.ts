@@ -9,7 +9,7 @@ import { fromStorable, toStorable } from './snapshotForms.js';
 import { digestOf } from './digest.js';
 
 /** Bump when any projection's state shape changes: an older snapshot is then ignored and rebuilt. */
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 
 export interface SnapshotContents {
   readonly position: Position;
