@@ -19,7 +19,7 @@ function expectProblem(response: RawResponse, status: number): void {
 
 describe('a request body that stalls', () => {
   it('is answered 408 as a problem when it stops, and the connection is closed', async () => {
-    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '500' } });
+    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '1000' } });
     const connection = await RawConnection.open(ledger.baseUrl);
 
     connection.write(`${postHead(ledger, { 'content-length': 200 })}{"code":"stalled`);
@@ -33,7 +33,7 @@ describe('a request body that stalls', () => {
   });
 
   it('is answered 408 when it only trickles in, a byte at a time, and the connection is closed', async () => {
-    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '500' } });
+    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '1000' } });
     const connection = await RawConnection.open(ledger.baseUrl);
 
     connection.write(postHead(ledger, { 'content-length': 60_000 }));
@@ -46,21 +46,32 @@ describe('a request body that stalls', () => {
   });
 
   it('is not cut while it keeps coming, and an idle keep-alive connection outlives the body timeout', async () => {
-    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '500' } });
+    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '1000' } });
     const connection = await RawConnection.open(ledger.baseUrl);
     const body = JSON.stringify(aProgramme({ description: 'd'.repeat(3_000) }));
 
     connection.write(postHead(ledger, { 'content-length': Buffer.byteLength(body) }));
     for (let at = 0; at < body.length; at += 1_200) {
       connection.write(body.slice(at, at + 1_200));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect((await connection.response()).status).toBe(201);
-    // Three body timeouts of silence on a kept-alive connection: it is still there and answers.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Two body timeouts and more of silence on a kept-alive connection: it is still there and answers.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     connection.write(requestHead('GET', '/health/live'));
 
     expect((await connection.response()).status).toBe(200);
+    expect(connection.open).toBe(true);
+  });
+
+  it('never cuts a long answer: the totals stream outlives the body timeout', async () => {
+    const ledger = await startTestLedger({ env: { BODY_IDLE_TIMEOUT_MS: '1000' } });
+    const connection = await RawConnection.open(ledger.baseUrl);
+
+    connection.write(requestHead('GET', '/totals/stream', { authorization: `Bearer ${ledger.adminKey}` }));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+
+    expect(connection.unread).toMatch(/^HTTP\/1\.1 200 /);
     expect(connection.open).toBe(true);
   });
 });
