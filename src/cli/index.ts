@@ -8,6 +8,10 @@ import { registerImportCommand } from './import.js';
 import { registerKeysCommands } from './keys.js';
 import { registerReplayCommand } from './replay.js';
 
+// Every file a command creates (the store, keys, snapshots, exports) is the user's alone unless a mode says more;
+// each place also sets its mode itself, this is the backstop for any it missed.
+process.umask(0o077);
+
 const program = new Command('ledger')
   .description('funding-ledger: an event-sourced ledger of public funding announcements')
   .option('--data-dir <dir>', 'data directory (default: $DATA_DIR or ./data)');

@@ -15,6 +15,9 @@ export interface WrittenFile {
   readonly bytes: number;
 }
 
+/** Export files are the owner's alone, as everything under DATA_DIR is (README "Durability"); share them on purpose. */
+const EXPORT_FILE_MODE = 0o600;
+
 /** The temp file a write goes through: in the same directory, so the rename cannot cross file systems. */
 export const tempPathOf = (path: string): string => `${path}.tmp`;
 
@@ -74,11 +77,11 @@ export async function writeCsvFile(csv: CsvExport, path: string, options: CsvOpt
     rows = count;
     options.onRow?.(count);
   };
-  await writeAtomically(path, (temp) => pipeline(csvStream(csv, { ...options, onRow }), digest, createWriteStream(temp)));
+  await writeAtomically(path, (temp) => pipeline(csvStream(csv, { ...options, onRow }), digest, createWriteStream(temp, { mode: EXPORT_FILE_MODE })));
   return { rows, sha256: hash.digest('hex'), bytes };
 }
 
 /** Small text (a manifest) written the same way. */
 export async function writeTextFile(path: string, text: string): Promise<void> {
-  await writeAtomically(path, (temp) => writeFile(temp, text, 'utf8'));
+  await writeAtomically(path, (temp) => writeFile(temp, text, { encoding: 'utf8', mode: EXPORT_FILE_MODE }));
 }

@@ -41,7 +41,8 @@ export class AsOfCheckpoints {
     private readonly dir: string,
     private readonly logger?: { warn(fields: object, message: string): void },
   ) {
-    mkdirSync(dir, { recursive: true });
+    // Owner-only, like every file under DATA_DIR (README "Durability").
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(dir)) {
       const match = /^(\d+)\.v8$/.exec(name);
       if (match !== null) this.known.set(BigInt(match[1] as string), join(dir, name));

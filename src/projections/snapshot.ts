@@ -47,7 +47,8 @@ export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, '
   const body = serialize(file);
   const checksum = createHash('sha256').update(body).digest();
   const path = snapshotPath(dataDir);
-  mkdirSync(join(dataDir, 'snapshots'), { recursive: true });
+  // Owner-only, like every file under DATA_DIR (README "Durability").
+  mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: 0o700 });
   const temp = `${path}.${randomUUID()}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {

@@ -91,9 +91,34 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedEventS
   return new SqliteEventStore(db, options.logger);
 }
 
+/** Owner-only modes for everything under DATA_DIR: it holds API keys and who wrote what (README "Durability"). */
+const PRIVATE_DIRECTORY = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** Leaves a path as it is when it is missing, or not ours to change (a mount point): the files inside still get their modes. */
+function chmodIfPossible(target: string, mode: number): void {
+  try {
+    fs.chmodSync(target, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+  }
+}
+
+/**
+ * DATA_DIR 0700, and the database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the mode of
+ * the database file, so they are private from the start. A data directory made by an older version is tightened too.
+ */
+function preparePrivately(dataDir: string, file: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY });
+  chmodIfPossible(dataDir, PRIVATE_DIRECTORY);
+  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE));
+  for (const target of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) chmodIfPossible(target, PRIVATE_FILE);
+}
+
 function openDatabase(dataDir: string): Database.Database {
-  fs.mkdirSync(dataDir, { recursive: true });
   const file = embeddedDatabasePath(dataDir);
+  preparePrivately(dataDir, file);
   // timeout 0: a held lock must fail the open now, not after the driver's default five seconds of retries.
   const db = new Database(file, { timeout: 0 });
   try {

@@ -67,7 +67,7 @@ export async function runScheduledExport(
   let written: string | undefined;
   try {
     const csv = await prepareExport(sources, schedule.spec.request);
-    await mkdir(schedule.directory, { recursive: true });
+    await mkdir(schedule.directory, { recursive: true, mode: 0o700 });
     const base = `${schedule.name}-${utcStamp(started)}-${csv.position}`;
     const file = `${base}.csv`;
     const { rows, sha256 } = await writeCsvFile(csv, join(schedule.directory, file), { bom: schedule.spec.bom });
