@@ -47,11 +47,9 @@ describe('Idempotency-Key scoped by the API key id', () => {
     await until(async () => (await asFirst.get('/programmes')).status === 401);
     expect((await asFirst.post('/announcements', theThirtyMillion(), idempotencyKey('morning-run'))).status).toBe(401);
     const sameRequest = await asSecond.post('/announcements', theThirtyMillion(), idempotencyKey('morning-run'));
-    const otherBody = await asSecond.post('/announcements', theThirtyMillion({ title: 'Another' }), idempotencyKey('morning-run'));
 
-    // Not the first key's answer replayed, and not its "key reused" either: the second key has used no key yet.
+    // Not the first key's answer replayed: the second key has used no Idempotency-Key yet.
     expect(sameRequest.json.id).not.toBe(written.json.id);
     expect(answerOf(sameRequest)).not.toEqual(answerOf(written));
-    expect(otherBody.status).not.toBe(422);
   });
 });
