@@ -1,5 +1,6 @@
 // Configuration: one zod schema over the environment, parsed once at start; a bad value stops start-up naming the variable.
 import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -30,6 +31,16 @@ const configSchema = z.object({
     .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
     .default([]),
   EXPORT_SCHEDULES_FILE: z.string().min(1).optional(),
+  HEAVY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(64).default(2),
+  HEAVY_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10_000).default(64),
+  HEAVY_PER_CLIENT: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(4),
+  HEAVY_READS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(600),
+  HEAVY_QUEUE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(30_000),
+  TOTALS_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(64 * 1024 * 1024),
+  CACHE_ENTRY_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(4 * 1024 * 1024),
+  ASOF_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(128 * 1024 * 1024),
+  MAX_HEAP_USED_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).optional(),
+  MAX_RSS_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).default(2 * 1024 * 1024 * 1024),
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
   path: ['EVENTSTORE_CONNECTION_STRING'],
   message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
@@ -62,6 +73,20 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Absolute path of the JSON file of scheduled exports (README "CSV"); none when unset. */
   readonly exportSchedulesFile: string | undefined;
+  /** Admission of heavy work (README "Heavy work"): how much runs at once, waits, and per client. */
+  readonly heavy: {
+    readonly concurrency: number;
+    readonly queue: number;
+    readonly perClient: number;
+    /** Heavy requests a client may start per minute; 0 turns the budget off. */
+    readonly perMinute: number;
+    readonly queueTimeoutMs: number;
+  };
+  /** Byte bounds of the caches: live and past totals answers, past totals states, and the largest answer kept. */
+  readonly cacheBytes: { readonly totals: number; readonly entryMax: number; readonly asOf: number };
+  /** Heap and RSS beyond which requests (but /health/live) get 503; 0 turns a check off. */
+  readonly maxHeapUsedBytes: number;
+  readonly maxRssBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -94,5 +119,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     corsOrigins: c.CORS_ORIGINS,
     exportSchedulesFile: c.EXPORT_SCHEDULES_FILE === undefined ? undefined : resolve(c.EXPORT_SCHEDULES_FILE),
+    heavy: {
+      concurrency: c.HEAVY_CONCURRENCY,
+      queue: c.HEAVY_QUEUE,
+      perClient: c.HEAVY_PER_CLIENT,
+      perMinute: c.HEAVY_READS_PER_MINUTE,
+      queueTimeoutMs: c.HEAVY_QUEUE_TIMEOUT_MS,
+    },
+    cacheBytes: { totals: c.TOTALS_CACHE_BYTES, entryMax: c.CACHE_ENTRY_MAX_BYTES, asOf: c.ASOF_CACHE_BYTES },
+    // By default nine tenths of the heap V8 may grow to (--max-old-space-size), so the service refuses work before V8 gives up.
+    maxHeapUsedBytes: c.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+    maxRssBytes: c.MAX_RSS_BYTES,
   };
 }

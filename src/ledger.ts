@@ -58,7 +58,7 @@ export async function startLedger(
     await restoreFromSnapshot(projections, store, config.dataDir, logger);
     const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger);
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
-    const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS });
+    const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS }, config.cacheBytes.asOf);
     const exportSources = liveSources(store, projections, pastTotals);
     const exportSchedules = new ExportScheduler(schedules, exportSources, logger);
     const context: LedgerContext = {

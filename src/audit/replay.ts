@@ -3,6 +3,7 @@ import { digestOf } from '../projections/digest.js';
 import type { Projection } from '../projections/projection.js';
 import type { Position, RecordedEvent } from '../store/port.js';
 import { comparePositions, positionText } from '../store/position.js';
+import type { TimeSlice } from '../runtime/timeSlice.js';
 
 export interface Rebuilt {
   readonly states: ReadonlyMap<string, unknown>;
@@ -25,7 +26,12 @@ export interface ReplayReport {
 export async function rebuildProjections(
   events: AsyncIterable<RecordedEvent>,
   projections: readonly Projection<unknown>[],
-  options: { until?: Position | undefined; onProgress?: (events: number, position: Position) => void } = {},
+  options: {
+    until?: Position | undefined;
+    onProgress?: (events: number, position: Position) => void;
+    /** Inside the service: pause between slices so other requests are served during a replay. */
+    slice?: TimeSlice | undefined;
+  } = {},
 ): Promise<Rebuilt> {
   const folded = projections.map((projection) => projection.initialState());
   const started = performance.now();
@@ -40,6 +46,7 @@ export async function rebuildProjections(
     count += 1;
     lastPosition = event.position;
     if (options.onProgress !== undefined && count % 10_000 === 0) options.onProgress(count, event.position);
+    if (options.slice?.due() === true) await options.slice.pause();
   }
   const states = new Map(projections.map((projection, index) => [projection.name, folded[index]]));
   return { states, events: count, lastPosition, seconds: (performance.now() - started) / 1000 };

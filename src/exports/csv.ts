@@ -1,6 +1,7 @@
 // CSV text from an export's rows: RFC 4180 through csv-stringify, streamed with backpressure, every cell neutralised.
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { sliced } from '../runtime/timeSlice.js';
 import { neutraliseFormula } from './columns.js';
 
 export const EXPORT_KINDS = ['totals', 'announcements', 'events'] as const;
@@ -32,7 +33,9 @@ const STRINGIFY_OPTIONS = { record_delimiter: '\r\n', quote_record_delimiter: tr
 async function* recordsOf(csv: CsvExport, onRow: ((rows: number) => void) | undefined): AsyncGenerator<string[]> {
   yield [...csv.columns];
   let count = 0;
-  for await (const row of csv.rows) {
+  // In slices: rows come from the read models and the store as fast as a fast reader takes them, which would hold
+  // the event loop for seconds; between slices other clients are served.
+  for await (const row of sliced(csv.rows)) {
     yield row.map(neutraliseFormula);
     count += 1;
     onRow?.(count);

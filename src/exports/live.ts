@@ -43,7 +43,9 @@ export function liveSources(store: EventStore, projections: ProjectionRunner, pa
     store,
     async totalsAt(asOf) {
       if (asOf !== undefined) return pastTotals(past, asOf, projections.position);
-      return { position: positionText(projections.position), state: projections.stateOf(totalsProjection) };
+      // The live state holds still until the rows are computed (totalsExport releases it).
+      const release = await projections.hold();
+      return { position: positionText(projections.position), state: projections.stateOf(totalsProjection), release };
     },
     async announcementsAt() {
       return new LiveAnnouncements(store, projections);

@@ -5,7 +5,7 @@ import type { Moment } from '../projections/asOf.js';
 import { announcementsExport } from './announcements.js';
 import type { CsvExport } from './csv.js';
 import { eventsExport } from './events.js';
-import type { ExportSources } from './sources.js';
+import { positionText, type ExportSources } from './sources.js';
 import { totalsExport, type TotalsExportOptions } from './totals.js';
 
 export type ExportRequest =
@@ -19,18 +19,38 @@ export type ExportRequest =
  */
 export async function prepareExport(sources: ExportSources, request: ExportRequest): Promise<CsvExport> {
   switch (request.kind) {
-    case 'totals': {
-      const { programme } = request.filter;
-      if (programme !== undefined && !sources.hasProgramme(programme)) {
-        throw new ValidationError(`no programme is registered with code "${programme}"`, [{ field: 'programme', message: `unknown programme "${programme}"` }]);
-      }
+    case 'totals':
+      assertKnownProgramme(sources, request.filter.programme);
       return totalsExport(await sources.totalsAt(request.asOf), request);
-    }
     case 'announcements':
       return announcementsExport(await sources.announcementsAt());
     case 'events':
       return eventsExport(sources.store, await sources.eventsUpTo());
     default:
       return assertNever(request);
+  }
+}
+
+/** What a HEAD answer needs: the kind and the position the file would reflect, without computing a row. */
+export async function exportHead(sources: ExportSources, request: ExportRequest): Promise<Pick<CsvExport, 'kind' | 'position'>> {
+  switch (request.kind) {
+    case 'totals': {
+      assertKnownProgramme(sources, request.filter.programme);
+      const totals = await sources.totalsAt(request.asOf);
+      totals.release?.();
+      return { kind: 'totals', position: totals.position };
+    }
+    case 'announcements':
+      return { kind: 'announcements', position: (await sources.announcementsAt()).position };
+    case 'events':
+      return { kind: 'events', position: positionText(await sources.eventsUpTo()) };
+    default:
+      return assertNever(request);
+  }
+}
+
+function assertKnownProgramme(sources: ExportSources, programme: string | undefined): void {
+  if (programme !== undefined && !sources.hasProgramme(programme)) {
+    throw new ValidationError(`no programme is registered with code "${programme}"`, [{ field: 'programme', message: `unknown programme "${programme}"` }]);
   }
 }

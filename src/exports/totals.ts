@@ -1,6 +1,7 @@
 // The totals export: /totals split by original currency, one exact amount per row, so rows add up to the totals.
 import type { CurrencyCode } from '../domain/money.js';
-import { queryTotals, type TotalsFilter, type TotalsRow } from '../projections/totals/query.js';
+import { totalsQuerySteps, type TotalsAnswer, type TotalsFilter, type TotalsRow } from '../projections/totals/query.js';
+import { runInSlices } from '../runtime/timeSlice.js';
 import type { Dimension, TotalsState } from '../projections/totals/state.js';
 import { ID_SEPARATOR, totalsColumnsOf } from './columns.js';
 import type { CsvExport } from './csv.js';
@@ -15,6 +16,8 @@ export interface TotalsExportOptions {
 export interface TotalsAt {
   readonly position: string;
   readonly state: TotalsState;
+  /** Lets the live projections move again: they hold still while rows are computed from them in slices. */
+  readonly release?: () => void;
 }
 
 function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: CurrencyCode | undefined): string[] {
@@ -31,11 +34,17 @@ function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: Cur
 /**
  * Grouping by currency as well puts every original currency on its own row; each row's converted amount is the sum
  * of its allocations converted one by one, exactly as /totals sums them, so the rows partition the grand total.
- * The rows are computed at once, synchronously, at one position: there is one per group and currency, never per event.
+ * The rows are computed before the first is written, at one position, in slices (the state holds still meanwhile):
+ * there is one per group and currency, never per event.
  */
-export function totalsExport(totals: TotalsAt, options: TotalsExportOptions): CsvExport {
+export async function totalsExport(totals: TotalsAt, options: TotalsExportOptions): Promise<CsvExport> {
   const groupBy: Dimension[] = options.groupBy.includes('currency') ? [...options.groupBy] : [...options.groupBy, 'currency'];
-  const answer = queryTotals(totals.state, { groupBy, currency: options.currency, filter: options.filter });
+  let answer: TotalsAnswer;
+  try {
+    answer = await runInSlices(totalsQuerySteps(totals.state, { groupBy, currency: options.currency, filter: options.filter }));
+  } finally {
+    totals.release?.();
+  }
   const dimensions = options.groupBy.filter((dimension) => dimension !== 'currency');
   const rows = answer.rows.filter((row) => row.amounts.length > 0);
   return {

@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
+import { HeavyWorkGate } from './heavyWork.js';
 import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
@@ -58,6 +59,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     });
   }
   registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
+  app.decorate('heavyWork', new HeavyWorkGate(context.config.heavy));
 
   // One line per request: id, method, route, status and time; never headers or bodies. The level is fixed at start,
   // and below info the hook is not added at all: even an empty onResponse hook makes Fastify watch every response end.

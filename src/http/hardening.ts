@@ -96,11 +96,16 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
     });
   }
 
+  // Event-loop delay, heap and RSS: beyond any of them requests get 503 instead of piling up. /health/live is exempt
+  // (its route sets its own pressureHandler): it says only whether the process is alive; /health/ready carries load.
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
+    maxHeapUsedBytes: config.maxHeapUsedBytes,
+    maxRssBytes: config.maxRssBytes,
     retryAfter: 5,
     pressureHandler: (_request, reply, type, value) => {
       reply.header('retry-after', '5');
+      // Sent here; under-pressure then calls next(), and Fastify goes no further with an answered request.
       void sendProblem(reply, {
         type: 'urn:funding-ledger:problem:overloaded',
         title: 'Service unavailable',

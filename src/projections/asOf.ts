@@ -2,7 +2,10 @@
 import type { EventStore, Position } from '../store/port.js';
 import type { AsOfCheckpoints } from './asOfCheckpoints.js';
 import { comparePositions, formatPosition, positionText } from '../store/position.js';
+import { ByteBoundedCache } from '../runtime/byteBoundedCache.js';
+import { TimeSlice } from '../runtime/timeSlice.js';
 import { totalsProjection } from './totals/projection.js';
+import { approximateBytes } from './totals/state.js';
 import type { TotalsState } from './totals/state.js';
 
 /** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
@@ -14,8 +17,8 @@ export interface PastTotals {
   readonly state: TotalsState;
 }
 
-const STATE_CACHE_SIZE = 4;
-const YIELD_EVERY_EVENTS = 5_000;
+/** The states of past moments kept by default: a few at a million events, many more on a small ledger. */
+export const DEFAULT_AS_OF_CACHE_BYTES = 128 * 1024 * 1024;
 const TIME_CACHE_SIZE = 1000;
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
@@ -33,7 +36,7 @@ interface ResolvedTime {
 const keyOf = positionText;
 
 export class AsOfTotals {
-  private readonly states = new Map<string, PastTotals>();
+  private readonly states: ByteBoundedCache<string, PastTotals>;
   private readonly positionsByTime = new Map<string, ResolvedTime>();
   private readonly building = new Map<string, Promise<PastTotals>>();
 
@@ -41,16 +44,24 @@ export class AsOfTotals {
     private readonly store: EventStore,
     /** Where rebuilds leave totals every `everyEvents` events folded, and start from the nearest; none: always from the first event. */
     private readonly checkpointing?: { readonly checkpoints: AsOfCheckpoints; readonly everyEvents: number },
-  ) {}
+    /** Bound on the bytes of past states kept (an estimate: see approximateBytes). */
+    cacheBytes: number = DEFAULT_AS_OF_CACHE_BYTES,
+  ) {
+    this.states = new ByteBoundedCache(cacheBytes, (past) => approximateBytes(past.state));
+  }
+
+  /** The totals at a moment when they are at hand without reading the store; undefined when they need a rebuild. */
+  cachedAt(moment: Moment): PastTotals | undefined {
+    if ('position' in moment) return this.states.get(formatPosition(moment.position));
+    const resolved = this.positionsByTime.get(moment.time);
+    return resolved === undefined || resolved.open ? undefined : this.states.get(resolved.key);
+  }
 
   /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
   async at(moment: Moment): Promise<PastTotals> {
     const key = 'position' in moment ? formatPosition(moment.position) : await this.resolvedKeyOf(moment.time);
     const cached = key === undefined ? undefined : this.states.get(key);
-    if (cached !== undefined) {
-      remember(this.states, key as string, cached, STATE_CACHE_SIZE);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const flightKey = key ?? `time:${'time' in moment ? moment.time : ''}`;
     const inFlight = this.building.get(flightKey);
     if (inFlight !== undefined) return inFlight;
@@ -75,9 +86,11 @@ export class AsOfTotals {
     let latestRecordedAt = start?.latestRecordedAt ?? '';
     let reachedLaterEvent = false;
     let folded = 0;
+    // A long rebuild runs in slices, letting other requests through instead of holding the event loop for seconds.
+    const slice = new TimeSlice();
     for await (const event of this.store.readAll(start === undefined ? {} : { after: start.position })) {
-      // A long rebuild lets other requests through now and then instead of holding the event loop for seconds.
-      if (++folded % YIELD_EVERY_EVENTS === 0) await new Promise((resolve) => setImmediate(resolve));
+      folded += 1;
+      if (slice.due()) await slice.pause();
       if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
       const recordedAt = String(event.metadata.recordedAt);
       if (limit !== undefined && Date.parse(recordedAt) > limit) {
@@ -92,8 +105,8 @@ export class AsOfTotals {
     const past = { position, state };
     const key = keyOf(position);
     if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
-    else remember(this.states, formatPosition(moment.position), past, STATE_CACHE_SIZE);
-    remember(this.states, key, past, STATE_CACHE_SIZE);
+    else this.states.set(formatPosition(moment.position), past);
+    this.states.set(key, past);
     return past;
   }
 }

@@ -24,6 +24,10 @@ export class ProjectionRunner {
   private failCatchUp!: (error: Error) => void;
   private failed: Error | undefined;
   private lastApplied: RecordedEvent | undefined;
+  /** Sliced reads walking the states right now; while any does, new events wait in `held`. */
+  private holds = 0;
+  private held: RecordedEvent[] = [];
+  private drainedListeners: (() => void)[] = [];
 
   constructor(
     private readonly store: EventStore,
@@ -61,7 +65,8 @@ export class ProjectionRunner {
       { after: this.applied },
       {
         onEvent: (event) => {
-          this.apply(event);
+          if (this.holds > 0) this.held.push(event);
+          else this.apply(event);
           count += 1;
         },
         onCaughtUp: () => {
@@ -97,6 +102,39 @@ export class ProjectionRunner {
     this.lastApplied = event;
     this.releaseWaiters();
     for (const listener of this.advanceListeners) listener(event.position);
+  }
+
+  /**
+   * Keeps every state still until the returned release is called: a read done in slices (an uncached totals answer,
+   * an export's rows) then sees one position throughout, though other requests run between its slices. Events that
+   * arrive meanwhile wait and are applied, in order, at the last release. A hold asked for while events are waiting
+   * starts only after they are applied, so a stream of heavy reads cannot keep the projections behind for long:
+   * at most one heavy read's duration.
+   */
+  async hold(): Promise<() => void> {
+    while (this.held.length > 0) await new Promise<void>((resolve) => this.drainedListeners.push(resolve));
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+      if (this.holds === 0) this.applyHeld();
+    };
+  }
+
+  /** Events waiting for the holds to end. */
+  get heldEvents(): number {
+    return this.held.length;
+  }
+
+  private applyHeld(): void {
+    const events = this.held;
+    this.held = [];
+    for (const event of events) this.apply(event);
+    const listeners = this.drainedListeners;
+    this.drainedListeners = [];
+    for (const listener of listeners) listener();
   }
 
   /** Every projection's state by name, as of `position`; for digests and snapshots, never to be modified. */
@@ -157,6 +195,9 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await this.subscription?.close();
     this.subscription = undefined;
+    // Nothing is left half-applied: a snapshot taken after stop() reflects every event received.
+    this.holds = 0;
+    this.applyHeld();
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.resolve(false);

@@ -18,14 +18,14 @@ function stateAfter(history: readonly Action[]) {
 
 async function exported(history: readonly Action[], query: TotalsQuery) {
   const state = stateAfter(history);
-  const rows = rowsOf(await textOf(totalsExport({ position: '9', state }, query)));
+  const rows = rowsOf(await textOf(await totalsExport({ position: '9', state }, query)));
   return { rows, answer: queryTotals(state, query) };
 }
 
 describe('the totals export', () => {
   it('has the groupBy dimensions in the order asked, then the figures, then the conversion columns', async () => {
     const { rows: none } = await exported([], { groupBy: ['year', 'country'], currency: 'EUR', filter: {} });
-    const text = await textOf(totalsExport({ position: '0', state: stateAfter([]) }, { groupBy: ['year', 'currency', 'country'], currency: 'EUR', filter: {} }));
+    const text = await textOf(await totalsExport({ position: '0', state: stateAfter([]) }, { groupBy: ['year', 'currency', 'country'], currency: 'EUR', filter: {} }));
 
     expect(none).toEqual([]);
     expect(text).toBe('year,country,currency,amount,count,convertedCurrency,convertedAmount,unconvertedIds\r\n');

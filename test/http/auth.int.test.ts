@@ -138,7 +138,7 @@ describe('health endpoints', () => {
     expect(live.status).toBe(200);
     expect(live.json).toEqual({ status: 'live' });
     expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ ready: true, position: '0' });
+    expect(ready.json).toEqual({ ready: true, position: '0', caughtUp: true, overloaded: false, heavyWork: { running: 0, queued: 0 } });
   });
 });
 

@@ -8,7 +8,9 @@ const COMMITTED = new URL('../../openapi.yaml', import.meta.url);
 
 const AUTH = [401, 403, 500];
 const WRITE = [...AUTH, 400, 409, 413, 415, 422, 503];
-const TOTALS = [200, 304, 400, ...AUTH, 503];
+const TOTALS = [200, 304, 400, ...AUTH, 429, 503];
+/** Heavy work: a client over its share or budget, or a full queue (README "Heavy work"). */
+const HEAVY = [429, 503];
 
 /**
  * Each route, the scope its key needs and every status it can answer (issues 2, 3 and 5). A new route needs a line
@@ -26,19 +28,19 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'POST /announcements/{id}/withdrawal': { scope: 'write', statuses: [200, ...WRITE, 404, 412] },
   'GET /announcements/{id}': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 503] },
   'GET /announcements': { scope: 'read', statuses: [200, 400, ...AUTH] },
-  'GET /announcements/{id}/history': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 503] },
+  'GET /announcements/{id}/history': { scope: 'read', statuses: [200, 400, ...AUTH, 404, ...HEAVY] },
   'POST /exchange-rates': { scope: 'write', statuses: [201, ...WRITE] },
   'GET /exchange-rates': { scope: 'read', statuses: [200, 400, ...AUTH] },
   'GET /totals': { scope: 'read', statuses: TOTALS },
   'GET /totals/stream': { scope: 'read', statuses: [200, ...AUTH] },
   'GET /programmes/{code}/totals': { scope: 'read', statuses: TOTALS },
   'GET /countries/{code}/totals': { scope: 'read', statuses: TOTALS },
-  'GET /events': { scope: 'audit', statuses: [200, 400, ...AUTH, 503] },
-  'POST /audit/replay': { scope: 'audit', statuses: [200, 400, ...AUTH, 413, 415, 503] },
-  'GET /audit/export': { scope: 'audit', statuses: [200, ...AUTH] },
-  'GET /exports/totals.csv': { scope: 'read', statuses: [200, 400, ...AUTH, 503] },
-  'GET /exports/announcements.csv': { scope: 'read', statuses: [200, 400, ...AUTH] },
-  'GET /exports/events.csv': { scope: 'audit', statuses: [200, 400, ...AUTH, 503] },
+  'GET /events': { scope: 'audit', statuses: [200, 400, ...AUTH, ...HEAVY] },
+  'POST /audit/replay': { scope: 'audit', statuses: [200, 400, ...AUTH, 413, 415, ...HEAVY] },
+  'GET /audit/export': { scope: 'audit', statuses: [200, ...AUTH, ...HEAVY] },
+  'GET /exports/totals.csv': { scope: 'read', statuses: [200, 400, ...AUTH, ...HEAVY] },
+  'GET /exports/announcements.csv': { scope: 'read', statuses: [200, 400, ...AUTH, ...HEAVY] },
+  'GET /exports/events.csv': { scope: 'audit', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'GET /exports/schedules': { scope: 'read', statuses: [200, ...AUTH] },
 };
 

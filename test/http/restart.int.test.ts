@@ -30,7 +30,7 @@ describe('after a restart on the same data directory', () => {
 
     expect(after.baseUrl).not.toBe(before.baseUrl);
     expect(again).toEqual(seen);
-    expect(again.find(([path]) => path === '/health/ready')?.[1]).toEqual({ ready: true, position: '7' });
+    expect(again.find(([path]) => path === '/health/ready')?.[1]).toMatchObject({ ready: true, position: '7', caughtUp: true });
     const shown = await clientOf(after).get(`/announcements/${thirty.id}`);
     expect(shown.headers.get('etag')).toBe('"1"');
     expect(shown.json).toMatchObject({ allocations: [{ country: 'RS', value: '30000000.00' }], revision: 1 });

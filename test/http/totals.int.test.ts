@@ -621,7 +621,7 @@ describe('readiness and restarts', () => {
     const reply = await request(ledger.baseUrl, 'GET', '/health/ready');
 
     expect(reply.status).toBe(200);
-    expect(reply.json).toEqual({ ready: true, position: '4' });
+    expect(reply.json).toEqual({ ready: true, position: '4', caughtUp: true, overloaded: false, heavyWork: { running: 0, queued: 0 } });
   });
 
   it('answers the same totals, position and ETag after a restart', async () => {
@@ -639,6 +639,6 @@ describe('readiness and restarts', () => {
     expect(after.map((reply): unknown => reply.json)).toEqual(before.map((reply): unknown => reply.json));
     expect(after.map((reply) => reply.headers.get('etag'))).toEqual(before.map((reply) => reply.headers.get('etag')));
     expect(after[0]?.json.position).toBe('10');
-    expect((await request(restarted.baseUrl, 'GET', '/health/ready')).json).toEqual({ ready: true, position: '10' });
+    expect((await request(restarted.baseUrl, 'GET', '/health/ready')).json).toMatchObject({ ready: true, position: '10', caughtUp: true });
   });
 });

@@ -10,9 +10,11 @@ import type { RecordedEvent } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
+import { admitHeavy } from '../heavyWork.js';
+import { sliced, TimeSlice } from '../../runtime/timeSlice.js';
 import { journalExportSchema, journalPageSchema, journalQuerySchema, replayReportSchema } from '../schemas/audit.js';
 import { responseHeaders } from '../schemas/headers.js';
-import { authProblems, jsonResponse, looseResponses, problems } from '../schemas/responses.js';
+import { authProblems, heavyProblems, jsonResponse, looseResponses, problems } from '../schemas/responses.js';
 
 const TAGS = ['Audit'];
 
@@ -22,7 +24,7 @@ const journalSchema = {
   description: 'Every event in position order, filtered by stream, type, actor and recording time; paged with `after` and `limit`.',
   tags: TAGS,
   querystring: journalQuerySchema,
-  response: { 200: jsonResponse('One page of the journal', journalPageSchema), 400: problems.invalid, ...authProblems, 503: problems.storeUnavailable },
+  response: { 200: jsonResponse('One page of the journal', journalPageSchema), 400: problems.invalid, ...authProblems, ...heavyProblems },
 };
 
 const replaySchema = {
@@ -36,7 +38,7 @@ const replaySchema = {
     ...authProblems,
     413: problems.tooLarge,
     415: problems.unsupportedMediaType,
-    503: problems.storeUnavailable,
+    ...heavyProblems,
   },
 };
 
@@ -53,6 +55,7 @@ const exportSchema = {
       content: { 'application/x-ndjson': { schema: journalExportSchema } },
     },
     ...authProblems,
+    ...heavyProblems,
   }),
 };
 
@@ -77,6 +80,9 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.get('/events', { schema: journalSchema, config: { scope: 'audit' } }, async (request, reply) => {
+    // A page may scan up to 50,000 events: heavy work, in slices.
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
     const { after, limit, stream, type, actor, from, to } = request.query;
     const fromTime = from === undefined ? undefined : Date.parse(from);
     const toTime = to === undefined ? undefined : Date.parse(to);
@@ -85,7 +91,7 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     let lastScanned: RecordedEvent | undefined;
     let exhausted = true;
     const filter = { ...(stream !== undefined && { streamPrefixes: [stream] }), ...(type !== undefined && { eventTypes: [type] }) };
-    for await (const event of context.store.readAll({ after, filter })) {
+    for await (const event of sliced(context.store.readAll({ after, filter }))) {
       scanned += 1;
       lastScanned = event;
       const recordedAt = Date.parse(String(event.metadata.recordedAt));
@@ -104,21 +110,25 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     return reply.send({ items, nextCursor });
   });
 
-  app.post('/audit/replay', { schema: replaySchema, config: { scope: 'audit' } }, async (_request, reply) => {
+  app.post('/audit/replay', { schema: replaySchema, config: { scope: 'audit' } }, async (request, reply) => {
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
     // The live digest and the position it reflects are taken together, synchronously, before the rebuild starts.
     const position = context.projections.position;
     const liveDigest = digestOf(context.projections.states);
-    const rebuilt = await rebuildProjections(context.store.readAll(), PROJECTIONS, { until: position ?? { commit: 0n, prepare: 0n } });
+    const rebuilt = await rebuildProjections(context.store.readAll(), PROJECTIONS, { until: position ?? { commit: 0n, prepare: 0n }, slice: new TimeSlice() });
     const report = replayReport(rebuilt, liveDigest);
     context.logger.info({ match: report.match, events: report.events, eventsPerSecond: report.eventsPerSecond }, 'audit replay');
     return reply.send({ match: report.match, events: report.events, eventsPerSecond: report.eventsPerSecond, digest: report.digest, liveDigest, position: report.position, seconds: report.seconds });
   });
 
-  app.get('/audit/export', { schema: exportSchema, config: { scope: 'audit' } }, async (_request, reply) => {
+  app.get('/audit/export', { schema: exportSchema, config: { scope: 'audit' } }, async (request, reply) => {
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
     const position = currentPosition(context.projections);
     return reply
       .header('content-disposition', `attachment; filename="funding-ledger-audit-${position}.jsonl"`)
       .type('application/x-ndjson; charset=utf-8')
-      .send(Readable.from(exportLines(context.store)));
+      .send(request.method === 'HEAD' ? undefined : Readable.from(sliced(exportLines(context.store))));
   });
 };

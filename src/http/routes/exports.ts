@@ -1,11 +1,12 @@
 // Routes: CSV downloads of totals, announcements and the journal, and the state of the scheduled exports.
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
-import { csvStream } from '../../exports/csv.js';
-import { prepareExport, type ExportRequest } from '../../exports/request.js';
+import { csvStream, type CsvExport } from '../../exports/csv.js';
+import { exportHead, prepareExport, type ExportRequest } from '../../exports/request.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition } from '../consistency.js';
+import { admitHeavy } from '../heavyWork.js';
 import { responseHeaders } from '../schemas/headers.js';
 import {
   announcementsCsvSchema,
@@ -15,7 +16,7 @@ import {
   totalsCsvSchema,
   totalsExportQuerySchema,
 } from '../schemas/exports.js';
-import { authProblems, jsonResponse, looseResponses, problemResponse, problems, type ResponseSpec } from '../schemas/responses.js';
+import { authProblems, heavyProblems, jsonResponse, looseResponses, problemResponse, problems, type ResponseSpec } from '../schemas/responses.js';
 
 const TAGS = ['Exports'];
 
@@ -40,7 +41,8 @@ const totalsExportSchema = {
     200: csvResponse('The totals as CSV', totalsCsvSchema),
     400: problems.invalid,
     ...authProblems,
-    503: problemResponse('The projections did not reach minPosition within 5 seconds, or the event store is unavailable (asOf)', {
+    429: heavyProblems[429],
+    503: problemResponse('The projections did not reach minPosition within 5 seconds, the event store is unavailable (asOf), or the heavy-work queue is full', {
       'Retry-After': responseHeaders.retryAfter,
     }),
   }),
@@ -52,7 +54,7 @@ const announcementsExportSchema = {
   description: 'The current state of every announcement, withdrawn ones included with their status and reason, in the order first recorded.',
   tags: TAGS,
   querystring: plainExportQuerySchema,
-  response: looseResponses({ 200: csvResponse('The announcements as CSV', announcementsCsvSchema), 400: problems.invalid, ...authProblems }),
+  response: looseResponses({ 200: csvResponse('The announcements as CSV', announcementsCsvSchema), 400: problems.invalid, ...authProblems, ...heavyProblems }),
 };
 
 const eventsExportSchema = {
@@ -61,7 +63,7 @@ const eventsExportSchema = {
   description: 'Every event in position order up to the last one recorded when the download began; `data` stays JSON text.',
   tags: TAGS,
   querystring: plainExportQuerySchema,
-  response: looseResponses({ 200: csvResponse('The journal as CSV', eventsCsvSchema), 400: problems.invalid, ...authProblems, 503: problems.storeUnavailable }),
+  response: looseResponses({ 200: csvResponse('The journal as CSV', eventsCsvSchema), 400: problems.invalid, ...authProblems, ...heavyProblems }),
 };
 
 const schedulesSchema = {
@@ -75,29 +77,41 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { sources, schedules } = context.exports;
 
-  /** The position is fixed (and the request validated) before the headers go out; then the rows stream. */
-  async function sendCsv(reply: FastifyReply, request: ExportRequest, bom: boolean) {
-    const csv = await prepareExport(sources, request);
+  /**
+   * The position is fixed (and the request validated) before the headers go out; then the rows stream, in slices. An
+   * export is heavy work, admitted through the gate; HEAD answers the same headers without building a row.
+   */
+  async function sendCsv(request: FastifyRequest, reply: FastifyReply, exportRequest: ExportRequest, bom: boolean) {
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
+    if (request.method === 'HEAD') {
+      const head = await exportHead(sources, exportRequest);
+      return csvHeaders(reply, head).send();
+    }
+    const csv = await prepareExport(sources, exportRequest);
+    return csvHeaders(reply, csv).send(csvStream(csv, { bom }));
+  }
+
+  function csvHeaders(reply: FastifyReply, csv: Pick<CsvExport, 'kind' | 'position'>): FastifyReply {
     return reply
       .header('content-disposition', `attachment; filename="${csv.kind}-${csv.position}.csv"`)
       .header('x-ledger-position', csv.position)
       .header('cache-control', 'no-store')
-      .type('text/csv; charset=utf-8')
-      .send(csvStream(csv, { bom }));
+      .type('text/csv; charset=utf-8');
   }
 
   app.get('/exports/totals.csv', { schema: totalsExportSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { groupBy, currency, minPosition, asOf, bom, ...filter } = request.query;
     if (!(await awaitMinPosition(context.projections, minPosition, reply))) return reply;
-    return sendCsv(reply, { kind: 'totals', groupBy, currency, filter, asOf }, bom);
+    return sendCsv(request, reply, { kind: 'totals', groupBy, currency, filter, asOf }, bom);
   });
 
   app.get('/exports/announcements.csv', { schema: announcementsExportSchema, config: { scope: 'read' } }, async (request, reply) =>
-    sendCsv(reply, { kind: 'announcements' }, request.query.bom),
+    sendCsv(request, reply, { kind: 'announcements' }, request.query.bom),
   );
 
   app.get('/exports/events.csv', { schema: eventsExportSchema, config: { scope: 'audit' } }, async (request, reply) =>
-    sendCsv(reply, { kind: 'events' }, request.query.bom),
+    sendCsv(request, reply, { kind: 'events' }, request.query.bom),
   );
 
   app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) => reply.send({ schedules: schedules.list() }));

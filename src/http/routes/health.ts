@@ -16,8 +16,10 @@ const liveSchema = {
 
 const readySchema = {
   operationId: 'checkReadiness',
-  summary: 'Have the projections caught up?',
-  description: 'Ready once every projection has caught up with the event store; until then 503 with the same body. Writes are refused while not ready.',
+  summary: 'Have the projections caught up, and is the service keeping up with its load?',
+  description:
+    'Ready once every projection has caught up with the event store and while the service is not overloaded; otherwise 503 with the same body, ' +
+    'which says which. Writes are refused while the projections catch up. Never refused by the overload guard itself.',
   tags: TAGS,
   response: {
     200: jsonResponse('Ready: every projection has caught up', readinessSchema),
@@ -27,11 +29,17 @@ const readySchema = {
 };
 
 export const healthRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (app, { context }) => {
-  app.get('/health/live', { schema: liveSchema, config: { scope: 'public' } }, async () => ({ status: 'live' }));
+  // Exempt from the overload guard: an orchestrator restarts a process whose liveness fails, and a busy process is alive.
+  const exempt = { scope: 'public' as const, pressureHandler: () => undefined };
+  app.get('/health/live', { schema: liveSchema, config: exempt }, async () => ({ status: 'live' }));
 
-  app.get('/health/ready', { schema: readySchema, config: { scope: 'public' } }, async (_request, reply) => {
+  // Exempt too, so that it can say why the service is not ready rather than answer a bare 503.
+  app.get('/health/ready', { schema: readySchema, config: exempt }, async (_request, reply) => {
     const position = context.projections.position;
-    const body = { ready: context.projections.ready, position: positionText(position) };
+    const caughtUp = context.projections.ready;
+    const overloaded = app.isUnderPressure();
+    const { running, queued } = app.heavyWork.load;
+    const body = { ready: caughtUp && !overloaded, position: positionText(position), caughtUp, overloaded, heavyWork: { running, queued } };
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 };

@@ -7,10 +7,12 @@ import { toDomainEvent } from '../../commands/handle.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { toMoneyJson } from '../../domain/money.js';
 import { formatPosition } from '../../store/position.js';
+import { sliced } from '../../runtime/timeSlice.js';
 import type { LedgerContext } from '../context.js';
+import { admitHeavy } from '../heavyWork.js';
 import { presentAnnouncement } from '../presenters.js';
 import { announcementHistorySchema, announcementParamsSchema } from '../schemas/announcements.js';
-import { authProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { authProblems, heavyProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
 
 const historySchema = {
   operationId: 'getAnnouncementHistory',
@@ -23,7 +25,7 @@ const historySchema = {
     400: problems.invalid,
     ...authProblems,
     404: problemResponse('No announcement has this id'),
-    503: problems.storeUnavailable,
+    ...heavyProblems,
   },
 };
 
@@ -37,6 +39,9 @@ function presentChanges(changes: AnnouncementChanges): Record<string, unknown> {
   return presented;
 }
 
+/** Versions past which a history counts as heavy work. */
+const LONG_HISTORY = 1_000;
+
 export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -44,7 +49,10 @@ export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asy
     const { id } = request.params;
     let state = announcementDecider.initialState();
     const versions = [];
-    for await (const recorded of context.store.readStream(announcementStream(id))) {
+    let revision = 0;
+    for await (const recorded of sliced(context.store.readStream(announcementStream(id)))) {
+      // Most histories are a handful of versions; a long one becomes heavy work, admitted through the gate.
+      if (++revision === LONG_HISTORY && (await admitHeavy(request, reply)) === undefined) return reply;
       const event = toDomainEvent<AnnouncementEvent>(announcementDecider, recorded);
       state = announcementDecider.evolve(state, event);
       if (state.status === 'none') continue;

@@ -1,23 +1,25 @@
 // Routes: exact totals by any combination of dimensions, for dashboards.
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ValidationError } from '../../domain/errors.js';
 import { programmesProjection } from '../../projections/programmes.js';
 import { totalsProjection } from '../../projections/totals/projection.js';
-import { queryTotals, type TotalsAnswer, type TotalsQuery } from '../../projections/totals/query.js';
+import { totalsQuerySteps, type TotalsAnswer, type TotalsQuery } from '../../projections/totals/query.js';
 import type { Moment } from '../../projections/asOf.js';
-import type { TotalsState } from '../../projections/totals/state.js';
 import type { Position } from '../../store/port.js';
 import { comparePositions, formatPosition, positionText } from '../../store/position.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
+import { ByteBoundedCache } from '../../runtime/byteBoundedCache.js';
+import { runInSlices } from '../../runtime/timeSlice.js';
 import type { LedgerContext } from '../context.js';
+import { admitHeavy } from '../heavyWork.js';
+import { jsonBody } from '../jsonBody.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
 import { programmeParamsSchema } from '../schemas/programmes.js';
 import { requestHeaders, responseHeaders } from '../schemas/headers.js';
-import { authProblems, emptyResponse, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { authProblems, emptyResponse, heavyProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
 import { countryParamsSchema, countryScopedTotalsQuerySchema, programmeScopedTotalsQuerySchema, totalsQuerySchema, totalsResponseSchema } from '../schemas/totals.js';
-
-const CACHE_LIMIT = 256;
 
 const TAGS = ['Totals'];
 const positionHeaders = { ETag: responseHeaders.positionEtag, 'X-Ledger-Position': responseHeaders.ledgerPosition, 'Cache-Control': responseHeaders.cacheControl };
@@ -28,7 +30,10 @@ const totalsResponses = {
   304: emptyResponse('Not modified: the ledger is still at the position named in If-None-Match', positionHeaders),
   400: problems.invalid,
   ...authProblems,
-  503: problemResponse('The projections did not reach minPosition within 5 seconds', { 'Retry-After': responseHeaders.retryAfter }),
+  429: heavyProblems[429],
+  503: problemResponse('The projections did not reach minPosition within 5 seconds, or (for an answer not cached) the heavy-work queue is full', {
+    'Retry-After': responseHeaders.retryAfter,
+  }),
 };
 
 const TOTALS_DESCRIPTION =
@@ -67,41 +72,39 @@ const countryTotalsSchema = {
   response: totalsResponses,
 };
 
-/** Keeps the most recently used CACHE_LIMIT entries. */
-function remember(cache: Map<string, { position: string; body: Buffer }>, key: string, position: string, body: Buffer): void {
-  cache.delete(key);
-  cache.set(key, { position, body });
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+/** A cached answer: the position it reflects and its encoded bytes. */
+interface CachedAnswer {
+  readonly position: string;
+  readonly body: Buffer;
 }
+
+/** How many URLs as sent are remembered (each names a canonical query, whose answer is in the byte-bounded cache). */
+const URL_MEMORY = 1024;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { projections } = context;
-  // Answers per query at the position they were computed; a new event makes every entry stale.
-  // Bodies are kept encoded: a dashboard's repeated request then costs no JSON and no UTF-8 encoding of it.
-  const cache = new Map<string, { position: string; body: Buffer }>();
-  // The same live answers by the URL as sent: a dashboard asks one URL over and over, and finding it there skips
-  // canonicalising the query. Another spelling of the same query falls through to `cache`, and shares its body.
-  const byUrl = new Map<string, { position: string; body: Buffer }>();
+  const { cacheBytes } = context.config;
+  // Answers per canonical query at the position they were computed; a new event makes every entry stale. Bounded in
+  // bytes; an answer over the entry bound is streamed and never cached. Bodies are kept encoded: a dashboard's
+  // repeated request then costs no JSON and no UTF-8 encoding of it.
+  const cache = new ByteBoundedCache<string, CachedAnswer>(cacheBytes.totals, (entry) => entry.body.length + 2 * entry.position.length + 64);
+  // The canonical query of each URL as sent: a dashboard asks one URL over and over, and finding it here skips
+  // canonicalising the query.
+  const byUrl = new Map<string, string>();
 
   const past = context.pastTotals;
 
-  function answer(query: TotalsQuery, position: string, state: TotalsState = projections.stateOf(totalsProjection)): Buffer {
-    const key = canonicalJson(query);
+  function cached(key: string, position: string): Buffer | undefined {
     const hit = cache.get(key);
-    if (hit !== undefined && hit.position === position) return hit.body;
-    const result: TotalsAnswer = queryTotals(state, query);
-    const body = Buffer.from(JSON.stringify({ position, groupBy: query.groupBy, currency: query.currency ?? null, rows: result.rows, total: result.total }));
-    remember(cache, key, position, body);
-    return body;
+    return hit !== undefined && hit.position === position ? hit.body : undefined;
   }
 
-  function liveAnswer(url: string, query: TotalsQuery, position: string): Buffer {
-    const hit = byUrl.get(url);
-    if (hit !== undefined && hit.position === position) return hit.body;
-    const body = answer(query, position);
-    remember(byUrl, url, position, body);
-    return body;
+  function rememberUrl(url: string, key: string): void {
+    if (byUrl.size >= URL_MEMORY && !byUrl.has(url)) byUrl.delete(byUrl.keys().next().value as string);
+    byUrl.set(url, key);
   }
 
   function assertKnownProgramme(code: string | undefined): void {
@@ -111,24 +114,59 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   }
 
   /**
-   * Answers at once when there is nothing to wait for, the common case: the handlers are synchronous then, since an
-   * async handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
+   * Answers at once when the answer is cached, the common case: the handlers are synchronous then, since an async
+   * handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
    */
   function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
-    if (minPosition === undefined && asOf === undefined) return void respondLive(request, reply, query);
+    if (minPosition === undefined && asOf === undefined) {
+      const position = currentPosition(projections);
+      if (notModified(request, reply, position)) return reply;
+      const key = byUrl.get(request.url);
+      const body = key === undefined ? undefined : cached(key, position);
+      if (body !== undefined) return reply.type(JSON_TYPE).send(body);
+    }
     return respondLater(request, reply, query, minPosition, asOf);
   }
 
   async function respondLater(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
-    return respondLive(request, reply, query);
-  }
-
-  function respondLive(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery): FastifyReply {
+    const key = canonicalJson(query);
+    rememberUrl(request.url, key);
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
-    return reply.type('application/json; charset=utf-8').send(liveAnswer(request.url, query, position));
+    const body = cached(key, position);
+    if (body !== undefined) return reply.type(JSON_TYPE).send(body);
+    // Uncached: heavy work, admitted through the gate and computed in slices while the projections hold still.
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
+    const unhold = await projections.hold();
+    let answer: { position: string; result: TotalsAnswer };
+    try {
+      const at = currentPosition(projections);
+      const again = cached(key, at);
+      if (again !== undefined) return sendAnswer(request, reply, at, again);
+      answer = { position: at, result: await runInSlices(totalsQuerySteps(projections.stateOf(totalsProjection), query)) };
+    } finally {
+      unhold();
+    }
+    return sendAnswer(request, reply, answer.position, await serialise(key, query, answer.position, answer.result));
+  }
+
+  /** Encodes an answer in slices; keeps it when it is small enough, else streams it. */
+  async function serialise(key: string, query: TotalsQuery, position: string, result: TotalsAnswer): Promise<Buffer | Readable> {
+    const head = { position, groupBy: query.groupBy, currency: query.currency ?? null };
+    const body = await jsonBody(head, 'rows', result.rows, { total: result.total }, cacheBytes.entryMax);
+    if (Buffer.isBuffer(body)) cache.set(key, { position, body });
+    return body;
+  }
+
+  function sendAnswer(request: FastifyRequest, reply: FastifyReply, position: string, body: Buffer | Readable): FastifyReply {
+    if (notModified(request, reply, position)) {
+      if (!Buffer.isBuffer(body)) body.destroy();
+      return reply;
+    }
+    return reply.type(JSON_TYPE).send(body);
   }
 
   /** A past answer never changes, so it is cached by the position it reflects, like the live one. */
@@ -139,10 +177,22 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
         { field: 'asOf', message: 'must not be beyond the current position' },
       ]);
     }
-    const { position, state } = await past.at(moment);
+    // Answered from the caches when both the past state and this query's answer are at hand; otherwise heavy work.
+    const ready = past.cachedAt(moment);
+    if (ready !== undefined) {
+      const at = positionText(ready.position);
+      const body = cached(canonicalJson({ ...query, asOf: at }), at);
+      if (body !== undefined) return sendAnswer(request, reply, at, body);
+    }
+    const release = await admitHeavy(request, reply);
+    if (release === undefined) return reply;
+    const { position, state } = ready ?? (await past.at(moment));
     const at = positionText(position);
     if (notModified(request, reply, at)) return reply;
-    return reply.type('application/json; charset=utf-8').send(answer({ ...query, asOf: at } as TotalsQuery, at, state));
+    const pastQuery = { ...query, asOf: at } as TotalsQuery;
+    const key = canonicalJson(pastQuery);
+    const body = cached(key, at) ?? (await serialise(key, pastQuery, at, await runInSlices(totalsQuerySteps(state, query))));
+    return reply.type(JSON_TYPE).send(body);
   }
 
   app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, (request, reply) => {

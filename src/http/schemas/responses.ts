@@ -47,6 +47,19 @@ export const problems = {
   }),
 } as const;
 
+/**
+ * What a route doing heavy work can answer besides its own statuses (README "Heavy work"): this client is over its
+ * share or its budget (429), or every slot and queue place is taken (503).
+ */
+export const heavyProblems = {
+  429: problemResponse('This client already has its share of heavy requests running or waiting, or has used its budget of heavy requests for the minute', {
+    'Retry-After': responseHeaders.retryAfter,
+  }),
+  503: problemResponse('The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry after Retry-After', {
+    'Retry-After': responseHeaders.retryAfter,
+  }),
+} as const;
+
 /** What every route that needs a key can answer besides its own statuses. */
 export const authProblems = { 401: problems.unauthorized, 403: problems.forbidden, 500: problems.internal } as const;
 

@@ -1,4 +1,5 @@
 // The totals projection: announcements add their allocations, amendments replace them, withdrawals remove them.
+import { runAtOnce, type Steps } from '../../runtime/timeSlice.js';
 import { toDomainEvent } from '../../commands/handle.js';
 import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type AnnouncementEvent } from '../../commands/announcement/events.js';
 import type { AnnouncementFields } from '../../commands/announcement/events.js';
@@ -207,16 +208,24 @@ export const totalsProjection: Projection<TotalsState> = {
 
 /** Converted sums for a target currency, built from every active contribution when first asked for after a rate change. */
 export function conversionFor(state: TotalsState, target: CurrencyCode): Conversion {
-  let conversion = state.conversions.get(target);
-  if (conversion === undefined) {
-    conversion = { byCell: new Map(), rates: new Map() };
-    const c = state.contributions;
-    for (let slot = 0; slot < c.ids.length; slot += 1) {
-      const first = c.firstRow.get(slot);
-      const end = first + c.rowCount.get(slot);
-      for (let row = first; row < end; row += 1) addConverted(state, conversion, slot, row, target, 1);
-    }
-    state.conversions.set(target, conversion);
+  return runAtOnce(conversionSteps(state, target));
+}
+
+/** How many contributions are converted between two points where a sliced run may pause. */
+const CONTRIBUTIONS_PER_STEP = 512;
+
+/** conversionFor as steps: a million contributions take most of a second to convert, so the service does it in slices. */
+export function* conversionSteps(state: TotalsState, target: CurrencyCode): Steps<Conversion> {
+  const known = state.conversions.get(target);
+  if (known !== undefined) return known;
+  const conversion: Conversion = { byCell: new Map(), rates: new Map() };
+  const c = state.contributions;
+  for (let slot = 0; slot < c.ids.length; slot += 1) {
+    const first = c.firstRow.get(slot);
+    const end = first + c.rowCount.get(slot);
+    for (let row = first; row < end; row += 1) addConverted(state, conversion, slot, row, target, 1);
+    if (slot % CONTRIBUTIONS_PER_STEP === 0) yield;
   }
+  state.conversions.set(target, conversion);
   return conversion;
 }

@@ -1,6 +1,8 @@
 // Totals queries: filter cells, group them by any combination of dimensions, sum exactly, convert on request.
 import { formatMinor, type CurrencyCode, type MoneyJson } from '../../domain/money.js';
-import { conversionFor } from './projection.js';
+import { runAtOnce, type Steps } from '../../runtime/timeSlice.js';
+import { sortSteps } from '../../runtime/sortSteps.js';
+import { conversionSteps } from './projection.js';
 import type { CellTable } from './cells.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
@@ -167,13 +169,26 @@ function compareRows(groupBy: readonly Dimension[]) {
 }
 
 export function queryTotals(state: TotalsState, query: TotalsQuery): TotalsAnswer {
+  return runAtOnce(totalsQuerySteps(state, query));
+}
+
+/** Cells summed, or rows built, between two points where a sliced run may pause. */
+const CELLS_PER_STEP = 2048;
+const ROWS_PER_STEP = 256;
+
+/**
+ * queryTotals as steps. Five dimensions and a conversion over a large ledger give tens of thousands of rows and take
+ * about a second; the service runs these steps in slices (holding the projections still meanwhile).
+ */
+export function* totalsQuerySteps(state: TotalsState, query: TotalsQuery): Steps<TotalsAnswer> {
   const { cells } = state;
-  const conversion = query.currency === undefined ? undefined : conversionFor(state, query.currency);
+  const conversion = query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency);
   const wanted = wantedCodes(cells, query.filter);
   const keyOf = groupKeyer(cells, query.groupBy);
   const groups = new Map<number | string, Accumulator>();
   const total = emptyAccumulator(0);
   for (let cell = 0; cell < cells.length; cell += 1) {
+    if (cell % CELLS_PER_STEP === 0) yield;
     if (cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
     const key = keyOf(cell);
     let group = groups.get(key);
@@ -185,11 +200,13 @@ export function queryTotals(state: TotalsState, query: TotalsQuery): TotalsAnswe
     add(total, cells, cell, conversion);
   }
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
-  const rows: TotalsRow[] = [...groups.values()].map((group) => {
+  const rows: TotalsRow[] = [];
+  for (const group of groups.values()) {
+    if (rows.length % ROWS_PER_STEP === 0) yield;
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    return { ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) };
-  });
+    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) });
+  }
   if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
-  rows.sort(compareRows(query.groupBy));
-  return { rows, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
+  const sorted = yield* sortSteps(rows, compareRows(query.groupBy));
+  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
 }

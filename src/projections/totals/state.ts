@@ -74,3 +74,17 @@ export function emptyContributions(): Contributions {
 export function initialTotalsState(): TotalsState {
   return { cells: new CellTable(), contributions: emptyContributions(), rates: new RateBook(), conversions: new Map() };
 }
+
+/**
+ * What a state holds in memory, roughly: its columns at their used lengths, the id index and the converted sums.
+ * For bounding caches of past states in bytes; it errs high rather than low.
+ */
+export function approximateBytes(state: TotalsState): number {
+  const c = state.contributions;
+  const perCell = 5 * 4 + 4 + 4 + 8 + 8;
+  const perSlot = 16 + 4 + 2 + 2 + 4 + 2 + 16;
+  const perRow = 4 + 8;
+  let converted = 0;
+  for (const conversion of state.conversions.values()) converted += conversion.byCell.size * 160 + conversion.rates.size * 96;
+  return state.cells.length * perCell + c.ids.length * perSlot + c.rowCells.length * perRow + converted + 4096;
+}
