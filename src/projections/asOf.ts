@@ -18,7 +18,7 @@ export interface PastTotals {
 }
 
 /** The states of past moments kept by default: a few at a million events, many more on a small ledger. */
-export const DEFAULT_AS_OF_CACHE_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_AS_OF_CACHE_BYTES = 64 * 1024 * 1024;
 const TIME_CACHE_SIZE = 1000;
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
