@@ -55,13 +55,18 @@ function grandTotal(runner: ProjectionRunner) {
   return queryTotals(runner.stateOf(totalsProjection), { groupBy: [], filter: {} }).total;
 }
 
+/** A store holding the programme and the £30m announcement, the log that made them, and the store's head. */
+async function storeWithOneAnnouncement(): Promise<{ store: EmbeddedEventStore; log: EventLog; head: Position }> {
+  const store = freshStore();
+  const log = new EventLog();
+  log.record({ type: 'ProgrammeRegistered', data: { code: 'oic-supply-chains', name: 'OIC', description: '', registeredAt: '2025-03-31T09:00:00Z' } });
+  log.announced('a-30m', supplyChains);
+  return { store, log, head: await appendAll(store, log.events) };
+}
+
 describe('ProjectionRunner', () => {
   it('catches up with what the store holds, then follows live appends', async () => {
-    const store = freshStore();
-    const log = new EventLog();
-    log.record({ type: 'ProgrammeRegistered', data: { code: 'oic-supply-chains', name: 'OIC', description: '', registeredAt: '2025-03-31T09:00:00Z' } });
-    log.announced('a-30m', supplyChains);
-    const head = await appendAll(store, log.events);
+    const { store, log, head } = await storeWithOneAnnouncement();
 
     const runner = runnerOver(store);
     expect(runner.ready).toBe(false);
@@ -82,11 +87,7 @@ describe('ProjectionRunner', () => {
   });
 
   it('holds every state still while a sliced read walks it, then applies what arrived, in order', async () => {
-    const store = freshStore();
-    const log = new EventLog();
-    log.record({ type: 'ProgrammeRegistered', data: { code: 'oic-supply-chains', name: 'OIC', description: '', registeredAt: '2025-03-31T09:00:00Z' } });
-    log.announced('a-30m', supplyChains);
-    const head = await appendAll(store, log.events);
+    const { store, log, head } = await storeWithOneAnnouncement();
     const runner = runnerOver(store);
     await runner.start();
 
