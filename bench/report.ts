@@ -3,6 +3,7 @@ import type { Dataset } from './dataset.js';
 import type { LoadResult } from './load/spec.js';
 import type { AsOfFigure } from './scenarios/asOf.js';
 import type { ExportFigure } from './scenarios/exportCsv.js';
+import { HEAVY_TARGETS, statusText, type HeavyFigure } from './scenarios/heavy.js';
 import type { ReadFigure } from './scenarios/read.js';
 import type { ReplayFigure } from './scenarios/replay.js';
 import type { WriteFigure } from './scenarios/write.js';
@@ -16,7 +17,8 @@ export interface StartFigure {
   readonly snapshotUsed: boolean;
 }
 
-export interface Figures {
+/** The figures of the main ledger: every scenario but the heavy one. */
+export interface MainFigures {
   readonly dataset: Omit<Dataset, 'dir'>;
   readonly read: readonly ReadFigure[];
   readonly write: WriteFigure;
@@ -25,6 +27,9 @@ export interface Figures {
   readonly export: ExportFigure;
   readonly asOf: AsOfFigure;
 }
+
+/** A run's figures: the main ledger's unless the run was `--only heavy`, and the heavy scenario's. */
+export type Figures = Partial<MainFigures> & { readonly heavy?: HeavyFigure };
 
 export interface Row {
   readonly figure: string;
@@ -70,13 +75,25 @@ function trouble(load: LoadResult): string | undefined {
 export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[] } {
   const rows: Row[] = [];
   const targets: TargetResult[] = [];
-  const add = (row: Omit<Row, 'pass' | 'baseline' | 'ratio' | 'target'> & Partial<Row>): void =>
-    void rows.push({ baseline: '', ratio: '', target: '', pass: '', ...row });
-  const check = (row: Omit<Row, 'pass'>, target: Omit<TargetResult, 'target'>): void => {
+  const add: Add = (row) => void rows.push({ baseline: '', ratio: '', target: '', pass: '', ...row });
+  const check: Check = (row, target) => {
     rows.push({ ...row, pass: target.pass ? 'PASS' : 'FAIL' });
     targets.push({ ...target, target: row.target });
   };
 
+  if (isMain(figures)) mainVerdict(figures, add, check);
+  if (figures.heavy !== undefined) heavyVerdict(figures.heavy, add, check);
+  return { rows, targets };
+}
+
+type Add = (row: Omit<Row, 'pass' | 'baseline' | 'ratio' | 'target'> & Partial<Row>) => void;
+type Check = (row: Omit<Row, 'pass'>, target: Omit<TargetResult, 'target'>) => void;
+
+function isMain(figures: Figures): figures is MainFigures & Figures {
+  return (['dataset', 'read', 'write', 'replay', 'start', 'export', 'asOf'] as const).every((key) => figures[key] !== undefined);
+}
+
+function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
   const { dataset } = figures;
   add({
     figure: `generate (${n(dataset.events)} events)`,
@@ -179,8 +196,68 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
     ratio: ratioText(asOf.ratio),
   });
   add({ figure: '  first ask per position', value: `median ${ms(asOf.firstMedianMs)}, max ${ms(asOf.firstMaxMs)}` });
-  return { rows, targets };
 }
+
+const mib = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MiB`;
+
+/** Issue 15: /health/live stays fast under heavy reads, and heavy queries leave memory near where it was. */
+function heavyVerdict(heavy: HeavyFigure, add: Add, check: Check): void {
+  const { liveness, memory, settings, dataset } = heavy;
+  const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+  add({
+    figure: `heavy: own ledger (${n(dataset.events)} events)`,
+    value: `ready in ${heavy.readySeconds.toFixed(2)} s`,
+    baseline: `RSS ${heavy.rssReadyMb} MB; gate ${settings.heavyConcurrency} at once, ${settings.heavyPerClient} per key`,
+  });
+  const load = liveness.heavy;
+  check(
+    {
+      figure: `  GET /health/live while heavy reads ran (${n(liveness.probes)} probes, every ${liveness.probeEveryMs} ms)`,
+      value: `p99 ${ms(liveness.p99Ms)}`,
+      baseline: `p50 ${ms(liveness.p50Ms)}, max ${ms(liveness.maxMs)}`,
+      ratio: '',
+      target: `< ${HEAVY_TARGETS.liveP99Ms} ms`,
+    },
+    { name: 'heavy: /health/live p99 under heavy reads', measured: liveness.p99Ms, unit: 'ms', pass: liveness.p99Ms < HEAVY_TARGETS.liveP99Ms },
+  );
+  add({
+    figure: `    while all ${liveness.inFlight} were in flight (first ${liveness.heldSeconds} s, ${n(liveness.held.probes)} probes)`,
+    value: `p99 ${ms(liveness.held.p99Ms)}`,
+    baseline: `p50 ${ms(liveness.held.p50Ms)}, max ${ms(liveness.held.maxMs)}`,
+  });
+  const probeTrouble = Object.entries(liveness.probeStatuses).filter(([status]) => status !== '200').map(([status, count]) => `${count}x${status}`).join(', ');
+  check(
+    { figure: '  /health/live answers not 200', value: `${liveness.non200}${probeTrouble === '' ? '' : ` (${probeTrouble})`}`, baseline: '', ratio: '', target: '0' },
+    { name: 'heavy: /health/live probes not answered 200', measured: liveness.non200, unit: 'probes', pass: liveness.non200 === 0 },
+  );
+  add({
+    figure: `  heavy reads: ${liveness.inFlight} kept going ${liveness.heldSeconds} s, all done in ${load.seconds.toFixed(1)} s`,
+    value: `${n(load.requests)}: ${statusText(load)}`,
+    baseline: `${mb(load.bytes)} read${load.listsRanOut > 0 ? `, ${load.listsRanOut} workers ran out of requests` : ''}`,
+  });
+  const ceiling = memory.rssBeforeMb + memory.allowedGrowthMb;
+  add({
+    figure: `  ${n(memory.queries)} distinct heavy queries, ${memory.inFlight} in flight`,
+    value: `${n(memory.heavy.requests)} in ${memory.heavy.seconds.toFixed(1)} s: ${statusText(memory.heavy)}`,
+    baseline: `${mb(memory.heavy.bytes)} read`,
+  });
+  check(
+    { figure: '  RSS peak during them', value: `${memory.rssPeakMb} MB`, baseline: `before ${memory.rssBeforeMb} MB`, ratio: '', target: `< ${HEAVY_TARGETS.peakRssMb} MB` },
+    { name: 'heavy: peak RSS over distinct heavy queries', measured: memory.rssPeakMb, unit: 'MB', pass: memory.rssPeakMb < HEAVY_TARGETS.peakRssMb },
+  );
+  check(
+    {
+      figure: `  RSS after ${memory.idleSeconds} s idle`,
+      value: `${memory.rssAfterMb} MB (${memory.rssGrowthMb >= 0 ? '+' : ''}${memory.rssGrowthMb})`,
+      baseline: `near baseline: <= before + ${memory.allowedGrowthMb} MB; caches totals ${mib(settings.totalsCacheBytes)} + as-of ${mib(settings.asOfCacheBytes)}`,
+      ratio: '',
+      target: `<= ${round(ceiling)} MB`,
+    },
+    { name: 'heavy: RSS after the queries, idle', measured: memory.rssAfterMb, unit: 'MB', pass: memory.rssAfterMb <= ceiling, note: `before ${memory.rssBeforeMb} MB + ${memory.allowedGrowthMb} MB` },
+  );
+}
+
+const round = (value: number): string => String(Math.round(value * 10) / 10);
 
 export function formatTable(rows: readonly Row[]): string {
   const header: Row = { figure: 'figure', value: 'value', baseline: 'baseline', ratio: 'ratio', target: 'target', pass: 'pass' };

@@ -1,6 +1,7 @@
 // `npm run bench`: one run that generates (or reuses) a ledger, starts the service on it and measures reads, writes,
-// replay, start-up, export and as-of beside baselines taken in the same run; prints a table, writes results.json.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// replay, start-up, export and as-of beside baselines taken in the same run, then heavy work on a ledger of its own
+// (`--only heavy`: that alone); prints a table, writes results.json.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuilt } from './build.js';
 import { killAllChildren } from './children.js';
@@ -10,9 +11,10 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { CACHE_ROOT, REPO_ROOT } from './paths.js';
 import { formatSummary } from './profileSummary.js';
 import { profiling } from './profiles.js';
-import { formatTable, startFigure, verdict, type Figures } from './report.js';
+import { formatTable, startFigure, verdict, type Figures, type MainFigures } from './report.js';
 import { measureAsOf } from './scenarios/asOf.js';
 import { measureExport } from './scenarios/exportCsv.js';
+import { measureHeavy } from './scenarios/heavy.js';
 import { measureReads } from './scenarios/read.js';
 import { measureReplay } from './scenarios/replay.js';
 import { measureWrites } from './scenarios/write.js';
@@ -43,44 +45,10 @@ async function main(options: BenchOptions): Promise<void> {
     const build = await ensureBuilt(options.build);
     if (build.rebuilt) log(`dist/ rebuilt in ${build.seconds.toFixed(1)} s${build.errors === undefined ? '' : ` WITH TYPE ERRORS:\n${build.errors}`}`);
     mkdirSync(CACHE_ROOT, { recursive: true });
-    const dataset = await cachedLedger(options, log);
-    log(`ledger: ${dataset.events} events${dataset.cached ? ' (cached)' : `, generated at ${dataset.generateEventsPerSecond} events/s`}`);
-    workingCopy(dataset, workDir);
-
-    log('start without a snapshot');
-    const cold = await startService(workDir, { readyTimeoutMs, nodeArgs: profiles?.argsFor('service-cold') });
-    running = cold.service;
-    log(`ready in ${cold.readySeconds.toFixed(2)} s at position ${cold.position}, RSS ${cold.memory.rssMb} MB`);
-    const service = running;
-    const read = await measureReads(running, options, log);
-    // The export before as-of: as-of leaves a heap full of garbage behind, which would blur the export's growth.
-    const exported = await settled(service).then(() => measureExport(service, log));
-    const asOf = await settled(service).then(() => measureAsOf(service, BigInt(cold.position), options, log));
-    const write = await settled(service).then(() => measureWrites(service, options, log));
-
-    log('stop (SIGTERM): the service saves its snapshot');
-    const shutdown = await stopService(running, STOP_TIMEOUT_MS);
+    const main = options.only === 'heavy' ? undefined : await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service));
     running = undefined;
-    log(`stopped in ${shutdown.seconds.toFixed(2)} s, snapshot ${shutdown.snapshotMb ?? 'none'} MB`);
-    log('start with the snapshot');
-    const warm = await startService(workDir, { readyTimeoutMs, nodeArgs: profiles?.argsFor('service-warm') });
-    running = warm.service;
-    log(`ready in ${warm.readySeconds.toFixed(2)} s, RSS ${warm.memory.rssMb} MB, snapshot ${warm.snapshotUsed ? 'used' : 'NOT used'}`);
-    await stopService(running, STOP_TIMEOUT_MS);
-    running = undefined;
-
-    const replay = await measureReplay(workDir, { timeoutMs: readyTimeoutMs, nodeArgs: profiles?.argsFor('replay') }, log);
-
-    const { dir: _dir, ...datasetFigures } = dataset;
-    const figures: Figures = {
-      dataset: datasetFigures,
-      read,
-      write,
-      replay,
-      start: { withoutSnapshot: startFigure(cold), shutdown, withSnapshot: startFigure(warm) },
-      export: exported,
-      asOf,
-    };
+    const heavy = await measureHeavy(options, log, profiles?.argsFor('service-heavy'));
+    const figures: Figures = { ...main, heavy };
     const { rows, targets } = verdict(figures);
     const wallSeconds = Math.round((performance.now() - began) / 100) / 10;
     const { loadAverage, ...machineFixed } = machineAtStart;
@@ -112,9 +80,60 @@ async function main(options: BenchOptions): Promise<void> {
   } finally {
     if (running !== undefined) running.child.kill('SIGKILL');
     killAllChildren();
-    if (options.keep) log(`kept the working data dir ${workDir}`);
+    if (options.keep && existsSync(workDir)) log(`kept the working data dir ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** Everything but the heavy scenario, on the main ledger; `track` is told which service runs (killed if the run fails). */
+async function measureMain(
+  options: BenchOptions,
+  workDir: string,
+  readyTimeoutMs: number,
+  profiles: ReturnType<typeof profiling>,
+  track: (service: RunningService | undefined) => void,
+): Promise<MainFigures> {
+  let running: RunningService | undefined;
+  const dataset = await cachedLedger(options, log);
+  log(`ledger: ${dataset.events} events${dataset.cached ? ' (cached)' : `, generated at ${dataset.generateEventsPerSecond} events/s`}`);
+  workingCopy(dataset, workDir);
+
+  log('start without a snapshot');
+  const cold = await startService(workDir, { readyTimeoutMs, nodeArgs: profiles?.argsFor('service-cold') });
+  running = cold.service;
+  track(running);
+  log(`ready in ${cold.readySeconds.toFixed(2)} s at position ${cold.position}, RSS ${cold.memory.rssMb} MB`);
+  const service = running;
+  const read = await measureReads(running, options, log);
+  // The export before as-of: as-of leaves a heap full of garbage behind, which would blur the export's growth.
+  const exported = await settled(service).then(() => measureExport(service, log));
+  const asOf = await settled(service).then(() => measureAsOf(service, BigInt(cold.position), options, log));
+  const write = await settled(service).then(() => measureWrites(service, options, log));
+
+  log('stop (SIGTERM): the service saves its snapshot');
+  const shutdown = await stopService(running, STOP_TIMEOUT_MS);
+  running = undefined;
+  log(`stopped in ${shutdown.seconds.toFixed(2)} s, snapshot ${shutdown.snapshotMb ?? 'none'} MB`);
+  log('start with the snapshot');
+  const warm = await startService(workDir, { readyTimeoutMs, nodeArgs: profiles?.argsFor('service-warm') });
+  running = warm.service;
+  track(running);
+  log(`ready in ${warm.readySeconds.toFixed(2)} s, RSS ${warm.memory.rssMb} MB, snapshot ${warm.snapshotUsed ? 'used' : 'NOT used'}`);
+  await stopService(running, STOP_TIMEOUT_MS);
+  running = undefined;
+
+  const replay = await measureReplay(workDir, { timeoutMs: readyTimeoutMs, nodeArgs: profiles?.argsFor('replay') }, log);
+
+  const { dir: _dir, ...datasetFigures } = dataset;
+  return {
+    dataset: datasetFigures,
+    read,
+    write,
+    replay,
+    start: { withoutSnapshot: startFigure(cold), shutdown, withSnapshot: startFigure(warm) },
+    export: exported,
+    asOf,
+  };
 }
 
 try {
