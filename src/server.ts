@@ -6,6 +6,9 @@ import { startLedger } from './ledger.js';
 import { StoreLockedError, StoreUnavailableError } from './store/port.js';
 
 async function main(): Promise<void> {
+  // Everything the service creates under DATA_DIR is its own (README "Durability"); the stores and writers also set
+  // their modes, so this is the backstop.
+  process.umask(0o077);
   let config;
   try {
     config = loadConfig();

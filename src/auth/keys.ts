@@ -77,7 +77,8 @@ export class KeyRing {
   private checkedAt = 0;
 
   constructor(private readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    // 0700, as the embedded store makes it: with EVENT_STORE=eventstoredb the key ring may be first to create DATA_DIR.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.reload();
   }
 

@@ -22,6 +22,8 @@ const EVENT_ID_NAMESPACE = '4f1b6a3e-2b1d-5c4e-9a57-0d8e3c2f6b10';
 /** Who and why: recorded with every event the command produces. */
 export interface CommandMetadata {
   readonly actor: string;
+  /** The API key's id (Principal.id); absent for writes from the CLI. Ids derived from an Idempotency-Key use it. */
+  readonly keyId?: string | undefined;
   readonly correlationId: string;
   readonly causationId: string;
   /** ISO 8601 instant the command was handled. */
@@ -130,7 +132,7 @@ function chained(stream: string, last: Pick<RecordedEvent, 'revision' | 'metadat
 function envelope(event: DomainEvent, index: number, metadata: CommandMetadata): EventToAppend {
   const { now, idempotencyKey, requestHash, ...who } = metadata;
   return {
-    id: idempotencyKey === undefined ? randomUUID() : uuidV5(`${metadata.actor}\n${idempotencyKey}\n${index}`, EVENT_ID_NAMESPACE),
+    id: idempotencyKey === undefined ? randomUUID() : uuidV5(`${metadata.keyId ?? metadata.actor}\n${idempotencyKey}\n${index}`, EVENT_ID_NAMESPACE),
     type: event.type,
     data: event.data as Record<string, unknown>,
     metadata: {

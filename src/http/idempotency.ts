@@ -41,7 +41,7 @@ function requestHashOf(request: FastifyRequest): string {
 export function commandMetadataOf(context: LedgerContext, request: FastifyRequest, idempotency?: { key: string; hash: string }): CommandMetadata {
   const correlation = request.headers['x-correlation-id'];
   // The key's id is recorded beside its name (the envelope keeps every field of who wrote): idempotency is scoped by it.
-  const metadata: CommandMetadata & { readonly keyId?: string } = {
+  const metadata: CommandMetadata = {
     actor: actorOf(request),
     ...(request.principal !== undefined && { keyId: request.principal.id }),
     correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : request.id,

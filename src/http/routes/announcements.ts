@@ -160,7 +160,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
 
   function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
     if (body.id !== undefined) return body.id;
-    if (metadata.idempotencyKey !== undefined) return uuidV5(`${metadata.actor}\n${metadata.idempotencyKey}`, ANNOUNCEMENT_ID_NAMESPACE);
+    if (metadata.idempotencyKey !== undefined) return uuidV5(`${metadata.keyId ?? metadata.actor}\n${metadata.idempotencyKey}`, ANNOUNCEMENT_ID_NAMESPACE);
     return randomUUID();
   }
 
