@@ -32,9 +32,47 @@ afterAll(async () => {
   await standIn.close();
 });
 
-eventStoreContract('EventStoreDB adapter against the test-only gRPC stand-in (@grpc/grpc-js)', async () => {
-  const store = await openEventStoreDb({ connectionString: standIn.connectionString, streamPrefixes: CONTRACT_STREAMS });
-  return { store, teardown: () => store.close() };
+/**
+ * The contract in both of the client's write paths: against a server that answers ServerFeatures (24.10, as production)
+ * the client appends through BatchAppend; against one without it, through Append.
+ */
+describe.each([
+  { mode: 'with ServerFeatures: appends through BatchAppend', serverFeatures: true, rpc: 'batchAppend' as const },
+  { mode: 'without ServerFeatures: appends through Append', serverFeatures: false, rpc: 'append' as const },
+])('the stand-in $mode', ({ serverFeatures, rpc }) => {
+  let server: StandIn;
+  beforeAll(async () => {
+    server = await startStandIn({ serverFeatures });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  eventStoreContract('EventStoreDB adapter against the test-only gRPC stand-in (@grpc/grpc-js)', async () => {
+    const store = await openEventStoreDb({ connectionString: server.connectionString, streamPrefixes: CONTRACT_STREAMS });
+    return { store, teardown: () => store.close() };
+  });
+
+  it(`serves every append of the adapter through ${rpc} and none through the other`, async () => {
+    const store = await openEventStoreDb({ connectionString: server.connectionString });
+    const other = rpc === 'append' ? 'batchAppend' : 'append';
+    const before = { ...server.appendsServed };
+    const otherCalls = server.calls[other];
+    try {
+      const stream = programmeStream(`rpc-${randomUUID()}`);
+      await store.append(stream, [anEvent(), anEvent()], 'no-stream');
+      await Promise.all([store.append(stream, [anEvent()], 1n), store.append(programmeStream(`rpc-${randomUUID()}`), [anEvent()], 'any')]);
+      await store.append(stream, [anEvent()], 'any');
+    } finally {
+      await store.close();
+    }
+
+    expect(server.appendsServed[rpc] - before[rpc]).toBe(4);
+    expect(server.appendsServed[other]).toBe(before[other]);
+    expect(server.calls[other]).toBe(otherCalls);
+    // The client asks once per connection; a server without the service is not counted (it has no handler).
+    expect(server.calls.getSupportedMethods > 0).toBe(serverFeatures);
+  });
 });
 
 const realServer = process.env.EVENTSTORE_CONNECTION_STRING;
@@ -155,7 +193,8 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
   });
 
   describe('positions', () => {
-    it('carries commit and prepare apart and unchanged through append, reads, subscriptions and the text form', async () => {
+    // Over gRPC every event is a committed prepare of its own: commit = prepare, in a batch too (see log.ts).
+    it('carries the server\'s positions (commit = prepare over gRPC) unchanged through append, reads, subscriptions and the text form', async () => {
       const store = await open();
       const stream = programmeStream(`pos-${randomUUID()}`);
       const head = await store.headPosition();
@@ -170,9 +209,8 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       await subscription.close();
 
       const positions = fromStream.map((event) => event.position);
-      expect(positions[0]!.commit).toBe(positions[0]!.prepare);
-      for (const position of positions.slice(1)) expect(position.commit).not.toBe(position.prepare);
-      expect(new Set(positions.slice(1).map((position) => position.commit)).size).toBe(1);
+      for (const position of positions) expect(position.commit).toBe(position.prepare);
+      expect(new Set(positions.map((position) => position.commit)).size).toBe(4);
       expect(single.position).toEqual(positions[0]);
       expect(batch.position).toEqual(positions[3]);
       expect(fromAll.map((event) => event.position)).toEqual(positions);
@@ -268,7 +306,7 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
   });
 
   describe('caught up', () => {
-    it('is reported without CaughtUp messages too, as on servers before 23.10', async () => {
+    it('is reported without CaughtUp messages too, as on servers before 24.2', async () => {
       const old = await startStandIn({ caughtUpMessages: false });
       cleanups.push(() => old.close());
       const store = await openEventStoreDb({ connectionString: old.connectionString });

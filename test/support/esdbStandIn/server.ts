@@ -1,50 +1,90 @@
-// A test-only stand-in for EventStoreDB: the Streams service of its gRPC API on @grpc/grpc-js, over an in-memory log.
-// It serves the service definitions shipped inside @eventstore/db-client, so the real client talks to it over real gRPC.
-// Never imported from src/: the product only ever talks to a real EventStoreDB.
-import { randomUUID } from 'node:crypto';
+// A test-only stand-in for EventStoreDB 24.10: the Streams and ServerFeatures services of its gRPC API on @grpc/grpc-js,
+// over an in-memory log, served from the service definitions shipped inside @eventstore/db-client so the real client
+// talks to it over real gRPC. Each behaviour follows the server's source at v24.10.0 (kurrent-io/KurrentDB), cited
+// beside it. Never imported from src/: the product only ever talks to a real EventStoreDB, and passing against this
+// stand-in is no substitute for the contract suite against a real server.
+//
+// Options of startStandIn (all optional):
+// - port: fixed port on 127.0.0.1 (default: a free one).
+// - serverFeatures (default true): answer ServerFeatures.GetSupportedMethods as 24.10 does, so the client appends through
+//   BatchAppend; false leaves the service out (UNIMPLEMENTED), and the client falls back to Append.
+// - caughtUpMessages (default true): CaughtUp, and a filtered subscription's checkpoint at the end of its catch-up, as
+//   from 24.2; false behaves like older servers.
+// - maxAppendSize (default 1 MiB, the server's MaxAppendSize): bytes of event data one append may carry; over it, Append
+//   fails with InvalidArgument / `maximum-append-size-exceeded` and BatchAppend answers MaximumAppendSizeExceeded, which
+//   the client raises as MaxAppendSizeExceededError.
+// - committedEventsBytes (default 8 MiB): the window of recent event ids that make 'any' / 'stream-exists' retries
+//   idempotent (ignored when `log` is given; pass it to the TransactionLog instead).
+// - refusal: answer every call as a node that cannot serve it: { kind: 'not-leader', host, port } (NotFound with
+//   `not-leader` and the leader's endpoint: the client's NotLeaderError), { kind: 'not-ready' } or { kind: 'too-busy' }
+//   (Unavailable: UnavailableError; BatchAppend answers these inside its stream, so the client raises UnknownError).
+//   `standIn.refuse(...)` changes it while running; undefined serves again.
+// - secure: { certFile, keyFile, users? }: TLS with that certificate, basic credentials checked against `users`
+//   (default admin/changeit in $admins, ops/changeit in $ops), anonymous calls denied, $all and system streams for
+//   $admins only. The connection string then carries `tls=true&tlsCAFile=<certFile>`.
+// - log: serve this log instead of a fresh one (a second endpoint onto the same database).
+import { readFileSync } from 'node:fs';
+import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import type { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
+import type { Empty } from '@eventstore/db-client/generated/shared_pb.js';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import type { AppendReq, AppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type {
+  AppendReq,
+  AppendResp,
+  BatchAppendReq,
+  BatchAppendResp,
+  DeleteReq,
+  DeleteResp,
+  ReadReq,
+  ReadResp,
+  TombstoneReq,
+  TombstoneResp,
+} from '@eventstore/db-client/generated/streams_pb.js';
 import {
-  Metadata,
   Server,
   ServerCredentials,
-  status,
   type sendUnaryData,
+  type ServerDuplexStream,
   type ServerReadableStream,
+  type ServerUnaryCall,
   type ServerWritableStream,
-  type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { comparePositions, TransactionLog, type ExpectedVersion, type ProposedEvent, type StoredEvent } from './log.js';
-import {
-  appendResponse,
-  caughtUpResponse,
-  checkpointResponse,
-  confirmationResponse,
-  eventResponse,
-  parseAppendOptions,
-  parseProposedMessage,
-  parseReadRequest,
-  passesFilter,
-  RefusedRequest,
-  streamNotFoundResponse,
-  type ReadRequest,
-} from './wire.js';
+import { assertAllowed, authenticate, DEFAULT_USERS, type Principal, type StandInUser } from './access.js';
+import { TransactionLog } from './log.js';
+import { supportedMethods } from './serverFeatures.js';
+import { refused, serviceError, type Refusal } from './status.js';
+import { serveRead } from './streamsRead.js';
+import { serveAppend, serveBatchAppend, serveDelete, type WriteContext } from './streamsWrite.js';
+import { parseReadRequest } from './wire.js';
+
+export type { Refusal } from './status.js';
+export type { StandInUser } from './access.js';
 
 export interface StandInOptions {
-  /** Port on 127.0.0.1; a free one when absent. */
   readonly port?: number;
-  /** Send CaughtUp when a subscription goes live, as EventStoreDB does from 23.10; false behaves like older servers. */
+  readonly serverFeatures?: boolean;
   readonly caughtUpMessages?: boolean;
-  /** Serve this log instead of a fresh one: a second endpoint onto the same database, which stays up while another stops. */
+  readonly maxAppendSize?: number;
+  readonly committedEventsBytes?: number;
+  readonly refusal?: Refusal;
+  readonly secure?: { readonly certFile: string; readonly keyFile: string; readonly users?: Readonly<Record<string, StandInUser>> };
   readonly log?: TransactionLog;
 }
 
+export type Rpc = 'getSupportedMethods' | 'read' | 'append' | 'batchAppend' | 'delete' | 'tombstone';
+
 export interface StandIn {
-  /** For the real client: `esdb://127.0.0.1:<port>?tls=false`. */
+  /** For the real client: `esdb://127.0.0.1:<port>?tls=false`, or with `tls=true&tlsCAFile=...` when secure. */
   readonly connectionString: string;
   /** The in-memory log, for assertions on what the server holds. */
   readonly log: TransactionLog;
+  /** gRPC calls received, per RPC. */
+  readonly calls: Readonly<Record<Rpc, number>>;
+  /** Appends written or recognised, per RPC that served them (one BatchAppend call serves many). */
+  readonly appendsServed: Readonly<Record<'append' | 'batchAppend', number>>;
+  /** From now on answer every call as a node that cannot serve it, or serve again (undefined). */
+  refuse(refusal: Refusal | undefined): void;
   /** The server goes away: the port closes and every open call is cut. The log is kept. */
   stop(): Promise<void>;
   /** The server comes back on the same port, with the same log. */
@@ -52,25 +92,91 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-/** EventStoreDB's default MaxAppendSize: the bytes of one append's events, data and metadata together. */
-const MAX_APPEND_SIZE = 1_048_576;
+/** ClusterVNodeOptions.Database.MaxAppendSize (src/EventStore.Core/Configuration/ClusterVNodeOptions.cs). */
+export const DEFAULT_MAX_APPEND_SIZE = 1_048_576;
 
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
-  const log = options.log ?? new TransactionLog();
-  const caughtUpMessages = options.caughtUpMessages ?? true;
+  const log = options.log ?? new TransactionLog({ committedEventsBytes: options.committedEventsBytes });
+  const settings = { caughtUpMessages: options.caughtUpMessages ?? true };
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
+  const users = options.secure?.users ?? DEFAULT_USERS;
+  const credentials = options.secure
+    ? ServerCredentials.createSsl(null, [{ private_key: readFileSync(options.secure.keyFile), cert_chain: readFileSync(options.secure.certFile) }], false)
+    : ServerCredentials.createInsecure();
+  const calls: Record<Rpc, number> = { getSupportedMethods: 0, read: 0, append: 0, batchAppend: 0, delete: 0, tombstone: 0 };
+  const appendsServed = { append: 0, batchAppend: 0 };
+  let refusal = options.refusal;
   let port = options.port ?? 0;
   let server: Server | undefined;
+
+  /** Who is calling, in secure mode; bad credentials fail the call before it is served (AuthenticationMiddleware). */
+  const principalOf = (call: { metadata: ServerUnaryCall<unknown, unknown>['metadata'] }): Principal | undefined =>
+    options.secure ? authenticate(call.metadata, users) : undefined;
+  const writeContext = (principal: Principal | undefined, rpc: 'append' | 'batchAppend'): WriteContext => ({
+    log,
+    maxAppendSize,
+    principal,
+    refusal,
+    served: () => (appendsServed[rpc] += 1),
+  });
+  const unary = <Req, Res>(rpc: Rpc, handle: (call: ServerUnaryCall<Req, Res>) => Res) => (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    calls[rpc] += 1;
+    try {
+      callback(null, handle(call));
+    } catch (error) {
+      callback(serviceError(error));
+    }
+  };
+
+  const streams = {
+    read: (call: ServerWritableStream<ReadReq, ReadResp>) => {
+      calls.read += 1;
+      void (async () => {
+        const request = parseReadRequest(call.request);
+        const principal = principalOf(call);
+        if (principal !== undefined) assertAllowed(principal, 'read', request.kind === 'stream' ? request.stream : '$all');
+        if (refusal !== undefined) throw refused.node(refusal);
+        await serveRead(log, call, request, settings);
+      })().catch((error: unknown) => call.emit('error', serviceError(error)));
+    },
+    append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>) => {
+      calls.append += 1;
+      let principal: Principal | undefined;
+      try {
+        principal = principalOf(call);
+      } catch (error) {
+        return callback(serviceError(error));
+      }
+      serveAppend(writeContext(principal, 'append'), call).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(serviceError(error)),
+      );
+    },
+    batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => {
+      calls.batchAppend += 1;
+      let principal: Principal | undefined;
+      try {
+        principal = principalOf(call);
+      } catch (error) {
+        return void call.emit('error', serviceError(error));
+      }
+      // The refusal is read per request, so refuse() reaches a BatchAppend call the client keeps open.
+      serveBatchAppend({ ...writeContext(principal, 'batchAppend'), get refusal() { return refusal; } }, call);
+    },
+    delete: unary<DeleteReq, DeleteResp>('delete', (call) => serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, false)),
+    tombstone: unary<TombstoneReq, TombstoneResp>('tombstone', (call) => serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, true)),
+  } satisfies UntypedServiceImplementation;
 
   const start = async (): Promise<void> => {
     if (server !== undefined) return;
     const next = new Server();
-    // Only Streams: the client tolerates an unimplemented ServerFeatures (it then appends with Append, not BatchAppend),
-    // and a single-node connection string needs no gossip.
-    next.addService(StreamsService, {
-      append: (call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>) => append(log, call, callback),
-      read: (call: ServerWritableStream<ReadReq, ReadResp>) => void read(log, call, caughtUpMessages),
-    } satisfies UntypedServiceImplementation);
-    port = await bind(next, port);
+    next.addService(StreamsService, streams);
+    if (options.serverFeatures ?? true) {
+      next.addService(serverFeaturesGrpc.ServerFeaturesService, {
+        getSupportedMethods: unary<Empty, SupportedMethods>('getSupportedMethods', () => supportedMethods()),
+      } satisfies UntypedServiceImplementation);
+    }
+    port = await bind(next, port, credentials);
     server = next;
   };
   const stop = async (): Promise<void> => {
@@ -79,191 +185,29 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   };
 
   await start();
-  return { connectionString: `esdb://127.0.0.1:${port}?tls=false`, log, start, stop, close: stop };
+  const query = options.secure ? `tls=true&tlsCAFile=${options.secure.certFile}` : 'tls=false';
+  return {
+    connectionString: `esdb://127.0.0.1:${port}?${query}`,
+    log,
+    calls,
+    appendsServed,
+    refuse: (next) => void (refusal = next),
+    start,
+    stop,
+    close: stop,
+  };
 }
 
-async function bind(server: Server, port: number): Promise<number> {
+async function bind(server: Server, port: number, credentials: ServerCredentials): Promise<number> {
   // Right after a stop the port may still be closing; a few short retries cover that.
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+        server.bindAsync(`127.0.0.1:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
       );
     } catch (error) {
       if (port === 0 || attempt >= 20) throw error;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
-}
-
-/** Client-streaming: options first, then the events; written only once the whole request is in, so a cut call writes nothing. */
-function append(log: TransactionLog, call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>): void {
-  let target: { stream: string; expected: ExpectedVersion } | undefined;
-  const proposed: ProposedEvent[] = [];
-  let size = 0;
-  let settled = false;
-  const refuse = (error: unknown): void => {
-    if (settled) return;
-    settled = true;
-    callback(serviceError(error));
-  };
-  call.on('data', (request: AppendReq) => {
-    if (settled) return;
-    try {
-      const options = request.getOptions();
-      if (options !== undefined) {
-        target = parseAppendOptions(options);
-        return;
-      }
-      const message = request.getProposedMessage();
-      if (message === undefined || target === undefined) throw new RefusedRequest(status.INVALID_ARGUMENT, 'an append starts with its options');
-      const event = parseProposedMessage(message);
-      size += event.data.length + event.customMetadata.length;
-      if (size > MAX_APPEND_SIZE) {
-        throw new RefusedRequest(status.INVALID_ARGUMENT, 'maximum append size exceeded', {
-          exception: 'maximum-append-size-exceeded',
-          'maximum-append-size': String(MAX_APPEND_SIZE),
-        });
-      }
-      proposed.push(event);
-    } catch (error) {
-      refuse(error);
-    }
-  });
-  call.on('end', () => {
-    if (settled) return;
-    if (target === undefined) return refuse(new RefusedRequest(status.INVALID_ARGUMENT, 'an append without options'));
-    settled = true;
-    callback(null, appendResponse(log.append(target.stream, proposed, target.expected), target.expected));
-  });
-  call.on('error', () => (settled = true));
-}
-
-/** Server-streaming: a stream read, a $all read, or a $all subscription (catch-up, then live). */
-async function read(log: TransactionLog, call: ServerWritableStream<ReadReq, ReadResp>, caughtUpMessages: boolean): Promise<void> {
-  let request: ReadRequest;
-  try {
-    request = parseReadRequest(call.request);
-  } catch (error) {
-    call.emit('error', serviceError(error));
-    return;
-  }
-  const options = { structuredIds: request.structuredIds, fromAll: request.kind !== 'stream' };
-  const sendAll = async (events: Iterable<StoredEvent>): Promise<boolean> => {
-    for (const event of events) if (!(await send(call, eventResponse(event, options)))) return false;
-    return true;
-  };
-  switch (request.kind) {
-    case 'stream': {
-      const events = log.streamEvents(request.stream);
-      if (events === undefined) await send(call, streamNotFoundResponse(request.stream));
-      else if (!(await sendAll(streamSlice(events, request)))) return;
-      break;
-    }
-    case 'all':
-      if (!(await sendAll(allSlice(log, request)))) return;
-      break;
-    case 'subscribe-all':
-      await subscribe(log, call, request, caughtUpMessages);
-      return;
-  }
-  call.end();
-}
-
-function* streamSlice(events: readonly StoredEvent[], request: Extract<ReadRequest, { kind: 'stream' }>): Generator<StoredEvent> {
-  const last = BigInt(events.length - 1);
-  if (request.direction === 'forwards') {
-    const from = request.from === 'start' ? 0n : request.from === 'end' ? last + 1n : request.from;
-    for (let revision = from, sent = 0n; revision <= last && sent < request.count; revision += 1n, sent += 1n) yield events[Number(revision)]!;
-  } else {
-    const from = request.from === 'start' ? 0n : request.from === 'end' || request.from > last ? last : request.from;
-    for (let revision = from, sent = 0n; revision >= 0n && sent < request.count; revision -= 1n, sent += 1n) yield events[Number(revision)]!;
-  }
-}
-
-/** Forwards from a position includes the event there; backwards from a position starts strictly before it. */
-function* allSlice(log: TransactionLog, request: Extract<ReadRequest, { kind: 'all' }>): Generator<StoredEvent> {
-  const { events } = log;
-  const step = request.direction === 'forwards' ? 1 : -1;
-  let index =
-    request.from === 'start'
-      ? request.direction === 'forwards' ? 0 : -1
-      : request.from === 'end'
-        ? request.direction === 'forwards' ? events.length : events.length - 1
-        : log.indexAtOrAfter(request.from) - (request.direction === 'forwards' ? 0 : 1);
-  for (let sent = 0n; index >= 0 && index < events.length && sent < request.count; index += step) {
-    const event = events[index]!;
-    if (!passesFilter(request.filter, event)) continue;
-    sent += 1n;
-    yield event;
-  }
-}
-
-/**
- * Confirmation, then every matching event after `from` (exclusive, as a subscription resumes after its checkpoint), then
- * CaughtUp, then live events as they are appended. One cursor over the log serves catch-up and live, so the switch can
- * neither skip nor repeat an event. A filtered subscription also gets a checkpoint every `checkpointEvery` events scanned.
- */
-async function subscribe(
-  log: TransactionLog,
-  call: ServerWritableStream<ReadReq, ReadResp>,
-  request: Extract<ReadRequest, { kind: 'subscribe-all' }>,
-  caughtUpMessages: boolean,
-): Promise<void> {
-  const { events } = log;
-  let next = request.from === 'start' ? 0 : request.from === 'end' ? events.length : log.indexAtOrAfter(request.from);
-  if (typeof request.from === 'object' && next < events.length && comparePositions(events[next]!.position, request.from) === 0) next += 1;
-  let wake: () => void = () => undefined;
-  const unlisten = log.onAppended(() => wake());
-  call.on('cancelled', () => wake());
-  try {
-    if (!(await send(call, confirmationResponse(randomUUID())))) return;
-    let live = false;
-    let scanned = 0;
-    while (!call.cancelled) {
-      const event = events[next];
-      if (event !== undefined) {
-        next += 1;
-        scanned += 1;
-        const message = passesFilter(request.filter, event)
-          ? eventResponse(event, { structuredIds: request.structuredIds, fromAll: true })
-          : request.filter !== undefined && scanned % request.checkpointEvery === 0
-            ? checkpointResponse(event.position)
-            : undefined;
-        if (message !== undefined && !(await send(call, message))) return;
-        continue;
-      }
-      if (!live) {
-        live = true;
-        if (caughtUpMessages && !(await send(call, caughtUpResponse()))) return;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    unlisten();
-  }
-}
-
-/** Writes with the stream's flow control; false once the call is gone. */
-function send(call: ServerWritableStream<ReadReq, ReadResp>, message: ReadResp): Promise<boolean> {
-  if (call.cancelled || call.destroyed) return Promise.resolve(false);
-  if (call.write(message)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const settle = (written: boolean) => () => {
-      call.off('drain', drained);
-      call.off('cancelled', cancelled);
-      resolve(written);
-    };
-    const drained = settle(true);
-    const cancelled = settle(false);
-    call.once('drain', drained);
-    call.once('cancelled', cancelled);
-  });
-}
-
-function serviceError(error: unknown): Partial<ServiceError> {
-  if (!(error instanceof RefusedRequest)) return { code: status.INTERNAL, details: String(error) };
-  const metadata = new Metadata();
-  for (const [key, value] of Object.entries(error.metadata)) metadata.set(key, value);
-  return { code: error.code, details: error.message, metadata };
 }

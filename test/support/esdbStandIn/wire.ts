@@ -2,9 +2,12 @@
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import type { UUID } from '@eventstore/db-client/generated/shared_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
-import type { AppendReq, AppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { AppendReq, AppendResp, BatchAppendReq, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { status } from '@grpc/grpc-js';
 import type { AppendOutcome, ExpectedVersion, LogPosition, ProposedEvent, StoredEvent } from './log.js';
+import { RefusedRequest, refused } from './status.js';
+
+export { RefusedRequest };
 
 const Options = streamsPb.ReadReq.Options;
 
@@ -25,17 +28,6 @@ export type ReadRequest =
   | (ReadCommon & { kind: 'stream'; stream: string; from: 'start' | 'end' | bigint; direction: Direction; count: bigint })
   | (ReadCommon & { kind: 'all'; from: 'start' | 'end' | LogPosition; direction: Direction; count: bigint; filter: Filter | undefined })
   | (ReadCommon & { kind: 'subscribe-all'; from: 'start' | 'end' | LogPosition; filter: Filter | undefined; checkpointEvery: number });
-
-/** A request the stand-in refuses, with the status (and the `exception` metadata the client reads) a server would answer. */
-export class RefusedRequest extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-    readonly metadata: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-  }
-}
 
 /** EventStoreDB's default search window for filtered subscriptions, which the checkpoint interval multiplies. */
 const DEFAULT_SEARCH_WINDOW = 32;
@@ -107,15 +99,17 @@ export function parseAppendOptions(options: AppendReq.Options): { stream: string
 }
 
 /** The server refuses an event without a type or content type, as EventStoreDB does (missing-required-metadata-property). */
-export function parseProposedMessage(message: AppendReq.ProposedMessage): ProposedEvent {
+export function parseProposedMessage(message: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage): ProposedEvent {
   const metadata = message.getMetadataMap();
   const type = metadata.get('type');
   const contentType = metadata.get('content-type');
-  if (!type || !contentType) throw new RefusedRequest(status.INVALID_ARGUMENT, 'an event needs the type and content-type metadata');
+  // Streams.Append.cs: RpcExceptions.RequiredMetadataPropertyMissing for either.
+  if (!type) throw refused.missingMetadata('type');
+  if (!contentType) throw refused.missingMetadata('content-type');
   return { id: uuidText(message.getId()), type, contentType, data: message.getData_asU8(), customMetadata: message.getCustomMetadata_asU8() };
 }
 
-export function appendResponse(outcome: AppendOutcome, expected: ExpectedVersion): AppendResp {
+export function appendResponse(outcome: Exclude<AppendOutcome, { kind: 'stream-deleted' }>, expected: ExpectedVersion): AppendResp {
   const response = new streamsPb.AppendResp();
   if (outcome.kind === 'success') {
     const success = new streamsPb.AppendResp.Success();
@@ -176,7 +170,7 @@ export function caughtUpResponse(): ReadResp {
   return new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp());
 }
 
-function streamName(bytes: Uint8Array | undefined): string {
+export function streamName(bytes: Uint8Array | undefined): string {
   const name = bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
   if (name === '') throw new RefusedRequest(status.INVALID_ARGUMENT, 'a stream name is required');
   return name;
