@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
 import { publicMessage } from '../domain/publicMessage.js';
-import { StoreUnavailableError } from '../store/port.js';
+import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
 
 const PROBLEM_BASE = 'urn:funding-ledger:problem:';
 
@@ -103,6 +103,32 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
   if (error instanceof StoreUnavailableError) {
     return { type: `${PROBLEM_BASE}store-unavailable`, title: 'Service unavailable', status: 503, detail: 'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the same Idempotency-Key' };
   }
+  return storeProblemFor(error) ?? frameworkProblemFor(error);
+}
+
+/**
+ * The store's answers that are not the client's fault but are its to know: each a 4xx the client can act on, or a 503
+ * it can retry; never a 500. `after` is the one request parameter that reaches a read of the global log as a position.
+ */
+function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
+  if (error instanceof InvalidPositionError) {
+    const message = 'is not the position of an event: pass a position this service gave (an event\'s `position`, a `nextCursor`), or 0';
+    return { type: `${PROBLEM_BASE}validation`, title: 'Invalid request', status: 400, detail: 'the request query is invalid', errors: [{ in: 'query', field: 'after', message }] };
+  }
+  if (error instanceof AppendTooLargeError) {
+    const limit = error.maxBytes === undefined ? '' : ` (${error.maxBytes} bytes of event data and metadata)`;
+    return { type: `${PROBLEM_BASE}append-too-large`, title: 'Content too large', status: 413, detail: `the events this request would record are larger than the event store accepts in one write${limit}` };
+  }
+  if (error instanceof StreamDeletedError) {
+    return { type: `${PROBLEM_BASE}stream-deleted`, title: 'Gone', status: 410, detail: `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to` };
+  }
+  if (error instanceof StoreAccessDeniedError) {
+    return { type: `${PROBLEM_BASE}store-access-denied`, title: 'Service unavailable', status: 503, detail: 'the event store refused this service\'s user; an operator has to restore its rights' };
+  }
+  return undefined;
+}
+
+function frameworkProblemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | undefined {
   const code = (error as FastifyError).code;
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -1,23 +1,13 @@
 // The EventStoreDB adapter: the port over @eventstore/db-client v6 (gRPC), reading only this ledger's streams.
-import {
-  ANY,
-  EventStoreDBClient,
-  NO_STREAM,
-  STREAM_EXISTS,
-  WrongExpectedVersionError,
-  convertToCommandError,
-  jsonEvent,
-  type AppendExpectedRevision,
-  type BaseOptions,
-} from '@eventstore/db-client';
+import { ANY, EventStoreDBClient, NO_STREAM, STREAM_EXISTS, jsonEvent, type AppendExpectedRevision, type BaseOptions } from '@eventstore/db-client';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import type { CallOptions, Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { assertExpectedRevision } from './expectedRevision.js';
 import {
   limitOf,
+  StoreAccessDeniedError,
   StoreUnavailableError,
-  WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -38,7 +28,9 @@ import {
   toRecordedEvent,
   type Read,
   type ReadCall,
+  type ReadMessage,
 } from './eventStoreDbMessages.js';
+import { toPortError, type Operation } from './eventStoreDbErrors.js';
 import { EventStoreDbSubscription } from './eventStoreDbSubscription.js';
 import { comparePositions, formatPosition } from './position.js';
 
@@ -51,6 +43,13 @@ export interface EventStoreDbOptions {
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** How long start-up waits for the server's first answer. @defaultValue 5000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * The gRPC deadline of each read call (a page of at most 512 events, a stream's last event, the head): a server that
+   * stops answering on a connection that still looks open fails the read within this, as 503, instead of after the
+   * keep-alive timeout. Subscriptions have none: they are meant to stay open.
+   * @defaultValue the client's deadline for every call: `defaultDeadline` in the connection string, 10000 ms when absent
+   */
+  readonly readDeadlineMs?: number;
   /** The only streams readAll, subscribeToAll and headPosition see; never system streams. @defaultValue LEDGER_STREAM_PREFIXES */
   readonly streamPrefixes?: readonly string[];
   /** A subscription's wait between reconnection attempts, doubling from `firstMs` up to `maxMs`. @defaultValue 100 and 5000 */
@@ -79,9 +78,13 @@ export async function openEventStoreDb(options: EventStoreDbOptions): Promise<Ev
     return store;
   } catch (error) {
     await store.close();
-    const reason = error instanceof StartupTimeout ? `no answer within ${timeoutMs} ms` : messageOf(error);
+    const reason = error instanceof StartupTimeout ? `no answer within ${timeoutMs} ms` : messageOf(error instanceof StoreUnavailableError ? error.cause : error);
     const message = `EventStoreDB at ${where} is not usable: ${reason}`;
-    throw error instanceof StartupTimeout || isUnavailable(error) ? new StoreUnavailableError(message, { cause: error }) : new Error(message, { cause: error });
+    // Its message already names the server, what was denied and the `$admins` membership that reading $all needs.
+    if (error instanceof StoreAccessDeniedError) throw error;
+    throw error instanceof StartupTimeout || error instanceof StoreUnavailableError || isUnavailable(error)
+      ? new StoreUnavailableError(message, { cause: error })
+      : new Error(message, { cause: error });
   }
 }
 
@@ -93,6 +96,9 @@ export function maskConnectionString(connectionString: string): string {
 }
 
 type Channel = ReturnType<StreamsClient['getChannel']>;
+
+/** Events per read call of $all or of a stream. */
+const READ_PAGE = 512;
 
 /**
  * The protected members the v6 client builds its own reads on. Its readAll cannot filter (the protocol can, since
@@ -130,7 +136,7 @@ class EventStoreDbStore implements EventStore {
       if (position === undefined) throw new Error(`EventStoreDB answered an append to ${stream} without a position`);
       return { nextRevision: result.nextExpectedRevision, position };
     } catch (error) {
-      throw this.portError(error, { stream, expected });
+      throw this.portError(error, { kind: 'append', stream, expected });
     }
   }
 
@@ -156,17 +162,20 @@ class EventStoreDbStore implements EventStore {
     const prefixes = scopedPrefixes(this.prefixes, options.filter?.streamPrefixes);
     if (remaining === 0 || prefixes.length === 0) return;
     const after = options.after;
-    try {
-      const call = await this.openRead({ prefixes, from: after ?? 'start', direction: 'forwards', count: BigInt(Number.MAX_SAFE_INTEGER) });
-      for await (const message of readMessages(call)) {
-        if (message.kind !== 'event' || !passesTypes(options.filter, message.type)) continue;
+    for (let from: Position | 'start' = after ?? 'start'; ; ) {
+      const page = await this.readPage({ prefixes, from, direction: 'forwards', count: BigInt(READ_PAGE) }, { kind: 'read-all', from: after });
+      let last: Position | undefined;
+      for (const message of page) {
+        if (message.kind !== 'event') continue;
+        last = message.position;
         // A read from a position starts with the event there; the port wants what comes strictly after it.
-        if (after !== undefined && comparePositions(message.position, after) <= 0) continue;
+        if (from !== 'start' && comparePositions(message.position, from) <= 0) continue;
+        if (!passesTypes(options.filter, message.type)) continue;
         yield toRecordedEvent(message.record);
         if (--remaining === 0) return;
       }
-    } catch (error) {
-      throw this.portError(error);
+      if (last === undefined || page.filter((message) => message.kind === 'event').length < READ_PAGE) return;
+      from = last;
     }
   }
 
@@ -177,7 +186,7 @@ class EventStoreDbStore implements EventStore {
       {
         prefixes,
         head: () => this.lastPosition(prefixes),
-        open: (from) => this.openRead({ prefixes, from, direction: 'forwards' }),
+        open: (from) => this.openRead({ prefixes, from, direction: 'forwards' }, 'none'),
         forget: () => this.subscriptions.delete(subscription),
       },
       options,
@@ -193,7 +202,7 @@ class EventStoreDbStore implements EventStore {
     try {
       return await this.lastPosition(this.prefixes);
     } catch (error) {
-      throw this.portError(error);
+      throw this.portError(error, { kind: 'read-all' });
     }
   }
 
@@ -207,10 +216,9 @@ class EventStoreDbStore implements EventStore {
   }
 
   /** Position of the last event in these streams (system-typed ones included), undefined when there is none. */
-  async lastPosition(prefixes: readonly string[], deadlineMs?: number): Promise<Position | undefined> {
-    const call = await this.openRead({ prefixes, from: 'end', direction: 'backwards', count: 1n }, deadlineMs);
-    for await (const message of readMessages(call)) if (message.kind === 'event') return message.position;
-    return undefined;
+  async lastPosition(prefixes: readonly string[], deadlineMs = this.options.readDeadlineMs): Promise<Position | undefined> {
+    const page = await this.readPage({ prefixes, from: 'end', direction: 'backwards', count: 1n }, { kind: 'read-all' }, deadlineMs);
+    return page.find((message) => message.kind === 'event')?.position;
   }
 
   private async lastOfStream(stream: string): Promise<RecordedEvent | undefined> {
@@ -218,23 +226,46 @@ class EventStoreDbStore implements EventStore {
     return undefined;
   }
 
-  /** A stream's events; none when it does not exist. */
-  private async *streamEvents(read: Read & { stream: string }): AsyncGenerator<RecordedEvent> {
-    try {
-      const call = await this.openRead(read);
-      for await (const message of readMessages(call)) {
+  /** A stream's events, a page per call; none when it does not exist. */
+  private async *streamEvents(read: Read & { stream: string; from: bigint | 'end'; count: bigint }): AsyncGenerator<RecordedEvent> {
+    let { from, count } = read;
+    while (count > 0n) {
+      const size = count < BigInt(READ_PAGE) ? count : BigInt(READ_PAGE);
+      const page = await this.readPage({ ...read, from, count: size }, { kind: 'read-stream', stream: read.stream });
+      let last: bigint | undefined;
+      for (const message of page) {
         if (message.kind === 'stream-not-found') return;
-        if (message.kind === 'event') yield toRecordedEvent(message.record);
+        if (message.kind !== 'event') continue;
+        const event = toRecordedEvent(message.record);
+        last = event.revision;
+        yield event;
       }
-    } catch (error) {
-      throw this.portError(error);
+      count -= size;
+      if (last === undefined || read.direction === 'backwards' || page.filter((message) => message.kind === 'event').length < size) return;
+      from = last + 1n;
     }
   }
 
-  private async openRead(read: Read, deadlineMs?: number): Promise<ReadCall> {
+  /**
+   * One read call under a deadline, read whole before anything is handed on: a slow consumer (a time-sliced export,
+   * say) never holds a call open past its deadline, and a server gone silent fails the read within it.
+   */
+  private async readPage(read: Read, operation: Operation, deadlineMs = this.options.readDeadlineMs): Promise<ReadMessage[]> {
+    try {
+      const messages: ReadMessage[] = [];
+      for await (const message of readMessages(await this.openRead(read, deadlineMs))) messages.push(message);
+      return messages;
+    } catch (error) {
+      throw this.portError(error, operation);
+    }
+  }
+
+  /** A read call: under `deadlineMs`, or the client's default deadline when undefined, or none for a subscription. */
+  private async openRead(read: Read, deadlineMs: number | undefined | 'none'): Promise<ReadCall> {
     const client = this.client as unknown as ClientInternals;
     const request = readRequest(read);
-    const [metadata, callOptions] = client.callArguments({ deadline: deadlineMs }, deadlineMs === undefined ? { deadline: Infinity } : undefined);
+    const [metadata, callOptions] =
+      deadlineMs === 'none' ? client.callArguments({}, { deadline: Infinity }) : client.callArguments({ deadline: deadlineMs });
     const call = await client.GRPCStreamCreator(StreamsClient, 'stream' in read ? 'readStream' : 'readAll', (grpcClient) => {
       this.channels.add(grpcClient.getChannel());
       return grpcClient.read(request, metadata, callOptions);
@@ -248,16 +279,8 @@ class EventStoreDbStore implements EventStore {
     if (this.closed) throw new StoreUnavailableError(`the EventStoreDB store at ${this.where} is closed`);
   }
 
-  private portError(error: unknown, append?: { stream: string; expected: ExpectedRevision }): Error {
-    const converted = error instanceof Error ? convertToCommandError(error) : new Error(String(error));
-    if (append !== undefined && converted instanceof WrongExpectedVersionError) {
-      const actual = converted.actualVersion === NO_STREAM ? 'no-stream' : converted.actualVersion;
-      return new WrongExpectedRevisionError(append.stream, append.expected, actual);
-    }
-    if (isUnavailable(converted)) {
-      return new StoreUnavailableError(`EventStoreDB at ${this.where} is unavailable: ${converted.message}`, { cause: converted });
-    }
-    return converted;
+  private portError(error: unknown, operation: Operation): Error {
+    return toPortError(error, this.where, operation);
   }
 }
 

@@ -5,7 +5,7 @@ import type { UUID } from '@eventstore/db-client/generated/shared_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import type { EventFilter, Position, RecordedEvent } from './port.js';
+import { StoreUnavailableError, type EventFilter, type Position, type RecordedEvent } from './port.js';
 
 export type ReadCall = ClientReadableStream<ReadResp>;
 export type RecordedEventMessage = ReadResp.ReadEvent.RecordedEvent;
@@ -129,9 +129,12 @@ function uuidOf(uuid: UUID | undefined): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Errors that mean the server could not be reached or answer in time: retried, never a verdict on the request. */
+/**
+ * Errors that mean the server could not be reached, answer in time, or serve (a follower, a node not ready): retried,
+ * never a verdict on the request. The port's own StoreUnavailableError too, as the store's reads already convert.
+ */
 export function isUnavailable(error: unknown): boolean {
-  return [UnavailableError, DeadlineExceededError, CancelledError, TimeoutError, NotLeaderError].some((type) => error instanceof type);
+  return [UnavailableError, DeadlineExceededError, CancelledError, TimeoutError, NotLeaderError, StoreUnavailableError].some((type) => error instanceof type);
 }
 
 /** The server filters by stream name only (it cannot combine stream and type); types are checked here, as the port says. */

@@ -1,4 +1,5 @@
 // The event store port: what the ledger needs from any store (embedded SQLite, EventStoreDB).
+import { formatPosition } from './position.js';
 
 /**
  * A place in the global log. Both parts are 64-bit and kept as bigint.
@@ -142,9 +143,10 @@ export class WrongExpectedRevisionError extends Error {
 }
 
 /**
- * The store cannot be reached or is shutting down. An append is all or nothing, but one cut off in flight may have
- * been recorded by a remote server: retry with the same event ids (the command handler derives them from the
- * Idempotency-Key), which the server deduplicates.
+ * The store cannot be reached, is shutting down, or is a node that cannot serve (not the leader, not ready, too busy).
+ * An append is all or nothing, but one cut off in flight may have been recorded by a remote server: retry with the
+ * same event ids (the command handler derives them from the Idempotency-Key). EventStoreDB recognises such a retry
+ * only within bounds (README "Running on EventStoreDB"); the ledger's own idempotency read model covers the rest.
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -153,4 +155,47 @@ export class StoreUnavailableError extends Error {
 /** The data directory is held by another process. */
 export class StoreLockedError extends Error {
   override readonly name = 'StoreLockedError';
+}
+
+/** A read of the global log from a position that is not an event's position (nor 0, nor past the end). */
+export class InvalidPositionError extends Error {
+  override readonly name = 'InvalidPositionError';
+  constructor(
+    readonly position: Position,
+    options?: ErrorOptions,
+  ) {
+    super(`${formatPosition(position)} is not the position of an event in this store`, options);
+  }
+}
+
+/** One append is larger than the store accepts (EventStoreDB's MaxAppendSize: 1 MiB by default). */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly stream: string,
+    /** The store's limit in bytes of event data and metadata, when it said. */
+    readonly maxBytes: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`the append to ${stream} is larger than the event store accepts${maxBytes === undefined ? '' : ` (${maxBytes} bytes)`}`, options);
+  }
+}
+
+/**
+ * The stream was deleted in the store by someone other than the ledger, which never deletes: a tombstoned stream
+ * (EventStoreDB's hard delete) refuses every read and write. A soft-deleted stream reads as missing instead.
+ */
+export class StreamDeletedError extends Error {
+  override readonly name = 'StreamDeletedError';
+  constructor(
+    readonly stream: string,
+    options?: ErrorOptions,
+  ) {
+    super(`stream ${stream} was deleted in the event store`, options);
+  }
+}
+
+/** The store refused the ledger's user: wrong credentials, or a user without the rights the ledger needs. */
+export class StoreAccessDeniedError extends Error {
+  override readonly name = 'StoreAccessDeniedError';
 }
