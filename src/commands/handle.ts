@@ -4,6 +4,7 @@ import { v5 as uuidV5 } from 'uuid';
 import { eventHash, GENESIS_HASH } from '../audit/chain.js';
 import { ConflictError, PreconditionFailedError } from '../domain/errors.js';
 import {
+  metadataMayHold,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
@@ -41,6 +42,45 @@ export interface CommandResult<State, Event> {
   readonly position: Position;
 }
 
+/** Where a keyed request's events were recorded: the last of them, and the digest of the request that made them. */
+export interface RecordedWrite {
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly requestHash: string;
+}
+
+/**
+ * The stream already holds the events of this (API key, Idempotency-Key): recorded by another instance whose write
+ * this one's read model has not applied yet, or by a racing append. The caller answers it as a replay (or 422 when
+ * the request differs); nothing is appended again.
+ */
+export class AlreadyRecordedError extends Error {
+  override readonly name = 'AlreadyRecordedError';
+  constructor(readonly write: RecordedWrite) {
+    super(`${write.stream} already holds the events of this Idempotency-Key (revision ${write.revision})`);
+  }
+}
+
+/** Whether a stored event was appended by the keyed request `metadata` describes (same key id, or same actor without one). */
+function isWriteOf(event: RecordedEvent, metadata: CommandMetadata): boolean {
+  if (metadata.idempotencyKey === undefined || !metadataMayHold(event, 'idempotencyKey')) return false;
+  const recorded = event.metadata;
+  if (recorded.idempotencyKey !== metadata.idempotencyKey) return false;
+  return metadata.keyId === undefined ? recorded.keyId === undefined && recorded.actor === metadata.actor : recorded.keyId === metadata.keyId;
+}
+
+function recordedWriteOf(event: RecordedEvent): RecordedWrite {
+  return { stream: event.stream, revision: event.revision, position: event.position, requestHash: String(event.metadata.requestHash) };
+}
+
+/** The last event after `fromRevision` that this keyed request appended, if an append raced ours to the stream. */
+async function racingWriteOf(store: EventStore, stream: string, fromRevision: bigint, metadata: CommandMetadata): Promise<RecordedEvent | undefined> {
+  let found: RecordedEvent | undefined;
+  for await (const event of store.readStream(stream, { fromRevision })) if (isWriteOf(event, metadata)) found = event;
+  return found;
+}
+
 export interface LoadedStream<State> {
   readonly state: State;
   /** Revision of the last event folded; undefined when the stream does not exist. */
@@ -55,11 +95,14 @@ export async function loadStream<State, Command, Event extends DomainEvent>(
   stream: string,
   /** Stop after this revision, or after the last event at or before this global position; the whole stream when absent. */
   until?: { readonly revision: bigint } | { readonly position: Position },
+  /** Sees each event folded, in order. */
+  visit?: (event: RecordedEvent) => void,
 ): Promise<LoadedStream<State>> {
   let state = decider.initialState();
   let last: RecordedEvent | undefined;
   for await (const event of store.readStream(stream)) {
     if (until !== undefined && ('revision' in until ? event.revision > until.revision : comparePositions(event.position, until.position) > 0)) break;
+    visit?.(event);
     state = decider.evolve(state, toDomainEvent(decider, event));
     last = event;
   }
@@ -83,20 +126,30 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   options: { metadata: CommandMetadata; ifMatch?: bigint | undefined },
 ): Promise<CommandResult<State, Event>> {
-  const loaded = await loadStream(store, decider, stream);
+  const { metadata } = options;
+  // A keyed request whose events the stream already holds is answered from them, before If-Match or the decider
+  // (which would see its own earlier effect) get a say: another instance may have recorded it a moment ago.
+  let earlier: RecordedEvent | undefined;
+  const loaded = await loadStream(store, decider, stream, undefined, (event) => {
+    if (isWriteOf(event, metadata)) earlier = event;
+  });
+  if (earlier !== undefined) throw new AlreadyRecordedError(recordedWriteOf(earlier));
   if (options.ifMatch !== undefined && loaded.revision !== undefined && options.ifMatch !== loaded.revision) {
     throw new PreconditionFailedError(
       `If-Match names revision ${options.ifMatch}, but ${stream} is at revision ${loaded.revision}; reload and retry`,
     );
   }
   const events = decider.decide(loaded.state, command);
-  const toAppend = eventsToAppend(stream, loaded.last, events, options.metadata);
+  const toAppend = eventsToAppend(stream, loaded.last, events, metadata);
   try {
     const result = await store.append(stream, toAppend, loaded.revision ?? 'no-stream');
     const state = events.reduce(decider.evolve, loaded.state);
     return { state, events, revision: result.nextRevision, position: result.position };
   } catch (error) {
     if (error instanceof WrongExpectedRevisionError) {
+      // The same request through another instance may be what got there first: then this is its retry, not a conflict.
+      const racing = metadata.idempotencyKey === undefined ? undefined : await racingWriteOf(store, stream, (loaded.revision ?? -1n) + 1n, metadata);
+      if (racing !== undefined) throw new AlreadyRecordedError(recordedWriteOf(racing));
       throw new ConflictError(`another write reached ${stream} first; reload and retry`);
     }
     throw error;
@@ -129,10 +182,19 @@ function chained(stream: string, last: Pick<RecordedEvent, 'revision' | 'metadat
   });
 }
 
+/**
+ * The same request retried gets the same ids, which EventStoreDB deduplicates. The request's digest is part of them, so
+ * another request under the same Idempotency-Key never passes for a retry there: it conflicts, and is refused with 422.
+ */
+function eventIdOf(owner: string, idempotencyKey: string, requestHash: string | undefined, index: number): string {
+  const name = requestHash === undefined ? `${owner}\n${idempotencyKey}\n${index}` : `${owner}\n${idempotencyKey}\n${requestHash}\n${index}`;
+  return uuidV5(name, EVENT_ID_NAMESPACE);
+}
+
 function envelope(event: DomainEvent, index: number, metadata: CommandMetadata): EventToAppend {
   const { now, idempotencyKey, requestHash, ...who } = metadata;
   return {
-    id: idempotencyKey === undefined ? randomUUID() : uuidV5(`${metadata.keyId ?? metadata.actor}\n${idempotencyKey}\n${index}`, EVENT_ID_NAMESPACE),
+    id: idempotencyKey === undefined ? randomUUID() : eventIdOf(metadata.keyId ?? metadata.actor, idempotencyKey, requestHash, index),
     type: event.type,
     data: event.data as Record<string, unknown>,
     metadata: {

@@ -1,7 +1,7 @@
 // Idempotency-Key on POST: a retry with the same key and body gets the first answer and appends nothing.
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { CommandMetadata } from '../commands/handle.js';
+import { AlreadyRecordedError, type CommandMetadata } from '../commands/handle.js';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { IdempotencyKeyReusedError, ValidationError } from '../domain/errors.js';
 import { idempotencyProjection, idempotencyScope, priorWrite, type IdempotentWrite } from '../projections/idempotency.js';
@@ -53,9 +53,17 @@ export function commandMetadataOf(context: LedgerContext, request: FastifyReques
   return metadata;
 }
 
+function keyReused(): IdempotencyKeyReusedError {
+  return new IdempotencyKeyReusedError('this Idempotency-Key was already used for a different request', [
+    { field: 'Idempotency-Key', message: 'reuse a key only to retry the identical request' },
+  ]);
+}
+
 /**
  * Runs a write at most once per (API key id, Idempotency-Key). Concurrent requests with one key wait for the first;
- * the key's record lives in the events' metadata, so it holds across restarts.
+ * the key's record lives in the events' metadata, so it holds across restarts. Across instances the read model may
+ * not have applied another instance's write yet: the command handler then finds it in the target stream (before
+ * deciding, or after losing the append race) and it is answered here as a replay, exactly as the read model would.
  */
 export async function runIdempotently(
   context: LedgerContext,
@@ -77,11 +85,7 @@ export async function runIdempotently(
   const index = context.projections.stateOf(idempotencyProjection);
   const prior = priorWrite(index, owner, key);
   if (prior !== undefined) {
-    if (prior.requestHash !== hash) {
-      throw new IdempotencyKeyReusedError('this Idempotency-Key was already used for a different request', [
-        { field: 'Idempotency-Key', message: 'reuse a key only to retry the identical request' },
-      ]);
-    }
+    if (prior.requestHash !== hash) throw keyReused();
     return replay(prior);
   }
   const running = execute(commandMetadataOf(context, request, { key, hash }));
@@ -90,6 +94,12 @@ export async function runIdempotently(
     const { write, outcome } = await running;
     index.set(scope, { ...write, requestHash: hash });
     return outcome;
+  } catch (error) {
+    if (!(error instanceof AlreadyRecordedError)) throw error;
+    const recorded: IdempotentWrite = error.write;
+    index.set(scope, recorded);
+    if (recorded.requestHash !== hash) throw keyReused();
+    return await replay(recorded);
   } finally {
     pending.delete(scope);
   }
