@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
-import { StoreLockedError, StoreUnavailableError } from './store/port.js';
+import { StoreAccessDeniedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
 
 async function main(): Promise<void> {
   // Everything the service creates under DATA_DIR is its own (README "Durability"); the stores and writers also set
@@ -33,8 +33,10 @@ async function main(): Promise<void> {
       process.stderr.write(`funding-ledger: ${error.message}\n`);
       process.exit(2);
     }
-    // The store could not be opened (locked data dir, unreachable EventStoreDB): say so plainly and stop.
-    if (error instanceof StoreLockedError || error instanceof StoreUnavailableError || (error instanceof Error && /EventStoreDB/.test(error.message))) {
+    // The store could not be opened (locked data dir, unreachable EventStoreDB, a user EventStoreDB refuses or that is
+    // not in $admins, which reading $all needs): say so plainly and stop.
+    const storeFailure = error instanceof StoreLockedError || error instanceof StoreUnavailableError || error instanceof StoreAccessDeniedError;
+    if (storeFailure || (error instanceof Error && /EventStoreDB/.test(error.message))) {
       logger.fatal(error.message);
       process.exit(3);
     }

@@ -1,0 +1,234 @@
+// The EventStoreDB adapter's answers to the server's failures, through the real client against the test-only stand-in:
+// each becomes a typed port error (which the HTTP layer answers as a problem), never the client's raw error.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeadlineExceededError, EventStoreDBClient } from '@eventstore/db-client';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openEventStoreDb, type EventStoreDbOptions } from '../../src/store/eventStoreDb.js';
+import {
+  AppendTooLargeError,
+  InvalidPositionError,
+  StoreAccessDeniedError,
+  StoreUnavailableError,
+  StreamDeletedError,
+  type EventStore,
+  type EventToAppend,
+} from '../../src/store/port.js';
+import { DEFAULT_MAX_APPEND_SIZE, startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
+
+const anEvent = (data: Record<string, unknown> = { n: 1 }): EventToAppend => ({ id: randomUUID(), type: 'Noted', data, metadata: {} });
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function aStandIn(options: StandInOptions = {}): Promise<StandIn> {
+  const standIn = await startStandIn(options);
+  onTestFinished(() => standIn.close());
+  return standIn;
+}
+
+async function aStoreOn(connectionString: string, options: Partial<EventStoreDbOptions> = {}): Promise<EventStore> {
+  const store = await openEventStoreDb({ connectionString, streamPrefixes: ['errors-'], ...options });
+  onTestFinished(() => store.close());
+  return store;
+}
+
+/** A client of our own, to do what the ledger never does (delete streams) as an operator would. */
+function anOperator(standIn: StandIn): EventStoreDBClient {
+  const client = EventStoreDBClient.connectionString(standIn.connectionString);
+  onTestFinished(() => client.dispose());
+  return client;
+}
+
+const stream = () => `errors-${randomUUID()}`;
+
+describe.each([
+  { path: 'BatchAppend (24.10 with ServerFeatures)', serverFeatures: true },
+  { path: 'Append (no ServerFeatures)', serverFeatures: false },
+])('EventStoreDB adapter failures, appending through $path', ({ serverFeatures }) => {
+  it('refuses an append over the server\'s MaxAppendSize as AppendTooLargeError naming the limit, and writes none of it', async () => {
+    const standIn = await aStandIn({ serverFeatures });
+    const store = await aStoreOn(standIn.connectionString);
+    const name = stream();
+    const before = standIn.log.events.length;
+    // Just over 1 MiB of event data across three events: each alone is well under the limit.
+    const third = 'x'.repeat(Math.ceil(DEFAULT_MAX_APPEND_SIZE / 3));
+    const error = await store.append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppendTooLargeError);
+    expect(error).toMatchObject({ stream: name, maxBytes: DEFAULT_MAX_APPEND_SIZE });
+    expect(standIn.log.events.length).toBe(before);
+    expect(await collect(store.readStream(name))).toEqual([]);
+    // Under the limit the same stream takes the write: the refusal was about size alone.
+    await store.append(name, [anEvent({ third })], 'no-stream');
+    expect(await collect(store.readStream(name))).toHaveLength(1);
+    expect(standIn.appendsServed[serverFeatures ? 'batchAppend' : 'append']).toBeGreaterThan(0);
+  });
+
+  it('answers reads and writes of a tombstoned stream with StreamDeletedError naming it; a soft-deleted stream reads as missing', async () => {
+    const standIn = await aStandIn({ serverFeatures });
+    const store = await aStoreOn(standIn.connectionString);
+    const operator = anOperator(standIn);
+    const [tombstoned, softDeleted] = [stream(), stream()];
+    await store.append(tombstoned, [anEvent()], 'no-stream');
+    await store.append(softDeleted, [anEvent()], 'no-stream');
+    await operator.tombstoneStream(tombstoned);
+    await operator.deleteStream(softDeleted);
+
+    const read = await collect(store.readStream(tombstoned)).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(StreamDeletedError);
+    expect(read).toMatchObject({ stream: tombstoned });
+    for (const expected of [0n, 'any', 'stream-exists'] as const) {
+      const write = await store.append(tombstoned, [anEvent()], expected).catch((e: unknown) => e);
+      expect(write, `append expecting ${String(expected)}`).toBeInstanceOf(StreamDeletedError);
+      expect(write).toMatchObject({ stream: tombstoned });
+    }
+    expect(await collect(store.readStream(softDeleted))).toEqual([]);
+  });
+});
+
+describe('EventStoreDB adapter failures', () => {
+  it('refuses a read of $all after a position that is not an event\'s as InvalidPositionError; 0, an event\'s position and the end are fine', async () => {
+    const standIn = await aStandIn();
+    const store = await aStoreOn(standIn.connectionString);
+    const name = stream();
+    const { position } = await store.append(name, [anEvent(), anEvent()], 'no-stream');
+    const [first] = await collect(store.readAll({ limit: 1 }));
+
+    const inside = { commit: first!.position.commit + 1n, prepare: first!.position.prepare + 1n };
+    const error = await collect(store.readAll({ after: inside })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidPositionError);
+    expect(error).toMatchObject({ position: inside });
+
+    expect(await collect(store.readAll({ after: { commit: 0n, prepare: 0n } }))).toHaveLength(2);
+    expect(await collect(store.readAll({ after: first!.position }))).toHaveLength(1);
+    expect(await collect(store.readAll({ after: position }))).toEqual([]);
+  });
+
+  it('reads past one page of 512 events: every event once, in order, after any position', async () => {
+    const standIn = await aStandIn();
+    const store = await aStoreOn(standIn.connectionString);
+    const name = stream();
+    for (let batch = 0; batch < 12; batch += 1) {
+      await store.append(name, Array.from({ length: 100 }, (_, i) => anEvent({ n: batch * 100 + i })), batch === 0 ? 'no-stream' : 'any');
+    }
+    const all = await collect(store.readAll());
+    expect(all.map((event) => event.data.n)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect((await collect(store.readAll({ after: all[600]!.position }))).map((event) => event.data.n)).toEqual(Array.from({ length: 599 }, (_, i) => i + 601));
+    expect((await collect(store.readStream(name, { fromRevision: 500n, limit: 600 }))).map((event) => event.revision)).toEqual(
+      Array.from({ length: 600 }, (_, i) => BigInt(i + 500)),
+    );
+    expect(await collect(store.readAll({ limit: 513 }))).toHaveLength(513);
+  });
+
+  it('answers a node that is not the leader, not ready or too busy with StoreUnavailableError, and serves again once it can', async () => {
+    const standIn = await aStandIn();
+    const store = await aStoreOn(standIn.connectionString);
+    const name = stream();
+    await store.append(name, [anEvent()], 'no-stream');
+    const port = Number(new URL(standIn.connectionString.replace('esdb://', 'http://')).port);
+    for (const refusal of [{ kind: 'not-leader', host: '127.0.0.1', port }, { kind: 'not-ready' }, { kind: 'too-busy' }] as const) {
+      standIn.refuse(refusal);
+      const write = await store.append(name, [anEvent()], 'any').catch((e: unknown) => e);
+      expect(write, `append, ${refusal.kind}`).toBeInstanceOf(StoreUnavailableError);
+      const read = await collect(store.readAll()).catch((e: unknown) => e);
+      expect(read, `read, ${refusal.kind}`).toBeInstanceOf(StoreUnavailableError);
+      standIn.refuse(undefined);
+      await store.append(name, [anEvent()], 'any');
+    }
+    expect(await collect(store.readStream(name))).toHaveLength(4);
+  });
+
+  it('fails a read within its deadline when the server stops answering on a connection that stays open', async () => {
+    const standIn = await aStandIn();
+    const proxy = await aFreezableProxy(standIn);
+    const store = await aStoreOn(proxy.connectionString, { readDeadlineMs: 300 });
+    await store.append(stream(), [anEvent()], 'no-stream');
+    proxy.freeze();
+    const started = Date.now();
+    const error = await collect(store.readAll()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).cause).toBeInstanceOf(DeadlineExceededError);
+    // The client's keep-alive would take 10 s + 10 s to notice; the deadline does it in well under that.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('EventStoreDB adapter at start-up on a secure server', () => {
+  it('refuses a user outside $admins, who cannot read $all, with StoreAccessDeniedError naming the $admins membership', async () => {
+    const standIn = await aStandIn({ secure: aCertificate() });
+    const error = await openEventStoreDb({ connectionString: withUser(standIn, 'ops', 'changeit') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreAccessDeniedError);
+    expect(String((error as Error).message)).toMatch(/\$all.*\$admins/);
+    expect(String((error as Error).message)).not.toContain('changeit');
+  });
+
+  it('refuses no credentials and a wrong password too, each saying what to fix; an $admins member opens the store', async () => {
+    const standIn = await aStandIn({ secure: aCertificate() });
+    const anonymous = await openEventStoreDb({ connectionString: standIn.connectionString }).catch((e: unknown) => e);
+    expect(anonymous).toBeInstanceOf(StoreAccessDeniedError);
+    expect(String((anonymous as Error).message)).toMatch(/\$admins/);
+    const wrongPassword = await openEventStoreDb({ connectionString: withUser(standIn, 'admin', 'wrong') }).catch((e: unknown) => e);
+    expect(wrongPassword).toBeInstanceOf(StoreAccessDeniedError);
+    expect(String((wrongPassword as Error).message)).toMatch(/user and password/);
+    expect(String((wrongPassword as Error).message)).not.toContain('wrong');
+    const store = await aStoreOn(withUser(standIn, 'admin', 'changeit'));
+    await store.append(stream(), [anEvent()], 'no-stream');
+    expect(await collect(store.readAll())).toHaveLength(1);
+  });
+});
+
+/** The stand-in's connection string with credentials, as an operator writes it for a secure server. */
+function withUser(standIn: StandIn, user: string, password: string): string {
+  return standIn.connectionString.replace('esdb://', `esdb://${user}:${password}@`);
+}
+
+/** A self-signed certificate for 127.0.0.1, made by openssl for this test alone. */
+function aCertificate(): { certFile: string; keyFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'esdb-tls-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const certFile = join(dir, 'node.crt');
+  const keyFile = join(dir, 'node.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  return { certFile, keyFile };
+}
+
+/**
+ * A TCP proxy in front of the stand-in that can go silent: after freeze() it keeps every connection open but passes
+ * no byte either way, as a server behind a dead network path does. New connections are held the same way.
+ */
+async function aFreezableProxy(standIn: StandIn): Promise<{ connectionString: string; freeze(): void }> {
+  const target = new URL(standIn.connectionString.replace('esdb://', 'http://'));
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(upstream);
+    client.on('data', (chunk) => void (frozen || upstream.write(chunk)));
+    upstream.on('data', (chunk) => void (frozen || client.write(chunk)));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { connectionString: `esdb://127.0.0.1:${port}?tls=false`, freeze: () => void (frozen = true) };
+}
