@@ -1,8 +1,8 @@
 // Heavy work on its own ledger of about 60,000 events (`ledger generate --announcements 50000 --seed 1`), on its own
 // service, in two parts (issue 15):
 // - memory: 500 distinct heavy queries (/totals and /exports/totals.csv over groupBy combinations, currencies, years,
-//   programme/country/funder filters and as-of positions), 8 in flight across 4 keys, with the service's resident set
-//   sampled every 100 ms: before, the peak during, and once idle for 15 s after;
+//   programme/country/funder filters and as-of positions), 8 in flight across the 4 read keys, with the service's
+//   resident set sampled every 100 ms: before, the peak during, and once idle for 15 s after;
 // - liveness: 20 heavy reads of mixed kinds kept in flight (4 read keys and 1 audit key, 4 each; each finished one
 //   replaced by another, distinct where the route takes options) for 20 s (10 s quick), while this process, which
 //   downloads none of the heavy bodies, probes /health/live every 10 ms.
@@ -13,14 +13,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import type { KeyRing as KeyRingType } from '../../src/auth/keys.js';
 import type { Config } from '../../src/config.js';
-import { exitOf, spawnScript, tail } from '../children.js';
+import { exitOf, runToEnd, spawnChild, spawnScript, tail } from '../children.js';
 import { cachedLedger, workingCopy, type Dataset } from '../dataset.js';
-import { getJson, request } from '../http.js';
+import { getJson, request, requestServed } from '../http.js';
 import type { HeavyClient, HeavyRequest, HeavyResult, HeavySpec } from '../load/heavySpec.js';
 import type { BenchOptions } from '../options.js';
-import { benchScript, CACHE_ROOT, REPO_ROOT } from '../paths.js';
+import { benchScript, CACHE_ROOT, CLI_ENTRY, REPO_ROOT } from '../paths.js';
 import { memoryOf, round1, sampleRss } from '../procfs.js';
 import { authorization, SERVICE_ENV, settled, startService, stopService, type RunningService } from '../service.js';
 import { percentile, round2, seededRandom } from '../stats.js';
@@ -89,7 +88,6 @@ export const HEAVY_TARGETS = { liveP99Ms: 50, peakRssMb: 500, allowedGrowthMb: 1
 const PROBE_EVERY_MS = 10;
 const READERS = 4;
 const PER_CLIENT = 4;
-const MEMORY_KEYS = 4;
 const MEMORY_PER_KEY = 2;
 const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
 const STOP_TIMEOUT_MS = 60_000;
@@ -113,7 +111,7 @@ export async function measureHeavy(
     const keys = await keysFor(running, workDir);
     const universe = await universeOf(running, BigInt(started.position));
 
-    const memory = await measureMemory(running, workDir, keys.memory, universe, options, log);
+    const memory = await measureMemory(running, workDir, keys.readers, universe, options, log);
     await settled(running);
     const liveness = await measureLiveness(running, workDir, keys, universe, options, log);
 
@@ -133,7 +131,7 @@ export async function measureHeavy(
   }
 }
 
-// --- Settings and keys, from the built service (dist/), which is what runs --------------------------------------------
+// --- Settings and keys, from the built service and CLI (dist/), which is what runs -----------------------------------
 
 async function fromDist<T>(relative: string): Promise<T> {
   return (await import(pathToFileURL(path.join(REPO_ROOT, 'dist', relative)).href)) as T;
@@ -153,26 +151,32 @@ async function settingsOf(dataDir: string): Promise<HeavySettings> {
   };
 }
 
+/** The memory part uses the readers' keys too: it is over, their per-key shares free, before the liveness part. */
 interface Keys {
   readonly readers: readonly string[];
   readonly auditor: string;
-  readonly memory: readonly string[];
 }
 
-/** Keys written into the running service's key file (it re-reads the file when it meets a key it does not know). */
+/**
+ * Keys made with `ledger keys create` (the CLI, as an operator would: its output is the key, whatever the key store
+ * behind it) while the service runs, one after the other; each is checked against the service before the load.
+ */
 async function keysFor(service: RunningService, dataDir: string): Promise<Keys> {
-  const { KeyRing } = await fromDist<{ KeyRing: typeof KeyRingType }>('auth/keys.js');
-  const ring = new KeyRing(dataDir);
-  const keys: Keys = {
-    readers: Array.from({ length: READERS }, (_, i) => ring.create(`bench-reader-${i}`, ['read'])),
-    auditor: ring.create('bench-auditor', ['read', 'audit']),
-    memory: Array.from({ length: MEMORY_KEYS }, (_, i) => ring.create(`bench-memory-${i}`, ['read'])),
+  const create = async (name: string, scopes: string): Promise<string> => {
+    const args = [CLI_ENTRY, '--data-dir', dataDir, 'keys', 'create', '--name', name, '--scopes', scopes];
+    const { stdout } = await runToEnd(spawnChild(process.execPath, args), `ledger keys create --name ${name}`, 60_000);
+    const key = stdout.trim().split('\n').at(-1)?.trim() ?? '';
+    if (key === '') throw new Error(`ledger keys create --name ${name} printed no key`);
+    return key;
   };
-  for (const key of [...keys.readers, keys.auditor, ...keys.memory]) {
-    const answer = await request(`${service.baseUrl}/programmes`, { headers: { authorization: `Bearer ${key}` } });
-    if (answer.status !== 200) throw new Error(`a bench key was refused: ${answer.status} ${answer.body.slice(0, 200)}`);
+  const readers: string[] = [];
+  for (let i = 0; i < READERS; i += 1) readers.push(await create(`bench-reader-${i}`, 'read'));
+  const auditor = await create('bench-auditor', 'read,audit');
+  for (const key of [...readers, auditor]) {
+    const answer = await requestServed(`${service.baseUrl}/programmes`, { headers: { authorization: `Bearer ${key}` } }, { attempts: 30, waitMs: 100 });
+    if (answer.status !== 200) throw new Error(`the service refused a key made by ledger keys create: ${answer.status} ${answer.body.slice(0, 200)}`);
   }
-  return keys;
+  return { readers, auditor };
 }
 
 // --- What there is to ask about ----------------------------------------------------------------------------------------
