@@ -2,11 +2,12 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { KeyRing } from './auth/keys.js';
+import { openApiKeys, type ApiKeys } from './auth/apiKeys.js';
 import type { Config } from './config.js';
 import { liveSources } from './exports/live.js';
 import { loadExportSchedules } from './exports/schedules/config.js';
 import { ExportScheduler } from './exports/schedules/scheduler.js';
+import { openScheduleStore } from './exports/schedules/store.js';
 import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
@@ -48,11 +49,12 @@ export async function startLedger(
   // Before the store opens: a bad schedules file stops start-up at once, naming the schedule and the field.
   const schedules = loadExportSchedules(config.exportSchedulesFile, config.dataDir);
   const store = await openStore(config, logger);
+  let apiKeys: ApiKeys | undefined;
   try {
-    const keys = new KeyRing(config.dataDir);
-    const adminKeyFile = keys.bootstrapAdminKey();
-    if (adminKeyFile !== undefined) {
-      logger.warn({ path: adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
+    apiKeys = await openApiKeys(config, logger, store, options.now);
+    const keys = apiKeys.ring;
+    if (apiKeys.adminKeyFile !== undefined) {
+      logger.warn({ path: apiKeys.adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
     }
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
     await restoreFromSnapshot(projections, store, config.dataDir, logger);
@@ -60,7 +62,7 @@ export async function startLedger(
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
     const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS }, config.cacheBytes.asOf);
     const exportSources = liveSources(store, projections, pastTotals);
-    const exportSchedules = new ExportScheduler(schedules, exportSources, logger);
+    const exportSchedules = new ExportScheduler(schedules, exportSources, logger, { store: () => openScheduleStore(config, logger, store) });
     const context: LedgerContext = {
       config,
       store,
@@ -84,10 +86,12 @@ export async function startLedger(
         await app.close();
         await projections.stop();
         snapshots.stop();
+        await apiKeys?.close();
         await store.close();
       },
     };
   } catch (error) {
+    await apiKeys?.close();
     await store.close();
     throw error;
   }

@@ -1,24 +1,18 @@
-// API keys: random secrets shown once; only their SHA-256 is kept, in <DATA_DIR>/keys.json.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+// API keys as the service sees them: an in-memory view of the keys stream, kept up to date from the store, that
+// authenticates every request synchronously. Only a key's SHA-256 is ever stored (README "API keys").
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { Logger } from 'pino';
+import { apiKeyDecider } from '../commands/apiKey/decide.js';
+import { API_KEYS_STREAM, keyIdOf, type Scope } from '../commands/apiKey/events.js';
+import { evolveApiKeys, initialApiKeysState, type ApiKeyRecord, type ApiKeysState } from '../commands/apiKey/state.js';
+import { toDomainEvent, type CommandMetadata } from '../commands/handle.js';
+import type { EventStore } from '../store/port.js';
+import { createApiKey, revokeApiKey, systemMetadata, type CreatedKey } from './keyCommands.js';
 
-export const SCOPES = ['read', 'write', 'audit', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-const keyRecordSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
-  scopes: z.array(z.enum(SCOPES)).min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  createdAt: z.string(),
-  revokedAt: z.string().optional(),
-});
-export type KeyRecord = z.infer<typeof keyRecordSchema>;
-
-const keysFileSchema = z.object({ keys: z.array(keyRecordSchema) });
-
-export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export { KEY_NAME_PATTERN, SCOPES, type Scope } from '../commands/apiKey/events.js';
+export type { ApiKeyRecord } from '../commands/apiKey/state.js';
+export { generateKey } from './keyCommands.js';
 
 export interface Principal {
   /**
@@ -37,130 +31,170 @@ export function hasScope(principal: Pick<Principal, 'id' | 'name' | 'scopes'>, s
   return principal.scopes.includes(scope) || principal.scopes.includes('admin');
 }
 
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
-
-/** 32 random bytes, base64url: 43 characters after the "flk_" prefix. */
-export function generateKey(): string {
-  return `flk_${randomBytes(32).toString('base64url')}`;
-}
-
-export function keysFilePath(dataDir: string): string {
-  return join(dataDir, 'keys.json');
-}
-
 export function adminKeyPath(dataDir: string): string {
   return join(dataDir, 'admin.key');
 }
 
-function writeFileAtomically(path: string, contents: string, mode: number): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, contents);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(temp, mode);
-  renameSync(temp, path);
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
-/** The key file, re-read when it changes on disk (the `ledger keys` command writes it while the service runs). */
 /** How many presented keys the ring remembers; past it, it forgets them all and starts again. */
 const PRINCIPAL_CACHE_LIMIT = 1_000;
 
+export interface KeyRingOptions {
+  readonly logger: Pick<Logger, 'warn'>;
+  /**
+   * How often the view is brought up to date from the store: a key created or revoked through another instance or
+   * the CLI counts here within this (plus one read).
+   * @defaultValue 250
+   */
+  readonly refreshEveryMs?: number;
+  /**
+   * Least time between two refreshes asked for by keys the view does not know: an unknown key waits for one, but
+   * a flood of them cannot make every request read the store.
+   * @defaultValue 100
+   */
+  readonly unknownKeyRefreshEveryMs?: number;
+}
+
 export class KeyRing {
-  private records: KeyRecord[] = [];
-  private loadedMtimeMs = -1;
-  private checkedAt = 0;
+  private state: ApiKeysState = initialApiKeysState();
+  /** Revision of the last event of the keys stream in the view; undefined while the stream is empty. */
+  private revision: bigint | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastUnknownKeyRefresh = -Infinity;
+  /** This instance's key writes, one after the other: a revocation then a creation of the same name keep their order. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private writesInFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private failing = false;
 
-  constructor(private readonly dataDir: string) {
-    // 0700, as the embedded store makes it: with EVENT_STORE=eventstoredb the key ring may be first to create DATA_DIR.
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.reload();
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: KeyRingOptions,
+  ) {}
+
+  /** Loads every key, then keeps the view fresh in the background until closed. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.schedule();
   }
 
-  private reload(): void {
-    const path = keysFilePath(this.dataDir);
-    if (!existsSync(path)) {
-      this.use([]);
-      this.loadedMtimeMs = -1;
-      return;
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.refresh().then(
+        () => this.schedule(),
+        () => this.schedule(),
+      );
+    }, this.options.refreshEveryMs ?? 250);
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Reads the keys stream after the last revision seen; concurrent callers share one read. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.catchUp().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async catchUp(): Promise<void> {
+    try {
+      let state = this.state;
+      let revision = this.revision;
+      for await (const event of this.store.readStream(API_KEYS_STREAM, { fromRevision: revision === undefined ? 0n : revision + 1n })) {
+        state = evolveApiKeys(state, toDomainEvent(apiKeyDecider, event));
+        revision = event.revision;
+      }
+      if (revision !== this.revision) {
+        this.state = state;
+        this.revision = revision;
+        // Every change forgets the remembered keys, so a revocation or a new scope counts at once.
+        this.principals.clear();
+      }
+      if (this.failing) this.failing = false;
+    } catch (error) {
+      // The view stays as it was: keys keep working while the store is away; changes arrive once it is back.
+      if (!this.failing) this.options.logger.warn({ err: error }, 'could not read the API keys from the event store; retrying');
+      this.failing = true;
+      throw error;
     }
-    const mtimeMs = statSync(path).mtimeMs;
-    if (mtimeMs === this.loadedMtimeMs) return;
-    const parsed = keysFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new Error(`${path} is not a valid key file: ${parsed.error.message}`);
-    this.use(parsed.data.keys);
-    this.loadedMtimeMs = mtimeMs;
   }
 
-  /** Every change of the records forgets the remembered keys, so a revocation or a scope change counts at once. */
-  private use(records: KeyRecord[]): void {
-    this.records = records;
-    this.principals.clear();
-  }
-
-  private refresh(): void {
-    const now = Date.now();
-    if (now - this.checkedAt < 1000) return;
-    this.checkedAt = now;
-    this.reload();
-  }
-
-  list(): readonly KeyRecord[] {
-    this.reload();
-    return this.records;
+  /** Every key ever created, in order of creation, with its revocation. */
+  list(): readonly ApiKeyRecord[] {
+    return this.state.keys;
   }
 
   /**
-   * Principals of keys that matched since the records last changed, by the key as presented: a dashboard's key is
+   * Principals of keys that matched since the view last changed, by the key as presented: a dashboard's key is
    * hashed once, not on every request. Only matches are kept, so a refused key is checked afresh each time.
    */
   private readonly principals = new Map<string, Principal>();
 
+  /** Decoded once per record, not once per request. */
+  private readonly digests = new WeakMap<ApiKeyRecord, Buffer>();
+
   /**
-   * Compares the digest against every active key in constant time per key; never logs the key. The key file is
-   * re-read at most once a second, and each reload forgets the remembered keys, so revoking takes at most a second.
+   * From the view alone, synchronously: compares the digest against every active key in constant time per key;
+   * never logs the key. A key the view does not know may be a moment old: see `authenticateAfterRefresh`.
    */
   authenticate(key: string): Principal | undefined {
-    this.refresh();
     const remembered = this.principals.get(key);
     if (remembered !== undefined) return remembered;
-    const presented = digest(key);
-    // A key created a moment ago by `ledger keys create` is found by re-reading the file before refusing.
-    const found = this.match(presented) ?? (this.reloadNow(), this.match(presented));
+    const found = this.match(digest(key));
     if (found === undefined) return undefined;
-    const principal: Principal = Object.freeze({ id: found.sha256.slice(0, 16), name: found.name, scopes: found.scopes, createdAt: found.createdAt });
+    const principal: Principal = Object.freeze({ id: keyIdOf(found.sha256), name: found.name, scopes: found.scopes, createdAt: found.createdAt });
     if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
     this.principals.set(key, principal);
     return principal;
   }
 
   /**
-   * Whether the key behind a principal is still valid (not revoked, not removed): for connections that outlive the
-   * request that authenticated them. Re-reads the key file when it changed on disk, so it costs a stat.
+   * For a key the view refused: waits for this instance's key writes in flight, then for one read of the store, so
+   * that a key created a moment ago (here, through another instance or the CLI) is accepted at once. Those reads are
+   * at most one per `unknownKeyRefreshEveryMs`, whatever the number of unknown keys presented; between them an
+   * unknown key waits for the read in flight, or is answered from the view.
    */
-  isActive(principal: Principal): boolean {
-    this.reload();
-    return this.records.some((record) => record.revokedAt === undefined && record.sha256.startsWith(principal.id));
+  async authenticateAfterRefresh(key: string): Promise<Principal | undefined> {
+    if (this.writesInFlight > 0) {
+      await this.writes.catch(() => undefined);
+      const principal = this.authenticate(key);
+      if (principal !== undefined) return principal;
+    }
+    const now = performance.now();
+    if (this.refreshing === undefined && now - this.lastUnknownKeyRefresh >= (this.options.unknownKeyRefreshEveryMs ?? 100)) {
+      this.lastUnknownKeyRefresh = now;
+      void this.refresh().catch(() => undefined);
+    }
+    if (this.refreshing !== undefined) await this.refreshing.catch(() => undefined);
+    return this.authenticate(key);
   }
 
-  private match(presented: Buffer): KeyRecord | undefined {
-    let found: KeyRecord | undefined;
-    for (const record of this.records) {
-      const match = timingSafeEqual(presented, this.storedDigest(record));
-      if (match && record.revokedAt === undefined) found = record;
+  /**
+   * Whether the key behind a principal is still valid (not revoked): for connections that outlive the request that
+   * authenticated them. From the view, which is at most a refresh behind the store.
+   */
+  isActive(principal: Principal): boolean {
+    return this.state.keys.some((record) => record.revokedAt === undefined && keyIdOf(record.sha256) === principal.id);
+  }
+
+  private match(presented: Buffer): ApiKeyRecord | undefined {
+    let found: ApiKeyRecord | undefined;
+    for (const record of this.state.keys) {
+      if (record.revokedAt !== undefined) continue;
+      if (timingSafeEqual(presented, this.storedDigest(record))) found = record;
     }
     return found;
   }
 
-  /** Decoded once per record, not once per request. */
-  private readonly digests = new WeakMap<KeyRecord, Buffer>();
-
-  private storedDigest(record: KeyRecord): Buffer {
+  private storedDigest(record: ApiKeyRecord): Buffer {
     let stored = this.digests.get(record);
     if (stored === undefined) {
       stored = Buffer.from(record.sha256, 'hex');
@@ -169,51 +203,27 @@ export class KeyRing {
     return stored;
   }
 
-  private reloadNow(): void {
-    this.checkedAt = Date.now();
-    this.reload();
-  }
-
-  /** Creates a key and returns it: the only moment the key itself exists outside its holder's hands. */
-  create(name: string, scopes: readonly Scope[], now: Date = new Date()): string {
-    if (!KEY_NAME_PATTERN.test(name)) throw new Error(`key name "${name}" must match ${String(KEY_NAME_PATTERN)}`);
-    this.reload();
-    if (this.records.some((r) => r.name === name && r.revokedAt === undefined)) {
-      throw new Error(`a key named "${name}" already exists; revoke it first or choose another name`);
-    }
-    const key = generateKey();
-    const record: KeyRecord = { name, scopes: [...new Set(scopes)], sha256: digest(key).toString('hex'), createdAt: now.toISOString() };
-    this.save([...this.records, record]);
-    return key;
-  }
-
-  revoke(name: string, now: Date = new Date()): boolean {
-    this.reload();
-    let revoked = false;
-    const records = this.records.map((r) => {
-      if (r.name !== name || r.revokedAt !== undefined) return r;
-      revoked = true;
-      return { ...r, revokedAt: now.toISOString() };
+  /** Runs one key write after this instance's earlier ones, then brings the view up to date with it. */
+  private write<T>(run: () => Promise<T>): Promise<T> {
+    this.writesInFlight += 1;
+    const written = this.writes.then(run).finally(async () => {
+      await this.refresh().catch(() => undefined);
+      this.writesInFlight -= 1;
     });
-    if (revoked) this.save(records);
-    return revoked;
-  }
-
-  private save(records: KeyRecord[]): void {
-    writeFileAtomically(keysFilePath(this.dataDir), `${JSON.stringify({ keys: records }, null, 2)}\n`, 0o600);
-    this.use(records);
-    this.loadedMtimeMs = statSync(keysFilePath(this.dataDir)).mtimeMs;
+    this.writes = written.catch(() => undefined);
+    return written;
   }
 
   /**
-   * On first start with no keys: creates an admin key and writes it alone to <DATA_DIR>/admin.key (mode 0600).
-   * Returns that file's path, or undefined when keys already existed.
+   * Creates a key through the keys stream and returns it: the only moment the key itself exists outside its
+   * holder's hands. `key` may be given by a caller that must hand it out before the write ends (test fixtures).
    */
-  bootstrapAdminKey(): string | undefined {
-    if (this.list().length > 0) return undefined;
-    const key = this.create('admin', ['admin']);
-    const path = adminKeyPath(this.dataDir);
-    writeFileAtomically(path, `${key}\n`, 0o600);
-    return path;
+  create(name: string, scopes: readonly Scope[], metadata: CommandMetadata = systemMetadata('ledger'), key?: string): Promise<CreatedKey> {
+    return this.write(() => createApiKey(this.store, { name, scopes }, metadata, key));
+  }
+
+  /** Revokes the active key of that name through the keys stream. */
+  revoke(name: string, metadata: CommandMetadata = systemMetadata('ledger')): Promise<ApiKeyRecord> {
+    return this.write(() => revokeApiKey(this.store, name, metadata));
   }
 }

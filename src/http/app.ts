@@ -9,6 +9,7 @@ import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { answerClientError, answerFrameworkError, registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
+import { adminKeyRoutes } from './routes/adminKeys.js';
 import { announcementRoutes } from './routes/announcements.js';
 import { auditRoutes } from './routes/audit.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -98,6 +99,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(historyRoutes, { context });
   await app.register(auditRoutes, { context });
   await app.register(exportRoutes, { context });
+  await app.register(adminKeyRoutes, { context });
   await app.register(openApiRoutes);
   await app.register(dashboardRoutes);
   return app;

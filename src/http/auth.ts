@@ -35,20 +35,32 @@ function bearerKey(request: FastifyRequest): string | undefined {
 
 export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; publicRead: boolean }): void {
   app.decorateRequest('principal', undefined);
-  // Synchronous: an async hook costs a promise and a microtask turn on every request, and nothing here waits.
+  // Synchronous for every key the view knows: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (admitted(request, reply, options)) done();
+    const admission = admitted(request, reply, options);
+    if (admission === true) done();
+    else if (admission !== false) admission.then((admit) => admit && done(), done);
   });
 }
 
-/** True when the request may go on; otherwise its 401 or 403 has been sent. */
-function admitted(request: FastifyRequest, reply: FastifyReply, options: { keys: KeyRing; publicRead: boolean }): boolean {
+type Options = { keys: KeyRing; publicRead: boolean };
+
+/** True when the request may go on; false when its 401 or 403 has been sent; a promise of either for a key not yet known. */
+function admitted(request: FastifyRequest, reply: FastifyReply, options: Options): boolean | Promise<boolean> {
   // CORS preflights carry no credentials by design; unknown routes fall through to the 404 handler.
   if (request.method === 'OPTIONS' || request.is404) return true;
   const scope = request.routeOptions.config.scope ?? 'admin';
   if (scope === 'public') return true;
   const key = bearerKey(request);
-  request.principal = key === undefined ? undefined : options.keys.authenticate(key);
+  const principal = key === undefined ? undefined : options.keys.authenticate(key);
+  if (key === undefined || principal !== undefined) return decided(request, reply, options, scope, key, principal);
+  // A key the view does not know may be a moment old (created here, on another instance or by the CLI): one read of
+  // the keys stream decides, and the key ring bounds how often unknown keys may ask for one.
+  return options.keys.authenticateAfterRefresh(key).then((fresh) => decided(request, reply, options, scope, key, fresh));
+}
+
+function decided(request: FastifyRequest, reply: FastifyReply, options: Options, scope: Scope, key: string | undefined, principal: Principal | undefined): boolean {
+  request.principal = principal;
   // With public reads, no key is fine; a wrong key is still refused, so a client learns its key is bad.
   if (scope === 'read' && options.publicRead && key === undefined) return true;
   if (request.principal === undefined) {

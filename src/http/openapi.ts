@@ -28,6 +28,7 @@ const TAGS = [
   { name: 'Totals', description: 'Exact totals by programme, country, year, fiscal year, funder and currency' },
   { name: 'Audit', description: 'The full journal, replay against the live projections, and the offline export' },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
+  { name: 'API keys', description: 'Create, list and revoke API keys (admin scope); a key is shown once, only its SHA-256 is kept' },
 ];
 
 type TransformInput = Parameters<SwaggerTransform>[0];

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { adminKeyPath, KeyRing } from '../../src/auth/keys.js';
+import { adminKeyPath } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger } from '../../src/ledger.js';
 import { Clock, recordedAtOf, writeHistory, type History } from '../audit/ledgerHistory.js';
@@ -70,7 +70,7 @@ export async function recordLedger(dataDir: string): Promise<RecordedLedger> {
     await service.app.listen({ host: config.host, port: config.port });
     const baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
     const admin = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
-    const clerk = new KeyRing(dataDir).create('clerk', ['read', 'write']);
+    const { key: clerk } = await service.context.keys.create('clerk', ['read', 'write']);
     const history = await writeHistory(baseUrl, { admin, clerk }, clock);
     const replay = expectStatus(await request(baseUrl, 'POST', '/audit/replay', { key: admin }), 200).json as RecordedLedger['replay'];
     const exported = expectStatus(await request(baseUrl, 'GET', '/audit/export', { key: admin }), 200).text;

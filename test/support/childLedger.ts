@@ -1,12 +1,14 @@
 // The real service in a child process (`node --import tsx src/server.ts`), for tests that kill, signal and restart it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { KeyRing, type Scope } from '../../src/auth/keys.js';
+import { adminKeyPath, generateKey, type Scope } from '../../src/auth/keys.js';
+import { keysFilePath } from '../../src/auth/keysFile.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const serverEntry = path.join(repoRoot, 'src/server.ts');
@@ -65,10 +67,49 @@ export function tempDataDir(): string {
   return dataDir;
 }
 
-/** Adds API keys to a data directory's key file (before or while a child runs) and returns them by name. */
+/** The address of each child ledger running now, by its data directory: where createKeys sends its keys. */
+const running = new Map<string, string>();
+
+/** Creates the keys through a running child's `POST /admin/keys` with its admin key, synchronously (a short node process). */
+function createOverHttp(baseUrl: string, adminKey: string, keys: Record<string, readonly Scope[]>): Record<string, string> {
+  const script = `
+    const created = {};
+    for (const [name, scopes] of Object.entries(JSON.parse(process.env.KEYS))) {
+      const response = await fetch(process.env.BASE_URL + '/admin/keys', {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + process.env.ADMIN_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, scopes }),
+      });
+      const text = await response.text();
+      if (response.status !== 201) { process.stderr.write('POST /admin/keys ' + name + ': ' + response.status + ' ' + text); process.exit(1); }
+      created[name] = JSON.parse(text).key;
+    }
+    process.stdout.write(JSON.stringify(created));`;
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '', BASE_URL: baseUrl, ADMIN_KEY: adminKey, KEYS: JSON.stringify(keys) },
+    encoding: 'utf8',
+  });
+  return JSON.parse(stdout) as Record<string, string>;
+}
+
+/**
+ * Adds API keys to a data directory and returns them by name. While a child runs on it: through its `POST /admin/keys`
+ * with the admin key of <DATA_DIR>/admin.key. Before it starts: in a keys.json, which the service imports into its
+ * keys stream when it starts (README "API keys"); keys it names stop the service from creating an admin key of its own.
+ */
 export function createKeys<Name extends string>(dataDir: string, keys: Record<Name, readonly Scope[]>): Record<Name, string> {
-  const ring = new KeyRing(dataDir);
-  return Object.fromEntries(Object.entries<readonly Scope[]>(keys).map(([name, scopes]) => [name, ring.create(name, scopes)])) as Record<Name, string>;
+  const baseUrl = running.get(dataDir);
+  if (baseUrl !== undefined) return createOverHttp(baseUrl, readFileSync(adminKeyPath(dataDir), 'utf8').trim(), keys);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = keysFilePath(dataDir);
+  const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys : [];
+  const created = Object.fromEntries(Object.keys(keys).map((name) => [name, generateKey()])) as Record<Name, string>;
+  for (const [name, scopes] of Object.entries<readonly Scope[]>(keys)) {
+    const sha256 = createHash('sha256').update(created[name as Name], 'utf8').digest('hex');
+    records.push({ name, scopes, sha256, createdAt: new Date().toISOString() });
+  }
+  writeFileSync(file, `${JSON.stringify({ keys: records }, null, 2)}\n`, { mode: 0o600 });
+  return created;
 }
 
 function rssOf(pid: number): number {
@@ -131,6 +172,10 @@ export async function startChildLedger(options: ChildLedgerOptions = {}): Promis
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(baseUrl, child, output, options.readyTimeoutMs ?? 30_000);
+  running.set(dataDir, baseUrl);
+  void exited.then(() => {
+    if (running.get(dataDir) === baseUrl) running.delete(dataDir);
+  });
   return {
     baseUrl,
     pid: child.pid as number,

@@ -1,11 +1,11 @@
 // Fixtures for the HTTP tests: a real ledger listening on 127.0.0.1, a fetch wrapper, and request bodies from real announcements.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
-import { KeyRing, adminKeyPath, type Scope } from '../../src/auth/keys.js';
+import { adminKeyPath, generateKey, type Scope } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger, type Ledger } from '../../src/ledger.js';
 import type { RecordedEvent } from '../../src/store/port.js';
@@ -23,6 +23,7 @@ export interface TestLedgerOptions {
 
 export interface TestLedger {
   readonly baseUrl: string;
+  /** The key in <DATA_DIR>/admin.key; '' when this instance found keys in the store and so wrote none. */
   readonly adminKey: string;
   readonly dataDir: string;
   readonly ledger: Ledger;
@@ -30,9 +31,13 @@ export interface TestLedger {
   storeHead(): Promise<string>;
   /** Every event whose stream starts with `prefix`, read from the store itself (not from a projection). */
   eventsIn(prefix: string): Promise<RecordedEvent[]>;
-  /** Adds an API key to this ledger's key file and returns the key. */
+  /**
+   * Creates an API key through the ledger's keys stream and returns the key at once. The write ends a moment later;
+   * a request with the key meanwhile waits for it (the service waits for its own key writes before refusing a key).
+   * A write that fails fails the test when the ledger closes.
+   */
   createKey(name: string, scopes: readonly Scope[]): string;
-  /** Revokes the active key of that name through the key file, as `ledger keys revoke` does while the service runs. */
+  /** Revokes the active key of that name through the keys stream (after this ledger's earlier key writes), as `POST /admin/keys/{name}/revocation` does. */
   revokeKey(name: string): void;
   /** Stops the server, projections and store; safe to call twice. */
   close(): Promise<void>;
@@ -52,17 +57,25 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
   const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
   const ledger = await startLedger(config, pino({ level: 'silent' }), options.now === undefined ? {} : { now: options.now });
   let closed = false;
+  const keyWrites: Promise<unknown>[] = [];
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    const failed = (await Promise.allSettled(keyWrites)).find((outcome) => outcome.status === 'rejected');
     await ledger.close();
+    if (failed !== undefined) throw new Error(`a key write of createKey or revokeKey failed: ${String(failed.reason)}`);
+  };
+  const keyWrite = (written: Promise<unknown>): void => {
+    // Kept, and looked at when the ledger closes; never an unhandled rejection meanwhile.
+    written.catch(() => undefined);
+    keyWrites.push(written);
   };
   onTestFinished(close);
   await ledger.app.listen({ host: config.host, port: config.port });
   const { port } = ledger.app.server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    adminKey: readFileSync(adminKeyPath(dataDir), 'utf8').trim(),
+    adminKey: existsSync(adminKeyPath(dataDir)) ? readFileSync(adminKeyPath(dataDir), 'utf8').trim() : '',
     dataDir,
     ledger,
     async storeHead() {
@@ -75,10 +88,12 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
       return events;
     },
     createKey(name, scopes) {
-      return new KeyRing(dataDir).create(name, scopes);
+      const key = generateKey();
+      keyWrite(ledger.context.keys.create(name, scopes, undefined, key));
+      return key;
     },
     revokeKey(name) {
-      if (!new KeyRing(dataDir).revoke(name)) throw new Error(`no active key named "${name}" to revoke`);
+      keyWrite(ledger.context.keys.revoke(name));
     },
     close,
     async restart() {
