@@ -25,7 +25,7 @@ class HandlerFailure extends Error {}
 /**
  * One subscribeToAll that outlives the server going away: on a lost connection it reports onDisconnected, waits
  * (doubling, capped, jittered), and subscribes again after the last event it delivered, so nothing is applied twice or
- * missed. Caught up is the server's CaughtUp message (23.10 and later) or, for older servers, reaching the last
+ * missed. Caught up is the server's CaughtUp message (sent from 24.2 on) or, for older servers, reaching the last
  * position the stream filter matched when the connection was made.
  */
 export class EventStoreDbSubscription implements Subscription {
