@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { liveSources } from './exports/live.js';
 import { loadExportSchedules } from './exports/schedules/config.js';
 import { ExportScheduler } from './exports/schedules/scheduler.js';
+import { openScheduleStore } from './exports/schedules/store.js';
 import { buildApp } from './http/app.js';
 import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/all.js';
@@ -61,7 +62,7 @@ export async function startLedger(
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
     const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS }, config.cacheBytes.asOf);
     const exportSources = liveSources(store, projections, pastTotals);
-    const exportSchedules = new ExportScheduler(schedules, exportSources, logger);
+    const exportSchedules = new ExportScheduler(schedules, exportSources, logger, { store: () => openScheduleStore(config, logger, store) });
     const context: LedgerContext = {
       config,
       store,

@@ -27,7 +27,9 @@ interface Attempt {
 describe('three ledger processes on one stand-in process', () => {
   it('record every acknowledged write exactly once through retries across replicas and a kill -9', { timeout: 120_000 }, async () => {
     const standIn = await spawnStandIn();
-    onTestFinished(() => standIn.kill());
+    onTestFinished(async () => {
+      await standIn.kill();
+    });
     const env = { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString, RATE_LIMIT_WRITES_PER_MINUTE: '0', LOG_LEVEL: 'warn' };
     const first = await startChildLedger({ env });
     const replicas: ChildLedger[] = [first];

@@ -114,5 +114,5 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     sendCsv(request, reply, { kind: 'events' }, request.query.bom),
   );
 
-  app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) => reply.send({ schedules: schedules.list() }));
+  app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) => reply.send({ schedules: await schedules.list() }));
 };

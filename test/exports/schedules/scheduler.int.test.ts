@@ -10,6 +10,7 @@ import { liveSources } from '../../../src/exports/live.js';
 import { parseExportSchedules } from '../../../src/exports/schedules/config.js';
 import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
+import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore } from '../../../src/store/port.js';
 import { announce, clientOf, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../../support/ledger.js';
 import { rowsOf } from '../support.js';
@@ -18,10 +19,10 @@ const RUN_FILE = /^(?<name>[a-z-]+)-(?<stamp>\d{8}T\d{6}Z)-(?<position>\d+)\.csv
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
@@ -92,11 +93,13 @@ function controlledStore(store: EventStore, control: StoreControl): EventStore {
   };
 }
 
+/** Slots and results go to a store of their own, as the ledger keeps them on the embedded store. */
 function startScheduler(ledger: TestLedger, schedules: unknown[], options: { store?: EventStore; logger?: pino.Logger } = {}) {
   const scheduler = new ExportScheduler(
     parseExportSchedules(schedules, ledger.dataDir),
     liveSources(options.store ?? ledger.ledger.context.store, ledger.ledger.context.projections),
     options.logger ?? pino({ level: 'silent' }),
+    { store: () => openScheduleStore({ eventStore: 'embedded', dataDir: aDirectory() }, pino({ level: 'silent' }), ledger.ledger.context.store) },
   );
   scheduler.start();
   onTestFinished(() => scheduler.stop());
@@ -199,8 +202,8 @@ describe('scheduled exports', () => {
       logger,
     });
 
-    const failed = await until('a failed run', () => {
-      const last = scheduler.list()[0]?.lastRun;
+    const failed = await until('a failed run', async () => {
+      const last = (await scheduler.list())[0]?.lastRun;
       return last?.status === 'failed' ? last : undefined;
     });
 
@@ -209,8 +212,8 @@ describe('scheduled exports', () => {
     expect(lines.find((line) => line.msg === 'scheduled export failed; it runs again at the next slot')).toMatchObject({ schedule: 'journal', error: failed.error });
 
     control.failAfter = undefined;
-    const ok = await until('a good run', () => {
-      const last = scheduler.list()[0]?.lastRun;
+    const ok = await until('a good run', async () => {
+      const last = (await scheduler.list())[0]?.lastRun;
       return last?.status === 'ok' ? last : undefined;
     });
 
@@ -226,13 +229,13 @@ describe('scheduled exports', () => {
     writeFileSync(directory, 'in the way');
     const scheduler = startScheduler(ledger, [{ name: 'announcements', cron: '*/1 * * * * *', kind: 'announcements', directory, keep: 5 }]);
 
-    const failed = await until('a failed run', () => {
-      const last = scheduler.list()[0]?.lastRun;
+    const failed = await until('a failed run', async () => {
+      const last = (await scheduler.list())[0]?.lastRun;
       return last?.status === 'failed' ? last : undefined;
     });
     rmSync(directory);
-    const ok = await until('a good run', () => {
-      const last = scheduler.list()[0]?.lastRun;
+    const ok = await until('a good run', async () => {
+      const last = (await scheduler.list())[0]?.lastRun;
       return last?.status === 'ok' ? last : undefined;
     });
 
@@ -250,12 +253,12 @@ describe('scheduled exports', () => {
       store: controlledStore(ledger.ledger.context.store, control),
     });
 
-    await until('a run in progress', () => scheduler.list()[0]?.running);
+    await until('a run in progress', async () => (await scheduler.list())[0]?.running);
     await scheduler.stop();
     const afterStop = readdirSync(directory).sort();
     await sleep(1_500);
 
-    expect(scheduler.list()[0]).toMatchObject({ running: false, nextRun: null, lastRun: { status: 'ok', rows: 4 } });
+    expect((await scheduler.list())[0]).toMatchObject({ running: false, nextRun: null, lastRun: { status: 'ok', rows: 4 } });
     expect(afterStop).toHaveLength(2);
     expect(tempFilesIn(directory)).toEqual([]);
     expect(readdirSync(directory).sort()).toEqual(afterStop);
