@@ -63,7 +63,7 @@ describe('file modes under DATA_DIR', () => {
     await store.close();
     const afterwards = modesUnder(dataDir);
 
-    expect(Object.keys(whileOpen)).toEqual(expect.arrayContaining(['events.sqlite', 'events.sqlite-wal', 'keys.json', 'admin.key', 'asof', 'exports', 'exports/daily']));
+    expect(Object.keys(whileOpen)).toEqual(expect.arrayContaining(['events.sqlite', 'events.sqlite-wal', 'keys/events.sqlite', 'admin.key', 'asof', 'exports', 'exports/daily']));
     expect(Object.keys(whileOpen).filter((entry) => entry.startsWith('exports/daily/'))).toHaveLength(2);
     expect(Object.keys(afterwards)).toEqual(expect.arrayContaining(['snapshots', 'snapshots/projections.v8']));
     expect(Object.keys(afterwards).filter((entry) => /^asof\/\d+\.v8$/.test(entry)).length).toBeGreaterThan(0);
@@ -97,7 +97,7 @@ describe('file modes under DATA_DIR', () => {
     expect(importing.code, importing.stderr).toBe(0);
     expect(keys.code, keys.stderr).toBe(0);
     expect(Object.keys(modesUnder(imported))).toContain('events.sqlite');
-    expect(Object.keys(modesUnder(keyed))).toContain('keys.json');
+    expect(Object.keys(modesUnder(keyed))).toContain('keys/events.sqlite');
     expectPrivate(modesUnder(imported));
     expectPrivate(modesUnder(keyed));
   });
