@@ -1,5 +1,6 @@
 // The EventStoreDB adapter: the shared contract over real gRPC (the test-only stand-in, and a real server when one is
-// configured), plus what only this adapter has: start-up checks, two-part positions, server-side dedupe, the stream scope.
+// configured), plus what only this adapter has: start-up checks, two-part positions, server-side dedupe of prompt retries, the
+// stream scope.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { BACKWARDS, END, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
@@ -221,7 +222,8 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
   });
 
   describe('event ids', () => {
-    it('has the server recognise a retried append by its event ids and write nothing twice', async () => {
+    // Within the server's window of recent ids for 'any' / 'stream-exists'; exact revisions always (esdbStandIn.writes.int.test.ts).
+    it('has the server recognise a prompt retry by its event ids and write nothing twice', async () => {
       const store = await open();
       const stream = announcementStream(randomUUID());
       const first = [anEvent(), anEvent()];
