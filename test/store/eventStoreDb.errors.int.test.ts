@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadlineExceededError, EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { openEventStoreDb, type EventStoreDbOptions } from '../../src/store/eventStoreDb.js';
+import { maskConnectionString, openEventStoreDb, type EventStoreDbOptions } from '../../src/store/eventStoreDb.js';
 import {
   AppendTooLargeError,
   InvalidPositionError,
@@ -231,4 +231,41 @@ async function aFreezableProxy(standIn: StandIn): Promise<{ connectionString: st
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return { connectionString: `esdb://127.0.0.1:${port}?tls=false`, freeze: () => void (frozen = true) };
+}
+
+// The same answers from a real server (CI runs these against 24.10 and KurrentDB's LTS): what the stand-in models.
+const realServer = process.env.EVENTSTORE_CONNECTION_STRING;
+if (realServer) {
+  describe(`EventStoreDB adapter failures against a real server at ${maskConnectionString(realServer)}`, () => {
+    it('refuses an append over 1 MiB (the default MaxAppendSize) as AppendTooLargeError, writing none of it', async () => {
+      const store = await aStoreOn(realServer);
+      const name = stream();
+      const third = 'x'.repeat(Math.ceil(DEFAULT_MAX_APPEND_SIZE / 3));
+      const error = await store.append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppendTooLargeError);
+      expect(await collect(store.readStream(name))).toEqual([]);
+    });
+
+    it('answers a tombstoned stream with StreamDeletedError on read and write', async () => {
+      const store = await aStoreOn(realServer);
+      const operator = EventStoreDBClient.connectionString(realServer);
+      onTestFinished(() => operator.dispose());
+      const name = stream();
+      await store.append(name, [anEvent()], 'no-stream');
+      await operator.tombstoneStream(name);
+      expect(await collect(store.readStream(name)).catch((e: unknown) => e)).toBeInstanceOf(StreamDeletedError);
+      expect(await store.append(name, [anEvent()], 'any').catch((e: unknown) => e)).toBeInstanceOf(StreamDeletedError);
+    });
+
+    it('refuses a read of $all after a position inside a record as InvalidPositionError', async () => {
+      const store = await aStoreOn(realServer);
+      const { position } = await store.append(stream(), [anEvent()], 'no-stream');
+      const inside = { commit: position.commit + 1n, prepare: position.prepare + 1n };
+      expect(await collect(store.readAll({ after: inside })).catch((e: unknown) => e)).toBeInstanceOf(InvalidPositionError);
+    });
+  });
+} else {
+  describe.skip('EventStoreDB adapter failures against a real server: skipped because EVENTSTORE_CONNECTION_STRING is not set', () => {
+    it('answers MaxAppendSize, a tombstone and an invalid position as the stand-in does', () => undefined);
+  });
 }
