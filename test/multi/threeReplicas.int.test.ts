@@ -119,6 +119,25 @@ describe('three ledger processes on one stand-in process', () => {
         `kills ${kills}, lost ${lost.length}, duplicated ${duplicated.length}, inconsistent answers ${inconsistent.length}, burst ${burstMs} ms`,
     );
 
+    // A key revoked through one replica is refused by the other within a second (keys live in the store).
+    const [holder, other] = [replicas[0]!, replicas[1]!];
+    const created = await request(holder.baseUrl, 'POST', '/admin/keys', { key: adminKey, body: { name: 'dashboard', scopes: ['read'] } });
+    expect(created.status).toBe(201);
+    const dashboardKey = created.json.key as string;
+    const statusOn = async (replica: ChildLedger) => (await request(replica.baseUrl, 'GET', '/totals', { key: dashboardKey })).status;
+    for (let waited = 0; (await statusOn(other)) !== 200; waited += 50) {
+      if (waited > 5_000) throw new Error('the new key never reached the other replica');
+      await sleep(50);
+    }
+    const revokedAt = performance.now();
+    expect((await request(holder.baseUrl, 'POST', '/admin/keys/dashboard/revocation', { key: adminKey, body: {} })).status).toBeLessThan(300);
+    while ((await statusOn(other)) !== 401 && performance.now() - revokedAt < 5_000) await sleep(25);
+    const refusedAfterMs = Math.round(performance.now() - revokedAt);
+    console.log(`three replicas: a key revoked on one replica was refused by the other after ${refusedAfterMs} ms`);
+    expect(await statusOn(other)).toBe(401);
+    // The promise is one second; the margin is for a loaded two-core machine running four processes.
+    expect(refusedAfterMs).toBeLessThan(2_000);
+
     expect(kills).toBe(1);
     expect(lost).toEqual([]);
     expect(duplicated).toEqual([]);
