@@ -94,6 +94,20 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     await announce(service, theThreeMillion());
   });
 
+  it('answers writes and history of an announcement whose stream was soft-deleted outside the ledger 404, as missing', async () => {
+    const standIn = await aStandIn();
+    const service = await aServiceOn(standIn.connectionString);
+    await registerProgrammes(service);
+    const created = await announce(service, theThirtyMillion());
+    const operator = EventStoreDBClient.connectionString(standIn.connectionString);
+    onTestFinished(() => operator.dispose());
+    await operator.deleteStream(`announcement-${created.id}`);
+
+    const api = clientOf(service);
+    expectProblem(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }), 404, 'not-found');
+    expectProblem(await api.get(`/announcements/${created.id}/history`), 404, 'not-found');
+  });
+
   it('answers writes and reads 503 with Retry-After while the node is not the leader, not ready or too busy, and serves again after', async () => {
     const standIn = await aStandIn();
     const service = await aServiceOn(standIn.connectionString);
