@@ -121,7 +121,7 @@ export class KeyRing {
       if (this.failing) this.failing = false;
     } catch (error) {
       // The view stays as it was: keys keep working while the store is away; changes arrive once it is back.
-      if (!this.failing) this.options.logger.warn({ err: error }, 'could not read the API keys from the event store; retrying');
+      if (!this.failing && !this.closed) this.options.logger.warn({ err: error }, 'could not read the API keys from the event store; retrying');
       this.failing = true;
       throw error;
     }
@@ -168,12 +168,19 @@ export class KeyRing {
       const principal = this.authenticate(key);
       if (principal !== undefined) return principal;
     }
-    const now = performance.now();
-    if (this.refreshing === undefined && now - this.lastUnknownKeyRefresh >= (this.options.unknownKeyRefreshEveryMs ?? 100)) {
-      this.lastUnknownKeyRefresh = now;
-      void this.refresh().catch(() => undefined);
+    // A read in flight may have begun before the key was written: it is awaited, and then one more may be asked for.
+    if (this.refreshing !== undefined) {
+      await this.refreshing.catch(() => undefined);
+      const principal = this.authenticate(key);
+      if (principal !== undefined) return principal;
     }
-    if (this.refreshing !== undefined) await this.refreshing.catch(() => undefined);
+    const now = performance.now();
+    if (now - this.lastUnknownKeyRefresh >= (this.options.unknownKeyRefreshEveryMs ?? 100)) {
+      this.lastUnknownKeyRefresh = now;
+      await this.refresh().catch(() => undefined);
+    } else if (this.refreshing !== undefined) {
+      await this.refreshing.catch(() => undefined);
+    }
     return this.authenticate(key);
   }
 

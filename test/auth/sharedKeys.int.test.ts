@@ -120,10 +120,10 @@ describe('API keys shared by instances on one EventStoreDB', () => {
     const standIn = await aStandIn();
     const key = 'flk_keyFromTheSingleProcessDays00000000000000';
     const file = JSON.stringify({ keys: [{ name: 'newsroom', scopes: ['read', 'write'], sha256: createHash('sha256').update(key).digest('hex'), createdAt: '2025-06-01T00:00:00.000Z' }] });
-    const dirs = [aDataDir(), aDataDir()];
+    const dirs = [aDataDir(), aDataDir()] as const;
     for (const dir of dirs) writeFileSync(join(dir, 'keys.json'), file, { mode: 0o600 });
 
-    const [a, b] = await Promise.all(dirs.map((dir) => anInstanceOn(standIn, dir)));
+    const [a, b] = await Promise.all([anInstanceOn(standIn, dirs[0]), anInstanceOn(standIn, dirs[1])]);
 
     expect(keyEventsOf(standIn).filter((event) => event.data.name === 'newsroom')).toHaveLength(1);
     // Keys came with the file, so neither instance made an admin key.

@@ -67,8 +67,9 @@ export const adminKeyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = as
   });
 
   app.get('/admin/keys', { schema: listSchema, config: { scope: 'admin' } }, async (_request, reply) => {
-    // Read from the store, not the view: what an admin lists includes a change made a moment ago elsewhere.
-    await context.keys.refresh();
+    // Brought up to date first, so a change made a moment ago through another instance is listed; with the store
+    // unreachable, the view as it stands.
+    await context.keys.refresh().catch(() => undefined);
     return reply.send({ items: context.keys.list().map(presentKey) });
   });
 
