@@ -36,9 +36,9 @@ const configSchema = z.object({
   HEAVY_PER_CLIENT: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(4),
   HEAVY_READS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(600),
   HEAVY_QUEUE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(30_000),
-  TOTALS_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(32 * 1024 * 1024),
+  TOTALS_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(16 * 1024 * 1024),
   CACHE_ENTRY_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(4 * 1024 * 1024),
-  ASOF_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(64 * 1024 * 1024),
+  ASOF_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(32 * 1024 * 1024),
   MAX_HEAP_USED_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).optional(),
   MAX_RSS_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).default(2 * 1024 * 1024 * 1024),
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {

@@ -14,12 +14,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../../src/config.js';
-import { exitOf, runToEnd, spawnChild, spawnScript, tail } from '../children.js';
+import { exitOf, spawnScript, tail } from '../children.js';
 import { cachedLedger, workingCopy, type Dataset } from '../dataset.js';
 import { getJson, request, requestServed } from '../http.js';
 import type { HeavyClient, HeavyRequest, HeavyResult, HeavySpec } from '../load/heavySpec.js';
 import type { BenchOptions } from '../options.js';
-import { benchScript, CACHE_ROOT, CLI_ENTRY, REPO_ROOT } from '../paths.js';
+import { benchScript, CACHE_ROOT, REPO_ROOT } from '../paths.js';
 import { memoryOf, round1, sampleRss } from '../procfs.js';
 import { authorization, SERVICE_ENV, settled, startService, stopService, type RunningService } from '../service.js';
 import { percentile, round2, seededRandom } from '../stats.js';
@@ -108,7 +108,7 @@ export async function measureHeavy(
     const running = service;
     log(`heavy: service ready in ${started.readySeconds.toFixed(2)} s at position ${started.position}, RSS ${started.memory.rssMb} MB`);
     const settings = await settingsOf(workDir);
-    const keys = await keysFor(running, workDir);
+    const keys = await keysFor(running);
     const universe = await universeOf(running, BigInt(started.position));
 
     const memory = await measureMemory(running, workDir, keys.readers, universe, options, log);
@@ -158,20 +158,23 @@ interface Keys {
 }
 
 /**
- * Keys made with `ledger keys create` (the CLI, as an operator would: its output is the key, whatever the key store
- * behind it) while the service runs, one after the other; each is checked against the service before the load.
+ * Keys made over HTTP with the admin key (`POST /admin/keys`), as an operator does while the service holds the
+ * embedded store; each is checked against the service before the load.
  */
-async function keysFor(service: RunningService, dataDir: string): Promise<Keys> {
-  const create = async (name: string, scopes: string): Promise<string> => {
-    const args = [CLI_ENTRY, '--data-dir', dataDir, 'keys', 'create', '--name', name, '--scopes', scopes];
-    const { stdout } = await runToEnd(spawnChild(process.execPath, args), `ledger keys create --name ${name}`, 60_000);
-    const key = stdout.trim().split('\n').at(-1)?.trim() ?? '';
-    if (key === '') throw new Error(`ledger keys create --name ${name} printed no key`);
+async function keysFor(service: RunningService): Promise<Keys> {
+  const create = async (name: string, scopes: readonly string[]): Promise<string> => {
+    const answer = await request(`${service.baseUrl}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, scopes }),
+    });
+    const key = answer.status === 201 ? (JSON.parse(answer.body) as { key?: unknown }).key : undefined;
+    if (typeof key !== 'string') throw new Error(`POST /admin/keys for ${name} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     return key;
   };
   const readers: string[] = [];
-  for (let i = 0; i < READERS; i += 1) readers.push(await create(`bench-reader-${i}`, 'read'));
-  const auditor = await create('bench-auditor', 'read,audit');
+  for (let i = 0; i < READERS; i += 1) readers.push(await create(`bench-reader-${i}`, ['read']));
+  const auditor = await create('bench-auditor', ['read', 'audit']);
   for (const key of [...readers, auditor]) {
     const answer = await requestServed(`${service.baseUrl}/programmes`, { headers: { authorization: `Bearer ${key}` } }, { attempts: 30, waitMs: 100 });
     if (answer.status !== 200) throw new Error(`the service refused a key made by ledger keys create: ${answer.status} ${answer.body.slice(0, 200)}`);

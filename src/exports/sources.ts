@@ -41,7 +41,7 @@ export function assertNotBeyond(moment: Moment, head: Position | undefined): voi
 export async function pastTotals(past: AsOfTotals, moment: Moment, head: Position | undefined): Promise<TotalsAt> {
   assertNotBeyond(moment, head);
   const { position, state } = await past.at(moment);
-  return { position: positionText(position), state };
+  return { position: positionText(position), state, past: true };
 }
 
 /** The read models an export of this kind needs: nothing for events, which read the journal itself. */

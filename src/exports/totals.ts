@@ -18,6 +18,8 @@ export interface TotalsAt {
   readonly state: TotalsState;
   /** Lets the live projections move again: they hold still while rows are computed from them in slices. */
   readonly release?: () => void;
+  /** A past state from the as-of cache: a conversion built for the export is not kept in it. */
+  readonly past?: boolean;
 }
 
 function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: CurrencyCode | undefined): string[] {
@@ -41,7 +43,7 @@ export async function totalsExport(totals: TotalsAt, options: TotalsExportOption
   const groupBy: Dimension[] = options.groupBy.includes('currency') ? [...options.groupBy] : [...options.groupBy, 'currency'];
   let answer: TotalsAnswer;
   try {
-    answer = await runInSlices(totalsQuerySteps(totals.state, { groupBy, currency: options.currency, filter: options.filter }));
+    answer = await runInSlices(totalsQuerySteps(totals.state, { groupBy, currency: options.currency, filter: options.filter }, { keepConversion: totals.past !== true }));
   } finally {
     totals.release?.();
   }

@@ -22,6 +22,9 @@ interface Window {
 
 const WINDOW_MS = 60_000;
 
+/** How long the gate must stay empty after heavy work before it counts as idle. */
+const IDLE_MS = 2_000;
+
 /** Releases a slot: idempotent, and called by the gate itself when the answer is finished or the client goes away. */
 export type Release = () => void;
 
@@ -32,9 +35,16 @@ export class HeavyWorkGate {
   private readonly perClient = new Map<string, number>();
   private readonly windows = new Map<string, Window>();
 
+  /** Armed when the last heavy request ends; fires `onIdle` once nothing heavy has run for IDLE_MS. */
+  private idleTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly limits: HeavyLimits,
-    private readonly now: () => number = Date.now,
+    private readonly options: {
+      /** Called once the gate has been empty for IDLE_MS after heavy work, e.g. to collect its garbage. */
+      readonly onIdle?: () => void;
+      readonly now?: () => number;
+    } = {},
   ) {}
 
   get load(): { readonly running: number; readonly queued: number; readonly concurrency: number; readonly queue: number } {
@@ -111,11 +121,18 @@ export class HeavyWorkGate {
 
   private startNext(): void {
     while (this.running < this.limits.concurrency && this.waiting.length > 0) (this.waiting[0] as Waiter).start();
+    if (this.running === 0 && this.waiting.length === 0 && this.options.onIdle !== undefined) {
+      const onIdle = this.options.onIdle;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => {
+        if (this.running === 0 && this.waiting.length === 0) onIdle();
+      }, IDLE_MS).unref();
+    }
   }
 
   private withinBudget(client: string, reply: FastifyReply): boolean {
     if (this.limits.perMinute === 0) return true;
-    const now = this.now();
+    const now = (this.options.now ?? Date.now)();
     let window = this.windows.get(client);
     if (window === undefined || now - window.started >= WINDOW_MS) {
       if (this.windows.size >= 10_000) this.forgetExpired(now);

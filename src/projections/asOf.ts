@@ -3,9 +3,9 @@ import type { EventStore, Position } from '../store/port.js';
 import type { AsOfCheckpoints } from './asOfCheckpoints.js';
 import { comparePositions, formatPosition, positionText } from '../store/position.js';
 import { ByteBoundedCache } from '../runtime/byteBoundedCache.js';
-import { TimeSlice } from '../runtime/timeSlice.js';
+import { runInSlices, TimeSlice } from '../runtime/timeSlice.js';
 import { totalsProjection } from './totals/projection.js';
-import { approximateBytes } from './totals/state.js';
+import { retainedStateBytesSteps } from './totals/state.js';
 import type { TotalsState } from './totals/state.js';
 
 /** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
@@ -17,8 +17,8 @@ export interface PastTotals {
   readonly state: TotalsState;
 }
 
-/** The states of past moments kept by default: a few at a million events, many more on a small ledger. */
-export const DEFAULT_AS_OF_CACHE_BYTES = 64 * 1024 * 1024;
+/** The bytes of past states kept by default: three at 60,000 events, where one holds 9 MB (retainedBytesSteps). */
+export const DEFAULT_AS_OF_CACHE_BYTES = 32 * 1024 * 1024;
 const TIME_CACHE_SIZE = 1000;
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
@@ -36,7 +36,7 @@ interface ResolvedTime {
 const keyOf = positionText;
 
 export class AsOfTotals {
-  private readonly states: ByteBoundedCache<string, PastTotals>;
+  private readonly states: ByteBoundedCache<string, PastTotals & { readonly bytes: number }>;
   private readonly positionsByTime = new Map<string, ResolvedTime>();
   private readonly building = new Map<string, Promise<PastTotals>>();
 
@@ -47,7 +47,7 @@ export class AsOfTotals {
     /** Bound on the bytes of past states kept (an estimate: see approximateBytes). */
     cacheBytes: number = DEFAULT_AS_OF_CACHE_BYTES,
   ) {
-    this.states = new ByteBoundedCache(cacheBytes, (past) => approximateBytes(past.state));
+    this.states = new ByteBoundedCache(cacheBytes, (past) => past.bytes);
   }
 
   /** The totals at a moment when they are at hand without reading the store; undefined when they need a rebuild. */
@@ -102,7 +102,7 @@ export class AsOfTotals {
       if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
       if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0) checkpoints.save(event, latestRecordedAt, state);
     }
-    const past = { position, state };
+    const past = { position, state, bytes: await runInSlices(retainedStateBytesSteps(state)) };
     const key = keyOf(position);
     if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
     else this.states.set(formatPosition(moment.position), past);

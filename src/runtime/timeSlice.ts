@@ -2,8 +2,8 @@
 // serve other clients between them. Measured against worker threads in README "Heavy work": the work reads the
 // in-memory projections and the store's one SQLite connection, neither of which a worker can reach.
 
-/** A slice's length by default: two heavy jobs at once then hold the loop about 16 ms a turn at most. */
-export const DEFAULT_SLICE_MS = 8;
+/** A slice's length by default: two heavy jobs at once then hold the loop about 10 ms a turn at most. */
+export const DEFAULT_SLICE_MS = 5;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

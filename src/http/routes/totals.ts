@@ -211,8 +211,11 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (notModified(request, reply, at)) return reply;
     const pastQuery = { ...query, asOf: at } as TotalsQuery;
     const key = canonicalJson(pastQuery);
-    const body = cached(key, at) ?? (await serialise(key, pastQuery, at, await runInSlices(totalsQuerySteps(state, query))));
-    return reply.type(JSON_TYPE).send(body);
+    const hit = cached(key, at);
+    if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
+    // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
+    const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false }));
+    return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
   }
 
   app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, (request, reply) => {

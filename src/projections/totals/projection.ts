@@ -214,8 +214,12 @@ export function conversionFor(state: TotalsState, target: CurrencyCode): Convers
 /** How many contributions are converted between two points where a sliced run may pause. */
 const CONTRIBUTIONS_PER_STEP = 512;
 
-/** conversionFor as steps: a million contributions take most of a second to convert, so the service does it in slices. */
-export function* conversionSteps(state: TotalsState, target: CurrencyCode): Steps<Conversion> {
+/**
+ * conversionFor as steps: a million contributions take most of a second to convert, so the service does it in slices.
+ * With `keep` false the conversion is not stored in the state: for past states held in a cache bounded in bytes, which
+ * a conversion (about 280 bytes a cell) would otherwise grow behind the cache's back.
+ */
+export function* conversionSteps(state: TotalsState, target: CurrencyCode, keep = true): Steps<Conversion> {
   const known = state.conversions.get(target);
   if (known !== undefined) return known;
   const conversion: Conversion = { byCell: new Map(), rates: new Map() };
@@ -226,6 +230,6 @@ export function* conversionSteps(state: TotalsState, target: CurrencyCode): Step
     for (let row = first; row < end; row += 1) addConverted(state, conversion, slot, row, target, 1);
     if (slot % CONTRIBUTIONS_PER_STEP === 0) yield;
   }
-  state.conversions.set(target, conversion);
+  if (keep) state.conversions.set(target, conversion);
   return conversion;
 }

@@ -178,11 +178,12 @@ const ROWS_PER_STEP = 256;
 
 /**
  * queryTotals as steps. Five dimensions and a conversion over a large ledger give tens of thousands of rows and take
- * about a second; the service runs these steps in slices (holding the projections still meanwhile).
+ * about a second; the service runs these steps in slices (holding the projections still meanwhile). A conversion built
+ * on the way is kept in the state unless `keepConversion` is false (past states in a cache bounded in bytes).
  */
-export function* totalsQuerySteps(state: TotalsState, query: TotalsQuery): Steps<TotalsAnswer> {
+export function* totalsQuerySteps(state: TotalsState, query: TotalsQuery, options: { readonly keepConversion?: boolean } = {}): Steps<TotalsAnswer> {
   const { cells } = state;
-  const conversion = query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency);
+  const conversion = query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency, options.keepConversion ?? true);
   const wanted = wantedCodes(cells, query.filter);
   const keyOf = groupKeyer(cells, query.groupBy);
   const groups = new Map<number | string, Accumulator>();

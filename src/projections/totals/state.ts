@@ -5,6 +5,8 @@ import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
 import type { ExactSum } from './exactSum.js';
 import { RateBook } from './rateBook.js';
+import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
+import type { Steps } from '../../runtime/timeSlice.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -76,15 +78,9 @@ export function initialTotalsState(): TotalsState {
 }
 
 /**
- * What a state holds in memory, roughly: its columns at their used lengths, the id index and the converted sums.
- * For bounding caches of past states in bytes; it errs high rather than low.
+ * What a state holds in memory, for bounding caches of past states in bytes: its columns and tables walked at their
+ * capacity, and its conversions (past states in a cache keep none: see conversionSteps).
  */
-export function approximateBytes(state: TotalsState): number {
-  const c = state.contributions;
-  const perCell = 5 * 4 + 4 + 4 + 8 + 8;
-  const perSlot = 16 + 4 + 2 + 2 + 4 + 2 + 16;
-  const perRow = 4 + 8;
-  let converted = 0;
-  for (const conversion of state.conversions.values()) converted += conversion.byCell.size * 160 + conversion.rates.size * 96;
-  return state.cells.length * perCell + c.ids.length * perSlot + c.rowCells.length * perRow + converted + 4096;
+export function retainedStateBytesSteps(state: TotalsState): Steps<number> {
+  return retainedBytesSteps(state);
 }
