@@ -158,7 +158,7 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     const again = clientOf(restarted);
 
     expect((await again.get('/totals?groupBy=programme&currency=EUR')).json).toEqual(totals.json);
-    expect((await readiness(restarted)).json).toEqual({ ready: true, position: totals.json.position });
+    expect((await readiness(restarted)).json).toMatchObject({ ready: true, caughtUp: true, overloaded: false, position: totals.json.position });
     expect((await again.get(`/announcements/${thirty.id}`)).json).toEqual(thirtyShown.json);
     const retriedAfterRestart = await again.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), { headers: { 'idempotency-key': 'import-cps-twice' } });
     expect(retriedAfterRestart.status).toBe(201);
@@ -196,7 +196,7 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     const totalsWhileDown = await api.get('/totals?groupBy=programme');
 
     expect(secondsToNotReady).toBeLessThan(3);
-    expect(notReady.json).toEqual({ ready: false, position: thirty.position });
+    expect(notReady.json).toMatchObject({ ready: false, caughtUp: false, position: thirty.position });
     for (const reply of [refusedAtOnce, refused, amendRefused, shownWhileDown]) expectServiceUnavailable(reply);
     expect(startUp).toBeInstanceOf(Error);
     expect((startUp as Error).message).toMatch(/^EventStoreDB at esdb:\/\/127\.0\.0\.1:\d+\?tls=false is not usable: /);
@@ -204,7 +204,7 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     // Projections keep answering from what they had applied.
     expect(totalsWhileDown.status).toBe(200);
     expect(totalsWhileDown.json.position).toBe(thirty.position);
-    expect((await readiness(service)).json).toEqual({ ready: false, position: thirty.position });
+    expect((await readiness(service)).json).toMatchObject({ ready: false, caughtUp: false, position: thirty.position });
 
     await standIn.start();
     // More writes while this instance reconnects.
