@@ -9,6 +9,7 @@ import {
   StoreLockedError,
   StoreUnavailableError,
   type AppendResult,
+  InvalidPositionError,
   type EventFilter,
   type EventStore,
   type EventToAppend,
@@ -173,6 +174,9 @@ interface Written {
   readonly rows: readonly EventRow[];
 }
 
+/** SQLite's largest rowid: a position beyond it is no position of this store. */
+const MAX_ROWID = 2n ** 63n - 1n;
+
 class SqliteEventStore implements EmbeddedEventStore {
   readonly databasePath: string;
   private db: Database.Database | undefined;
@@ -315,6 +319,12 @@ class SqliteEventStore implements EmbeddedEventStore {
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const { after } = options;
+    // Every event here has commit = prepare = its rowid, so only such a position (0 before the first, or past the
+    // end, as EventStoreDB allows) can be read from; refused as EventStoreDB refuses one (InvalidPositionError).
+    if (after !== undefined && (after.commit !== after.prepare || after.commit > MAX_ROWID)) {
+      return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new InvalidPositionError(after)) }) };
+    }
     return { [Symbol.asyncIterator]: () => new PagedRead((after, limit) => this.readPage(after, options.filter, limit), options) };
   }
 

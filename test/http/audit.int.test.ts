@@ -153,6 +153,9 @@ describe('GET /events: the global journal', () => {
 
     for (const [query, field] of [
       ['after=abc', 'after'],
+      // Well-formed, but not an event's position in this store: commit and prepare differ, or past a SQLite rowid.
+      ['after=3-2', 'after'],
+      ['after=9223372036854775808', 'after'],
       ['limit=0', 'limit'],
       ['limit=1001', 'limit'],
       ['from=yesterday', 'from'],
