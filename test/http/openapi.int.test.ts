@@ -7,7 +7,7 @@ import { request, startTestLedger, type TestLedger } from '../support/ledger.js'
 const COMMITTED = new URL('../../openapi.yaml', import.meta.url);
 
 const AUTH = [401, 403, 500];
-const WRITE = [...AUTH, 400, 409, 413, 415, 422, 503];
+const WRITE = [...AUTH, 400, 409, 410, 413, 415, 422, 503];
 const TOTALS = [200, 304, 400, ...AUTH, 429, 503];
 /** Heavy work: a client over its share or budget, or a full queue (README "Heavy work"). */
 const HEAVY = [429, 503];
@@ -26,9 +26,9 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'POST /announcements': { scope: 'write', statuses: [201, ...WRITE] },
   'POST /announcements/{id}/amendments': { scope: 'write', statuses: [200, ...WRITE, 404, 412] },
   'POST /announcements/{id}/withdrawal': { scope: 'write', statuses: [200, ...WRITE, 404, 412] },
-  'GET /announcements/{id}': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 503] },
-  'GET /announcements': { scope: 'read', statuses: [200, 400, ...AUTH] },
-  'GET /announcements/{id}/history': { scope: 'read', statuses: [200, 400, ...AUTH, 404, ...HEAVY] },
+  'GET /announcements/{id}': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 410, 503] },
+  'GET /announcements': { scope: 'read', statuses: [200, 400, ...AUTH, 410] },
+  'GET /announcements/{id}/history': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 410, ...HEAVY] },
   'POST /exchange-rates': { scope: 'write', statuses: [201, ...WRITE] },
   'GET /exchange-rates': { scope: 'read', statuses: [200, 400, ...AUTH] },
   'GET /totals': { scope: 'read', statuses: TOTALS },

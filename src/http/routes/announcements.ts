@@ -88,6 +88,7 @@ const showSchema = {
     400: problems.invalid,
     ...authProblems,
     404: unknownAnnouncement,
+    410: problems.gone,
     503: problems.storeUnavailable,
   },
 };
@@ -98,7 +99,7 @@ const listSchema = {
   description: 'Paged with `limit` and `cursor` (pass `nextCursor` back unchanged); the filters combine.',
   tags: TAGS,
   querystring: listAnnouncementsQuerySchema,
-  response: { 200: jsonResponse('One page of announcements', announcementPageSchema), 400: problems.invalid, ...authProblems },
+  response: { 200: jsonResponse('One page of announcements', announcementPageSchema), 400: problems.invalid, ...authProblems, 410: problems.gone },
 };
 
 /** Allocation values are parsed in the amount's currency; a bad one is a 400 naming its field. */

@@ -25,6 +25,7 @@ const historySchema = {
     400: problems.invalid,
     ...authProblems,
     404: problemResponse('No announcement has this id'),
+    410: problems.gone,
     ...heavyProblems,
   },
 };
