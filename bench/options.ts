@@ -25,7 +25,7 @@ export interface BenchOptions {
   readonly keep: boolean;
   readonly output: string;
   /** Run only this scenario (its own ledger and service); undefined runs them all. */
-  readonly only: 'heavy' | undefined;
+  readonly only: 'heavy' | 'esdb' | undefined;
   /** The heavy scenario's own ledger: `ledger generate --announcements 50000` (62,624 events with seed 1). */
   readonly heavyAnnouncements: number;
   /** Seconds the heavy liveness load is kept up (20 heavy reads in flight) while /health/live is probed. */
@@ -34,11 +34,14 @@ export interface BenchOptions {
   readonly heavyQueries: number;
   /** Seconds idle after the memory part before the resident set is taken again. */
   readonly heavyIdleSeconds: number;
+  /** The EventStoreDB scenario's fill: 80,000 announcements (100,116 events with seed 1); 16,000 with --quick. */
+  readonly esdbAnnouncements: number;
 }
 
 export const USAGE = `npm run bench -- [--quick] [--fresh] [--build|--no-build] [--announcements N] [--seed S]
-                    [--seconds S] [--connections C] [--only heavy] [--cpu-prof] [--keep] [--out FILE]
-  --quick          100,000 events (80,000 announcements) and shorter loads: about four minutes with the heavy scenario
+                    [--seconds S] [--connections C] [--only heavy|esdb] [--cpu-prof] [--keep] [--out FILE]
+  --quick          100,000 events (80,000 announcements) and shorter loads: about five minutes with the heavy and
+                   EventStoreDB scenarios
   --fresh          regenerate the ledger instead of reusing the cached one
   --build          rebuild dist/ first; --no-build uses dist/ as it is (default: rebuild when src/ is newer)
   --announcements  ledger size (default 800,000, about 1,000,000 events; 80,000 with --quick)
@@ -46,6 +49,10 @@ export const USAGE = `npm run bench -- [--quick] [--fresh] [--build|--no-build] 
   --only heavy     only the heavy-work scenario, on its own ledger of 62,624 events (50,000 announcements, whatever
                    the size options say): /health/live under 20 heavy reads for 20 s (10 s with --quick) and the
                    resident set over 500 distinct heavy queries; about 1.5 minutes
+  --only esdb      only the EventStoreDB scenario, through the real client against the test-only stand-in in its own
+                   process: fill it with 100,116 events (about 20,000 with --quick), the service's catch-up, POST
+                   /announcements under --connections for --seconds (checked to go through BatchAppend), ledger replay;
+                   about 1.5 minutes (40 s with --quick)
   --cpu-prof       profile the service and the replay (node --cpu-prof); slows them, so figures are not comparable
   --keep           keep the working data dir
   --out            where to write the results (default bench/results.json)`;
@@ -80,7 +87,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (values.help) return 'help';
   const quick = values.quick;
   const loadSeconds = wholeNumber('seconds', values.seconds, quick ? 4 : 10);
-  if (values.only !== undefined && values.only !== 'heavy') throw new Error(`--only takes "heavy", got "${values.only}"`);
+  const only = values.only;
+  if (only !== undefined && only !== 'heavy' && only !== 'esdb') throw new Error(`--only takes "heavy" or "esdb", got "${only}"`);
   return {
     quick,
     fresh: values.fresh,
@@ -97,10 +105,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     cpuProf: values['cpu-prof'],
     keep: values.keep,
     output: values.out ?? 'bench/results.json',
-    only: values.only,
+    only,
     heavyAnnouncements: 50_000,
     heavySeconds: quick ? 10 : 20,
     heavyQueries: 500,
     heavyIdleSeconds: 15,
+    esdbAnnouncements: quick ? 16_000 : 80_000,
   };
 }

@@ -47,3 +47,14 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): { maxRssMb: num
 export function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
+
+/** Clock ticks a second in /proc/<pid>/stat (USER_HZ: 100 on Linux, whatever the kernel's own HZ). */
+const USER_HZ = 100;
+
+/** CPU time a process has used so far, user and system, in seconds (/proc/<pid>/stat fields 14 and 15). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after it start past its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}

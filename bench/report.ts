@@ -2,6 +2,7 @@
 import type { Dataset } from './dataset.js';
 import type { LoadResult } from './load/spec.js';
 import type { AsOfFigure } from './scenarios/asOf.js';
+import type { EsdbFigure } from './scenarios/esdb.js';
 import type { ExportFigure } from './scenarios/exportCsv.js';
 import { HEAVY_TARGETS, statusText, type HeavyFigure } from './scenarios/heavy.js';
 import type { ReadFigure } from './scenarios/read.js';
@@ -28,8 +29,8 @@ export interface MainFigures {
   readonly asOf: AsOfFigure;
 }
 
-/** A run's figures: the main ledger's unless the run was `--only heavy`, and the heavy scenario's. */
-export type Figures = Partial<MainFigures> & { readonly heavy?: HeavyFigure };
+/** A run's figures: the main ledger's unless the run was `--only ...`, the heavy scenario's, EventStoreDB's. */
+export type Figures = Partial<MainFigures> & { readonly heavy?: HeavyFigure; readonly esdb?: EsdbFigure };
 
 export interface Row {
   readonly figure: string;
@@ -83,6 +84,7 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
 
   if (isMain(figures)) mainVerdict(figures, add, check);
   if (figures.heavy !== undefined) heavyVerdict(figures.heavy, add, check);
+  if (figures.esdb !== undefined) esdbVerdict(figures.esdb, add, check);
   return { rows, targets };
 }
 
@@ -255,6 +257,59 @@ function heavyVerdict(heavy: HeavyFigure, add: Add, check: Check): void {
     },
     { name: 'heavy: RSS after the queries, idle', measured: memory.rssAfterMb, unit: 'MB', pass: memory.rssAfterMb <= ceiling, note: `before ${memory.rssBeforeMb} MB + ${memory.allowedGrowthMb} MB` },
   );
+}
+
+/**
+ * Issue 16: the ledger on EventStoreDB through the real client, against the stand-in in its own process. Figures only
+ * (set apart from the embedded ones, no targets), and one check that is about the measurement, not its speed: the
+ * writes went through BatchAppend, the client's production write path.
+ */
+function esdbVerdict(esdb: EsdbFigure, add: Add, check: Check): void {
+  const { fill, catchUp, write, replay, stop } = esdb;
+  add({
+    figure: 'EventStoreDB: real client, stand-in in its own process',
+    value: 'no targets',
+    baseline: "client's cost real; server's (storage, index, fsync) absent: events kept in memory",
+  });
+  add({
+    figure: `  fill: ${n(fill.events)} events, ${n(fill.streams)} appends, ${fill.inFlight} in flight`,
+    value: `${n(fill.eventsPerSecond)} events/s`,
+    baseline: `${fill.seconds.toFixed(1)} s through the adapter`,
+  });
+  add({
+    figure: `  start, no snapshot: catch-up to ready`,
+    value: `${n(catchUp.eventsPerSecond)} events/s`,
+    baseline: `${catchUp.readySeconds.toFixed(2)} s, RSS ${catchUp.rssMb} MB; CPU ${catchUp.cpuSeconds.service} s service, ${catchUp.cpuSeconds.standIn} s stand-in`,
+  });
+  const problem = trouble(write.load);
+  add({
+    figure: `  POST /announcements, ${write.connections} connections`,
+    value: `${n(write.load.requestsPerSecond)} req/s${problem === undefined ? '' : ` [${problem}]`}`,
+    baseline: `p50 ${ms(write.load.p50Ms)}, p99 ${ms(write.load.p99Ms)}; CPU ${write.cpuSeconds.service} s service, ${write.cpuSeconds.standIn} s stand-in`,
+  });
+  check(
+    {
+      figure: '    appends served by the stand-in during it',
+      value: `${n(write.appendsServed.batchAppend)} BatchAppend, ${n(write.appendsServed.append)} Append`,
+      baseline: `${n(write.load.ok)} measured 2xx (warm-up not counted); ${write.batchAppendCalls} new BatchAppend calls`,
+      ratio: '',
+      target: 'BatchAppend only',
+    },
+    {
+      name: 'esdb: writes served by BatchAppend',
+      measured: write.appendsServed.batchAppend,
+      unit: 'appends',
+      pass: write.servedByBatchAppend,
+      note: `${write.appendsServed.append} by Append, ${write.load.ok} measured 2xx`,
+    },
+  );
+  add({ figure: '  stop (SIGTERM, saves the snapshot)', value: `${stop.seconds.toFixed(2)} s`, baseline: stop.snapshotMb === undefined ? 'NO SNAPSHOT SAVED' : `snapshot ${stop.snapshotMb} MB` });
+  const replayNote = replay.comparedWithSnapshot ? (replay.digestMatch ? 'digest = snapshot' : 'DIGEST MISMATCH') : 'no snapshot to compare';
+  add({
+    figure: `  ledger replay through the client (${n(replay.events)} events)`,
+    value: `${n(replay.eventsPerSecond)} events/s`,
+    baseline: `${replay.seconds.toFixed(2)} s, ${replayNote}`,
+  });
 }
 
 const round = (value: number): string => String(Math.round(value * 10) / 10);

@@ -1,6 +1,7 @@
 // `npm run bench`: one run that generates (or reuses) a ledger, starts the service on it and measures reads, writes,
 // replay, start-up, export and as-of beside baselines taken in the same run, then heavy work on a ledger of its own
-// (`--only heavy`: that alone); prints a table, writes results.json.
+// (`--only heavy`: that alone), then the ledger on EventStoreDB through the real client against the stand-in
+// (`--only esdb`: that alone); prints a table, writes results.json.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuilt } from './build.js';
@@ -13,6 +14,7 @@ import { formatSummary } from './profileSummary.js';
 import { profiling } from './profiles.js';
 import { formatTable, startFigure, verdict, type Figures, type MainFigures } from './report.js';
 import { measureAsOf } from './scenarios/asOf.js';
+import { measureEsdb } from './scenarios/esdb.js';
 import { measureExport } from './scenarios/exportCsv.js';
 import { measureHeavy } from './scenarios/heavy.js';
 import { measureReads } from './scenarios/read.js';
@@ -45,10 +47,11 @@ async function main(options: BenchOptions): Promise<void> {
     const build = await ensureBuilt(options.build);
     if (build.rebuilt) log(`dist/ rebuilt in ${build.seconds.toFixed(1)} s${build.errors === undefined ? '' : ` WITH TYPE ERRORS:\n${build.errors}`}`);
     mkdirSync(CACHE_ROOT, { recursive: true });
-    const main = options.only === 'heavy' ? undefined : await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service));
+    const main = options.only === undefined ? await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service)) : undefined;
     running = undefined;
-    const heavy = await measureHeavy(options, log, profiles?.argsFor('service-heavy'));
-    const figures: Figures = { ...main, heavy };
+    const heavy = options.only === undefined || options.only === 'heavy' ? await measureHeavy(options, log, profiles?.argsFor('service-heavy')) : undefined;
+    const esdb = options.only === undefined || options.only === 'esdb' ? await measureEsdb(options, log) : undefined;
+    const figures: Figures = { ...main, ...(heavy && { heavy }), ...(esdb && { esdb }) };
     const { rows, targets } = verdict(figures);
     const wallSeconds = Math.round((performance.now() - began) / 100) / 10;
     const { loadAverage, ...machineFixed } = machineAtStart;

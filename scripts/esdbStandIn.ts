@@ -2,12 +2,14 @@
 // Prints its connection string as the first line on stdout, then serves until SIGTERM (or SIGINT). It is no substitute
 // for a real server: see the header of test/support/esdbStandIn/server.ts for what it models and what it does not.
 //
-//   npm run esdb:stand-in -- [--port N] [--no-server-features] [--no-caught-up] [--max-append-size BYTES]
+//   npm run esdb:stand-in -- [--port N] [--no-server-features] [--no-caught-up] [--max-append-size BYTES] [--print-counts]
 //
 // --port N                fixed port on 127.0.0.1 (default: a free one)
 // --no-server-features    no ServerFeatures service: the client appends through Append instead of BatchAppend
 // --no-caught-up          no CaughtUp and no end-of-catch-up checkpoint, as servers before 24.2
 // --max-append-size N     MaxAppendSize in bytes (default 1048576, the server's)
+// --print-counts          print the gRPC calls per RPC and the appends each write RPC served, as one JSON line on stdout,
+//                         on SIGUSR2 and when it stops (the bench checks from them that BatchAppend served its writes)
 import { parseArgs } from 'node:util';
 import { startStandIn } from '../test/support/esdbStandIn/server.js';
 
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     'no-server-features': { type: 'boolean', default: false },
     'no-caught-up': { type: 'boolean', default: false },
     'max-append-size': { type: 'string' },
+    'print-counts': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -36,7 +39,13 @@ const standIn = await startStandIn({
 });
 process.stdout.write(`${standIn.connectionString}\n`);
 
+const printCounts = (): void => {
+  if (values['print-counts']) process.stdout.write(`${JSON.stringify({ calls: standIn.calls, appendsServed: standIn.appendsServed })}\n`);
+};
+if (values['print-counts']) process.on('SIGUSR2', printCounts);
+
 const shutDown = (): void => {
+  printCounts();
   void standIn.close().then(() => process.exit(0));
 };
 process.once('SIGTERM', shutDown);
