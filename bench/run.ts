@@ -50,7 +50,7 @@ async function main(options: BenchOptions): Promise<void> {
     const main = options.only === undefined ? await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service)) : undefined;
     running = undefined;
     const heavy = options.only === undefined || options.only === 'heavy' ? await measureHeavy(options, log, profiles?.argsFor('service-heavy')) : undefined;
-    const esdb = options.only === undefined || options.only === 'esdb' ? await measureEsdb(options, log) : undefined;
+    const esdb = options.only === undefined || options.only === 'esdb' ? await measureEsdb(options, log, profiles?.argsFor('service-esdb')) : undefined;
     const figures: Figures = { ...main, ...(heavy && { heavy }), ...(esdb && { esdb }) };
     const { rows, targets } = verdict(figures);
     const wallSeconds = Math.round((performance.now() - began) / 100) / 10;

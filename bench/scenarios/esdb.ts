@@ -70,7 +70,7 @@ const STAND_IN_SCRIPT = path.join(REPO_ROOT, 'scripts', 'esdbStandIn.ts');
 const FILL_IN_FLIGHT = 50;
 const STOP_TIMEOUT_MS = 60_000;
 
-export async function measureEsdb(options: BenchOptions, log: (line: string) => void): Promise<EsdbFigure> {
+export async function measureEsdb(options: BenchOptions, log: (line: string) => void, nodeArgs?: readonly string[]): Promise<EsdbFigure> {
   const workDir = path.join(CACHE_ROOT, `work-esdb-${process.pid}`);
   rmSync(workDir, { recursive: true, force: true });
   for (const dir of ['fill', 'service']) mkdirSync(path.join(workDir, dir), { recursive: true });
@@ -90,7 +90,7 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
 
     const env = { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
     const standInCpu0 = cpuSecondsOf(standIn.pid);
-    const started = await startService(path.join(workDir, 'service'), { readyTimeoutMs: 600_000, env });
+    const started = await startService(path.join(workDir, 'service'), { readyTimeoutMs: 600_000, env, ...(nodeArgs && { nodeArgs }) });
     service = started.service;
     const running = service;
     const catchUpCpu = { service: round2(cpuSecondsOf(running.pid)), standIn: round2(cpuSecondsOf(standIn.pid) - standInCpu0) };
