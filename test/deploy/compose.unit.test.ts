@@ -10,7 +10,8 @@ describe('docker-compose.yml', () => {
 
   it('runs a pinned EventStoreDB single insecure node with a data volume and a healthcheck', () => {
     const eventstore = compose.services.eventstore;
-    expect(eventstore.image).toMatch(/^eventstore\/eventstore:\d+\.\d+\.\d+/);
+    // The newest patch of the 24.10 line (a tag of kurrent-io/KurrentDB), from the registry its docs name.
+    expect(eventstore.image).toMatch(/^docker\.eventstore\.com\/eventstore\/eventstoredb-ee:24\.10\.\d+$/);
     expect(eventstore.environment.EVENTSTORE_CLUSTER_SIZE).toBe('1');
     expect(eventstore.environment.EVENTSTORE_INSECURE).toBe('true');
     expect(eventstore.volumes.some((v: string) => v.endsWith(':/var/lib/eventstore'))).toBe(true);
@@ -43,11 +44,40 @@ describe('Dockerfile', () => {
 describe('.github/workflows/ci.yml', () => {
   const workflow = parse(read('.github/workflows/ci.yml'));
 
-  it('runs the checks and the tests with a real EventStoreDB service container', () => {
-    const job = workflow.jobs.test;
-    expect(job.services.eventstore.image).toBe(parse(read('docker-compose.yml')).services.eventstore.image);
-    expect(job.env.EVENTSTORE_CONNECTION_STRING).toMatch(/^esdb:\/\/localhost:2113/);
-    const commands = job.steps.map((step: { run?: string }) => step.run).filter(Boolean);
-    expect(commands).toEqual(['npm ci', 'npm run typecheck', 'npm run lint', 'npm run openapi:lint', 'npm test']);
+  it('runs .ci/run in a Debian container (its Chromium for the e2e tests), with no EventStoreDB connection string', () => {
+    const job = workflow.jobs.checks;
+    expect(job.container).toMatch(/bookworm/);
+    expect(job.steps.map((step: { run?: string }) => step.run).filter(Boolean)).toEqual(['bash .ci/run']);
+    expect(JSON.stringify(job)).not.toContain('EVENTSTORE_CONNECTION_STRING');
+    expect(workflow.env?.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+  });
+
+  it('runs the contract suite against real servers in a matrix: the compose file\'s 24.10 image and a KurrentDB LTS', () => {
+    const job = workflow.jobs['real-server'];
+    const images = job.strategy.matrix.server.map((server: { image: string }) => server.image);
+    expect(images).toContain(parse(read('docker-compose.yml')).services.eventstore.image);
+    expect(images.some((image: string) => /kurrent-lts\/kurrentdb:\d+\.\d+\.\d+$/.test(image))).toBe(true);
+    expect(job.services.eventstore.image).toBe('${{ matrix.server.image }}');
+    // The connection string is the one step's, not the job's.
+    expect(job.env?.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+    const suite = job.steps.find((step: { env?: Record<string, string> }) => step.env?.EVENTSTORE_CONNECTION_STRING !== undefined);
+    expect(suite.env.EVENTSTORE_CONNECTION_STRING).toMatch(/^esdb:\/\/eventstore:2113/);
+    expect(suite.run).toContain('test/store/eventStoreDb.int.test.ts');
+  });
+});
+
+describe('docker-compose.cluster.yml', () => {
+  // The file shares settings through YAML merge keys (<<), as Docker Compose reads them.
+  const cluster = parse(read('docker-compose.cluster.yml'), { merge: true });
+
+  it('runs three secure EventStoreDB nodes and three ledger replicas behind one load balancer', () => {
+    const services = Object.entries<{ image?: string; environment?: Record<string, string> }>(cluster.services);
+    const nodes = services.filter(([, service]) => service.image === parse(read('docker-compose.yml')).services.eventstore.image);
+    expect(nodes).toHaveLength(3);
+    for (const [, node] of nodes) expect(node.environment?.EVENTSTORE_CLUSTER_SIZE).toBe('3');
+    const ledgers = services.filter(([, service]) => service.environment?.EVENT_STORE === 'eventstoredb');
+    expect(ledgers).toHaveLength(3);
+    for (const [, ledger] of ledgers) expect(ledger.environment?.EVENTSTORE_CONNECTION_STRING).toMatch(/^esdb\+discover:\/\/.*tls=true/);
+    expect(services.filter(([, service]) => service.image?.startsWith('nginx:'))).toHaveLength(1);
   });
 });
