@@ -1,13 +1,13 @@
 // The whole service on EVENT_STORE=eventstoredb answering the server's failures: each a problem+json the client can act
 // on (400, 410, 413, 503 with Retry-After), never a 500; and a start-up the server refuses exits non-zero saying why.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { aCertificate, aFreezableProxy } from '../support/esdbStandIn/faults.js';
 import { startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
 import {
   announce,
@@ -172,42 +172,4 @@ async function runServer(env: Record<string, string>): Promise<{ code: number | 
   return { code, output };
 }
 
-/** A self-signed certificate for 127.0.0.1, made by openssl for this test alone. */
-function aCertificate(): { certFile: string; keyFile: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'esdb-tls-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const certFile = path.join(dir, 'node.crt');
-  const keyFile = path.join(dir, 'node.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  return { certFile, keyFile };
-}
 
-/** A TCP proxy in front of the stand-in that, after freeze(), keeps every connection open but passes no byte. */
-async function aFreezableProxy(standIn: StandIn): Promise<{ connectionString: string; freeze(): void }> {
-  const target = new URL(standIn.connectionString.replace('esdb://', 'http://'));
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => void (frozen || upstream.write(chunk)));
-    upstream.on('data', (chunk) => void (frozen || client.write(chunk)));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { connectionString: `esdb://127.0.0.1:${port}?tls=false`, freeze: () => void (frozen = true) };
-}

@@ -1,11 +1,6 @@
 // The EventStoreDB adapter's answers to the server's failures, through the real client against the test-only stand-in:
 // each becomes a typed port error (which the HTTP layer answers as a problem), never the client's raw error.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeadlineExceededError, EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { maskConnectionString, openEventStoreDb, type EventStoreDbOptions } from '../../src/store/eventStoreDb.js';
@@ -18,6 +13,7 @@ import {
   type EventStore,
   type EventToAppend,
 } from '../../src/store/port.js';
+import { aCertificate, aFreezableProxy } from '../support/esdbStandIn/faults.js';
 import { DEFAULT_MAX_APPEND_SIZE, startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
 
 const anEvent = (data: Record<string, unknown> = { n: 1 }): EventToAppend => ({ id: randomUUID(), type: 'Noted', data, metadata: {} });
@@ -189,49 +185,7 @@ function withUser(standIn: StandIn, user: string, password: string): string {
   return standIn.connectionString.replace('esdb://', `esdb://${user}:${password}@`);
 }
 
-/** A self-signed certificate for 127.0.0.1, made by openssl for this test alone. */
-function aCertificate(): { certFile: string; keyFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'esdb-tls-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const certFile = join(dir, 'node.crt');
-  const keyFile = join(dir, 'node.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  return { certFile, keyFile };
-}
 
-/**
- * A TCP proxy in front of the stand-in that can go silent: after freeze() it keeps every connection open but passes
- * no byte either way, as a server behind a dead network path does. New connections are held the same way.
- */
-async function aFreezableProxy(standIn: StandIn): Promise<{ connectionString: string; freeze(): void }> {
-  const target = new URL(standIn.connectionString.replace('esdb://', 'http://'));
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(upstream);
-    client.on('data', (chunk) => void (frozen || upstream.write(chunk)));
-    upstream.on('data', (chunk) => void (frozen || client.write(chunk)));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { connectionString: `esdb://127.0.0.1:${port}?tls=false`, freeze: () => void (frozen = true) };
-}
 
 // The same answers from a real server (CI runs these against 24.10 and KurrentDB's LTS): what the stand-in models.
 const realServer = process.env.EVENTSTORE_CONNECTION_STRING;
