@@ -49,11 +49,12 @@ describe('time slices', () => {
 });
 
 describe('ByteBoundedCache', () => {
-  it('evicts the least recently used entries to stay within its bytes, and refuses an entry larger than the bound', () => {
+  it('evicts the least recently stored entries to stay within its bytes, and refuses an entry larger than the bound', () => {
     const cache = new ByteBoundedCache<string, Buffer>(100, (body) => body.length);
     cache.set('a', Buffer.alloc(40));
     cache.set('b', Buffer.alloc(40));
-    expect(cache.get('a')?.length).toBe(40); // a is now the most recent
+    cache.set('a', Buffer.alloc(40)); // stored again: a is now the most recent
+    expect(cache.get('b')?.length).toBe(40); // a hit changes no order
     cache.set('c', Buffer.alloc(40));
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')?.length).toBe(40);
