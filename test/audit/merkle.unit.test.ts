@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyRoot, encodeProof, hashLeaf, MerkleTree, TreeRangeError, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js';
+import { emptyRoot, hashLeaf, MerkleTree, TreeRangeError } from '../../src/audit/merkle.js';
+import { encodeProof, verifyConsistency, verifyInclusion } from '../../src/audit/merkleProofs.js';
 
 // ---- A reference straight from RFC 9162 2.1, sharing no code with the module. ----
 
