@@ -70,9 +70,7 @@ export class HeavyWorkGate {
     const release: Release = () => {
       if (released) return;
       released = true;
-      const left = (this.perClient.get(client) ?? 1) - 1;
-      if (left === 0) this.perClient.delete(client);
-      else this.perClient.set(client, left);
+      this.leave(client);
       this.running -= 1;
       this.startNext();
     };
@@ -83,9 +81,7 @@ export class HeavyWorkGate {
     }
     const started = await this.queue(client, reply);
     if (!started) {
-      const left = (this.perClient.get(client) ?? 1) - 1;
-      if (left === 0) this.perClient.delete(client);
-      else this.perClient.set(client, left);
+      this.leave(client);
       if (!reply.raw.destroyed && !reply.sent) {
         refuse(reply, 503, '5', `no heavy-work slot came free within ${this.limits.queueTimeoutMs} ms; retry shortly`);
       }
@@ -117,6 +113,13 @@ export class HeavyWorkGate {
       this.waiting.push(waiter);
       reply.raw.once('close', gone);
     });
+  }
+
+  /** Gives back one of the client's share (a request that ended, or left the queue). */
+  private leave(client: string): void {
+    const left = (this.perClient.get(client) ?? 1) - 1;
+    if (left === 0) this.perClient.delete(client);
+    else this.perClient.set(client, left);
   }
 
   private startNext(): void {

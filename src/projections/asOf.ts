@@ -5,7 +5,7 @@ import { comparePositions, formatPosition, positionText } from '../store/positio
 import { ByteBoundedCache } from '../runtime/byteBoundedCache.js';
 import { runInSlices, TimeSlice } from '../runtime/timeSlice.js';
 import { totalsProjection } from './totals/projection.js';
-import { retainedStateBytesSteps } from './totals/state.js';
+import { retainedBytesSteps } from '../runtime/retainedBytes.js';
 import type { TotalsState } from './totals/state.js';
 
 /** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
@@ -102,7 +102,7 @@ export class AsOfTotals {
       if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
       if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0) checkpoints.save(event, latestRecordedAt, state);
     }
-    const past = { position, state, bytes: await runInSlices(retainedStateBytesSteps(state)) };
+    const past = { position, state, bytes: await runInSlices(retainedBytesSteps(state)) };
     const key = keyOf(position);
     if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
     else this.states.set(formatPosition(moment.position), past);

@@ -78,15 +78,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
   });
 
   it('answers reads and writes of an announcement whose stream was tombstoned outside the ledger 410 Gone', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn.connectionString);
-    await registerProgrammes(service);
-    const created = await announce(service, theThirtyMillion());
-    const operator = EventStoreDBClient.connectionString(standIn.connectionString);
-    onTestFinished(() => operator.dispose());
-    await operator.tombstoneStream(`announcement-${created.id}`);
-
-    const api = clientOf(service);
+    const { service, created, api } = await anAnnouncementRemovedOutside('tombstone');
     expectProblem(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }), 410, 'stream-deleted');
     expectProblem(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'announced in error' }), 410, 'stream-deleted');
     expectProblem(await api.get(`/announcements/${created.id}/history`), 410, 'stream-deleted');
@@ -95,15 +87,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
   });
 
   it('answers writes and history of an announcement whose stream was soft-deleted outside the ledger 404, as missing', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn.connectionString);
-    await registerProgrammes(service);
-    const created = await announce(service, theThirtyMillion());
-    const operator = EventStoreDBClient.connectionString(standIn.connectionString);
-    onTestFinished(() => operator.dispose());
-    await operator.deleteStream(`announcement-${created.id}`);
-
-    const api = clientOf(service);
+    const { created, api } = await anAnnouncementRemovedOutside('delete');
     expectProblem(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }), 404, 'not-found');
     expectProblem(await api.get(`/announcements/${created.id}/history`), 404, 'not-found');
   });
@@ -173,3 +157,16 @@ async function runServer(env: Record<string, string>): Promise<{ code: number | 
 }
 
 
+
+/** A service with one announcement whose stream an operator then tombstoned or soft-deleted in the store itself. */
+async function anAnnouncementRemovedOutside(how: 'tombstone' | 'delete') {
+  const standIn = await aStandIn();
+  const service = await aServiceOn(standIn.connectionString);
+  await registerProgrammes(service);
+  const created = await announce(service, theThirtyMillion());
+  const operator = EventStoreDBClient.connectionString(standIn.connectionString);
+  onTestFinished(() => operator.dispose());
+  const stream = `announcement-${created.id}`;
+  await (how === 'tombstone' ? operator.tombstoneStream(stream) : operator.deleteStream(stream));
+  return { service, created, api: clientOf(service) };
+}

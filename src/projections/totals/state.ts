@@ -5,8 +5,6 @@ import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
 import type { ExactSum } from './exactSum.js';
 import { RateBook } from './rateBook.js';
-import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
-import type { Steps } from '../../runtime/timeSlice.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -75,12 +73,4 @@ export function emptyContributions(): Contributions {
 
 export function initialTotalsState(): TotalsState {
   return { cells: new CellTable(), contributions: emptyContributions(), rates: new RateBook(), conversions: new Map() };
-}
-
-/**
- * What a state holds in memory, for bounding caches of past states in bytes: its columns and tables walked at their
- * capacity, and its conversions (past states in a cache keep none: see conversionSteps).
- */
-export function retainedStateBytesSteps(state: TotalsState): Steps<number> {
-  return retainedBytesSteps(state);
 }
