@@ -6,34 +6,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type {
+  EventStoreDBClient} from '@eventstore/db-client';
 import {
   AccessDeniedError,
-  EventStoreDBClient,
   UnknownError,
   jsonEvent,
   streamNameFilter,
   type AllStreamResolvedEvent,
   type Position,
 } from '@eventstore/db-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(options: StandInOptions = {}): Promise<{ standIn: StandIn; client: EventStoreDBClient }> {
-  const standIn = await startStandIn(options);
-  cleanups.push(() => standIn.close());
-  return { standIn, client: connect(standIn.connectionString) };
-}
-
-function connect(connectionString: string): EventStoreDBClient {
-  const client = EventStoreDBClient.connectionString(connectionString);
-  cleanups.push(() => client.dispose());
-  return client;
-}
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StandIn, StandInOptions } from '../support/esdbStandIn/server.js';
+import { cleanups, connect, serve } from '../support/esdbStandIn/serve.js';
 
 const anEvent = () => jsonEvent({ id: randomUUID(), type: 'Noted', data: {} });
 

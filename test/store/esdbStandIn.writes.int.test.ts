@@ -24,21 +24,9 @@ import { ServerFeaturesClient } from '@eventstore/db-client/generated/serverfeat
 import type { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { credentials } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_APPEND_SIZE, startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(options: StandInOptions = {}): Promise<{ standIn: StandIn; client: EventStoreDBClient }> {
-  const standIn = await startStandIn(options);
-  cleanups.push(() => standIn.close());
-  const client = EventStoreDBClient.connectionString(standIn.connectionString);
-  cleanups.push(() => client.dispose());
-  return { standIn, client };
-}
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_APPEND_SIZE } from '../support/esdbStandIn/server.js';
+import { cleanups, serve } from '../support/esdbStandIn/serve.js';
 
 const anEvent = (data: Record<string, unknown> = {}): EventData => jsonEvent({ id: randomUUID(), type: 'Noted', data });
 
