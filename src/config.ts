@@ -1,5 +1,5 @@
 // Configuration: one zod schema over the environment, parsed once at start; a bad value stops start-up naming the variable.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 
@@ -41,6 +41,11 @@ const configSchema = z.object({
   ASOF_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(32 * 1024 * 1024),
   MAX_HEAP_USED_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).optional(),
   MAX_RSS_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).default(2 * 1024 * 1024 * 1024),
+  LEDGER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores (it names the log: funding-ledger/<LEDGER_ID>)')
+    .optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
   path: ['EVENTSTORE_CONNECTION_STRING'],
   message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
@@ -87,6 +92,10 @@ export interface Config {
   /** Heap and RSS beyond which requests (but /health/live) get 503; 0 turns a check off. */
   readonly maxHeapUsedBytes: number;
   readonly maxRssBytes: number;
+  /** The log's name in checkpoints (`funding-ledger/<id>`); unset: taken from the signing key, or made with it. */
+  readonly ledgerId: string | undefined;
+  /** Absolute path of the checkpoints' Ed25519 signing key (C2SP signer-key text); made on first start when missing. */
+  readonly auditSigningKeyFile: string;
 }
 
 export class ConfigError extends Error {
@@ -130,5 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // By default nine tenths of the heap V8 may grow to (--max-old-space-size), so the service refuses work before V8 gives up.
     maxHeapUsedBytes: c.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9),
     maxRssBytes: c.MAX_RSS_BYTES,
+    ledgerId: c.LEDGER_ID,
+    auditSigningKeyFile: resolve(c.AUDIT_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'audit', 'signing.key')),
   };
 }

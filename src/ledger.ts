@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
+import { CheckpointSigner, openAuditIdentity } from './audit/checkpoints.js';
 import { openApiKeys, type ApiKeys } from './auth/apiKeys.js';
 import type { Config } from './config.js';
 import { liveSources } from './exports/live.js';
@@ -48,6 +49,8 @@ export async function startLedger(
 ): Promise<Ledger> {
   // Before the store opens: a bad schedules file stops start-up at once, naming the schedule and the field.
   const schedules = loadExportSchedules(config.exportSchedulesFile, config.dataDir);
+  // So is a signing key that cannot be read or made: checkpoints are what an outside auditor holds the ledger to.
+  const auditIdentity = openAuditIdentity(config);
   const store = await openStore(config, logger);
   let apiKeys: ApiKeys | undefined;
   try {
@@ -72,6 +75,7 @@ export async function startLedger(
       now: options.now ?? (() => new Date().toISOString()),
       pastTotals,
       exports: { sources: exportSources, schedules: exportSchedules },
+      checkpoints: new CheckpointSigner(auditIdentity, () => projections.journal.tree),
     };
     await projections.start();
     releaseStartupGarbage();

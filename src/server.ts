@@ -1,6 +1,7 @@
 // The service entry point: configuration, logger, graceful shutdown, listen.
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
+import { SigningKeyFileError } from './audit/signingKeyFile.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
 import { StoreAccessDeniedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
@@ -28,8 +29,8 @@ async function main(): Promise<void> {
   try {
     ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
   } catch (error) {
-    // The export schedules file is configuration too: the same message and exit code as a bad variable.
-    if (error instanceof ConfigError) {
+    // The export schedules file and the audit signing key are configuration too: the same message and exit code as a bad variable.
+    if (error instanceof ConfigError || error instanceof SigningKeyFileError) {
       process.stderr.write(`funding-ledger: ${error.message}\n`);
       process.exit(2);
     }

@@ -49,6 +49,21 @@ class HashSlots {
   private bytes = Buffer.alloc(HASH_SIZE * 1024);
   length = 0;
 
+  /** Slots holding a copy of `used` (a whole number of hashes), with room to grow. */
+  static of(used: Uint8Array): HashSlots {
+    if (used.length % HASH_SIZE !== 0) throw new TypeError(`${used.length} bytes is not a whole number of ${HASH_SIZE}-byte hashes`);
+    const slots = new HashSlots();
+    slots.bytes = Buffer.alloc(Math.max(HASH_SIZE * 1024, used.length + (used.length >> 3)));
+    slots.bytes.set(used, 0);
+    slots.length = used.length / HASH_SIZE;
+    return slots;
+  }
+
+  /** The hashes held, as one view (not a copy). */
+  used(): Buffer {
+    return this.bytes.subarray(0, this.length * HASH_SIZE);
+  }
+
   push(value: Uint8Array): void {
     if ((this.length + 1) * HASH_SIZE > this.bytes.length) {
       const grown = Buffer.alloc(this.bytes.length * 2);
@@ -76,6 +91,14 @@ function splitPoint(n: number): number {
   return k;
 }
 
+/** A tree as saved in a snapshot: the leaf hashes and the cached subtrees, so a restart re-hashes nothing. */
+export interface StoredMerkleTree {
+  /** Every leaf hash, 32 bytes each, in order. */
+  readonly leaves: Uint8Array;
+  /** cached[h]: the perfect subtrees of height h, for h >= 6; empty below. */
+  readonly cached: readonly Uint8Array[];
+}
+
 export function isSize(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
@@ -85,7 +108,7 @@ export function isSize(value: number): boolean {
  * Every tree size since the empty tree can be asked for its root and proofs.
  */
 export class MerkleTree {
-  private readonly leaves = new HashSlots();
+  private leaves = new HashSlots();
   /** cached[h] holds the perfect subtrees of height h, left to right, for h >= CACHED_FROM_HEIGHT. */
   private readonly cached: HashSlots[] = [];
   /** The roots of the perfect subtrees the current tree decomposes into, highest (leftmost) first. */
@@ -94,6 +117,36 @@ export class MerkleTree {
 
   get size(): number {
     return this.leaves.length;
+  }
+
+  /** What a snapshot keeps: views of the tree's own bytes, to be serialised before the tree changes. */
+  toStored(): StoredMerkleTree {
+    return { leaves: this.leaves.used(), cached: Array.from(this.cached, (slots) => (slots === undefined ? Buffer.alloc(0) : slots.used())) };
+  }
+
+  /**
+   * The tree a snapshot kept. The frontier is rebuilt from the cached subtrees (and at most 63 leaves below them),
+   * and every cached level is checked for its length: a damaged snapshot is refused, never half-trusted.
+   */
+  static fromStored(stored: StoredMerkleTree): MerkleTree {
+    const tree = new MerkleTree();
+    tree.leaves = HashSlots.of(stored.leaves);
+    const size = tree.size;
+    for (let height = CACHED_FROM_HEIGHT; height < stored.cached.length; height += 1) {
+      const level = HashSlots.of(stored.cached[height] as Uint8Array);
+      if (level.length !== Math.floor(size / 2 ** height)) throw new TypeError(`the stored tree's level ${height} holds ${level.length} subtrees, not ${Math.floor(size / 2 ** height)}`);
+      tree.cached[height] = level;
+    }
+    if (size >= 2 ** CACHED_FROM_HEIGHT && stored.cached.length <= Math.floor(Math.log2(size))) throw new TypeError('the stored tree lacks its highest cached level');
+    // The frontier: the perfect subtrees of the size's binary decomposition, highest first.
+    let start = 0;
+    for (let n = 2 ** Math.floor(Math.log2(Math.max(size, 1))); n >= 1; n /= 2) {
+      if (size - start >= n) {
+        tree.frontier.push(Buffer.from(tree.perfectHash(start, n)));
+        start += n;
+      }
+    }
+    return tree;
   }
 
   /** Appends one leaf; returns its index. The leaf is an event's 32-byte hash. */

@@ -78,6 +78,22 @@ export function loadOrCreateSigningKey(path: string, name: string): SignerKey {
   return key;
 }
 
+/** Every ledger's log is named funding-ledger/<id>; its key carries that name. */
+const ORIGIN_PREFIX = 'funding-ledger/';
+
+/**
+ * The ledger's signing key and so its log's name. With a ledger id, the key must carry that name (made with it when
+ * missing). Without one, an existing key names the ledger; a new one gets a random id, written into the key file,
+ * so every later start, and every instance given the same file, signs under the same name.
+ */
+export function openLedgerSigningKey(path: string, ledgerId: string | undefined): SignerKey {
+  if (ledgerId !== undefined) return loadOrCreateSigningKey(path, `${ORIGIN_PREFIX}${ledgerId}`);
+  if (!existsSync(path)) writeSigningKeyFile(path, generateSignerKey(`${ORIGIN_PREFIX}${randomBytes(8).toString('hex')}`));
+  const key = readSigningKeyFile(path);
+  if (!key.name.startsWith(ORIGIN_PREFIX)) throw new SigningKeyFileError(path, `holds the key of ${JSON.stringify(key.name)}, not of a funding-ledger/<id> log`);
+  return key;
+}
+
 /** Makes the new directory entry durable; best effort where a directory cannot be opened for sync. */
 function syncDirectory(directory: string): void {
   try {

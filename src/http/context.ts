@@ -1,5 +1,6 @@
 // What the HTTP layer is given: the store, the projections and the keys; one instance per running service.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { CheckpointSigner } from '../audit/checkpoints.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { ExportScheduler } from '../exports/schedules/scheduler.js';
@@ -20,4 +21,6 @@ export interface LedgerContext {
   readonly now: () => string;
   /** CSV exports: the live read models they read, and the scheduled exports (README "CSV"). */
   readonly exports: { readonly sources: ExportSources; readonly schedules: ExportScheduler };
+  /** Signed checkpoints of the journal tree the projections keep (`projections.journal`), and the ledger's audit identity. */
+  readonly checkpoints: CheckpointSigner;
 }

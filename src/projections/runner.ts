@@ -1,5 +1,6 @@
 // Feeds every projection from one subscription to $all and owns the position they have applied.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { JournalTree } from '../audit/journalTree.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/port.js';
 import { comparePositions } from '../store/position.js';
 import type { Projection } from './projection.js';
@@ -28,6 +29,7 @@ export class ProjectionRunner {
   private holds = 0;
   private held: RecordedEvent[] = [];
   private drainedListeners: (() => void)[] = [];
+  private journalTree = JournalTree.empty();
 
   constructor(
     private readonly store: EventStore,
@@ -45,8 +47,9 @@ export class ProjectionRunner {
    * Starts from saved states (a snapshot) instead of initial ones: the runner then follows the store after `position`.
    * Only before start().
    */
-  restore(position: Position, states: ReadonlyMap<string, unknown>): void {
+  restore(position: Position, states: ReadonlyMap<string, unknown>, journal: JournalTree): void {
     if (this.subscription !== undefined) throw new Error('restore() must come before start()');
+    this.journalTree = journal;
     for (const projection of this.projections) {
       if (!states.has(projection.name)) throw new Error(`the snapshot has no state for projection ${projection.name}`);
       this.statesByName.set(projection.name, states.get(projection.name));
@@ -98,6 +101,7 @@ export class ProjectionRunner {
         this.statesByName.set(projection.name, projection.evolve(this.statesByName.get(projection.name), event));
       }
     }
+    this.journalTree.append(event);
     this.applied = event.position;
     this.lastApplied = event;
     this.releaseWaiters();
@@ -140,6 +144,11 @@ export class ProjectionRunner {
   /** Every projection's state by name, as of `position`; for digests and snapshots, never to be modified. */
   get states(): ReadonlyMap<string, unknown> {
     return this.statesByName;
+  }
+
+  /** The Merkle tree over every event applied, in the order applied: its size is the number of events applied. */
+  get journal(): JournalTree {
+    return this.journalTree;
   }
 
   stateOf<State>(projection: Projection<State>): State {

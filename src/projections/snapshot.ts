@@ -3,27 +3,31 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { JournalTree, type StoredJournalTree } from '../audit/journalTree.js';
 import type { EventStore, Position } from '../store/port.js';
 import { comparePositions } from '../store/position.js';
 import { fromStorable, toStorable } from './snapshotForms.js';
 import { digestOf } from './digest.js';
 
 /** Bump when any projection's state shape changes: an older snapshot is then ignored and rebuilt. */
-export const SNAPSHOT_FORMAT = 5;
+export const SNAPSHOT_FORMAT = 6;
 
 export interface SnapshotContents {
   readonly position: Position;
   /** The event at `position`, to tell a snapshot of this store from one of another (or a truncated) store. */
   readonly lastEvent: { readonly stream: string; readonly revision: bigint; readonly hash: string };
   readonly states: ReadonlyMap<string, unknown>;
+  /** The journal's Merkle tree at `position`: kept whole, so a restart re-hashes no event. */
+  readonly journal: JournalTree;
   /** digestOf(states): what `ledger replay` compares its rebuild with. */
   readonly stateDigest: string;
   readonly savedAt: string;
 }
 
-interface SnapshotFile extends Omit<SnapshotContents, 'states'> {
+interface SnapshotFile extends Omit<SnapshotContents, 'states' | 'journal'> {
   readonly format: number;
   readonly states: Map<string, unknown>;
+  readonly journal: StoredJournalTree;
 }
 
 export function snapshotPath(dataDir: string): string {
@@ -41,6 +45,7 @@ export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, '
     position: contents.position,
     lastEvent: contents.lastEvent,
     states: toStorable(contents.states),
+    journal: contents.journal.toStored(),
     stateDigest,
     savedAt: now.toISOString(),
   };
@@ -84,13 +89,23 @@ export async function loadSnapshot(dataDir: string, store: EventStore): Promise<
     return { usable: false, reason: `the snapshot cannot be read: ${(error as Error).message}` };
   }
   if (file.format !== SNAPSHOT_FORMAT) return { usable: false, reason: `the snapshot has format ${file.format}, this version reads ${SNAPSHOT_FORMAT}` };
+  let journal: JournalTree;
+  try {
+    journal = JournalTree.fromStored(file.journal);
+  } catch (error) {
+    return { usable: false, reason: `the snapshot's journal tree cannot be used: ${(error as Error).message}` };
+  }
   let found = false;
   for await (const event of store.readStream(file.lastEvent.stream, { fromRevision: file.lastEvent.revision, limit: 1 })) {
-    found = event.revision === file.lastEvent.revision && event.metadata.hash === file.lastEvent.hash && comparePositions(event.position, file.position) === 0;
+    found =
+      event.revision === file.lastEvent.revision &&
+      event.metadata.hash === file.lastEvent.hash &&
+      comparePositions(event.position, file.position) === 0 &&
+      journal.endsWith(event);
   }
   if (!found) return { usable: false, reason: 'the snapshot is stale: its last event is not in this store as recorded' };
   const states = fromStorable(file.states);
-  return { usable: true, snapshot: { position: file.position, lastEvent: file.lastEvent, states, stateDigest: file.stateDigest, savedAt: file.savedAt } };
+  return { usable: true, snapshot: { position: file.position, lastEvent: file.lastEvent, states, journal, stateDigest: file.stateDigest, savedAt: file.savedAt } };
 }
 
 export function removeSnapshot(dataDir: string): void {

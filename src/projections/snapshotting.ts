@@ -14,7 +14,7 @@ export async function restoreFromSnapshot(runner: ProjectionRunner, store: Event
     logger[level]({ reason: verdict.reason }, 'projections start from the first event');
     return;
   }
-  runner.restore(verdict.snapshot.position, verdict.snapshot.states);
+  runner.restore(verdict.snapshot.position, verdict.snapshot.states, verdict.snapshot.journal);
   logger.info(
     { position: formatPosition(verdict.snapshot.position), savedAt: verdict.snapshot.savedAt, ms: Math.round(performance.now() - started) },
     'projections restored from a snapshot',
@@ -60,7 +60,7 @@ export class Snapshotter {
     if (this.savedAt !== undefined && comparePositions(position, this.savedAt) <= 0) return;
     const started = performance.now();
     try {
-      saveSnapshot(this.dataDir, { position, lastEvent: { stream: last.stream, revision: last.revision, hash: last.metadata.hash }, states: this.runner.states });
+      saveSnapshot(this.dataDir, { position, lastEvent: { stream: last.stream, revision: last.revision, hash: last.metadata.hash }, states: this.runner.states, journal: this.runner.journal });
       this.savedAt = position;
       this.sinceLast = 0;
       this.logger.info({ why, position: formatPosition(position), ms: Math.round(performance.now() - started) }, 'projection snapshot saved');

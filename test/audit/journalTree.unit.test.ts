@@ -1,0 +1,87 @@
+// The journal tree: leaves from events, positions to leaf indexes, and a tree that survives a snapshot whole.
+import { createHash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { eventHash } from '../../src/audit/chain.js';
+import { JournalTree, leafOf } from '../../src/audit/journalTree.js';
+import { MerkleTree } from '../../src/audit/merkle.js';
+import type { RecordedEvent } from '../../src/store/port.js';
+
+const sha256hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+function eventAt(index: number, commit = BigInt(10 * index + 7)): RecordedEvent {
+  return {
+    id: `id-${index}`,
+    stream: `s-${index % 3}`,
+    revision: BigInt(Math.floor(index / 3)),
+    position: { commit, prepare: commit },
+    type: 'Thing',
+    data: { index },
+    metadata: { hash: sha256hex(`event ${index}`) },
+  };
+}
+
+describe('leaves', () => {
+  it('is the 32 bytes of the recorded hash', () => {
+    const event = eventAt(1);
+    expect(leafOf(event).toString('hex')).toBe(event.metadata.hash);
+  });
+
+  it('is the content hash for an event written without a hash, or with one that is not 64 hex digits', () => {
+    const bare = { ...eventAt(2), metadata: { actor: 'someone' } };
+    expect(leafOf(bare).toString('hex')).toBe(eventHash(bare));
+    const odd = { ...eventAt(2), metadata: { hash: 'ABC' } };
+    expect(leafOf(odd).toString('hex')).toBe(eventHash(odd));
+  });
+});
+
+describe('JournalTree', () => {
+  it('finds the leaf index of every position and none between them', () => {
+    const journal = JournalTree.empty();
+    for (let i = 0; i < 3000; i += 1) expect(journal.append(eventAt(i))).toBe(i);
+    for (const i of [0, 1, 63, 64, 1000, 2999]) {
+      expect(journal.indexOf({ commit: BigInt(10 * i + 7), prepare: BigInt(10 * i + 7) })).toBe(i);
+      expect(journal.positionAt(i).commit).toBe(BigInt(10 * i + 7));
+    }
+    expect(journal.indexOf({ commit: 8n, prepare: 8n })).toBeUndefined();
+    expect(journal.indexOf({ commit: 100_000n, prepare: 100_000n })).toBeUndefined();
+    expect(journal.indexOf({ commit: 7n, prepare: 6n })).toBeUndefined();
+  });
+
+  it('comes back from its stored form (through v8 serialisation) with every root and proof, and keeps growing alike', () => {
+    for (const size of [0, 1, 63, 64, 65, 1000, 4096, 4097]) {
+      const journal = JournalTree.empty();
+      for (let i = 0; i < size; i += 1) journal.append(eventAt(i));
+      const restored = JournalTree.fromStored(deserialize(serialize(journal.toStored())) as ReturnType<JournalTree['toStored']>);
+      expect(restored.size).toBe(size);
+      for (const at of new Set([0, Math.floor(size / 2), size])) expect(restored.tree.root(at)).toEqual(journal.tree.root(at));
+      if (size > 1) expect(restored.tree.inclusionProof(size - 2, size)).toEqual(journal.tree.inclusionProof(size - 2, size));
+      for (let i = size; i < size + 70; i += 1) {
+        journal.append(eventAt(i));
+        restored.append(eventAt(i));
+      }
+      expect(restored.tree.root()).toEqual(journal.tree.root());
+      expect(restored.tree.consistencyProof(size, size + 70)).toEqual(journal.tree.consistencyProof(size, size + 70));
+      if (size > 0) expect(restored.indexOf(eventAt(size - 1).position)).toBe(size - 1);
+    }
+  });
+
+  it('refuses a stored form whose parts disagree', () => {
+    const journal = JournalTree.empty();
+    for (let i = 0; i < 200; i += 1) journal.append(eventAt(i));
+    const stored = journal.toStored();
+    expect(() => JournalTree.fromStored({ ...stored, positions: stored.positions.subarray(2) })).toThrow(/positions/);
+    expect(() => JournalTree.fromStored({ ...stored, tree: { ...stored.tree, leaves: stored.tree.leaves.subarray(32) } })).toThrow(TypeError);
+    expect(() => MerkleTree.fromStored({ leaves: stored.tree.leaves, cached: [] })).toThrow(/highest cached level/);
+  });
+
+  it('knows whether it ends with an event', () => {
+    const journal = JournalTree.empty();
+    expect(journal.endsWith(eventAt(0))).toBe(false);
+    journal.append(eventAt(0));
+    journal.append(eventAt(1));
+    expect(journal.endsWith(eventAt(1))).toBe(true);
+    expect(journal.endsWith(eventAt(0))).toBe(false);
+    expect(journal.endsWith({ ...eventAt(1), metadata: { hash: sha256hex('other') } })).toBe(false);
+  });
+});
