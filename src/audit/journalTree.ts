@@ -4,53 +4,69 @@ import { comparePositions } from '../store/position.js';
 import { eventHash } from './chain.js';
 import { hashLeaf, MerkleTree, TreeRangeError, type StoredMerkleTree } from './merkle.js';
 
-const HEX_HASH = /^[0-9a-f]{64}$/;
+/** Reused for every event's leaf: the catch-up appends a million of them. */
+const scratch = Buffer.alloc(32);
+
+/** Fills `into` with the 32 bytes a 64-digit hex hash spells; false when the text is not one. */
+function hexInto(into: Buffer, text: unknown): boolean {
+  return typeof text === 'string' && text.length === 64 && into.write(text, 'hex') === 32;
+}
 
 /**
  * An event's leaf: the 32 bytes of its recorded `hash`. An event written without one (by hand, into EventStoreDB,
  * outside the ledger) gets the hash its content would have had, so it is covered all the same.
  */
 export function leafOf(event: Pick<RecordedEvent, 'stream' | 'revision' | 'type' | 'data' | 'metadata'>): Buffer {
-  const recorded = event.metadata.hash;
-  return Buffer.from(typeof recorded === 'string' && HEX_HASH.test(recorded) ? recorded : eventHash(event), 'hex');
+  const leaf = Buffer.alloc(32);
+  return hexInto(leaf, event.metadata.hash) ? leaf : Buffer.from(eventHash(event), 'hex');
 }
 
-/** A journal tree as a snapshot keeps it: the tree, and the position of every leaf (commit, prepare pairs). */
+/** A journal tree as a snapshot keeps it: the tree, and the position of every leaf. */
 export interface StoredJournalTree {
   readonly tree: StoredMerkleTree;
-  readonly positions: BigUint64Array;
+  /** Each leaf's commit position. */
+  readonly commits: BigUint64Array;
+  /** The prepare position of the leaves whose prepare differs from their commit (EventStoreDB's old transactions). */
+  readonly prepares: ReadonlyMap<number, bigint>;
 }
 
-/** Positions of the leaves, two 64-bit words each, in one growable array: 16 bytes a leaf. */
+/**
+ * Positions of the leaves: the commit position, 8 bytes a leaf, in one growable array. Prepare positions are kept
+ * only where they differ from the commit, which no event the ledger writes does (the embedded store has one sequence;
+ * EventStoreDB gives a plain append's events commit = prepare).
+ */
 class PositionList {
-  private words = new BigUint64Array(2 * 1024);
+  private commits = new BigUint64Array(1024);
+  private prepares = new Map<number, bigint>();
   length = 0;
 
-  static of(words: BigUint64Array): PositionList {
+  static of(commits: BigUint64Array, prepares: ReadonlyMap<number, bigint>): PositionList {
     const list = new PositionList();
-    list.words = new BigUint64Array(Math.max(2 * 1024, words.length + (words.length >> 3)));
-    list.words.set(words);
-    list.length = words.length / 2;
+    list.commits = new BigUint64Array(Math.max(1024, commits.length + (commits.length >> 3)));
+    list.commits.set(commits);
+    list.prepares = new Map(prepares);
+    list.length = commits.length;
     return list;
   }
 
   push(position: Position): void {
-    if (2 * (this.length + 1) > this.words.length) {
-      const grown = new BigUint64Array(this.words.length * 2);
-      grown.set(this.words.subarray(0, 2 * this.length));
-      this.words = grown;
+    if (this.length === this.commits.length) {
+      const grown = new BigUint64Array(this.commits.length * 2);
+      grown.set(this.commits);
+      this.commits = grown;
     }
-    this.words[2 * this.length] = position.commit;
-    this.words[2 * this.length + 1] = position.prepare;
+    this.commits[this.length] = position.commit;
+    if (position.prepare !== position.commit) this.prepares.set(this.length, position.prepare);
     this.length += 1;
   }
 
   at(index: number): Position {
-    return { commit: this.words[2 * index] as bigint, prepare: this.words[2 * index + 1] as bigint };
+    const commit = this.commits[index] as bigint;
+    return { commit, prepare: this.prepares.get(index) ?? commit };
   }
 
-  used(): BigUint64Array {
-    return this.words.subarray(0, 2 * this.length);
+  stored(): Pick<StoredJournalTree, 'commits' | 'prepares'> {
+    return { commits: this.commits.subarray(0, this.length), prepares: this.prepares };
   }
 
   /** The index of the leaf at exactly `position`, by bisection (positions only increase); undefined if none is. */
@@ -83,13 +99,13 @@ export class JournalTree {
   /** The tree a snapshot kept; refused (a TypeError) when its parts do not agree. */
   static fromStored(stored: StoredJournalTree): JournalTree {
     const tree = MerkleTree.fromStored(stored.tree);
-    if (stored.positions.length !== 2 * tree.size) throw new TypeError(`the stored tree has ${tree.size} leaves but ${stored.positions.length / 2} positions`);
-    return new JournalTree(tree, PositionList.of(stored.positions));
+    if (stored.commits.length !== tree.size) throw new TypeError(`the stored tree has ${tree.size} leaves but ${stored.commits.length} positions`);
+    return new JournalTree(tree, PositionList.of(stored.commits, stored.prepares));
   }
 
   /** Views of the tree's own bytes: serialise them before the next append. */
   toStored(): StoredJournalTree {
-    return { tree: this.tree.toStored(), positions: this.positions.used() };
+    return { tree: this.tree.toStored(), ...this.positions.stored() };
   }
 
   get size(): number {
@@ -99,7 +115,7 @@ export class JournalTree {
   /** Appends the event's leaf; returns its leaf index. Events come in global order, each once. */
   append(event: RecordedEvent): number {
     this.positions.push(event.position);
-    return this.tree.append(leafOf(event));
+    return this.tree.append(hexInto(scratch, event.metadata.hash) ? scratch : leafOf(event));
   }
 
   /** The leaf index of the event at `position`, or undefined when no event of the tree is there. */
