@@ -17,6 +17,7 @@ import { measureAsOf } from './scenarios/asOf.js';
 import { measureEsdb } from './scenarios/esdb.js';
 import { measureExport } from './scenarios/exportCsv.js';
 import { measureHeavy } from './scenarios/heavy.js';
+import { measureMerkle } from './scenarios/merkle.js';
 import { measureReads } from './scenarios/read.js';
 import { measureReplay } from './scenarios/replay.js';
 import { measureWrites } from './scenarios/write.js';
@@ -51,7 +52,8 @@ async function main(options: BenchOptions): Promise<void> {
     running = undefined;
     const heavy = options.only === undefined || options.only === 'heavy' ? await measureHeavy(options, log, profiles?.argsFor('service-heavy')) : undefined;
     const esdb = options.only === undefined || options.only === 'esdb' ? await measureEsdb(options, log, profiles?.argsFor('service-esdb')) : undefined;
-    const figures: Figures = { ...main, ...(heavy && { heavy }), ...(esdb && { esdb }) };
+    const merkle = options.only === undefined || options.only === 'merkle' ? await measureMerkle(options, log) : undefined;
+    const figures: Figures = { ...main, ...(heavy && { heavy }), ...(esdb && { esdb }), ...(merkle && { merkle }) };
     const { rows, targets } = verdict(figures);
     const wallSeconds = Math.round((performance.now() - began) / 100) / 10;
     const { loadAverage, ...machineFixed } = machineAtStart;

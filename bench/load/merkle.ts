@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize, serialize, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type * as CheckpointsModule from '../../src/audit/checkpoints.js';
 import type * as JournalTreeModule from '../../src/audit/journalTree.js';
 import type * as SignedNoteModule from '../../src/audit/signedNote.js';
@@ -47,7 +48,9 @@ const { JournalTree } = await fromDist<typeof JournalTreeModule>('audit/journalT
 const { CheckpointSigner, auditIdentityOf } = await fromDist<typeof CheckpointsModule>('audit/checkpoints.js');
 const { generateSignerKey } = await fromDist<typeof SignedNoteModule>('audit/signedNote.js');
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+// A full collection before each memory reading, without asking the bench to start this child with --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 // A small deterministic generator: the same leaves for the same seed.
