@@ -28,7 +28,8 @@ COPY --from=build /app/public ./public
 COPY package.json ./
 COPY bin ./bin
 COPY examples ./examples
-RUN mkdir -p /data && chown node:node /data
+# /audit: where replicas may share one audit signing key through a volume (docker-compose.cluster.yml).
+RUN mkdir -p /data /audit && chown node:node /data /audit
 USER node
 VOLUME /data
 EXPOSE 3000

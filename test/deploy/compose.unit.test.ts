@@ -80,4 +80,15 @@ describe('docker-compose.cluster.yml', () => {
     for (const [, ledger] of ledgers) expect(ledger.environment?.EVENTSTORE_CONNECTION_STRING).toMatch(/^esdb\+discover:\/\/.*tls=true/);
     expect(services.filter(([, service]) => service.image?.startsWith('nginx:'))).toHaveLength(1);
   });
+
+  it('gives the three replicas one audit signing key, on a volume they all mount, and a data directory each', () => {
+    const ledgers = Object.values<{ environment?: Record<string, string>; volumes?: string[] }>(cluster.services).filter((service) => service.environment?.EVENT_STORE === 'eventstoredb');
+    const keyFiles = new Set(ledgers.map((ledger) => ledger.environment?.AUDIT_SIGNING_KEY_FILE));
+    expect([...keyFiles]).toEqual(['/audit/signing.key']);
+    for (const ledger of ledgers) expect(ledger.volumes).toContain('ledger-audit:/audit');
+    expect(new Set(ledgers.map((ledger) => ledger.volumes?.find((volume) => volume.endsWith(':/data')))).size).toBe(3);
+    expect(Object.keys(cluster.volumes)).toContain('ledger-audit');
+    // The image makes /audit the node user's, so the named volume starts out writable by it.
+    expect(read('Dockerfile')).toMatch(/mkdir -p \/data \/audit && chown node:node \/data \/audit/);
+  });
 });

@@ -1,7 +1,7 @@
 // Several ledgers on one EventStoreDB stand-in, as replicas behind a load balancer: one API key known to all of them.
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
@@ -21,11 +21,16 @@ export function aDataDir(): string {
 }
 
 /**
- * Gives a new replica's data directory the first replica's admin key. With keys in files the key file goes too;
- * with keys in the store the replica finds them there and the copied admin.key only tells the test the key.
+ * Gives a new replica's data directory the first replica's admin key and audit signing key, as an operator gives every
+ * replica the same AUDIT_SIGNING_KEY_FILE. With API keys in files the key file goes too; with keys in the store the
+ * replica finds them there and the copied admin.key only tells the test the key.
  */
 export function shareKeys(from: string, to: string): void {
-  for (const file of ['keys.json', 'admin.key']) if (existsSync(join(from, file))) copyFileSync(join(from, file), join(to, file));
+  for (const file of ['keys.json', 'admin.key', join('audit', 'signing.key')]) {
+    if (!existsSync(join(from, file))) continue;
+    mkdirSync(dirname(join(to, file)), { recursive: true, mode: 0o700 });
+    copyFileSync(join(from, file), join(to, file));
+  }
 }
 
 /** `count` in-process ledgers on one stand-in, each with a data directory of its own and the same admin key. */
