@@ -4,8 +4,14 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { EventStore, RecordedEvent } from '../store/port.js';
 import { formatPosition, parsePosition } from '../store/position.js';
+import { signCheckpoint } from './checkpoint.js';
+import type { AuditIdentity } from './checkpoints.js';
+import { checkExportCheckpoints, type ExportCheckpointCheck, type ExportCheckpointOptions } from './exportCheckpoint.js';
+import { leafOf } from './journalTree.js';
+import { MerkleTree } from './merkle.js';
 import { ChainVerifier, type VerifyReport } from './verify.js';
 
+// Still /1: the checkpoint fields are additions a reader of /1 ignores, and an export without them still verifies.
 export const EXPORT_FORMAT = 'funding-ledger-audit-export/1';
 
 /** The last line: enough to check the file alone. `sha256` covers every event line, each with its newline. */
@@ -15,6 +21,10 @@ export interface ExportManifest {
   readonly lastPosition: string | null;
   readonly chainHeads: Record<string, string>;
   readonly sha256: string;
+  /** The ledger's signed checkpoint of the tree over exactly the exported events (tree size = count); absent in older exports. */
+  readonly checkpoint?: string;
+  /** The vkey of the key that signed it; what the file vouches for itself with, unless the auditor brings the ledger's key. */
+  readonly verifierKey?: string;
 }
 
 function eventLine(event: RecordedEvent): string {
@@ -29,22 +39,28 @@ function eventLine(event: RecordedEvent): string {
   })}\n`;
 }
 
-/** Streams the whole journal as export lines; holds only the chain heads in memory, never the events. */
-export async function* exportLines(store: EventStore): AsyncGenerator<string> {
+/**
+ * Streams the whole journal as export lines, then the manifest with the checkpoint of the exported events, signed by
+ * `identity`. Holds the chain heads and the Merkle tree's hashes (about 33 bytes an event), never the events.
+ */
+export async function* exportLines(store: EventStore, identity: Pick<AuditIdentity, 'origin' | 'signer' | 'verifierKeyText'>): AsyncGenerator<string> {
   const hash = createHash('sha256');
+  const tree = new MerkleTree();
   const heads = new Map<string, string>();
   let count = 0;
   let lastPosition: string | null = null;
   for await (const event of store.readAll()) {
     const line = eventLine(event);
     hash.update(line);
+    tree.append(leafOf(event));
     heads.set(event.stream, typeof event.metadata.hash === 'string' ? event.metadata.hash : '');
     count += 1;
     lastPosition = formatPosition(event.position);
     yield line;
   }
   const chainHeads = Object.fromEntries([...heads].sort(([a], [b]) => (a < b ? -1 : 1)));
-  const manifest: ExportManifest = { format: EXPORT_FORMAT, count, lastPosition, chainHeads, sha256: hash.digest('hex') };
+  const checkpoint = signCheckpoint({ origin: identity.origin, treeSize: count, rootHash: tree.root() }, identity.signer);
+  const manifest: ExportManifest = { format: EXPORT_FORMAT, count, lastPosition, chainHeads, sha256: hash.digest('hex'), checkpoint, verifierKey: identity.verifierKeyText };
   yield `${JSON.stringify(manifest)}\n`;
 }
 
@@ -100,14 +116,25 @@ export async function* eventsOfExport(path: string, onManifest?: (manifest: Expo
 
 export interface ExportVerifyReport extends Omit<VerifyReport, 'chainHeads'> {
   readonly manifestProblems: string[];
+  /** The manifest's checkpoint against the file's events. */
+  readonly checkpoint: ExportCheckpointCheck;
+  /** An earlier checkpoint (`--checkpoint`) against the file's first events; null when none was given. */
+  readonly earlier: ExportCheckpointCheck | null;
 }
 
-/** Checks an export file alone: every chain, then the manifest's count, last position, chain heads and digest. */
-export async function verifyExportFile(path: string): Promise<ExportVerifyReport> {
+/**
+ * Checks an export file alone: every chain, then the manifest's count, last position, chain heads and digest, then
+ * its checkpoint (and an earlier one, if given) against the tree over the file's events.
+ */
+export async function verifyExportFile(path: string, options: ExportCheckpointOptions = {}): Promise<ExportVerifyReport> {
   const verifier = new ChainVerifier();
+  const tree = new MerkleTree();
   let manifest: ExportManifest | undefined;
   let digest = '';
-  for await (const event of eventsOfExport(path, (m, d) => ((manifest = m), (digest = d)))) verifier.check(event);
+  for await (const event of eventsOfExport(path, (m, d) => ((manifest = m), (digest = d)))) {
+    verifier.check(event);
+    tree.append(leafOf(event));
+  }
   const report = verifier.report();
   const problems: string[] = [];
   if (manifest === undefined) problems.push('no manifest');
@@ -121,6 +148,8 @@ export async function verifyExportFile(path: string): Promise<ExportVerifyReport
     const differing = [...streams].filter((stream) => heads[stream] !== m.chainHeads[stream]);
     if (differing.length > 0) problems.push(`chain heads differ for ${differing.length} stream(s), first ${differing.sort()[0]}`);
   }
+  const { checkpoint, earlier } = checkExportCheckpoints(manifest, tree, options);
+  const checkpointsOk = checkpoint.status !== 'failed' && (earlier === null || earlier.status === 'verified');
   const { chainHeads: _heads, ...rest } = report;
-  return { ...rest, ok: report.ok && problems.length === 0, manifestProblems: problems };
+  return { ...rest, ok: report.ok && problems.length === 0 && checkpointsOk, manifestProblems: problems, checkpoint, earlier };
 }

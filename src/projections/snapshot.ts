@@ -69,32 +69,53 @@ export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, '
 
 export type SnapshotVerdict = { readonly usable: true; readonly snapshot: SnapshotContents } | { readonly usable: false; readonly reason: string };
 
-/** Reads the snapshot and checks it: intact bytes, known format, and its last event still in the store as recorded. */
-export async function loadSnapshot(dataDir: string, store: EventStore): Promise<SnapshotVerdict> {
+/** The snapshot file's contents when its bytes are intact and its format known; otherwise why not. */
+function readSnapshotFile(dataDir: string): { readonly file: SnapshotFile } | { readonly reason: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(snapshotPath(dataDir));
   } catch (_error) {
-    return { usable: false, reason: 'no snapshot' };
+    return { reason: 'no snapshot' };
   }
-  if (bytes.length < 33) return { usable: false, reason: 'the snapshot file is truncated' };
+  if (bytes.length < 33) return { reason: 'the snapshot file is truncated' };
   const body = bytes.subarray(0, bytes.length - 32);
   if (!createHash('sha256').update(body).digest().equals(bytes.subarray(bytes.length - 32))) {
-    return { usable: false, reason: 'the snapshot is corrupt (its checksum does not match)' };
+    return { reason: 'the snapshot is corrupt (its checksum does not match)' };
   }
   let file: SnapshotFile;
   try {
     file = deserialize(body) as SnapshotFile;
   } catch (error) {
-    return { usable: false, reason: `the snapshot cannot be read: ${(error as Error).message}` };
+    return { reason: `the snapshot cannot be read: ${(error as Error).message}` };
   }
-  if (file.format !== SNAPSHOT_FORMAT) return { usable: false, reason: `the snapshot has format ${file.format}, this version reads ${SNAPSHOT_FORMAT}` };
-  let journal: JournalTree;
+  if (file.format !== SNAPSHOT_FORMAT) return { reason: `the snapshot has format ${file.format}, this version reads ${SNAPSHOT_FORMAT}` };
+  return { file };
+}
+
+function journalOf(file: SnapshotFile): JournalTree | { readonly reason: string } {
   try {
-    journal = JournalTree.fromStored(file.journal);
+    return JournalTree.fromStored(file.journal);
   } catch (error) {
-    return { usable: false, reason: `the snapshot's journal tree cannot be used: ${(error as Error).message}` };
+    return { reason: `the snapshot's journal tree cannot be used: ${(error as Error).message}` };
   }
+}
+
+/**
+ * The journal tree a snapshot kept, whatever the store holds now: what `ledger audit verify --checkpoint` compares a
+ * store with when a checkpoint vouches for the tree (its root), to name the first leaf where the two part.
+ */
+export function readSnapshotJournal(dataDir: string): JournalTree | { readonly reason: string } {
+  const read = readSnapshotFile(dataDir);
+  return 'reason' in read ? read : journalOf(read.file);
+}
+
+/** Reads the snapshot and checks it: intact bytes, known format, and its last event still in the store as recorded. */
+export async function loadSnapshot(dataDir: string, store: EventStore): Promise<SnapshotVerdict> {
+  const read = readSnapshotFile(dataDir);
+  if ('reason' in read) return { usable: false, reason: read.reason };
+  const { file } = read;
+  const journal = journalOf(file);
+  if (!(journal instanceof JournalTree)) return { usable: false, reason: journal.reason };
   let found = false;
   for await (const event of store.readStream(file.lastEvent.stream, { fromRevision: file.lastEvent.revision, limit: 1 })) {
     found =

@@ -8,9 +8,24 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/audit/chain.js';
+import { signCheckpoint } from '../../src/audit/checkpoint.js';
+import { auditIdentityOf } from '../../src/audit/checkpoints.js';
 import { EXPORT_FORMAT, eventsOfExport, exportLines, verifyExportFile, type ExportManifest } from '../../src/audit/exportFile.js';
 import type { EventStore, RecordedEvent } from '../../src/store/port.js';
+import { leafOf } from '../../src/audit/journalTree.js';
+import { MerkleTree } from '../../src/audit/merkle.js';
+import { generateSignerKey } from '../../src/audit/signedNote.js';
 import { asAsync, ChainedLog } from './chainedLog.js';
+
+/** The ledger's signing identity in these tests. */
+const identity = auditIdentityOf(generateSignerKey('funding-ledger/export-test'));
+
+/** The checkpoint the ledger signs over exactly these events. */
+function checkpointOver(events: readonly RecordedEvent[]): string {
+  const tree = new MerkleTree();
+  for (const event of events) tree.append(leafOf(event));
+  return signCheckpoint({ origin: identity.origin, treeSize: events.length, rootHash: tree.root() }, identity.signer);
+}
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -28,7 +43,7 @@ function aLedger(): RecordedEvent[] {
 
 async function linesOf(events: readonly RecordedEvent[]): Promise<string[]> {
   const lines: string[] = [];
-  for await (const line of exportLines(storeOf(() => asAsync(events)))) lines.push(line);
+  for await (const line of exportLines(storeOf(() => asAsync(events)), identity)) lines.push(line);
   return lines;
 }
 
@@ -45,7 +60,7 @@ function writeExport(lines: readonly string[], name = 'ledger.jsonl'): string {
 }
 
 describe('exportLines', () => {
-  it('writes one event a line in position order, then a manifest whose sha256 covers every event line', async () => {
+  it('writes one event a line in position order, then a manifest whose sha256 covers every event line and whose checkpoint covers exactly those events', async () => {
     const events = aLedger();
 
     const lines = await linesOf(events);
@@ -70,13 +85,17 @@ describe('exportLines', () => {
       lastPosition: '5',
       chainHeads: { 'programme-a': events[4]!.metadata.hash, 'programme-b': events[3]!.metadata.hash },
       sha256: sha256(lines.slice(0, 5).join('')),
+      checkpoint: checkpointOver(events),
+      verifierKey: identity.verifierKeyText,
     });
   });
 
   it('exports an empty ledger as a manifest alone', async () => {
     const lines = await linesOf([]);
 
-    expect(lines.map((line) => JSON.parse(line))).toEqual([{ format: EXPORT_FORMAT, count: 0, lastPosition: null, chainHeads: {}, sha256: sha256('') }]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { format: EXPORT_FORMAT, count: 0, lastPosition: null, chainHeads: {}, sha256: sha256(''), checkpoint: checkpointOver([]), verifierKey: identity.verifierKeyText },
+    ]);
   });
 
   it('streams 20,000 events without reading ahead: each line is made from the one event read for it', async () => {
@@ -91,7 +110,7 @@ describe('exportLines', () => {
         log.events.length = 0;
       }
     }
-    const lines = exportLines(storeOf(lazily));
+    const lines = exportLines(storeOf(lazily), identity);
     const hash = createHash('sha256');
     let count = 0;
     let manifest: ExportManifest | undefined;
@@ -136,14 +155,16 @@ describe('verifyExportFile checks a file alone', () => {
 
     const report = await verifyExportFile(file);
 
-    expect(report).toEqual({ ok: true, events: 5, streams: 2, lastPosition: '5', firstBreak: undefined, breaks: 0, manifestProblems: [] });
+    expect(report).toMatchObject({ ok: true, events: 5, streams: 2, lastPosition: '5', firstBreak: undefined, breaks: 0, manifestProblems: [], earlier: null });
+    expect(report.checkpoint).toMatchObject({ status: 'verified', origin: identity.origin, treeSize: 5, problems: [] });
+    expect(report.checkpoint.signature).toEqual({ verified: true, key: expect.stringMatching(/^funding-ledger\/export-test\+[0-9a-f]{8}$/), keySource: 'manifest', problem: null });
   });
 
   it('passes a streamed export of 20,000 events', async () => {
     const log = new ChainedLog();
     for (let n = 0; n < 20_000; n += 1) log.append(`announcement-${n % 100}`, 'FundingAmended', { n });
     const file = path.join(dir, 'big.jsonl');
-    await pipeline(Readable.from(exportLines(storeOf(() => asAsync(log.events)))), createWriteStream(file));
+    await pipeline(Readable.from(exportLines(storeOf(() => asAsync(log.events)), identity)), createWriteStream(file));
 
     const report = await verifyExportFile(file);
 

@@ -142,8 +142,18 @@ describe('ledger audit verify-export', () => {
 
     const [plain, json] = await Promise.all([ledger(['audit', 'verify-export', file], { cwd }), ledger(['audit', 'verify-export', file, '--json'], { cwd })]);
 
-    expect(plain).toMatchObject({ code: 0, stdout: 'events checked: 9\nstreams: 6\nlast position: 9\nthe export is intact\n' });
-    expect(jsonOf(json)).toEqual({ ok: true, events: 9, streams: 6, lastPosition: '9', breaks: 0, manifestProblems: [] });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(
+      new RegExp(
+        '^events checked: 9\nstreams: 6\nlast position: 9\n' +
+          'checkpoint: funding-ledger/[0-9a-f]{16}, tree size 9, root [A-Za-z0-9+/]{43}=\n' +
+          "checkpoint signature: verified with the key the export's manifest names funding-ledger/[0-9a-f]{16}\\+[0-9a-f]{8} \\(this shows the file is as signed, not who signed it: pass --verifier-key with the ledger's published key\\)\n" +
+          "checkpoint: the file's 9 events have its root\n" +
+          'the export is intact\n$',
+      ),
+    );
+    expect(jsonOf(json)).toMatchObject({ ok: true, events: 9, streams: 6, lastPosition: '9', breaks: 0, manifestProblems: [], earlier: null });
+    expect(jsonOf(json).checkpoint).toMatchObject({ status: 'verified', treeSize: 9, problems: [], signature: { verified: true, keySource: 'manifest' } });
     expect(fs.readdirSync(cwd)).toEqual(['ledger.jsonl']);
   });
 
@@ -166,7 +176,8 @@ describe('ledger audit verify-export', () => {
     expect(afterRemoval.stdout).toContain(`first broken link: announcement-${three} revision 1 (FundingWithdrawn) at position 7: revision 1 where 0 was expected`);
     expect(afterRemoval.stdout).toContain('manifest: manifest count 9 but the file holds 8 events\n');
     expect(withWrongCount.code).toBe(1);
-    expect(withWrongCount.stdout).toBe('events checked: 9\nstreams: 6\nlast position: 9\nmanifest: manifest count 10 but the file holds 9 events\n');
+    expect(withWrongCount.stdout).toMatch(/^events checked: 9\nstreams: 6\nlast position: 9\nmanifest: manifest count 10 but the file holds 9 events\ncheckpoint: /);
+    expect(withWrongCount.stdout).not.toContain('the export is intact');
   });
 
   it('fails on a line that is not JSON, naming the line', async () => {

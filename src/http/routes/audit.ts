@@ -129,6 +129,6 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     return reply
       .header('content-disposition', `attachment; filename="funding-ledger-audit-${position}.jsonl"`)
       .type('application/x-ndjson; charset=utf-8')
-      .send(request.method === 'HEAD' ? undefined : Readable.from(sliced(exportLines(context.store))));
+      .send(request.method === 'HEAD' ? undefined : Readable.from(sliced(exportLines(context.store, context.checkpoints.identity))));
   });
 };
