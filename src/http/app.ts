@@ -13,6 +13,7 @@ import { answerClientError, answerFrameworkError, registerProblemHandlers, sendP
 import { adminKeyRoutes } from './routes/adminKeys.js';
 import { announcementRoutes } from './routes/announcements.js';
 import { auditRoutes } from './routes/audit.js';
+import { auditProofRoutes } from './routes/auditProofs.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { exchangeRateRoutes } from './routes/exchangeRates.js';
 import { exportRoutes } from './routes/exports.js';
@@ -100,6 +101,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(totalsStreamRoutes, { context });
   await app.register(historyRoutes, { context });
   await app.register(auditRoutes, { context });
+  await app.register(auditProofRoutes, { context });
   await app.register(exportRoutes, { context });
   await app.register(adminKeyRoutes, { context });
   await app.register(openApiRoutes);

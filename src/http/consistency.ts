@@ -38,11 +38,16 @@ export async function awaitMinPosition(
 export function notModified(request: FastifyRequest, reply: FastifyReply, position: string): boolean {
   const etag = `"${position}"`;
   reply.header('x-ledger-position', position).header('etag', etag).header('cache-control', 'no-cache');
-  const ifNoneMatch = request.headers['if-none-match'];
-  // "*" matches any current answer (RFC 9110, 13.1.2), and a projection always has one.
-  if (typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((tag) => ['*', etag].includes(tag.trim().replace(/^W\//, '')))) {
+  if (ifNoneMatchHolds(request, etag)) {
     reply.code(304).send();
     return true;
   }
   return false;
+}
+
+/** True when the request's If-None-Match names `etag` (weakly) or is "*". */
+export function ifNoneMatchHolds(request: FastifyRequest, etag: string): boolean {
+  const ifNoneMatch = request.headers['if-none-match'];
+  // "*" matches any current answer (RFC 9110, 13.1.2), and every route asking has one.
+  return typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((tag) => ['*', etag].includes(tag.trim().replace(/^W\//, '')));
 }

@@ -26,7 +26,7 @@ const TAGS = [
   { name: 'Announcements', description: 'Funding announcements: recorded, amended and withdrawn, never overwritten' },
   { name: 'Exchange rates', description: 'Rates between the ledger currencies, by effective date' },
   { name: 'Totals', description: 'Exact totals by programme, country, year, fiscal year, funder and currency' },
-  { name: 'Audit', description: 'The full journal, replay against the live projections, and the offline export' },
+  { name: 'Audit', description: 'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)' },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
   { name: 'API keys', description: 'Create, list and revoke API keys (admin scope); a key is shown once, only its SHA-256 is kept' },
 ];

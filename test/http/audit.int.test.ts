@@ -18,6 +18,8 @@ interface JournalItem {
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
   hash: string;
+  /** The event's leaf in the journal tree (test/http/auditProofs.int.test.ts proves it). */
+  leafIndex: number | null;
 }
 
 /** The nine-event history of ledgerHistory.ts, with an audit-only key and a read-only key beside admin and clerk. */
@@ -48,7 +50,7 @@ async function wholeJournal(ledger: TestLedger, key: string, query = ''): Promis
 }
 
 describe('GET /events: the global journal', () => {
-  it('lists every event in position order with { position, stream, revision, id, type, data, metadata, hash }, nextCursor null at the end', async () => {
+  it('lists every event in position order with { position, stream, revision, id, type, data, metadata, hash, leafIndex }, nextCursor null at the end', async () => {
     const { history, audit } = await anAuditedLedger();
 
     const reply = await audit.get('/events');
@@ -68,12 +70,13 @@ describe('GET /events: the global journal', () => {
       'FundingAnnounced',
     ]);
     const amended = itemsOf(reply)[5]!;
-    expect(Object.keys(amended).sort()).toEqual(['data', 'hash', 'id', 'metadata', 'position', 'revision', 'stream', 'type']);
+    expect(Object.keys(amended).sort()).toEqual(['data', 'hash', 'id', 'leafIndex', 'metadata', 'position', 'revision', 'stream', 'type']);
     expect(amended).toMatchObject({
       position: '6',
       stream: `announcement-${history.thirty}`,
       revision: 1,
       type: 'FundingAmended',
+      leafIndex: 5,
       data: { announcementId: history.thirty, reason: 'split between Serbia and Kosovo' },
       metadata: { actor: 'admin', recordedAt: recordedAtOf(6), prevHash: itemsOf(reply)[2]!.hash },
     });
@@ -256,7 +259,7 @@ describe('GET /audit/export', () => {
     expect(lines).toHaveLength(10);
     const events = lines.slice(0, 9).map((line) => JSON.parse(line));
     expect(events).toEqual(
-      journal.map((item) => ({ ...item, revision: String(item.revision), metadata: { ...item.metadata, hash: item.hash }, hash: undefined })).map(({ hash: _hash, ...line }) => line),
+      journal.map((item) => ({ ...item, revision: String(item.revision), metadata: { ...item.metadata, hash: item.hash }, hash: undefined })).map(({ hash: _hash, leafIndex: _leafIndex, ...line }) => line),
     );
     const heads = Object.fromEntries(journal.map((item) => [item.stream, item.hash]));
     expect(JSON.parse(lines[9]!)).toEqual({

@@ -62,7 +62,8 @@ const exportSchema = {
 /** A filtered journal page scans at most this many events, then hands back a cursor to continue from. */
 const MAX_SCANNED_PER_PAGE = 50_000;
 
-export function journalItem(event: RecordedEvent) {
+/** One event as the journal lists it; `leafIndex` is its leaf in the journal tree, null while the projections have not applied it. */
+export function journalItem(event: RecordedEvent, leafIndex: number | null) {
   const { hash, ...metadata } = event.metadata;
   return {
     position: formatPosition(event.position),
@@ -73,6 +74,7 @@ export function journalItem(event: RecordedEvent) {
     data: event.data,
     metadata,
     hash: typeof hash === 'string' ? hash : null,
+    leafIndex,
   };
 }
 
@@ -100,7 +102,7 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
         (actor === undefined || event.metadata.actor === actor) &&
         (fromTime === undefined || recordedAt >= fromTime) &&
         (toTime === undefined || recordedAt <= toTime);
-      if (wanted) items.push(journalItem(event));
+      if (wanted) items.push(journalItem(event, context.projections.journal.indexOf(event.position) ?? null));
       if (items.length === limit || scanned === MAX_SCANNED_PER_PAGE) {
         exhausted = false;
         break;

@@ -60,6 +60,7 @@ export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asy
       const base = {
         revision: Number(recorded.revision),
         position: formatPosition(recorded.position),
+        inclusionProof: `/audit/proofs/inclusion?position=${formatPosition(recorded.position)}`,
         event: event.type,
         eventId: recorded.id,
         recordedAt: String(recorded.metadata.recordedAt),

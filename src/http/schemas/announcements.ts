@@ -124,6 +124,9 @@ export const announcementHistorySchema = z
       z.object({
         revision: revisionSchema,
         position: positionSchema,
+        inclusionProof: z
+          .string()
+          .meta({ description: 'Path of the proof that this event is in the journal tree (public)', examples: ['/audit/proofs/inclusion?position=42'] }),
         event: z.enum(['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn']),
         eventId: z.string(),
         recordedAt: z.string().meta({ description: 'When the event was recorded (ISO 8601 instant)' }),

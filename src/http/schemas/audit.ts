@@ -30,6 +30,12 @@ export const journalPageSchema = z
         data: z.record(z.string(), z.unknown()),
         metadata: z.record(z.string(), z.unknown()).meta({ description: 'actor, correlationId, causationId, recordedAt, prevHash, ...' }),
         hash: z.string().nullable().meta({ description: "SHA-256 of the event's canonical form, chained to the stream's previous event" }),
+        leafIndex: z
+          .number()
+          .int()
+          .min(0)
+          .nullable()
+          .meta({ description: "The event's leaf in the journal tree (`/audit/proofs/inclusion?leafIndex=`); null until the projections have applied it" }),
       }),
     ),
     nextCursor: z.string().nullable().meta({ description: 'Pass as `after` for the next page; null when the journal is exhausted' }),

@@ -7,6 +7,9 @@ export const responseHeaders = {
     .string()
     .meta({ description: 'Path of the created or changed resource', examples: ['/announcements/3f8e2a4c-9d41-4b7e-8a52-1c6d0e9f7b23', '/programmes/oic-supply-chains'] }),
   positionEtag: z.string().meta({ description: 'The position the answer reflects, quoted; send it as If-None-Match to get 304 while nothing changed', examples: ['"42"'] }),
+  checkpointEtag: z
+    .string()
+    .meta({ description: 'The tree size and a digest of the signed checkpoint, quoted; send it as If-None-Match to get 304 while the tree is unchanged', examples: ['"42-3q2-7wAAAAAAAAAAAAAAAA"'] }),
   ledgerPosition: z.string().meta({ description: 'Global position the answer reflects', examples: ['42'] }),
   cacheControl: z.string().meta({ description: 'Always no-cache: revalidate with If-None-Match', examples: ['no-cache'] }),
   retryAfter: z.string().meta({ description: 'Seconds to wait before retrying', examples: ['2'] }),
