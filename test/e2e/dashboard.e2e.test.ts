@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildWeb } from '../../scripts/buildWeb.js';
-import { clientOf, expectStatus, startTestLedger, type Client, type TestLedger } from '../support/ledger.js';
+import { clientOf, expectStatus, request, startTestLedger, type Client, type TestLedger } from '../support/ledger.js';
 
 // An empty CHROMIUM_PATH (CI found none) falls back too, and then fails with the message below.
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -227,6 +227,27 @@ describe('the dashboard', () => {
     // The text alternative of a chart names its figures, formatted exactly.
     expect(await scene.page.getAttribute('#chart-programme canvas', 'aria-label')).toContain('£30,000,000.00');
     expect(await scene.page.textContent('#country-year td[data-year="all"][data-count="2"]')).toBe('£33,000,000.00');
+    expectAQuietPage(scene);
+  });
+
+  it('shows the signed checkpoint and its verifier key before any key is entered, and the grown tree after a write', async () => {
+    const scene = await openDashboard();
+    const publicText = async (path: string) => expectStatus(await request(scene.ledger.baseUrl, 'GET', path), 200).text;
+    const summary = scene.page.locator('#checkpoint-summary');
+
+    await poll(() => scene.page.isVisible('#key-panel')).toBe(true);
+    await poll(() => summary.getAttribute('data-tree-size')).toBe('5');
+    const [, size, root] = (await publicText('/audit/checkpoint')).split('\n') as [string, string, string];
+    expect(size).toBe('5');
+    expect(await summary.getAttribute('data-root-hash')).toBe(root);
+    expect(await summary.textContent()).toContain(`over 5 events; root ${root.slice(0, 16)}…`);
+    expect(await scene.page.textContent('#verifier-key')).toBe((await publicText('/audit/verifier-key')).trim());
+    await enterKey(scene);
+    const posted = expectStatus(await scene.api.post('/announcements', TEST_ANNOUNCEMENT), 201).json;
+    await shows(scene, posted.position);
+
+    await poll(() => summary.getAttribute('data-tree-size')).toBe('6');
+    expect(await summary.getAttribute('data-root-hash')).toBe((await publicText('/audit/checkpoint')).split('\n')[2]);
     expectAQuietPage(scene);
   });
 

@@ -41,6 +41,13 @@ export async function getJson<T>(path: string, params?: URLSearchParams, signal?
   return (await response.json()) as T;
 }
 
+/** A public text route (the audit checkpoint and key): sent without the key; `no-cache` revalidates with the ETag. */
+export async function getPublicText(path: string): Promise<string> {
+  const response = await fetch(path, { headers: { accept: 'text/plain' }, cache: 'no-cache' });
+  if (!response.ok) throw await refusal(response);
+  return response.text();
+}
+
 /** Fetches a download with the key and hands it back as a blob, with the file name the server gave it. */
 export async function getFile(url: string): Promise<{ blob: Blob; filename: string }> {
   const response = await fetch(url, { headers: authorizationHeaders(), cache: 'no-store' });

@@ -2,6 +2,7 @@
 import { AnnouncementList } from './announcements.js';
 import { ApiError, getFile, getJson } from './api.js';
 import { BarChartCard, type Bar } from './charts.js';
+import { showCheckpoint } from './checkpoint.js';
 import { renderCountryYearTable } from './countryYearTable.js';
 import { byId, el } from './dom.js';
 import { countryName, describeFigures, formatDate, formatMoney, plural } from './format.js';
@@ -219,6 +220,7 @@ async function refresh(minPosition?: string): Promise<void> {
       showAlert(undefined);
       shown = view;
       await render(view);
+      void showCheckpoint();
       await announcements.reload(state);
     } while (refreshAgain);
     startStream();
@@ -279,4 +281,6 @@ document.addEventListener('click', (event) => {
 });
 
 showState();
+// Public: shown even while the page waits for a read key.
+void showCheckpoint();
 void refresh();
