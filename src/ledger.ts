@@ -7,6 +7,7 @@ import { openApiKeys, type ApiKeys } from './auth/apiKeys.js';
 import type { Config } from './config.js';
 import { liveSources } from './exports/live.js';
 import { loadExportSchedules } from './exports/schedules/config.js';
+import { journalCheckpoints } from './exports/schedules/checkpoint.js';
 import { ExportScheduler } from './exports/schedules/scheduler.js';
 import { openScheduleStore } from './exports/schedules/store.js';
 import { buildApp } from './http/app.js';
@@ -65,7 +66,11 @@ export async function startLedger(
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
     const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS }, config.cacheBytes.asOf);
     const exportSources = liveSources(store, projections, pastTotals);
-    const exportSchedules = new ExportScheduler(schedules, exportSources, logger, { store: () => openScheduleStore(config, logger, store) });
+    const checkpoints = new CheckpointSigner(auditIdentity, () => projections.journal.tree);
+    const exportSchedules = new ExportScheduler(schedules, exportSources, logger, {
+      store: () => openScheduleStore(config, logger, store),
+      checkpoints: journalCheckpoints(projections, checkpoints),
+    });
     const context: LedgerContext = {
       config,
       store,
@@ -75,7 +80,7 @@ export async function startLedger(
       now: options.now ?? (() => new Date().toISOString()),
       pastTotals,
       exports: { sources: exportSources, schedules: exportSchedules },
-      checkpoints: new CheckpointSigner(auditIdentity, () => projections.journal.tree),
+      checkpoints,
     };
     await projections.start();
     releaseStartupGarbage();

@@ -5,6 +5,7 @@ import { publicMessage } from '../../domain/publicMessage.js';
 import { writeCsvFile, writeTextFile } from '../file.js';
 import { prepareExport } from '../request.js';
 import type { ExportSources } from '../sources.js';
+import type { ExportCheckpoints } from './checkpoint.js';
 import type { ExportSchedule } from './config.js';
 
 /** What the `.json` beside each file says. */
@@ -14,10 +15,15 @@ export interface ExportManifest {
   readonly sha256: string;
   readonly startedAt: string;
   readonly durationMs: number;
+  /**
+   * The ledger's signed checkpoint of the journal up to `position`: what ties the file to events an auditor can hold
+   * the ledger to later. Absent when the scheduler was given no signer.
+   */
+  readonly checkpoint?: string;
 }
 
 export type RunResult =
-  | ({ readonly status: 'ok'; readonly file: string; readonly finishedAt: string } & ExportManifest)
+  | ({ readonly status: 'ok'; readonly file: string; readonly finishedAt: string } & Omit<ExportManifest, 'checkpoint'>)
   | { readonly status: 'failed'; readonly file: null; readonly startedAt: string; readonly finishedAt: string; readonly durationMs: number; readonly error: string };
 
 /** 2026-11-25T06:00:00.123Z -> 20261125T060000Z: sorts as it reads, and is safe in a file name everywhere. */
@@ -60,6 +66,7 @@ export async function runScheduledExport(
   sources: ExportSources,
   clock: () => Date = () => new Date(),
   onFailure: (error: unknown) => void = () => undefined,
+  checkpoints?: ExportCheckpoints,
 ): Promise<RunResult> {
   const started = clock();
   const startedMs = performance.now();
@@ -72,9 +79,12 @@ export async function runScheduledExport(
     const file = `${base}.csv`;
     const { rows, sha256 } = await writeCsvFile(csv, join(schedule.directory, file), { bom: schedule.spec.bom });
     written = join(schedule.directory, file);
-    const manifest: ExportManifest = { rows, position: csv.position, sha256, startedAt, durationMs: Math.round(performance.now() - startedMs) };
+    const checkpoint = checkpoints === undefined ? undefined : await checkpoints(csv.position);
+    const summary = { rows, position: csv.position, sha256, startedAt, durationMs: Math.round(performance.now() - startedMs) };
+    const manifest: ExportManifest = checkpoint === undefined ? summary : { ...summary, checkpoint };
     await writeTextFile(join(schedule.directory, `${base}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
-    return { status: 'ok', file, ...manifest, finishedAt: clock().toISOString() };
+    // The run's record (GET /exports/schedules) keeps to the summary: the note is in the manifest beside the file.
+    return { status: 'ok', file, ...summary, finishedAt: clock().toISOString() };
   } catch (error) {
     if (written !== undefined) await rm(written, { force: true });
     onFailure(error);

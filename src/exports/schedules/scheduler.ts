@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { ExportSources } from '../sources.js';
+import type { ExportCheckpoints } from './checkpoint.js';
 import { CRON_MODE, type ExportSchedule } from './config.js';
 import { applyRetention, runScheduledExport, type RunResult } from './run.js';
 import { ScheduleSlots } from './slots.js';
@@ -38,6 +39,8 @@ export interface SchedulerOptions {
    */
   readonly leaseMs?: number;
   readonly clock?: () => Date;
+  /** Signs the checkpoint each run's manifest carries (journalCheckpoints); without it manifests carry none. */
+  readonly checkpoints?: ExportCheckpoints;
 }
 
 interface Job {
@@ -170,7 +173,7 @@ export class ExportScheduler {
     let failure: unknown;
     let result: RunResult;
     try {
-      result = await runScheduledExport(schedule, this.sources, this.clock, (error) => (failure = error));
+      result = await runScheduledExport(schedule, this.sources, this.clock, (error) => (failure = error), this.options.checkpoints);
     } finally {
       clearInterval(renewal);
     }
