@@ -244,7 +244,7 @@ describe('POST /audit/replay', () => {
 });
 
 describe('GET /audit/export', () => {
-  it('streams JSON Lines: the journal in position order, then a manifest { format, count, lastPosition, chainHeads, sha256 }', async () => {
+  it('streams JSON Lines: the journal in position order, then a manifest { format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }', async () => {
     const { audit } = await anAuditedLedger();
     const journal = itemsOf(await audit.get('/events'));
 
@@ -268,6 +268,9 @@ describe('GET /audit/export', () => {
       lastPosition: '9',
       chainHeads: Object.fromEntries(Object.entries(heads).sort(([a], [b]) => (a < b ? -1 : 1))),
       sha256: createHash('sha256').update(lines.slice(0, 9).map((line) => `${line}\n`).join('')).digest('hex'),
+      // The checkpoint of exactly the exported events: here every event, so the one the service publishes, byte for byte.
+      checkpoint: (await audit.get('/audit/checkpoint')).text,
+      verifierKey: (await audit.get('/audit/verifier-key')).text.trimEnd(),
     });
   });
 
