@@ -1,8 +1,9 @@
 // The journal's Merkle tree as the ledger keeps it: one leaf per event in global order, and where each event sits in it.
-import type { Position, RecordedEvent } from '../store/port.js';
+import { recordedHashOf, type Position, type RecordedEvent } from '../store/port.js';
 import { comparePositions } from '../store/position.js';
 import { eventHash } from './chain.js';
 import { hashLeaf, MerkleTree, TreeRangeError, type StoredMerkleTree } from './merkle.js';
+import { TreeCatchUp } from './treeCatchUp.js';
 
 /** Reused for every event's leaf: the catch-up appends a million of them. */
 const scratch = Buffer.alloc(32);
@@ -36,14 +37,14 @@ export interface StoredJournalTree {
  * EventStoreDB gives a plain append's events commit = prepare).
  */
 class PositionList {
-  private commits = new BigUint64Array(1024);
+  private commits: BigUint64Array<ArrayBufferLike> = new BigUint64Array(1024);
   private prepares = new Map<number, bigint>();
   length = 0;
 
+  /** Positions over `commits` as they are, not copied (as HashSlots.of: only written past the end, after a move). */
   static of(commits: BigUint64Array, prepares: ReadonlyMap<number, bigint>): PositionList {
     const list = new PositionList();
-    list.commits = new BigUint64Array(Math.max(1024, commits.length + (commits.length >> 3)));
-    list.commits.set(commits);
+    list.commits = commits;
     list.prepares = new Map(prepares);
     list.length = commits.length;
     return list;
@@ -51,8 +52,8 @@ class PositionList {
 
   push(position: Position): void {
     if (this.length === this.commits.length) {
-      const grown = new BigUint64Array(this.commits.length * 2);
-      grown.set(this.commits);
+      const grown = new BigUint64Array(Math.max(1024, Math.ceil(this.length * 1.25)));
+      grown.set(this.commits.subarray(0, this.length));
       this.commits = grown;
     }
     this.commits[this.length] = position.commit;
@@ -63,6 +64,14 @@ class PositionList {
   at(index: number): Position {
     const commit = this.commits[index] as bigint;
     return { commit, prepare: this.prepares.get(index) ?? commit };
+  }
+
+  /** Drops the positions past the first `length`. */
+  truncate(length: number): void {
+    for (const index of this.prepares.keys()) if (index >= length) this.prepares.delete(index);
+    this.length = Math.min(this.length, length);
+    // Pushes would now write inside the used part of a buffer this list may share (of()): take a copy of its own.
+    this.commits = this.commits.slice();
   }
 
   stored(): Pick<StoredJournalTree, 'commits' | 'prepares'> {
@@ -87,10 +96,57 @@ class PositionList {
  * i-th event a read of the whole journal gives. Every process following one store computes the same tree.
  */
 export class JournalTree {
+  /** Set from beginCatchUp() until settle() ends: leaves go there, and the tree is not there to be asked. */
+  private catchUp: TreeCatchUp | undefined;
+  private settling: Promise<void> | undefined;
+
   private constructor(
-    readonly tree: MerkleTree,
+    private merkle: MerkleTree,
     private readonly positions: PositionList,
   ) {}
+
+  /** The tree over every leaf; not while a catch-up is hashing it (before the projections are ready). */
+  get tree(): MerkleTree {
+    if (this.catchUp !== undefined) throw new Error('the journal tree is being built: the projections are still catching up');
+    return this.merkle;
+  }
+
+  /**
+   * From now until settle(), leaves are collected and, past `workerFrom` of them, hashed on a worker thread: for the
+   * projections' catch-up, when nothing asks for the tree.
+   */
+  beginCatchUp(workerFrom?: number): void {
+    if (this.catchUp !== undefined) return;
+    this.catchUp = new TreeCatchUp(this.merkle, workerFrom);
+    this.settling = undefined;
+  }
+
+  /** Hashes what the catch-up collected; the tree can be asked for again once this resolves. */
+  settle(): Promise<void> {
+    const catchUp = this.catchUp;
+    if (catchUp === undefined) return Promise.resolve();
+    this.settling ??= catchUp.finish().then((tree) => {
+      catchUp.appendLate(tree);
+      this.merkle = tree;
+      this.catchUp = undefined;
+    });
+    return this.settling;
+  }
+
+  /** True between beginCatchUp() and the end of settle(). */
+  get catchingUp(): boolean {
+    return this.catchUp !== undefined;
+  }
+
+  /** Abandons a catch-up (its worker ends); the tree stays as it was before it. */
+  async abandonCatchUp(): Promise<void> {
+    const catchUp = this.catchUp;
+    if (catchUp === undefined) return;
+    this.catchUp = undefined;
+    await catchUp.stop();
+    // The positions of the abandoned leaves go too, so positions and leaves keep agreeing.
+    this.positions.truncate(this.merkle.size);
+  }
 
   static empty(): JournalTree {
     return new JournalTree(new MerkleTree(), new PositionList());
@@ -108,14 +164,18 @@ export class JournalTree {
     return { tree: this.tree.toStored(), ...this.positions.stored() };
   }
 
+  /** Leaves appended, hashed or still being hashed. */
   get size(): number {
-    return this.tree.size;
+    return this.positions.length;
   }
 
   /** Appends the event's leaf; returns its leaf index. Events come in global order, each once. */
   append(event: RecordedEvent): number {
     this.positions.push(event.position);
-    return this.tree.append(hexInto(scratch, event.metadata.hash) ? scratch : leafOf(event));
+    const leaf = hexInto(scratch, recordedHashOf(event)) ? scratch : leafOf(event);
+    if (this.catchUp === undefined) return this.merkle.append(leaf);
+    this.catchUp.push(leaf);
+    return this.positions.length - 1;
   }
 
   /** The leaf index of the event at `position`, or undefined when no event of the tree is there. */

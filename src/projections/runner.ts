@@ -64,6 +64,15 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     const startedAt = performance.now();
     let count = 0;
+    // While catching up nothing asks for the tree: its hashing moves to the other core (audit/treeCatchUp.ts).
+    this.journalTree.beginCatchUp();
+    const caughtUpNow = (): void => {
+      if (!this.caughtUp) {
+        this.logger.info({ events: count, ms: Math.round(performance.now() - startedAt) }, 'projections caught up');
+      }
+      this.caughtUp = true;
+      this.markCaughtUp();
+    };
     this.subscription = this.store.subscribeToAll(
       { after: this.applied },
       {
@@ -73,25 +82,30 @@ export class ProjectionRunner {
           count += 1;
         },
         onCaughtUp: () => {
-          if (!this.caughtUp) {
-            this.logger.info({ events: count, ms: Math.round(performance.now() - startedAt) }, 'projections caught up');
-          }
-          this.caughtUp = true;
-          this.markCaughtUp();
+          if (!this.journalTree.catchingUp) return caughtUpNow();
+          // Ready once the tree has every leaf applied: checkpoints are served from the first request on.
+          this.journalTree.settle().then(
+            () => {
+              if (this.failed === undefined) caughtUpNow();
+            },
+            (error: Error) => this.fail(error),
+          );
         },
         onDisconnected: (error) => {
           this.caughtUp = false;
           this.logger.warn({ err: error }, 'event store subscription lost; reconnecting');
         },
-        onError: (error) => {
-          this.failed = error;
-          this.caughtUp = false;
-          this.logger.error({ err: error }, 'projection subscription failed');
-          this.failCatchUp(error);
-        },
+        onError: (error) => this.fail(error),
       },
     );
     await this.caughtUpOnce;
+  }
+
+  private fail(error: Error): void {
+    this.failed = error;
+    this.caughtUp = false;
+    this.logger.error({ err: error }, 'projection subscription failed');
+    this.failCatchUp(error);
   }
 
   private apply(event: RecordedEvent): void {
@@ -204,9 +218,16 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await this.subscription?.close();
     this.subscription = undefined;
-    // Nothing is left half-applied: a snapshot taken after stop() reflects every event received.
+    // Nothing is left half-applied: a snapshot taken after stop() reflects every event received, the tree included.
     this.holds = 0;
     this.applyHeld();
+    try {
+      await this.journalTree.settle();
+    } catch (error) {
+      // No snapshot then (the Snapshotter finds the tree short of the position): the next start rebuilds it.
+      this.logger.error({ err: error }, 'the journal tree could not be finished at shutdown');
+      await this.journalTree.abandonCatchUp();
+    }
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.resolve(false);

@@ -57,6 +57,11 @@ export class Snapshotter {
     const position = this.runner.position;
     const last = this.runner.lastEvent;
     if (position === undefined || last === undefined || typeof last.metadata.hash !== 'string') return;
+    // A tree still being hashed (or abandoned) does not cover the position: such a snapshot would never be usable.
+    if (this.runner.journal.catchingUp || !this.runner.journal.endsWith(last)) {
+      this.logger.warn({ why }, 'projection snapshot not saved: the journal tree does not reach the projections\' position');
+      return;
+    }
     if (this.savedAt !== undefined && comparePositions(position, this.savedAt) <= 0) return;
     const started = performance.now();
     try {

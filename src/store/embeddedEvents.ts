@@ -71,6 +71,21 @@ class SqliteRecordedEvent implements RecordedEvent {
   }
 
   /**
+   * The ledger writes `hash` last (commands/handle.ts), so the text ends `"hash":"<64 hex digits>"}`: a top-level key
+   * (a nested one would end the text `}}`), and a string with no escapes. Anything else is read from the parsed metadata.
+   */
+  recordedHash(): unknown {
+    const text = this.#metadataText;
+    const at = text.length - HASHED_TAIL;
+    if (this.#metadata === undefined && at > 0 && text.endsWith('"}') && text.startsWith('"hash":"', at)) {
+      // Whether it is hex is for the caller to check (the journal tree decodes it and checks as it does).
+      const hash = text.slice(at + 8, text.length - 2);
+      if (!hash.includes('\\')) return hash;
+    }
+    return this.metadata.hash;
+  }
+
+  /**
    * The text is JSON.stringify's (see serialise), which writes a key as it is, in quotes, unless it holds a quote, a
    * backslash, a control character or a surrogate: such keys are looked up in the parsed metadata instead.
    */
@@ -79,6 +94,9 @@ class SqliteRecordedEvent implements RecordedEvent {
     return text === null ? key in this.metadata : this.#metadataText.includes(text);
   }
 }
+
+/** `"hash":"`, 64 hex digits, `"}`. */
+const HASHED_TAIL = 8 + 64 + 2;
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 

@@ -50,6 +50,19 @@ export function metadataMayHold(event: RecordedEvent, key: string): boolean {
   return 'metadataMayHold' in event ? (event as RecordedEvent & LazyMetadata).metadataMayHold(key) : key in event.metadata;
 }
 
+/** What an event whose metadata is parsed only when first read offers: its `hash`, found in the text. */
+interface LazyHash {
+  recordedHash(): unknown;
+}
+
+/**
+ * The event's `metadata.hash` as recorded (any type, or undefined); without parsing the metadata when the store can
+ * find it in the text, as the journal tree needs it of every event a catch-up applies.
+ */
+export function recordedHashOf(event: RecordedEvent): unknown {
+  return 'recordedHash' in event ? (event as RecordedEvent & LazyHash).recordedHash() : event.metadata.hash;
+}
+
 /** A read's `limit` as a count: Infinity when absent; a RangeError unless a whole number >= 0. */
 export function limitOf(limit: number | undefined): number {
   if (limit === undefined) return Infinity;

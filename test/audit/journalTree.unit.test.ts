@@ -97,3 +97,50 @@ describe('JournalTree', () => {
     expect(journal.endsWith({ ...eventAt(1), metadata: { hash: sha256hex('other') } })).toBe(false);
   });
 });
+
+describe('JournalTree catch-up', () => {
+  const built = (count: number): JournalTree => {
+    const journal = JournalTree.empty();
+    for (let i = 0; i < count; i += 1) journal.append(eventAt(i));
+    return journal;
+  };
+
+  for (const [what, workerFrom, count] of [
+    ['hashed here, under the worker threshold', 10_000, 3000],
+    ['hashed on a worker thread, in batches, past the threshold', 100, 3000],
+  ] as const) {
+    it(`gives the same tree as appending one by one: ${what}`, async () => {
+      const expected = built(count + 50);
+      const journal = built(50);
+      journal.beginCatchUp(workerFrom);
+      for (let i = 50; i < count + 50; i += 1) expect(journal.append(eventAt(i))).toBe(i);
+      expect(journal.catchingUp).toBe(true);
+      expect(journal.size).toBe(count + 50);
+      expect(() => journal.tree).toThrow(/catching up/);
+      const settled = journal.settle();
+      // Leaves that arrive while the worker finishes are added after its tree comes back.
+      for (let i = count + 50; i < count + 60; i += 1) journal.append(eventAt(i));
+      for (let i = count + 50; i < count + 60; i += 1) expected.append(eventAt(i));
+      await settled;
+      expect(journal.catchingUp).toBe(false);
+      expect(journal.tree.root()).toEqual(expected.tree.root());
+      expect(journal.tree.consistencyProof(50, count + 60)).toEqual(expected.tree.consistencyProof(50, count + 60));
+      expect(journal.indexOf(eventAt(count + 55).position)).toBe(count + 55);
+      journal.append(eventAt(count + 60));
+      expected.append(eventAt(count + 60));
+      expect(journal.tree.root()).toEqual(expected.tree.root());
+    });
+  }
+
+  it('abandoned, keeps the tree and the positions it had before', async () => {
+    const journal = built(20);
+    const root = journal.tree.root();
+    journal.beginCatchUp(5);
+    for (let i = 20; i < 40; i += 1) journal.append(eventAt(i));
+    await journal.abandonCatchUp();
+    expect(journal.size).toBe(20);
+    expect(journal.tree.root()).toEqual(root);
+    expect(journal.indexOf(eventAt(25).position)).toBeUndefined();
+    expect(journal.append(eventAt(20))).toBe(20);
+  });
+});

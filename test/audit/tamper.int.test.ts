@@ -2,11 +2,9 @@
 // `ledger audit verify-export` make of it: a checkpoint taken before catches what the hash chains alone cannot.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/audit/chain.js';
 import type { ExportManifest } from '../../src/audit/exportFile.js';
@@ -16,13 +14,9 @@ import { leafOf } from '../../src/audit/journalTree.js';
 import { MerkleTree } from '../../src/audit/merkle.js';
 import { generateSignerKey } from '../../src/audit/signedNote.js';
 import { readSigningKeyFile } from '../../src/audit/signingKeyFile.js';
-import { adminKeyPath } from '../../src/auth/keys.js';
-import { loadConfig } from '../../src/config.js';
-import { startLedger } from '../../src/ledger.js';
 import { embeddedDatabasePath } from '../../src/store/embedded.js';
-import { expectStatus, request } from '../support/ledger.js';
-import { jsonOf, ledger, type Ran } from '../cli/ledgerCli.js';
-import { Clock, recordedAtOf, writeHistory, type History } from './ledgerHistory.js';
+import { jsonOf, ledger, recordLedger, type Ran } from '../cli/ledgerCli.js';
+import type { History } from './ledgerHistory.js';
 
 let root: string;
 let dataDir: string;
@@ -40,27 +34,18 @@ const keyFileOf = (dir: string): string => path.join(dir, 'audit', 'signing.key'
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-tamper-'));
   dataDir = path.join(root, 'data');
-  const clock = new Clock(recordedAtOf(1));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
-  const service = await startLedger(config, pino({ level: 'silent' }), { now: clock.now });
-  try {
-    await service.app.listen({ host: config.host, port: config.port });
-    const baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
-    const admin = fs.readFileSync(adminKeyPath(dataDir), 'utf8').trim();
-    const { key: clerk } = await service.context.keys.create('clerk', ['read', 'write']);
-    history = await writeHistory(baseUrl, { admin, clerk }, clock);
-    checkpointFile = path.join(root, 'checkpoint.txt');
+  checkpointFile = path.join(root, 'checkpoint.txt');
+  earlyCheckpointFile = path.join(root, 'checkpoint-5.txt');
+  // Closing saves the snapshot whose journal tree later names the first leaf where a tampered store parts.
+  const recorded = await recordLedger(dataDir, (service) => {
     fs.writeFileSync(checkpointFile, service.context.checkpoints.latest().note);
-    earlyCheckpointFile = path.join(root, 'checkpoint-5.txt');
     fs.writeFileSync(earlyCheckpointFile, service.context.checkpoints.at(5).note);
     verifierKey = service.context.checkpoints.identity.verifierKeyText;
-    exported = expectStatus(await request(baseUrl, 'GET', '/audit/export', { key: admin }), 200).text;
-    exportFile = path.join(root, 'ledger.jsonl');
-    fs.writeFileSync(exportFile, exported);
-  } finally {
-    // Closing saves the snapshot whose journal tree later names the first leaf where a tampered store parts.
-    await service.close();
-  }
+  });
+  history = recorded.history;
+  exported = recorded.exported;
+  exportFile = path.join(root, 'ledger.jsonl');
+  fs.writeFileSync(exportFile, exported);
 }, 60_000);
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

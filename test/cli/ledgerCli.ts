@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
-import { startLedger } from '../../src/ledger.js';
+import { startLedger, type Ledger } from '../../src/ledger.js';
 import { Clock, recordedAtOf, writeHistory, type History } from '../audit/ledgerHistory.js';
 import { expectStatus, request } from '../support/ledger.js';
 
@@ -60,9 +60,10 @@ export interface RecordedLedger {
 
 /**
  * Writes the history of ledgerHistory.ts into `dataDir` through the real service, asks it for a replay and an export,
- * then closes it, so that the command line can open the directory.
+ * lets `whileRunning` take what else it needs from the service, then closes it (saving its snapshot), so that the
+ * command line can open the directory.
  */
-export async function recordLedger(dataDir: string): Promise<RecordedLedger> {
+export async function recordLedger(dataDir: string, whileRunning: (service: Ledger) => void = () => undefined): Promise<RecordedLedger> {
   const clock = new Clock(recordedAtOf(1));
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
   const service = await startLedger(config, pino({ level: 'silent' }), { now: clock.now });
@@ -74,6 +75,7 @@ export async function recordLedger(dataDir: string): Promise<RecordedLedger> {
     const history = await writeHistory(baseUrl, { admin, clerk }, clock);
     const replay = expectStatus(await request(baseUrl, 'POST', '/audit/replay', { key: admin }), 200).json as RecordedLedger['replay'];
     const exported = expectStatus(await request(baseUrl, 'GET', '/audit/export', { key: admin }), 200).text;
+    whileRunning(service);
     return { history, replay, exported };
   } finally {
     await service.close();

@@ -27,7 +27,9 @@ function mth(leaves: readonly Buffer[]): Buffer {
 
 /** The checkpoint note's parts, and its Ed25519 signature checked against the vkey text. */
 function openNote(note: string, vkey: string): { origin: string; size: number; root: Buffer } {
-  const [name, keyIdHex, keyText] = vkey.trim().split('+') as [string, string, string];
+  // The key's base64 may itself hold a plus: name and id are the first two fields, the key the rest.
+  const [name, keyIdHex, ...keyParts] = vkey.trim().split('+') as [string, string, ...string[]];
+  const keyText = keyParts.join('+');
   const keyBytes = Buffer.from(keyText, 'base64');
   const [body, signatureLine] = note.split('\n\n') as [string, string];
   const [, signer, signatureText] = /^\u2014 (\S+) (\S+)\n$/.exec(signatureLine)!;

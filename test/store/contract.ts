@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   metadataMayHold,
+  recordedHashOf,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
@@ -443,6 +444,24 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
           expect(metadataMayHold(event, 'missing')).toBe(false);
           expect(event.metadata).toEqual({ actor: 'someone' });
         }
+      });
+    });
+
+    describe('recordedHashOf', () => {
+      it('gives metadata.hash as recorded, whether hash is written last (as the ledger does), elsewhere, nested, odd or absent', async () => {
+        const hex = 'ab'.repeat(32);
+        const metadatas: Record<string, unknown>[] = [
+          { actor: 'a', prevHash: '0'.repeat(64), hash: hex },
+          { hash: hex, actor: 'a' },
+          { actor: 'a', nested: { hash: hex } },
+          { actor: 'a', hash: 'AB\\"}' },
+          { actor: 'a', hash: 42 },
+          { actor: 'a', note: '"hash":"' + hex + '"}' },
+          {},
+        ];
+        await store.append(`${prefix}hashes`, metadatas.map((metadata) => anEvent('Hashed', {}, metadata)), 'no-stream');
+        const read = [...(await collect(store.readStream(`${prefix}hashes`))), ...(await collect(store.readAll(ours())))];
+        expect(read.map((event) => recordedHashOf(event))).toEqual([...metadatas, ...metadatas].map((metadata) => metadata.hash));
       });
     });
 
