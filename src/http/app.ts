@@ -5,7 +5,7 @@ import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
 import { HeavyWorkGate } from './heavyWork.js';
-import { collectGarbage } from '../runtime/garbage.js';
+import { collectAndCompact } from '../runtime/garbage.js';
 import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
@@ -63,7 +63,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   }
   registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
   // Once heavy work stops, its garbage is collected: V8 would keep it mapped while the process is idle.
-  app.decorate('heavyWork', new HeavyWorkGate(context.config.heavy, { onIdle: collectGarbage }));
+  app.decorate('heavyWork', new HeavyWorkGate(context.config.heavy, { onIdle: collectAndCompact }));
 
   // One line per request: id, method, route, status and time; never headers or bodies. The level is fixed at start,
   // and below info the hook is not added at all: even an empty onResponse hook makes Fastify watch every response end.
