@@ -273,6 +273,27 @@ describe('GET /audit/checkpoint and /audit/verifier-key', () => {
     expect(grown.headers.get('etag')).not.toBe(etag);
   });
 
+  it('signs, with treeSize, the checkpoint of an older size: byte for byte the one served when the tree had that size', async () => {
+    const ledger = await aLedger();
+    await writeSome(ledger);
+    const key = await verifierKeyOf(ledger);
+    const then = expectStatus(await anonymous(ledger, '/audit/checkpoint'), 200).text;
+    const old = parseCheckpointBody(openNote(then, key));
+    await announce(ledger, anAnnouncement({ title: 'Another £30 million' }));
+    await caughtUp(ledger);
+
+    expect(expectStatus(await anonymous(ledger, `/audit/checkpoint?treeSize=${old.size}`), 200).text).toBe(then);
+    const now = await checkpointOf(ledger, key);
+    expect(now.size).toBe(old.size + 1);
+    expect(expectStatus(await anonymous(ledger, `/audit/checkpoint?treeSize=${now.size}`), 200).text).toBe((await anonymous(ledger, '/audit/checkpoint')).text);
+    const empty = parseCheckpointBody(openNote(expectStatus(await anonymous(ledger, '/audit/checkpoint?treeSize=0'), 200).text, key));
+    expect(empty.root.equals(sha256())).toBe(true);
+    expectProblemNaming(await anonymous(ledger, `/audit/checkpoint?treeSize=${now.size + 1}`), 400, 'treeSize');
+    expectProblemNaming(await anonymous(ledger, '/audit/checkpoint?treeSize=-1'), 400, 'treeSize');
+    expectProblemNaming(await anonymous(ledger, '/audit/checkpoint?treeSize=1e1'), 400, 'treeSize');
+    expectProblemNaming(await anonymous(ledger, '/audit/checkpoint?size=1'), 400, 'size');
+  });
+
   it('signs the empty tree of a new ledger', async () => {
     const ledger = await aLedger();
     const key = await verifierKeyOf(ledger);

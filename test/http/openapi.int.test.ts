@@ -38,7 +38,7 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'GET /events': { scope: 'audit', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'POST /audit/replay': { scope: 'audit', statuses: [200, 400, ...AUTH, 413, 415, ...HEAVY] },
   'GET /audit/export': { scope: 'audit', statuses: [200, ...AUTH, ...HEAVY] },
-  'GET /audit/checkpoint': { scope: 'public', statuses: [200, 304, 500] },
+  'GET /audit/checkpoint': { scope: 'public', statuses: [200, 304, 400, 500] },
   'GET /audit/verifier-key': { scope: 'public', statuses: [200, 500] },
   'GET /audit/proofs/inclusion': { scope: 'public', statuses: [200, 400, 404, 500] },
   'GET /audit/proofs/consistency': { scope: 'public', statuses: [200, 400, 500] },

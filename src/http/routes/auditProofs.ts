@@ -8,7 +8,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { ifNoneMatchHolds } from '../consistency.js';
-import { consistencyProofSchema, consistencyQuerySchema, inclusionProofSchema, inclusionQuerySchema, signedCheckpointSchema, verifierKeySchema } from '../schemas/auditProofs.js';
+import { checkpointQuerySchema, consistencyProofSchema, consistencyQuerySchema, inclusionProofSchema, inclusionQuerySchema, signedCheckpointSchema, verifierKeySchema } from '../schemas/auditProofs.js';
 import { responseHeaders } from '../schemas/headers.js';
 import { emptyResponse, jsonResponse, looseResponses, problemResponse, problems } from '../schemas/responses.js';
 
@@ -22,12 +22,15 @@ const checkpointSchema = {
   description:
     'A C2SP signed checkpoint (tlog-checkpoint in a signed note, Ed25519) of the RFC 9162 Merkle tree over every event the projections ' +
     'have applied: leaf i is the i-th event of the journal, its 32-byte `hash`. Verify it with `/audit/verifier-key`. ' +
-    'Send If-None-Match with the last ETag to get 304 while the tree has not grown.',
+    'Send If-None-Match with the last ETag to get 304 while the tree has not grown. With `treeSize`, the checkpoint of the tree of ' +
+    'that many leaves, to verify an inclusion proof of that size or compare with a checkpoint kept from then.',
   tags: TAGS,
+  querystring: checkpointQuerySchema,
   // Text is sent as is, never through the serializer; the schema documents it.
   response: looseResponses({
     200: { description: 'The signed checkpoint', headers: checkpointHeaders, content: { 'text/plain': { schema: signedCheckpointSchema } } },
     304: emptyResponse('Not modified: the tree is still the one named in If-None-Match', checkpointHeaders),
+    400: problems.invalid,
     500: problems.internal,
   }),
 };
@@ -79,7 +82,9 @@ export const auditProofRoutes: FastifyPluginAsync<{ context: LedgerContext }> = 
   const publicRoute = { scope: 'public' as const };
 
   app.get('/audit/checkpoint', { schema: checkpointSchema, config: publicRoute }, async (request, reply) => {
-    const checkpoint = context.checkpoints.latest();
+    const { treeSize } = request.query;
+    // A size past the tree is a TreeRangeError naming treeSize (400).
+    const checkpoint = treeSize === undefined ? context.checkpoints.latest() : context.checkpoints.at(treeSize);
     // The note's own digest, not only the size: a tree rebuilt over changed events has the same size and another root.
     const etag = `"${checkpoint.treeSize}-${hash('sha256', checkpoint.note, 'base64url').slice(0, 22)}"`;
     reply.header('etag', etag).header('cache-control', 'no-cache');

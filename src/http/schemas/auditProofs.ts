@@ -27,6 +27,10 @@ export const inclusionQuerySchema = z
     }
   });
 
+export const checkpointQuerySchema = z.strictObject({
+  treeSize: countParamSchema('100').optional().meta({ description: 'A checkpoint of this older size (signed now, with the same key); the current size by default' }),
+});
+
 export const consistencyQuerySchema = z.strictObject({
   from: countParamSchema('10').meta({ description: 'The older tree size (a checkpoint the client holds)' }),
   to: countParamSchema('20').optional().meta({ description: 'The newer tree size; the current size by default' }),
