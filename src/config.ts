@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
+import { backupScheduleProblem } from './backup/schedule.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -46,6 +47,17 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores (it names the log: funding-ledger/<LEDGER_ID>)')
     .optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  BACKUP_SCHEDULE: z
+    .string()
+    .superRefine((pattern, ctx) => {
+      const problem = backupScheduleProblem(pattern);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `must be a cron pattern such as "0 3 * * *" (five fields, or six with seconds first): ${problem}` });
+    })
+    .optional(),
+  BACKUP_KEEP: z.coerce.number({ error: 'must be a whole number of backups, at least 1' }).int('must be a whole number').min(1, 'must be at least 1').default(7),
+}).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.BACKUP_SCHEDULE === undefined, {
+  path: ['BACKUP_SCHEDULE'],
+  message: "is for the embedded store; on EventStoreDB use the server's own backup",
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
   path: ['EVENTSTORE_CONNECTION_STRING'],
   message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
@@ -96,6 +108,8 @@ export interface Config {
   readonly ledgerId: string | undefined;
   /** Absolute path of the checkpoints' Ed25519 signing key (C2SP signer-key text); made on first start when missing. */
   readonly auditSigningKeyFile: string;
+  /** Backups of the embedded store under DATA_DIR/backups: the cron pattern (UTC) of scheduled ones, and how many to keep. */
+  readonly backup: { readonly schedule: string | undefined; readonly keep: number };
 }
 
 export class ConfigError extends Error {
@@ -141,5 +155,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxRssBytes: c.MAX_RSS_BYTES,
     ledgerId: c.LEDGER_ID,
     auditSigningKeyFile: resolve(c.AUDIT_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'audit', 'signing.key')),
+    backup: { schedule: c.BACKUP_SCHEDULE, keep: c.BACKUP_KEEP },
   };
 }

@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { CheckpointSigner, openAuditIdentity } from './audit/checkpoints.js';
 import { openApiKeys, type ApiKeys } from './auth/apiKeys.js';
+import { backupDirectoryOf, Backups, hasOnlineBackup } from './backup/backups.js';
+import { BackupScheduler } from './backup/scheduler.js';
 import type { Config } from './config.js';
 import { liveSources } from './exports/live.js';
 import { loadExportSchedules } from './exports/schedules/config.js';
@@ -71,27 +73,38 @@ export async function startLedger(
       store: () => openScheduleStore(config, logger, store),
       checkpoints: journalCheckpoints(projections, checkpoints),
     });
+    const now = options.now ?? (() => new Date().toISOString());
+    const keyStore = apiKeys.store;
+    // Only the embedded store copies itself; EventStoreDB is backed up with the server's own tools.
+    const backups =
+      hasOnlineBackup(store) && hasOnlineBackup(keyStore)
+        ? new Backups({ events: store, keys: keyStore, directory: backupDirectoryOf(config.dataDir), keep: config.backup.keep, now, logger })
+        : undefined;
+    const backupSchedule = new BackupScheduler(config.backup.schedule, backups, logger);
     const context: LedgerContext = {
       config,
       store,
       projections,
       keys,
       logger,
-      now: options.now ?? (() => new Date().toISOString()),
+      now,
       pastTotals,
       exports: { sources: exportSources, schedules: exportSchedules },
       checkpoints,
+      backups,
     };
     await projections.start();
     releaseStartupGarbage();
     snapshots.start();
     const app = await buildApp(context, options.http);
     exportSchedules.start();
+    backupSchedule.start();
     return {
       app,
       context,
       async close() {
         await exportSchedules.stop();
+        await backupSchedule.stop();
         await app.close();
         await projections.stop();
         snapshots.stop();

@@ -16,6 +16,8 @@ export interface ApiKeys {
   readonly ring: KeyRing;
   /** Path of the admin key file this start wrote, when it created the ledger's first key. */
   readonly adminKeyFile: string | undefined;
+  /** The store the keys stream is in: the ledger's own on EventStoreDB, DATA_DIR/keys on the embedded store. */
+  readonly store: EventStore;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function openApiKeys(config: Config, logger: Logger, ledgerStore: E
     return {
       ring,
       adminKeyFile: created === undefined ? undefined : adminKeyFile,
+      store: keyStore.store,
       async close() {
         ring.close();
         await keyStore.close();

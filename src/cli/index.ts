@@ -7,6 +7,7 @@ import { registerGenerateCommand } from './generate.js';
 import { registerImportCommand } from './import.js';
 import { registerKeysCommands } from './keys.js';
 import { registerReplayCommand } from './replay.js';
+import { registerRestoreCommand } from './restore.js';
 
 // Every file a command creates (the store, keys, snapshots, exports) is the user's alone unless a mode says more;
 // each place also sets its mode itself, this is the backstop for any it missed.
@@ -24,6 +25,7 @@ registerReplayCommand(program, dataDirOf);
 registerExportCommand(program, dataDirOf);
 registerImportCommand(program, dataDirOf);
 registerGenerateCommand(program, dataDirOf);
+registerRestoreCommand(program, dataDirOf);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,7 @@ import { adminKeyRoutes } from './routes/adminKeys.js';
 import { announcementRoutes } from './routes/announcements.js';
 import { auditRoutes } from './routes/audit.js';
 import { auditProofRoutes } from './routes/auditProofs.js';
+import { backupRoutes } from './routes/backups.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { exchangeRateRoutes } from './routes/exchangeRates.js';
 import { exportRoutes } from './routes/exports.js';
@@ -104,6 +105,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(auditProofRoutes, { context });
   await app.register(exportRoutes, { context });
   await app.register(adminKeyRoutes, { context });
+  await app.register(backupRoutes, { context });
   await app.register(openApiRoutes);
   await app.register(dashboardRoutes);
   return app;

@@ -1,5 +1,6 @@
 // What the HTTP layer is given: the store, the projections and the keys; one instance per running service.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Backups } from '../backup/backups.js';
 import type { CheckpointSigner } from '../audit/checkpoints.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
@@ -23,4 +24,6 @@ export interface LedgerContext {
   readonly exports: { readonly sources: ExportSources; readonly schedules: ExportScheduler };
   /** Signed checkpoints of the journal tree the projections keep (`projections.journal`), and the ledger's audit identity. */
   readonly checkpoints: CheckpointSigner;
+  /** Online backups of the embedded store (README "Backups and restore"); none on EventStoreDB, which has its own. */
+  readonly backups: Backups | undefined;
 }

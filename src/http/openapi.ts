@@ -29,6 +29,7 @@ const TAGS = [
   { name: 'Audit', description: 'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)' },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
   { name: 'API keys', description: 'Create, list and revoke API keys (admin scope); a key is shown once, only its SHA-256 is kept' },
+  { name: 'Backups', description: 'Consistent copies of the embedded store taken while the service runs (admin scope); restored with `ledger restore`' },
 ];
 
 type TransformInput = Parameters<SwaggerTransform>[0];

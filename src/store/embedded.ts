@@ -58,6 +58,12 @@ export interface EmbeddedEventStore extends EventStore {
    * For bulk loads (`ledger generate`, import); the service appends stream by stream.
    */
   appendMany(batch: readonly StreamAppend[]): Promise<AppendResult[]>;
+  /**
+   * Copies the database to `destination` (a new file) with SQLite's online backup API, through this store's own
+   * connection: the directory is held exclusively, and appends made meanwhile on this connection go into the copy
+   * as it proceeds, so the copy is the store as of one commit while the service goes on writing.
+   */
+  backup(destination: string): Promise<void>;
 }
 
 export interface StreamAppend {
@@ -345,6 +351,10 @@ class SqliteEventStore implements EmbeddedEventStore {
     );
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  async backup(destination: string): Promise<void> {
+    await this.openDb().backup(destination);
   }
 
   async headPosition(): Promise<Position | undefined> {

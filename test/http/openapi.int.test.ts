@@ -48,6 +48,7 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'GET /exports/schedules': { scope: 'read', statuses: [200, ...AUTH] },
   'POST /admin/keys': { scope: 'admin', statuses: [201, 400, ...AUTH, 409, 413, 415, 503] },
   'GET /admin/keys': { scope: 'admin', statuses: [200, ...AUTH] },
+  'POST /admin/backups': { scope: 'admin', statuses: [201, 400, ...AUTH, 413, 415, 501, 503, 507] },
   'POST /admin/keys/{name}/revocation': { scope: 'admin', statuses: [200, 400, ...AUTH, 404, 409, 413, 415, 503] },
 };
 
