@@ -39,6 +39,19 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/server\.js"\]$/m);
   });
+
+  it('builds and runs on Node.js 24 LTS in every stage', () => {
+    const stages = dockerfile.match(/^FROM \S+/gm) ?? [];
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toBe('FROM node:24-bookworm-slim');
+  });
+});
+
+describe('package.json engines', () => {
+  it('names the Node.js LTS lines in service, 22 and 24', () => {
+    const engines = JSON.parse(read('package.json')).engines.node as string;
+    expect(engines.split('||').map((range) => range.trim())).toEqual(['^22.12.0', '^24.0.0']);
+  });
 });
 
 describe('.github/workflows/ci.yml', () => {
@@ -46,7 +59,8 @@ describe('.github/workflows/ci.yml', () => {
 
   it('runs .ci/run in a Debian container (its Chromium for the e2e tests), with no EventStoreDB connection string', () => {
     const job = workflow.jobs.checks;
-    expect(job.container).toMatch(/bookworm/);
+    expect(job.container).toBe('node:${{ matrix.node }}-bookworm');
+    expect(job.strategy.matrix.node).toEqual(['22', '24']);
     expect(job.steps.map((step: { run?: string }) => step.run).filter(Boolean)).toEqual(['bash .ci/run']);
     expect(JSON.stringify(job)).not.toContain('EVENTSTORE_CONNECTION_STRING');
     expect(workflow.env?.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
