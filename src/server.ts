@@ -2,9 +2,10 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { SigningKeyFileError } from './audit/signingKeyFile.js';
+import { KeysFileError } from './auth/keysFile.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
-import { StoreAccessDeniedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
+import { StoreAccessDeniedError, StoreDamagedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
 
 async function main(): Promise<void> {
   // Everything the service creates under DATA_DIR is its own (README "Durability"); the stores and writers also set
@@ -30,13 +31,16 @@ async function main(): Promise<void> {
     ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
   } catch (error) {
     // The export schedules file and the audit signing key are configuration too: the same message and exit code as a bad variable.
-    if (error instanceof ConfigError || error instanceof SigningKeyFileError) {
+    if (error instanceof ConfigError || error instanceof SigningKeyFileError || error instanceof KeysFileError) {
       process.stderr.write(`funding-ledger: ${error.message}\n`);
       process.exit(2);
     }
     // The store could not be opened (locked data dir, unreachable EventStoreDB, a user EventStoreDB refuses or that is
     // not in $admins, which reading $all needs): say so plainly and stop.
-    const storeFailure = error instanceof StoreLockedError || error instanceof StoreUnavailableError || error instanceof StoreAccessDeniedError;
+    // A damaged store file too: one message naming the file and the damage, and the way back (a restore), no stack;
+    // the exit code is the same, so a supervisor that restarts on other codes does not loop on a file that stays bad.
+    const storeFailure =
+      error instanceof StoreLockedError || error instanceof StoreUnavailableError || error instanceof StoreAccessDeniedError || error instanceof StoreDamagedError;
     if (storeFailure || (error instanceof Error && /EventStoreDB/.test(error.message))) {
       logger.fatal(error.message);
       process.exit(3);

@@ -28,10 +28,22 @@ export function importedKeysFilePath(dataDir: string): string {
   return join(dataDir, 'keys.json.imported');
 }
 
-/** The records of a key file, in its order; throws naming the file when it is not one. */
+/** The legacy key file cannot be read or is not one: start-up stops with this message (server.ts). */
+export class KeysFileError extends Error {
+  override readonly name = 'KeysFileError';
+}
+
+/** The records of a key file, in its order; throws KeysFileError naming the file when it is not one. */
 export function readKeysFile(path: string): ApiKeyRecord[] {
-  const parsed = keysFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`${path} is not a valid key file: ${parsed.error.message}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? `is not JSON (${error.message})` : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    throw new KeysFileError(`${path} ${reason}; fix or remove it (its keys are imported once, then it is renamed keys.json.imported)`, { cause: error });
+  }
+  const parsed = keysFileSchema.safeParse(json);
+  if (!parsed.success) throw new KeysFileError(`${path} is not a valid key file: ${parsed.error.message}`);
   return parsed.data.keys;
 }
 

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
 import { publicMessage } from '../domain/publicMessage.js';
-import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
+import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreFullError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
 
 const PROBLEM_BASE = 'urn:funding-ledger:problem:';
 
@@ -122,6 +122,9 @@ function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
   if (error instanceof StreamDeletedError) {
     return { type: `${PROBLEM_BASE}stream-deleted`, title: 'Gone', status: 410, detail: `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to` };
   }
+  if (error instanceof StoreFullError) {
+    return { type: `${PROBLEM_BASE}store-full`, title: 'Insufficient storage', status: 507, detail: 'the disk holding the event store is full (ENOSPC); nothing was written: retry once space is freed, with the same Idempotency-Key' };
+  }
   if (error instanceof StoreAccessDeniedError) {
     return { type: `${PROBLEM_BASE}store-access-denied`, title: 'Service unavailable', status: 503, detail: 'the event store refused this service\'s user; an operator has to restore its rights' };
   }
@@ -155,6 +158,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const problem = problemFor(error);
     if (problem) {
       if (problem.status === 503) reply.header('retry-after', '5');
+      // Space is freed by an operator, not in seconds.
+      if (problem.status === 507) reply.header('retry-after', '60');
       // The log keeps what the answer left out.
       const withheld = problem.detail !== error.message ? { reason: error.message } : {};
       request.log.info({ status: problem.status, problem: problem.type, ...withheld }, problem.detail);

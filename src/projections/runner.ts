@@ -1,7 +1,7 @@
 // Feeds every projection from one subscription to $all and owns the position they have applied.
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { JournalTree } from '../audit/journalTree.js';
-import type { EventStore, Position, RecordedEvent, Subscription } from '../store/port.js';
+import { StoreDamagedError, type EventStore, type Position, type RecordedEvent, type Subscription } from '../store/port.js';
 import { comparePositions } from '../store/position.js';
 import type { Projection } from './projection.js';
 
@@ -104,7 +104,7 @@ export class ProjectionRunner {
   private fail(error: Error): void {
     this.failed = error;
     this.caughtUp = false;
-    this.logger.error({ err: error }, 'projection subscription failed');
+    this.logger.error(error instanceof StoreDamagedError ? { reason: error.message } : { err: error }, 'projection subscription failed');
     this.failCatchUp(error);
   }
 

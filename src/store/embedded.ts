@@ -24,6 +24,7 @@ import {
 } from './port.js';
 import { PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embeddedEvents.js';
 import { EmbeddedSubscription, type Listener } from './embeddedSubscription.js';
+import { checkDatabaseHeader, checkOpenedDatabase, storeFailureOf, withStoreFailures } from './embeddedFailures.js';
 import { positionOf } from './position.js';
 
 const SCHEMA_VERSION = 1n;
@@ -126,18 +127,20 @@ function preparePrivately(dataDir: string, file: string): void {
 function openDatabase(dataDir: string): Database.Database {
   const file = embeddedDatabasePath(dataDir);
   preparePrivately(dataDir, file);
+  checkDatabaseHeader(file);
   // timeout 0: a held lock must fail the open now, not after the driver's default five seconds of retries.
-  const db = new Database(file, { timeout: 0 });
+  const db = withStoreFailures(file, () => new Database(file, { timeout: 0 }));
   try {
     lockExclusively(db, dataDir);
     // FULL: the WAL is fsynced at every commit, so an acknowledged append survives kill -9 and power loss.
     db.pragma('synchronous = FULL');
     db.defaultSafeIntegers(true);
     migrate(db, file);
+    checkOpenedDatabase(db, file);
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw storeFailureOf(error, file);
   }
 }
 
@@ -254,21 +257,22 @@ class SqliteEventStore implements EmbeddedEventStore {
     try {
       outcomes = this.writeGroup(batch);
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      // The transaction was rolled back whole (a full disk): no append of the batch is recorded.
+      for (const item of batch) item.reject(storeFailureOf(error, this.databasePath));
       return;
     }
     this.notify(outcomes.flatMap((outcome) => ('written' in outcome ? outcome.written.rows : [])));
     batch.forEach((item, index) => {
       const outcome = outcomes[index] as { written: Written } | { error: unknown };
       if ('written' in outcome) item.resolve(outcome.written.result);
-      else item.reject(outcome.error);
+      else item.reject(storeFailureOf(outcome.error, this.databasePath));
     });
   }
 
   async appendMany(batch: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.openDb();
     const prepared = batch.map(({ stream, events, expected }) => ({ stream, pending: serialise(events), expected }));
-    const written = this.guardDuplicates('a batch', () => this.writeMany(prepared));
+    const written = withStoreFailures(this.databasePath, () => this.guardDuplicates('a batch', () => this.writeMany(prepared)));
     this.notify(written.flatMap((w) => w.rows));
     return written.map((w) => w.result);
   }
@@ -315,7 +319,7 @@ class SqliteEventStore implements EmbeddedEventStore {
     let remaining = limitOf(options.limit);
     while (remaining > 0) {
       this.openDb();
-      const rows = this.streamPage.all(stream, from, Math.min(PAGE_SIZE, remaining));
+      const rows = withStoreFailures(this.databasePath, () => this.streamPage.all(stream, from, Math.min(PAGE_SIZE, remaining)));
       for (const row of rows) yield toRecordedEvent(row);
       const last = rows.at(-1);
       if (last === undefined || rows.length < PAGE_SIZE) return;
@@ -384,7 +388,8 @@ class SqliteEventStore implements EmbeddedEventStore {
       statement = db.prepare<unknown[], EventRow>(readAllSql(prefixes.length, types.length)).raw(true);
       this.allPages.set(shape, statement);
     }
-    return statement.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit).map(toRecordedEvent);
+    const page = statement;
+    return withStoreFailures(this.databasePath, () => page.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit)).map(toRecordedEvent);
   }
 
   private openDb(): Database.Database {

@@ -1,6 +1,6 @@
 // A subscription to the embedded store: catches up page by page, then takes live events as appends commit.
 import type { Logger } from 'pino';
-import type { EventFilter, Position, RecordedEvent, SubscribeOptions, Subscription, SubscriptionHandlers } from './port.js';
+import { StoreDamagedError, type EventFilter, type Position, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionHandlers } from './port.js';
 import { PAGE_SIZE } from './embeddedEvents.js';
 
 export type Listener = (events: readonly RecordedEvent[]) => void;
@@ -135,7 +135,8 @@ export class EmbeddedSubscription implements Subscription {
     if (this.phase === 'closed') return;
     this.stop();
     const error = cause instanceof Error ? cause : new Error(String(cause));
-    this.logger?.error({ err: error }, 'event store subscription stopped');
+    // A damaged file is told in its one sentence (file, damage, what to do); its stack says nothing more.
+    this.logger?.error(error instanceof StoreDamagedError ? { reason: error.message } : { err: error }, 'event store subscription stopped');
     try {
       this.handlers.onError?.(error);
     } catch (handlerError) {

@@ -212,3 +212,26 @@ export class StreamDeletedError extends Error {
 export class StoreAccessDeniedError extends Error {
   override readonly name = 'StoreAccessDeniedError';
 }
+
+/**
+ * The disk under the store is full (SQLITE_FULL, ENOSPC): the write was rolled back whole, nothing is half-written,
+ * and reads still work. Writes succeed again by themselves once space is freed.
+ */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+}
+
+/**
+ * The store's file is not a database, or is one whose pages are damaged (SQLITE_NOTADB, SQLITE_CORRUPT): the service
+ * cannot start on it, and an operator restores it from a backup.
+ */
+export class StoreDamagedError extends Error {
+  override readonly name = 'StoreDamagedError';
+  constructor(
+    readonly file: string,
+    readonly damage: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file} is damaged (${damage}); stop the service and restore it from a backup: ledger restore --from <backup>`, options);
+  }
+}

@@ -7,7 +7,7 @@ import { request, startTestLedger, type TestLedger } from '../support/ledger.js'
 const COMMITTED = new URL('../../openapi.yaml', import.meta.url);
 
 const AUTH = [401, 403, 500];
-const WRITE = [...AUTH, 400, 409, 410, 413, 415, 422, 503];
+const WRITE = [...AUTH, 400, 409, 410, 413, 415, 422, 503, 507];
 const TOTALS = [200, 304, 400, ...AUTH, 429, 503];
 /** Heavy work: a client over its share or budget, or a full queue (README "Heavy work"). */
 const HEAVY = [429, 503];
@@ -46,10 +46,10 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'GET /exports/announcements.csv': { scope: 'read', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'GET /exports/events.csv': { scope: 'audit', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'GET /exports/schedules': { scope: 'read', statuses: [200, ...AUTH] },
-  'POST /admin/keys': { scope: 'admin', statuses: [201, 400, ...AUTH, 409, 413, 415, 503] },
+  'POST /admin/keys': { scope: 'admin', statuses: [201, 400, ...AUTH, 409, 413, 415, 503, 507] },
   'GET /admin/keys': { scope: 'admin', statuses: [200, ...AUTH] },
   'POST /admin/backups': { scope: 'admin', statuses: [201, 400, ...AUTH, 413, 415, 501, 503, 507] },
-  'POST /admin/keys/{name}/revocation': { scope: 'admin', statuses: [200, 400, ...AUTH, 404, 409, 413, 415, 503] },
+  'POST /admin/keys/{name}/revocation': { scope: 'admin', statuses: [200, 400, ...AUTH, 404, 409, 413, 415, 503, 507] },
 };
 
 interface Operation {

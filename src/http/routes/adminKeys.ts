@@ -24,6 +24,7 @@ const createSchema = {
     413: problems.tooLarge,
     415: problems.unsupportedMediaType,
     503: problems.storeUnavailable,
+    507: problems.storeFull,
   },
 };
 
@@ -51,6 +52,7 @@ const revokeSchema = {
     413: problems.tooLarge,
     415: problems.unsupportedMediaType,
     503: problems.storeUnavailable,
+    507: problems.storeFull,
   },
 };
 

@@ -43,6 +43,9 @@ export const problems = {
   unsupportedMediaType: problemResponse('The body is not application/json'),
   ruleViolated: problemResponse('A ledger rule refused the command, or the Idempotency-Key was used before for a different request'),
   internal: problemResponse('An unexpected error; it has been logged'),
+  storeFull: problemResponse('The disk holding the event store is full; nothing was written: retry after Retry-After, once space is freed, with the same Idempotency-Key', {
+    'Retry-After': responseHeaders.retryAfter,
+  }),
   storeUnavailable: problemResponse('The event store is unavailable, or (for a write) the service is still catching up with it; nothing was written: retry', {
     'Retry-After': responseHeaders.retryAfter,
   }),
@@ -74,6 +77,7 @@ export const writeProblems = {
   415: problems.unsupportedMediaType,
   422: problems.ruleViolated,
   503: problems.storeUnavailable,
+  507: problems.storeFull,
 } as const;
 
 /**
