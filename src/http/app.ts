@@ -6,6 +6,7 @@ import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
 import { HeavyWorkGate } from './heavyWork.js';
 import { collectAndCompact } from '../runtime/garbage.js';
+import { registerMetrics } from './metrics.js';
 import { lazyChildLogger } from './requestLogger.js';
 import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
@@ -20,6 +21,7 @@ import { exchangeRateRoutes } from './routes/exchangeRates.js';
 import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { programmeRoutes } from './routes/programmes.js';
 import { totalsRoutes } from './routes/totals.js';
 import { totalsStreamRoutes } from './routes/totalsStream.js';
@@ -78,6 +80,9 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
     });
   }
 
+  // Before the routes, so that the metrics' hooks measure every one of them.
+  const metrics = registerMetrics(app, context);
+
   // Writes wait for the projections to be complete, so idempotency and rule checks see every earlier event.
   // Only POST routes get the check: reads must not pay for a hook that never applies to them.
   const refuseUntilReady = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -106,6 +111,7 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   await app.register(exportRoutes, { context });
   await app.register(adminKeyRoutes, { context });
   await app.register(backupRoutes, { context });
+  await app.register(metricsRoutes, { metrics });
   await app.register(openApiRoutes);
   await app.register(dashboardRoutes);
   return app;

@@ -21,6 +21,19 @@ export interface Written {
 }
 
 const inFlight = new WeakMap<LedgerContext, Map<string, Promise<unknown>>>();
+const replayListeners = new WeakMap<LedgerContext, Set<(request: FastifyRequest) => void>>();
+
+/** Sees every write answered as a replay of an earlier one (metrics count them); returns the unsubscribe. */
+export function onIdempotentReplay(context: LedgerContext, listener: (request: FastifyRequest) => void): () => void {
+  const listeners = replayListeners.get(context) ?? new Set();
+  replayListeners.set(context, listeners);
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function replayed(context: LedgerContext, request: FastifyRequest): void {
+  for (const listener of replayListeners.get(context) ?? []) listener(request);
+}
 
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key'];
@@ -86,6 +99,7 @@ export async function runIdempotently(
   const prior = priorWrite(index, owner, key);
   if (prior !== undefined) {
     if (prior.requestHash !== hash) throw keyReused();
+    replayed(context, request);
     return replay(prior);
   }
   const running = execute(commandMetadataOf(context, request, { key, hash }));
@@ -99,6 +113,7 @@ export async function runIdempotently(
     const recorded: IdempotentWrite = error.write;
     index.set(scope, recorded);
     if (recorded.requestHash !== hash) throw keyReused();
+    replayed(context, request);
     return await replay(recorded);
   } finally {
     pending.delete(scope);

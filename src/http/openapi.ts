@@ -28,6 +28,7 @@ const TAGS = [
   { name: 'Totals', description: 'Exact totals by programme, country, year, fiscal year, funder and currency' },
   { name: 'Audit', description: 'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)' },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
+  { name: 'Metrics', description: 'Prometheus metrics of this instance (metrics scope)' },
   { name: 'API keys', description: 'Create, list and revoke API keys (admin scope); a key is shown once, only its SHA-256 is kept' },
   { name: 'Backups', description: 'Consistent copies of the embedded store taken while the service runs (admin scope); restored with `ledger restore`' },
 ];
@@ -175,7 +176,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             type: 'http',
             scheme: 'bearer',
             description:
-              'An API key as "Authorization: Bearer <key>". Keys have scopes (read, write, audit, admin); each operation names the one it needs. ' +
+              'An API key as "Authorization: Bearer <key>". Keys have scopes (read, write, audit, metrics, admin); each operation names the one it needs. ' +
               'The first start writes an admin key to <DATA_DIR>/admin.key; `npx ledger keys create` makes more. With PUBLIC_READ=true, read operations need no key.',
           },
         },

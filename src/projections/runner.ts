@@ -19,7 +19,8 @@ export class ProjectionRunner {
   private applied: Position | undefined;
   private caughtUp = false;
   private waiters: Waiter[] = [];
-  private readonly advanceListeners = new Set<(position: Position) => void>();
+  private readonly advanceListeners = new Set<(position: Position, event: RecordedEvent) => void>();
+  private disconnects = 0;
   private readonly caughtUpOnce: Promise<void>;
   private markCaughtUp!: () => void;
   private failCatchUp!: (error: Error) => void;
@@ -93,6 +94,7 @@ export class ProjectionRunner {
         },
         onDisconnected: (error) => {
           this.caughtUp = false;
+          this.disconnects += 1;
           this.logger.warn({ err: error }, 'event store subscription lost; reconnecting');
         },
         onError: (error) => this.fail(error),
@@ -119,7 +121,7 @@ export class ProjectionRunner {
     this.applied = event.position;
     this.lastApplied = event;
     this.releaseWaiters();
-    for (const listener of this.advanceListeners) listener(event.position);
+    for (const listener of this.advanceListeners) listener(event.position, event);
   }
 
   /**
@@ -179,6 +181,11 @@ export class ProjectionRunner {
     return this.applied;
   }
 
+  /** How many times the subscription lost its connection to the store (EventStoreDB) since start. */
+  get disconnections(): number {
+    return this.disconnects;
+  }
+
   get ready(): boolean {
     return this.caughtUp && this.failed === undefined;
   }
@@ -199,7 +206,8 @@ export class ProjectionRunner {
     });
   }
 
-  onAdvance(listener: (position: Position) => void): () => void {
+  /** Sees every event as it is applied, after every projection has applied it. */
+  onAdvance(listener: (position: Position, event: RecordedEvent) => void): () => void {
     this.advanceListeners.add(listener);
     return () => this.advanceListeners.delete(listener);
   }

@@ -46,6 +46,7 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'GET /exports/announcements.csv': { scope: 'read', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'GET /exports/events.csv': { scope: 'audit', statuses: [200, 400, ...AUTH, ...HEAVY] },
   'GET /exports/schedules': { scope: 'read', statuses: [200, ...AUTH] },
+  'GET /metrics': { scope: 'metrics', statuses: [200, ...AUTH] },
   'POST /admin/keys': { scope: 'admin', statuses: [201, 400, ...AUTH, 409, 413, 415, 503, 507] },
   'GET /admin/keys': { scope: 'admin', statuses: [200, ...AUTH] },
   'POST /admin/backups': { scope: 'admin', statuses: [201, 400, ...AUTH, 413, 415, 501, 503, 507] },

@@ -1,4 +1,4 @@
-// Every route of the running app x {no key, bad key, read, write, audit, admin}: the status the OpenAPI document promises.
+// Every route of the running app x {no key, bad key, read, write, audit, metrics, admin}: the status the OpenAPI document promises.
 import { describe, expect, it } from 'vitest';
 import { hasScope, type Scope } from '../../src/auth/keys.js';
 import { startTestLedger } from '../support/ledger.js';
@@ -7,7 +7,7 @@ import { journalExport } from './journal.js';
 import { nameOf, pathOf, routesOf, type Route } from './routes.js';
 
 type Caller = 'no key' | 'bad key' | Scope;
-const CALLERS: readonly Caller[] = ['no key', 'bad key', 'read', 'write', 'audit', 'admin'];
+const CALLERS: readonly Caller[] = ['no key', 'bad key', 'read', 'write', 'audit', 'metrics', 'admin'];
 /** Well formed and never issued: refused as a key, not as a malformed header. */
 const BAD_KEY = 'flk_thisKeyWasNeverIssuedByThisLedger00000000';
 
@@ -28,6 +28,7 @@ describe.each([false, true])('the auth matrix with PUBLIC_READ=%s', (publicRead)
       read: ledger.createKey('reader', ['read']),
       write: ledger.createKey('writer', ['write']),
       audit: ledger.createKey('auditor', ['audit']),
+      metrics: ledger.createKey('scraper', ['metrics']),
       admin: ledger.adminKey,
     };
     const agent = agentOf(8);
@@ -62,7 +63,7 @@ describe.each([false, true])('the auth matrix with PUBLIC_READ=%s', (publicRead)
     expect(wrong).toEqual([]);
     // The routes every deployment has, whatever else appears: the matrix is derived, so it must at least cover these.
     const names = new Set(routes.map(nameOf));
-    for (const name of ['GET /health/live', 'POST /announcements', 'GET /totals', 'GET /events', 'GET /openapi.json', 'GET /docs']) expect(names).toContain(name);
+    for (const name of ['GET /health/live', 'POST /announcements', 'GET /totals', 'GET /events', 'GET /metrics', 'GET /openapi.json', 'GET /docs']) expect(names).toContain(name);
     expect(routes.filter((route) => route.documented && route.scope !== 'public').length).toBeGreaterThan(15);
     expect(await journalExport(agent, ledger.baseUrl, ledger.adminKey)).toBe(before);
     agent.destroy();

@@ -1,7 +1,7 @@
 // Events of the API keys (one stream, `apikeys`, for every key of a ledger): only a key's SHA-256 is ever recorded.
 import type { DomainEvent } from '../decider.js';
 
-export const SCOPES = ['read', 'write', 'audit', 'admin'] as const;
+export const SCOPES = ['read', 'write', 'audit', 'metrics', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -66,6 +66,7 @@ export class ExportScheduler {
   readonly instance: string;
   private readonly leaseMs: number;
   private readonly clock: () => Date;
+  private readonly runListeners = new Set<(schedule: string, result: RunResult) => void>();
 
   constructor(
     schedules: readonly ExportSchedule[],
@@ -178,6 +179,7 @@ export class ExportScheduler {
       clearInterval(renewal);
     }
     job.lastRun = result;
+    for (const listener of this.runListeners) listener(schedule.name, result);
     await this.record(job, slot, result);
     if (result.status === 'failed') {
       // Logged and left for the next slot: nothing partial remains to clean up. The log has the paths the answer leaves out.
@@ -223,6 +225,12 @@ export class ExportScheduler {
         };
       }),
     );
+  }
+
+  /** Sees the result of every run this instance makes (metrics count them); returns the unsubscribe. */
+  onRun(listener: (schedule: string, result: RunResult) => void): () => void {
+    this.runListeners.add(listener);
+    return () => this.runListeners.delete(listener);
   }
 
   /** No slot fires after this; a run in progress is awaited (its result recorded), then the schedules' store closes. */

@@ -1,0 +1,94 @@
+// GET /metrics: the Prometheus text, behind the metrics scope, counting exactly what this app did.
+import { describe, expect, it } from 'vitest';
+import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion } from '../support/ledger.js';
+
+/** The value of one sample: `name{labels} value`, labels written as prom-client writes them (sorted as declared). */
+function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels);
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const present = new Map([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
+    if (wanted.every(([key, value]) => present.get(key) === value)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+async function scrape(baseUrl: string, key: string): Promise<string> {
+  const reply = expectStatus(await request(baseUrl, 'GET', '/metrics', { key }), 200);
+  expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return reply.text;
+}
+
+describe('GET /metrics', () => {
+  it('needs a key with the metrics scope, or admin', async () => {
+    const ledger = await startTestLedger({ env: { PUBLIC_READ: 'true' } });
+    const reader = ledger.createKey('reader', ['read']);
+    const scraper = ledger.createKey('scraper', ['metrics']);
+
+    expect((await request(ledger.baseUrl, 'GET', '/metrics')).status).toBe(401);
+    expect((await request(ledger.baseUrl, 'GET', '/metrics', { key: reader })).status).toBe(403);
+    expect((await request(ledger.baseUrl, 'GET', '/metrics', { key: scraper })).status).toBe(200);
+    expect((await request(ledger.baseUrl, 'GET', '/metrics', { key: ledger.adminKey })).status).toBe(200);
+  });
+
+  it('counts requests by route pattern, events applied by type and idempotent replays, exactly', async () => {
+    const ledger = await startTestLedger();
+    await registerProgrammes(ledger);
+    const api = clientOf(ledger);
+    const keyed = { headers: { 'idempotency-key': 'metrics-test-1' } };
+
+    expectStatus(await api.post('/announcements', theThirtyMillion()), 201);
+    expectStatus(await api.post('/announcements', theThreeMillion()), 201);
+    const first = expectStatus(await api.post('/announcements', theThirtyMillion(), keyed), 201);
+    const replay = expectStatus(await api.post('/announcements', theThirtyMillion(), keyed), 201);
+    expect(replay.json).toEqual(first.json);
+    const id = (first.json as { id: string }).id;
+    expectStatus(await api.get(`/announcements/${id}`), 200);
+    // Every event applied before the scrape: the counters are then exact.
+    for (let tries = 0; (await readyPosition(ledger)) !== (await ledger.storeHead()) && tries < 100; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await scrape(ledger.baseUrl, ledger.adminKey);
+
+    expect(text).toContain('# TYPE ledger_http_requests_total counter');
+    expect(text).toContain('# TYPE ledger_http_request_duration_seconds histogram');
+    expect(text).toContain('# TYPE ledger_events_applied_total counter');
+    expect(text).toContain('# TYPE ledger_idempotent_replays_total counter');
+    expect(text).toContain('# TYPE ledger_projection_lag_seconds gauge');
+    const post = { method: 'POST', route: '/announcements', status_code: '201' };
+    expect(sampleOf(text, 'ledger_http_requests_total', post)).toBe(4);
+    expect(sampleOf(text, 'ledger_http_request_duration_seconds_count', post)).toBe(4);
+    expect(sampleOf(text, 'ledger_http_request_duration_seconds_bucket', { ...post, le: '+Inf' })).toBe(4);
+    expect(sampleOf(text, 'ledger_http_requests_total', { method: 'GET', route: '/announcements/:id', status_code: '200' })).toBe(1);
+    expect(sampleOf(text, 'ledger_events_applied_total', { type: 'FundingAnnounced' })).toBe(3);
+    expect(sampleOf(text, 'ledger_idempotent_replays_total', { route: '/announcements' })).toBe(1);
+    expect(sampleOf(text, 'ledger_event_store_up')).toBe(1);
+    expect(sampleOf(text, 'ledger_projection_lag_events')).toBe(0);
+    expect(sampleOf(text, 'ledger_projection_lag_seconds')).toBe(0);
+    expect(sampleOf(text, 'ledger_projection_position')).toBe(Number(await ledger.storeHead()));
+    expect(sampleOf(text, 'ledger_event_store_head_position')).toBe(Number(await ledger.storeHead()));
+    expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+  });
+
+  it('keeps each app its own counts: two ledgers in one process do not add up', async () => {
+    const one = await startTestLedger();
+    const two = await startTestLedger();
+    await registerProgrammes(one);
+    expectStatus(await clientOf(one).post('/announcements', theThirtyMillion()), 201);
+
+    const text = await scrape(two.baseUrl, two.adminKey);
+
+    expect(sampleOf(text, 'ledger_http_requests_total', { method: 'POST', route: '/announcements' })).toBeUndefined();
+    expect(sampleOf(text, 'ledger_events_applied_total', { type: 'FundingAnnounced' })).toBeUndefined();
+  });
+
+  it('labels a request that matched no route as unmatched, never by its URL', async () => {
+    const ledger = await startTestLedger();
+    expect((await request(ledger.baseUrl, 'GET', '/no/such/route/42')).status).toBe(404);
+
+    const text = await scrape(ledger.baseUrl, ledger.adminKey);
+
+    expect(sampleOf(text, 'ledger_http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
+    expect(text).not.toContain('/no/such/route');
+  });
+});
