@@ -6,7 +6,8 @@ import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { LedgerError } from '../domain/errors.js';
 import { writeTextFile } from '../exports/file.js';
-import type { EventStore } from '../store/port.js';
+import { storeFailureOf } from '../store/embeddedFailures.js';
+import { StoreFullError, type EventStore } from '../store/port.js';
 import { backupManifestSchema, contentsOfCopy, sealCopy, sha256OfFile, type BackupManifest } from './manifest.js';
 
 /** A store that can copy itself while it runs (the embedded store); EventStoreDB has its own backup. */
@@ -30,11 +31,6 @@ export class BackupDiskFullError extends LedgerError {
   override readonly name = 'BackupDiskFullError';
   readonly status = 507;
   readonly title = 'Insufficient storage';
-}
-
-function isDiskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
 }
 
 export const BACKUP_DIRECTORY_MODE = 0o700;
@@ -114,7 +110,8 @@ export class Backups {
       return manifest;
     } catch (error) {
       await Promise.all(temps.map((temp) => rm(temp, { force: true })));
-      if (isDiskFull(error)) throw new BackupDiskFullError(`the disk under ${directory} is full: the backup was not kept (its partial files are removed); free space and try again`);
+      // The store's own reading of a full disk (SQLITE_FULL, ENOSPC, EDQUOT), not a second list of codes.
+      if (storeFailureOf(error, directory) instanceof StoreFullError) throw new BackupDiskFullError(`the disk under ${directory} is full: the backup was not kept (its partial files are removed); free space and try again`);
       throw error;
     }
   }
