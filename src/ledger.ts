@@ -20,6 +20,7 @@ import { AsOfTotals } from './projections/asOf.js';
 import { AsOfCheckpoints } from './projections/asOfCheckpoints.js';
 import { releaseStartupGarbage } from './projections/releaseMemory.js';
 import { restoreFromSnapshot, Snapshotter } from './projections/snapshotting.js';
+import { AppendedEvents } from './store/appendedEvents.js';
 import { openEmbeddedStore } from './store/embedded.js';
 import { openEventStoreDb } from './store/eventStoreDb.js';
 import type { EventStore } from './store/port.js';
@@ -54,10 +55,12 @@ export async function startLedger(
   const schedules = loadExportSchedules(config.exportSchedulesFile, config.dataDir);
   // So is a signing key that cannot be read or made: checkpoints are what an outside auditor holds the ledger to.
   const auditIdentity = openAuditIdentity(config);
-  const store = await openStore(config, logger);
+  // Every store this ledger writes to is metered here, so the metrics count each event appended exactly once.
+  const appended = new AppendedEvents();
+  const store = appended.meter(await openStore(config, logger));
   let apiKeys: ApiKeys | undefined;
   try {
-    apiKeys = await openApiKeys(config, logger, store, options.now);
+    apiKeys = await openApiKeys(config, logger, store, options.now, (keys) => appended.meter(keys));
     const keys = apiKeys.ring;
     if (apiKeys.adminKeyFile !== undefined) {
       logger.warn({ path: apiKeys.adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
@@ -70,7 +73,10 @@ export async function startLedger(
     const exportSources = liveSources(store, projections, pastTotals);
     const checkpoints = new CheckpointSigner(auditIdentity, () => projections.journal.tree);
     const exportSchedules = new ExportScheduler(schedules, exportSources, logger, {
-      store: () => openScheduleStore(config, logger, store),
+      store: () => {
+        const scheduleStore = openScheduleStore(config, logger, store);
+        return { store: appended.meter(scheduleStore.store), close: () => scheduleStore.close() };
+      },
       checkpoints: journalCheckpoints(projections, checkpoints),
     });
     const now = options.now ?? (() => new Date().toISOString());
@@ -92,6 +98,7 @@ export async function startLedger(
       exports: { sources: exportSources, schedules: exportSchedules },
       checkpoints,
       backups,
+      appended,
     };
     await projections.start();
     releaseStartupGarbage();

@@ -32,12 +32,20 @@ function writePrivately(path: string, contents: string): void {
   chmodSync(path, 0o600);
 }
 
-export async function openApiKeys(config: Config, logger: Logger, ledgerStore: EventStore, now: () => string = () => new Date().toISOString()): Promise<ApiKeys> {
+export async function openApiKeys(
+  config: Config,
+  logger: Logger,
+  ledgerStore: EventStore,
+  now: () => string = () => new Date().toISOString(),
+  /** Wraps the keys' store before anything writes to it: the ledger counts the events appended (AppendedEvents). */
+  meter: (store: EventStore) => EventStore = (store) => store,
+): Promise<ApiKeys> {
   // 0700, as the embedded store makes it: with EVENT_STORE=eventstoredb the keys may be first to create DATA_DIR.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const keyStore = await openKeyStore(config, logger, ledgerStore);
   try {
-    const imported = await importKeysFile(keyStore.store, config.dataDir, systemMetadata(SERVICE_ACTOR, now()));
+    const store = meter(keyStore.store);
+    const imported = await importKeysFile(store, config.dataDir, systemMetadata(SERVICE_ACTOR, now()));
     if (imported !== undefined) {
       logger.info({ imported: imported.imported.length, renamedTo: importedKeysFilePath(config.dataDir) }, 'imported keys.json into the keys stream; the file is no longer read');
       for (const record of imported.clashing) {
@@ -47,15 +55,15 @@ export async function openApiKeys(config: Config, logger: Logger, ledgerStore: E
     const adminKeyFile = adminKeyPath(config.dataDir);
     const pending = `${adminKeyFile}.${process.pid}.pending`;
     // The key is on disk before it can work, and becomes admin.key only once the store holds it.
-    const created = await createFirstKey(keyStore.store, systemMetadata(SERVICE_ACTOR, now()), (key) => writePrivately(pending, `${key}\n`));
+    const created = await createFirstKey(store, systemMetadata(SERVICE_ACTOR, now()), (key) => writePrivately(pending, `${key}\n`));
     if (created === undefined) rmSync(pending, { force: true });
     else renameSync(pending, adminKeyFile);
-    const ring = new KeyRing(keyStore.store, { logger });
+    const ring = new KeyRing(store, { logger });
     await ring.start();
     return {
       ring,
       adminKeyFile: created === undefined ? undefined : adminKeyFile,
-      store: keyStore.store,
+      store,
       async close() {
         ring.close();
         await keyStore.close();

@@ -8,6 +8,7 @@ import type { ExportScheduler } from '../exports/schedules/scheduler.js';
 import type { ExportSources } from '../exports/sources.js';
 import type { AsOfTotals } from '../projections/asOf.js';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { AppendedEvents } from '../store/appendedEvents.js';
 import type { EventStore } from '../store/port.js';
 
 export interface LedgerContext {
@@ -26,4 +27,6 @@ export interface LedgerContext {
   readonly checkpoints: CheckpointSigner;
   /** Online backups of the embedded store (README "Backups and restore"); none on EventStoreDB, which has its own. */
   readonly backups: Backups | undefined;
+  /** The events this instance appended, by type, to any of its stores (the metrics read it). */
+  readonly appended: AppendedEvents;
 }

@@ -71,6 +71,18 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
   });
 
   const applied = new Counter({ name: 'ledger_events_applied_total', help: 'Events the projections of this instance applied since it started metering, by event type (every instance\'s writes)', labelNames: ['type'], registers: [registry] });
+  const { appended } = context;
+  new Counter({
+    name: 'ledger_events_appended_total',
+    help: 'Events this instance appended and the store acknowledged since it started, by event type (announcements, programmes, rates, API keys, export slots)',
+    labelNames: ['type'],
+    registers: [registry],
+    // Read from the ledger's tally at scrape time: it counts from start-up, before the app (and its registry) existed.
+    collect() {
+      this.reset();
+      for (const [type, count] of appended.byEventType) this.inc({ type }, count);
+    },
+  });
   const replays = new Counter({ name: 'ledger_idempotent_replays_total', help: 'Writes answered as a replay of an earlier request with the same Idempotency-Key, by route pattern', labelNames: ['route'], registers: [registry] });
   const exportRuns = new Counter({ name: 'ledger_scheduled_export_runs_total', help: 'Scheduled export runs made by this instance, by schedule and result (ok, failed)', labelNames: ['schedule', 'result'], registers: [registry] });
   const unsubscribe = [

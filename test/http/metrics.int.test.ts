@@ -70,6 +70,39 @@ describe('GET /metrics', () => {
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
   });
 
+  it('counts the events this instance appended by type, once the store acknowledged them; a replay or a refused write appends nothing', async () => {
+    const ledger = await startTestLedger();
+    const api = clientOf(ledger);
+    // Start-up wrote the ledger's first (admin) key to the keys stream: key changes are appends too.
+    const atStart = await scrape(ledger.baseUrl, ledger.adminKey);
+    expect(atStart).toContain('# TYPE ledger_events_appended_total counter');
+    expect(sampleOf(atStart, 'ledger_events_appended_total', { type: 'ApiKeyCreated' })).toBe(1);
+    expect(sampleOf(atStart, 'ledger_events_appended_total', { type: 'FundingAnnounced' })).toBeUndefined();
+
+    await registerProgrammes(ledger);
+    const keyed = { headers: { 'idempotency-key': 'metrics-appended-1' } };
+    const first = expectStatus(await api.post('/announcements', theThirtyMillion(), keyed), 201);
+    expectStatus(await api.post('/announcements', theThirtyMillion(), keyed), 201);
+    expectStatus(await api.post('/announcements', theThreeMillion()), 201);
+    const id = (first.json as { id: string }).id;
+    const withdrawal = { reason: 'announced twice by mistake' };
+    expectStatus(await api.post(`/announcements/${id}/withdrawal`, withdrawal, { headers: { 'if-match': '"7"' } }), 412);
+    expectStatus(await api.post(`/announcements/${id}/withdrawal`, withdrawal, { headers: { 'if-match': '"0"' } }), 200);
+    expectStatus(await api.post('/admin/keys', { name: 'prometheus', scopes: ['metrics'] }), 201);
+    const text = await scrape(ledger.baseUrl, ledger.adminKey);
+
+    const appended = (type: string) => sampleOf(text, 'ledger_events_appended_total', { type });
+    expect(appended('ProgrammeRegistered')).toBe(2);
+    expect(appended('FundingAnnounced')).toBe(2);
+    expect(appended('FundingWithdrawn')).toBe(1);
+    expect(appended('ApiKeyCreated')).toBe(2);
+    expect(appended('FundingAmended')).toBeUndefined();
+    expect(sampleOf(text, 'ledger_idempotent_replays_total', { route: '/announcements' })).toBe(1);
+    // What the ledger's own store holds (the keys live in a store of their own): exactly the events counted.
+    const types = (await ledger.eventsIn('')).map((event) => event.type);
+    expect(types.sort()).toEqual(['FundingAnnounced', 'FundingAnnounced', 'FundingWithdrawn', 'ProgrammeRegistered', 'ProgrammeRegistered']);
+  });
+
   it('keeps each app its own counts: two ledgers in one process do not add up', async () => {
     const one = await startTestLedger();
     const two = await startTestLedger();
