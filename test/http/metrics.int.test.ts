@@ -1,5 +1,6 @@
 // GET /metrics: the Prometheus text, behind the metrics scope, counting exactly what this app did.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { aStandIn, replicasOn } from '../multi/replicas.js';
 import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion } from '../support/ledger.js';
 
 /** The value of one sample: `name{labels} value`, labels written as prom-client writes them (sorted as declared). */
@@ -123,5 +124,45 @@ describe('GET /metrics', () => {
 
     expect(sampleOf(text, 'ledger_http_requests_total', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
     expect(text).not.toContain('/no/such/route');
+  });
+
+  it('says the event store is down (0) while the EventStoreDB stand-in is stopped, and up (1) once it is back', async () => {
+    const standIn = await aStandIn();
+    const [ledger] = await replicasOn(standIn, 1);
+    if (ledger === undefined) throw new Error('no ledger');
+    await registerProgrammes(ledger);
+    const before = await scrape(ledger.baseUrl, ledger.adminKey);
+    expect(sampleOf(before, 'ledger_event_store_up')).toBe(1);
+    expect(sampleOf(before, 'ledger_event_store_disconnections')).toBe(0);
+    // The keys stream shares the ledger's store on EventStoreDB: its appends are counted once, not twice.
+    expect(sampleOf(before, 'ledger_events_appended_total', { type: 'ApiKeyCreated' })).toBe(1);
+    expect(sampleOf(before, 'ledger_events_appended_total', { type: 'ProgrammeRegistered' })).toBe(2);
+
+    await standIn.stop();
+    // Scraped until the ledger has noticed; /metrics itself is answered from memory and the failed head read.
+    const down = await vi.waitFor(
+      async () => {
+        const text = await scrape(ledger.baseUrl, ledger.adminKey);
+        expect(sampleOf(text, 'ledger_event_store_up')).toBe(0);
+        return text;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(sampleOf(down, 'ledger_event_store_disconnections')).toBeGreaterThanOrEqual(1);
+    expect((await clientOf(ledger).post('/announcements', theThirtyMillion())).status).toBe(503);
+
+    await standIn.start();
+    const back = await vi.waitFor(
+      async () => {
+        const text = await scrape(ledger.baseUrl, ledger.adminKey);
+        expect(sampleOf(text, 'ledger_event_store_up')).toBe(1);
+        return text;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(sampleOf(back, 'ledger_event_store_disconnections')).toBeGreaterThanOrEqual(1);
+    expect(sampleOf(back, 'ledger_projection_lag_events')).toBe(0);
+    expectStatus(await clientOf(ledger).post('/announcements', theThirtyMillion()), 201);
+    expect(sampleOf(await scrape(ledger.baseUrl, ledger.adminKey), 'ledger_events_appended_total', { type: 'FundingAnnounced' })).toBe(1);
   });
 });
