@@ -1,7 +1,7 @@
 // GET /metrics: the Prometheus text, behind the metrics scope, counting exactly what this app did.
 import { describe, expect, it, vi } from 'vitest';
-import { aStandIn, replicasOn } from '../multi/replicas.js';
-import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion } from '../support/ledger.js';
+import { aDataDir, aStandIn, replicasOn } from '../multi/replicas.js';
+import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
 
 /** The value of one sample: `name{labels} value`, labels written as prom-client writes them (sorted as declared). */
 function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -19,6 +19,39 @@ async function scrape(baseUrl: string, key: string): Promise<string> {
   const reply = expectStatus(await request(baseUrl, 'GET', '/metrics', { key }), 200);
   expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return reply.text;
+}
+
+/** Waits until the projections have applied every event the store holds. */
+async function caughtUp(ledger: TestLedger): Promise<void> {
+  await vi.waitFor(async () => expect(await readyPosition(ledger)).toBe(await ledger.storeHead()), { timeout: 10_000, interval: 20 });
+}
+
+/** A clock the test moves by hand: recordedAt and the lag's "now" both read it. */
+function aClock(start: string) {
+  let now = start;
+  return { now: () => now, set: (instant: string) => void (now = instant) };
+}
+
+/**
+ * Holds the projections (as a sliced read does), writes three announcements recorded at 10:00, scrapes at 10:01:30,
+ * lets go and scrapes again once caught up: the lag while behind, then none.
+ */
+async function lagWhileHeld(ledger: TestLedger, clock: ReturnType<typeof aClock>): Promise<{ behind: string; after: string; heldAt: string }> {
+  await registerProgrammes(ledger);
+  await caughtUp(ledger);
+  const heldAt = await ledger.storeHead();
+  const release = await ledger.ledger.context.projections.hold();
+  try {
+    clock.set('2026-12-01T10:00:00.000Z');
+    for (const body of [theThirtyMillion(), theThreeMillion(), theThreeMillion()]) expectStatus(await clientOf(ledger).post('/announcements', body), 201);
+    clock.set('2026-12-01T10:01:30.000Z');
+    const behind = await scrape(ledger.baseUrl, ledger.adminKey);
+    release();
+    await caughtUp(ledger);
+    return { behind, after: await scrape(ledger.baseUrl, ledger.adminKey), heldAt };
+  } finally {
+    release();
+  }
 }
 
 describe('GET /metrics', () => {
@@ -164,5 +197,37 @@ describe('GET /metrics', () => {
     expect(sampleOf(back, 'ledger_projection_lag_events')).toBe(0);
     expectStatus(await clientOf(ledger).post('/announcements', theThirtyMillion()), 201);
     expect(sampleOf(await scrape(ledger.baseUrl, ledger.adminKey), 'ledger_events_appended_total', { type: 'FundingAnnounced' })).toBe(1);
+  });
+
+  it('shows the projections\' lag in events and seconds while they are behind the store, and 0 once caught up (embedded)', async () => {
+    const clock = aClock('2026-12-01T09:00:00.000Z');
+    const ledger = await startTestLedger({ now: clock.now });
+
+    const { behind, after, heldAt } = await lagWhileHeld(ledger, clock);
+
+    const head = Number(await ledger.storeHead());
+    expect(sampleOf(behind, 'ledger_event_store_head_position')).toBe(head);
+    expect(sampleOf(behind, 'ledger_projection_position')).toBe(Number(heldAt));
+    expect(sampleOf(behind, 'ledger_projection_lag_events')).toBe(3);
+    expect(sampleOf(behind, 'ledger_projection_lag_seconds')).toBe(90);
+    expect(sampleOf(after, 'ledger_projection_position')).toBe(head);
+    expect(sampleOf(after, 'ledger_projection_lag_events')).toBe(0);
+    expect(sampleOf(after, 'ledger_projection_lag_seconds')).toBe(0);
+    expect(sampleOf(after, 'ledger_events_applied_total', { type: 'FundingAnnounced' })).toBe(3);
+  });
+
+  it('counts the lag by reading on EventStoreDB, whose positions are byte offsets, and shows 0 once caught up', async () => {
+    const standIn = await aStandIn();
+    const clock = aClock('2026-12-01T09:00:00.000Z');
+    const ledger = await startTestLedger({ dataDir: aDataDir(), now: clock.now, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString } });
+
+    const { behind, after, heldAt } = await lagWhileHeld(ledger, clock);
+
+    expect(sampleOf(behind, 'ledger_projection_position')).toBe(Number(heldAt));
+    expect(sampleOf(behind, 'ledger_event_store_head_position')).toBe(Number(await ledger.storeHead()));
+    expect(sampleOf(behind, 'ledger_projection_lag_events')).toBe(3);
+    expect(sampleOf(behind, 'ledger_projection_lag_seconds')).toBe(90);
+    expect(sampleOf(after, 'ledger_projection_lag_events')).toBe(0);
+    expect(sampleOf(after, 'ledger_projection_lag_seconds')).toBe(0);
   });
 });
