@@ -1,5 +1,11 @@
 // GET /metrics: the Prometheus text, behind the metrics scope, counting exactly what this app did.
-import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { scheduleStream } from '../../src/exports/schedules/record.js';
+import { openScheduleStore } from '../../src/exports/schedules/store.js';
 import { aDataDir, aStandIn, replicasOn } from '../multi/replicas.js';
 import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
 
@@ -229,5 +235,48 @@ describe('GET /metrics', () => {
     expect(sampleOf(behind, 'ledger_projection_lag_seconds')).toBe(90);
     expect(sampleOf(after, 'ledger_projection_lag_events')).toBe(0);
     expect(sampleOf(after, 'ledger_projection_lag_seconds')).toBe(0);
+  });
+
+  it('counts the scheduled export runs by schedule and result, as many as the schedules\' store recorded', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'metrics-schedules-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const directory = join(root, 'journal');
+    // A file where the directory should be: runs fail (even as root) until it is removed.
+    writeFileSync(directory, 'in the way');
+    const schedulesFile = join(root, 'schedules.json');
+    writeFileSync(schedulesFile, JSON.stringify([{ name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory, keep: 1000 }]));
+    const ledger = await startTestLedger({ env: { EXPORT_SCHEDULES_FILE: schedulesFile } });
+    await registerProgrammes(ledger);
+    const { schedules } = ledger.ledger.context.exports;
+    const lastRun = async () => (await schedules.list())[0]?.lastRun?.status;
+
+    await vi.waitFor(async () => expect(await lastRun()).toBe('failed'), { timeout: 20_000, interval: 100 });
+    rmSync(directory);
+    await vi.waitFor(async () => expect(await lastRun()).toBe('ok'), { timeout: 20_000, interval: 100 });
+    // No run after this; the schedules' store is closed, so the test can read what it recorded.
+    await schedules.stop();
+    const text = await scrape(ledger.baseUrl, ledger.adminKey);
+    const recorded = openScheduleStore({ eventStore: 'embedded', dataDir: ledger.dataDir }, pino({ level: 'silent' }), ledger.ledger.context.store);
+    const results = new Map<string, number>();
+    try {
+      for await (const event of recorded.store.readStream(scheduleStream('journal'))) results.set(event.type, (results.get(event.type) ?? 0) + 1);
+    } finally {
+      await recorded.close();
+    }
+
+    expect(text).toContain('# TYPE ledger_scheduled_export_runs_total counter');
+    const runs = (result: string) => sampleOf(text, 'ledger_scheduled_export_runs_total', { schedule: 'journal', result });
+    const succeeded = results.get('ScheduledExportSucceeded') ?? 0;
+    const failed = results.get('ScheduledExportFailed') ?? 0;
+    expect(succeeded).toBeGreaterThanOrEqual(1);
+    expect(failed).toBeGreaterThanOrEqual(1);
+    expect(runs('ok')).toBe(succeeded);
+    expect(runs('failed')).toBe(failed);
+    // Each good run left a manifest beside its csv; a failed one left nothing.
+    expect(readdirSync(directory).filter((file) => file.endsWith('.json'))).toHaveLength(succeeded);
+    // The results and the slot claims are appends to the schedules' store, counted with the rest.
+    expect(sampleOf(text, 'ledger_events_appended_total', { type: 'ScheduledExportSucceeded' })).toBe(succeeded);
+    expect(sampleOf(text, 'ledger_events_appended_total', { type: 'ScheduledExportFailed' })).toBe(failed);
+    expect(sampleOf(text, 'ledger_events_appended_total', { type: 'ExportSlotClaimed' })).toBe(results.get('ExportSlotClaimed'));
   });
 });
