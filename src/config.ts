@@ -8,6 +8,8 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OTLP/HTTP collector, such as http://127.0.0.1:4318' });
+
 const configSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -55,6 +57,11 @@ const configSchema = z.object({
     })
     .optional(),
   BACKUP_KEEP: z.coerce.number({ error: 'must be a whole number of backups, at least 1' }).int('must be a whole number').min(1, 'must be at least 1').default(7),
+  // The standard OpenTelemetry variables; the OTLP exporter reads these and the rest (OTEL_EXPORTER_OTLP_HEADERS...) itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('funding-ledger'),
+  OTEL_SDK_DISABLED: booleanFlag.default(false),
 }).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.BACKUP_SCHEDULE === undefined, {
   path: ['BACKUP_SCHEDULE'],
   message: "is for the embedded store; on EventStoreDB use the server's own backup",
@@ -110,6 +117,21 @@ export interface Config {
   readonly auditSigningKeyFile: string;
   /** Backups of the embedded store under DATA_DIR/backups: the cron pattern (UTC) of scheduled ones, and how many to keep. */
   readonly backup: { readonly schedule: string | undefined; readonly keep: number };
+  /** OpenTelemetry tracing (README "Tracing"): on when an OTLP endpoint is set (and OTEL_SDK_DISABLED is not); undefined when off. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** The `service.name` of every span. @defaultValue 'funding-ledger' */
+  readonly serviceName: string;
+  /** Where spans go: the traces endpoint when set, else the base endpoint (the exporter adds /v1/traces to it). */
+  readonly endpoint: string;
+}
+
+function tracingOf(c: z.infer<typeof configSchema>): TracingConfig | undefined {
+  const endpoint = c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? c.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint === undefined || c.OTEL_SDK_DISABLED) return undefined;
+  return { serviceName: c.OTEL_SERVICE_NAME, endpoint };
 }
 
 export class ConfigError extends Error {
@@ -156,5 +178,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerId: c.LEDGER_ID,
     auditSigningKeyFile: resolve(c.AUDIT_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'audit', 'signing.key')),
     backup: { schedule: c.BACKUP_SCHEDULE, keep: c.BACKUP_KEEP },
+    tracing: tracingOf(c),
   };
 }

@@ -5,6 +5,7 @@ import { SigningKeyFileError } from './audit/signingKeyFile.js';
 import { KeysFileError } from './auth/keysFile.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
+import { startTracing } from './telemetry/tracing.js';
 import { StoreAccessDeniedError, StoreDamagedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
 
 async function main(): Promise<void> {
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
     ...(process.stdout.isTTY && { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }),
   });
+  // Before the ledger, so that the store and the app find the SDK registered (README "Tracing").
+  const tracing = await startTracing(config.tracing, logger);
   let ledger;
   try {
     ledger = await startLedger(config, logger, { http: { requestTimeout: 30_000, keepAliveTimeout: 5_000 } });
@@ -53,6 +56,8 @@ async function main(): Promise<void> {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal }, 'shutting down');
     await running.close();
+    // Last: the spans of the requests that closing let finish are sent too.
+    await tracing?.shutdown();
   });
   await running.app.listen({ port: config.port, host: config.host });
   logger.info({ dataDir: config.dataDir, eventStore: config.eventStore, publicRead: config.publicRead }, 'funding-ledger ready');

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { v5 as uuidV5 } from 'uuid';
 import { eventHash, GENESIS_HASH } from '../audit/chain.js';
 import { ConflictError, PreconditionFailedError } from '../domain/errors.js';
+import { inSpan } from '../telemetry/spans.js';
 import {
   metadataMayHold,
   WrongExpectedRevisionError,
@@ -119,7 +120,29 @@ export function toDomainEvent<Event extends DomainEvent>(
   return { type: event.type, data: event.data } as Event;
 }
 
+/** A command's `type` when it has one (every aggregate's commands do): it names the command's span. */
+function commandTypeOf(command: unknown): string | undefined {
+  const type = typeof command === 'object' && command !== null ? (command as { type?: unknown }).type : undefined;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** Loads, decides and appends in a span of its own, with a child span for each step (the store adds the append's). */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  options: { metadata: CommandMetadata; ifMatch?: bigint | undefined },
+): Promise<CommandResult<State, Event>> {
+  const type = commandTypeOf(command);
+  return inSpan(type === undefined ? 'command' : `command ${type}`, { 'ledger.command': type, 'ledger.stream': stream }, async (span) => {
+    const result = await runCommand(store, decider, stream, command, options);
+    span.setAttributes({ 'ledger.event_types': result.events.map((event) => event.type), 'ledger.revision': Number(result.revision) });
+    return result;
+  });
+}
+
+async function runCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
   stream: string,
@@ -130,8 +153,12 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   // A keyed request whose events the stream already holds is answered from them, before If-Match or the decider
   // (which would see its own earlier effect) get a say: another instance may have recorded it a moment ago.
   let earlier: RecordedEvent | undefined;
-  const loaded = await loadStream(store, decider, stream, undefined, (event) => {
-    if (isWriteOf(event, metadata)) earlier = event;
+  const loaded = await inSpan('load', { 'ledger.stream': stream }, async (span) => {
+    const folded = await loadStream(store, decider, stream, undefined, (event) => {
+      if (isWriteOf(event, metadata)) earlier = event;
+    });
+    if (folded.revision !== undefined) span.setAttribute('ledger.revision', Number(folded.revision));
+    return folded;
   });
   if (earlier !== undefined) throw new AlreadyRecordedError(recordedWriteOf(earlier));
   if (options.ifMatch !== undefined && loaded.revision !== undefined && options.ifMatch !== loaded.revision) {
@@ -139,7 +166,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       `If-Match names revision ${options.ifMatch}, but ${stream} is at revision ${loaded.revision}; reload and retry`,
     );
   }
-  const events = decider.decide(loaded.state, command);
+  const events = await inSpan('decide', {}, () => decider.decide(loaded.state, command));
   const toAppend = eventsToAppend(stream, loaded.last, events, metadata);
   try {
     const result = await store.append(stream, toAppend, loaded.revision ?? 'no-stream');

@@ -53,6 +53,9 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  // A span per request while tracing is on (README "Tracing"): first, so refusals are traced too. Loaded only then,
+  // so a ledger without tracing has not one hook more.
+  if (context.config.tracing !== undefined) (await import('../telemetry/httpSpans.js')).registerHttpSpans(app);
   await registerHardening(app, context.config);
   if (context.config.corsOrigins.length > 0) {
     const origins = context.config.corsOrigins;

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AlreadyRecordedError, type CommandMetadata } from '../commands/handle.js';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { IdempotencyKeyReusedError, ValidationError } from '../domain/errors.js';
+import { activeTraceId } from '../telemetry/spans.js';
 import { idempotencyProjection, idempotencyScope, priorWrite, type IdempotentWrite } from '../projections/idempotency.js';
 import type { LedgerContext } from './context.js';
 import { actorOf } from './auth.js';
@@ -57,7 +58,8 @@ export function commandMetadataOf(context: LedgerContext, request: FastifyReques
   const metadata: CommandMetadata = {
     actor: actorOf(request),
     ...(request.principal !== undefined && { keyId: request.principal.id }),
-    correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : request.id,
+    // Without the header: the request's trace id while tracing is on, so the events lead to the trace; else its id.
+    correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : (activeTraceId() ?? request.id),
     causationId: request.id,
     now: context.now(),
     idempotencyKey: idempotency?.key,

@@ -26,6 +26,7 @@ import { PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embedded
 import { EmbeddedSubscription, type Listener } from './embeddedSubscription.js';
 import { checkDatabaseHeader, checkOpenedDatabase, storeFailureOf, withStoreFailures } from './embeddedFailures.js';
 import { positionOf } from './position.js';
+import { appendAttributes, inSpan } from '../telemetry/spans.js';
 
 const SCHEMA_VERSION = 1n;
 
@@ -234,12 +235,15 @@ class SqliteEventStore implements EmbeddedEventStore {
    * Every append is acknowledged only after the commit, and subscribers are notified before any is.
    */
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    this.openDb();
-    // Serialised before the transaction: a payload JSON cannot represent fails without touching the database.
-    const pending = serialise(events);
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queued.push({ stream, pending, expected, resolve, reject });
-      if (this.queued.length === 1) setImmediate(() => this.commitQueued());
+    // The span lasts until the group's commit: the wait for the batch is part of what the append costs.
+    return inSpan('append', appendAttributes('sqlite', stream, events.length, expected), () => {
+      this.openDb();
+      // Serialised before the transaction: a payload JSON cannot represent fails without touching the database.
+      const pending = serialise(events);
+      return new Promise<AppendResult>((resolve, reject) => {
+        this.queued.push({ stream, pending, expected, resolve, reject });
+        if (this.queued.length === 1) setImmediate(() => this.commitQueued());
+      });
     });
   }
 

@@ -33,6 +33,7 @@ import {
 import { toPortError, type Operation } from './eventStoreDbErrors.js';
 import { EventStoreDbSubscription } from './eventStoreDbSubscription.js';
 import { comparePositions, formatPosition } from './position.js';
+import { appendAttributes, inSpan } from '../telemetry/spans.js';
 
 /** The streams this ledger writes (programme-{code}, announcement-{id}, fx-{base}-{quote}): all its store ever reads. */
 export const LEDGER_STREAM_PREFIXES: readonly string[] = Object.freeze(['programme-', 'announcement-', 'fx-']);
@@ -124,6 +125,10 @@ class EventStoreDbStore implements EventStore {
   ) {}
 
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    return inSpan('append', appendAttributes('eventstoredb', stream, events.length, expected), () => this.appendToStream(stream, events, expected));
+  }
+
+  private async appendToStream(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     this.assertOpen();
     if (events.length === 0) return this.emptyAppend(stream, expected);
     // Serialised first: a payload JSON cannot represent must fail here, not inside the client's half-sent request.

@@ -25,7 +25,7 @@ export const responseHeaders = {
  */
 export const requestHeaders = {
   idempotencyKey: z.string().meta({ description: 'Makes the write safe to retry: 1-200 visible ASCII characters; a retry with the same key and body gets the first answer' }),
-  correlationId: z.string().meta({ description: 'Recorded as the correlationId of the events written (1-200 visible ASCII characters); the request id otherwise' }),
+  correlationId: z.string().meta({ description: 'Recorded as the correlationId of the events written (1-200 visible ASCII characters); without it, the trace id of the request while tracing is on, else the request id' }),
   ifMatch: z.string().meta({ description: 'The revision you last saw, quoted ("3"): the write is refused with 412 if the stream has moved on', examples: ['"0"'] }),
   ifNoneMatch: z.string().meta({ description: 'The ETag of an earlier answer: 304 while the ledger is still at that position', examples: ['"42"'] }),
 } as const;
