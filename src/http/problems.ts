@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
-import { publicMessage } from '../domain/publicMessage.js';
-import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreFullError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
+import { publicMessage, withoutPaths } from '../domain/publicMessage.js';
+import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreDamagedError, StoreFullError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
 
 const PROBLEM_BASE = 'urn:funding-ledger:problem:';
 
@@ -125,6 +125,11 @@ function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
   if (error instanceof StoreFullError) {
     return { type: `${PROBLEM_BASE}store-full`, title: 'Insufficient storage', status: 507, detail: 'the disk holding the event store is full (ENOSPC); nothing was written: retry once space is freed, with the same Idempotency-Key' };
   }
+  if (error instanceof StoreDamagedError) {
+    // A page first read after a start from a snapshot: what the projections hold in memory is still served.
+    const detail = `the event store's file is damaged (${withoutPaths(error.damage)}): this request cannot be answered until an operator stops the service and restores the store from a backup (ledger restore --from <backup>)`;
+    return { type: `${PROBLEM_BASE}store-damaged`, title: 'Service unavailable', status: 503, detail };
+  }
   if (error instanceof StoreAccessDeniedError) {
     return { type: `${PROBLEM_BASE}store-access-denied`, title: 'Service unavailable', status: 503, detail: 'the event store refused this service\'s user; an operator has to restore its rights' };
   }
@@ -157,6 +162,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = problemFor(error);
     if (problem) {
+      // A damaged file does not mend by itself: no Retry-After, and the operator's log gets it as an error.
+      if (error instanceof StoreDamagedError) {
+        request.log.error({ status: problem.status, problem: problem.type, reason: error.message }, 'the event store is damaged');
+        return sendProblem(reply, problem);
+      }
       if (problem.status === 503) reply.header('retry-after', '5');
       // Space is freed by an operator, not in seconds.
       if (problem.status === 507) reply.header('retry-after', '60');

@@ -367,7 +367,7 @@ class SqliteEventStore implements EmbeddedEventStore {
 
   async headPosition(): Promise<Position | undefined> {
     this.openDb();
-    const head = this.head.get()?.position ?? null;
+    const head = withStoreFailures(this.databasePath, () => this.head.get())?.position ?? null;
     return head === null ? undefined : positionOf(head);
   }
 

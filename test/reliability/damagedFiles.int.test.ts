@@ -1,13 +1,16 @@
 // A damaged events.sqlite (not a database, truncated, pages overwritten), keys store, keys.json or signing key stops
-// start-up with one message naming the file and the damage, a non-zero exit and no stack trace.
+// start-up with one message naming the file and the damage, a non-zero exit and no stack trace; a damaged page first
+// read at run time (after a start from a snapshot) fails that request with a 503 problem while the rest is served.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { snapshotPath } from '../../src/projections/snapshot.js';
 import { embeddedDatabasePath } from '../../src/store/embedded.js';
-import { freePort } from '../support/childLedger.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion } from '../support/ledger.js';
+import { freePort, startChildLedger } from '../support/childLedger.js';
+import { clientOf, expectStatus, registerProgrammes, request, startTestLedger, theThirtyMillion } from '../support/ledger.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -28,15 +31,35 @@ async function startExpectingExit(dataDir: string): Promise<{ code: number | nul
   return { code, output: chunks.join('') };
 }
 
-/** A stopped ledger with 120 announcements (about 40 pages of events) and no snapshot, so a start reads them all. */
-async function aStoppedLedger(): Promise<string> {
+/** A stopped ledger with 120 announcements (about 40 pages of events), their ids in order, and its admin key. */
+async function aStoppedLedgerWithSnapshot(): Promise<{ dataDir: string; ids: string[]; adminKey: string }> {
   const ledger = await startTestLedger();
   await registerProgrammes(ledger);
   const api = clientOf(ledger);
-  for (let i = 0; i < 120; i += 1) expectStatus(await api.post('/announcements', theThirtyMillion({ title: `Announcement ${i} ${'of some length '.repeat(10)}` })), 201);
+  const ids: string[] = [];
+  for (let i = 0; i < 120; i += 1) {
+    const reply = expectStatus(await api.post('/announcements', theThirtyMillion({ title: `Announcement ${i} ${'of some length '.repeat(10)}` })), 201);
+    ids.push((reply.json as { id: string }).id);
+  }
   await ledger.close();
-  rmSync(path.join(ledger.dataDir, 'snapshots'), { recursive: true, force: true });
-  return ledger.dataDir;
+  return { dataDir: ledger.dataDir, ids, adminKey: ledger.adminKey };
+}
+
+/** The same without its snapshot, so a start reads every event. */
+async function aStoppedLedger(): Promise<string> {
+  const { dataDir } = await aStoppedLedgerWithSnapshot();
+  rmSync(path.join(dataDir, 'snapshots'), { recursive: true, force: true });
+  return dataDir;
+}
+
+/** The events table's leaf pages (1-based page numbers) in b-tree order, that is in position order; read while the store is stopped. */
+function leafPagesOfEvents(file: string): number[] {
+  const db = new Database(file);
+  try {
+    return db.prepare<[], { pageno: number }>("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY path").all().map((row) => row.pageno);
+  } finally {
+    db.close();
+  }
 }
 
 function overwritePages(file: string, from: number, to: number): void {
@@ -119,4 +142,58 @@ describe('a damaged file under DATA_DIR stops start-up', () => {
     expect(output.trim().split('\n')).toHaveLength(1);
     expect(output).not.toMatch(/\n\s+at /);
   }, 60_000);
+});
+
+describe('a damaged page first read at run time', () => {
+  it('fails the request that reads it with a 503 problem naming the damage and ledger restore, logs one error line, and serves the rest', async () => {
+    const { dataDir, ids, adminKey } = await aStoppedLedgerWithSnapshot();
+    expect(statSync(snapshotPath(dataDir)).size).toBeGreaterThan(0);
+    const file = embeddedDatabasePath(dataDir);
+    // The middle third of the events' leaves: the start from the snapshot reads neither end's, nor any index or interior page.
+    const leaves = leafPagesOfEvents(file);
+    expect(leaves.length).toBeGreaterThan(20);
+    for (const page of leaves.slice(Math.floor(leaves.length / 3), Math.ceil((2 * leaves.length) / 3))) overwritePages(file, page - 1, page);
+
+    const service = await startChildLedger({ dataDir });
+    expect(service.output()).toContain('projections restored from a snapshot');
+    const get = (route: string) => request(service.baseUrl, 'GET', route, { key: adminKey });
+    const middle = ids[60] as string;
+
+    const damagedReads = [`/announcements/${middle}`, `/announcements/${middle}/history`, '/events?limit=1000'];
+    for (const route of damagedReads) {
+      const reply = await get(route);
+      expect(reply.status, `${route}: ${reply.text}`).toBe(503);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(reply.headers.get('retry-after')).toBeNull();
+      expect(reply.json).toMatchObject({ type: 'urn:funding-ledger:problem:store-damaged', title: 'Service unavailable', status: 503, instance: route });
+      expect(reply.json.detail).toMatch(/^the event store's file is damaged \(damaged pages: .+\): .*ledger restore --from <backup>/);
+      expect(reply.text).not.toContain(dataDir);
+      expect(reply.text).not.toMatch(/\n\s+at |"stack"/);
+    }
+
+    // What the projections hold, and what lies in sound pages, is still served; the service stays up.
+    expect((await get('/health/live')).status).toBe(200);
+    expect((await get('/totals')).status).toBe(200);
+    expect((await get('/totals?groupBy=country,fiscalYear')).status).toBe(200);
+    expect((await get('/programmes')).status).toBe(200);
+    expect((await get(`/announcements/${ids[0] as string}/history`)).status).toBe(200);
+    expect((await get(`/announcements/${ids.at(-1) as string}/history`)).status).toBe(200);
+
+    // An export streams its rows after the headers: the damage can only cut it short, never pass for a whole file.
+    const exported = await fetch(`${service.baseUrl}/exports/events.csv`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(exported.status).toBe(200);
+    await expect(exported.text()).rejects.toThrow(/terminated/);
+    expect((await get('/health/live')).status).toBe(200);
+
+    // One error line per failed request or cut-off export, naming the file and the way back; no stack trace anywhere.
+    const errors = () => service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"level":50'))
+      .map((line) => JSON.parse(line) as { msg: string; reason: string });
+    await expect.poll(() => errors().length).toBe(damagedReads.length + 1);
+    expect(errors().map((line) => line.msg)).toEqual([...damagedReads.map(() => 'the event store is damaged'), 'the event store is damaged; the export was cut off']);
+    for (const line of errors()) expect(line.reason).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(damaged pages: .+\\); stop the service and restore it from a backup: ledger restore --from <backup>$`));
+    expect(service.output()).not.toMatch(/\n\s+at |\\n\s+at |"stack"/);
+  }, 90_000);
 });

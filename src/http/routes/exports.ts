@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ZodType } from 'zod';
 import { csvStream, type CsvExport } from '../../exports/csv.js';
 import { exportHead, prepareExport, type ExportRequest } from '../../exports/request.js';
+import { StoreDamagedError } from '../../store/port.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition } from '../consistency.js';
 import { admitHeavy } from '../heavyWork.js';
@@ -89,7 +90,14 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
       return csvHeaders(reply, head).send();
     }
     const csv = await prepareExport(sources, exportRequest);
-    return csvHeaders(reply, csv).send(csvStream(csv, { bom }));
+    const rows = csvStream(csv, { bom });
+    // The rows stream after the headers: a failure then can only cut the download short (the client sees the transfer
+    // end unfinished), so the operator learns of it here.
+    rows.once('error', (error: Error) => {
+      if (error instanceof StoreDamagedError) request.log.error({ reason: error.message }, 'the event store is damaged; the export was cut off');
+      else request.log.error({ err: error }, 'the export failed after its headers were sent; it was cut off');
+    });
+    return csvHeaders(reply, csv).send(rows);
   }
 
   function csvHeaders(reply: FastifyReply, csv: Pick<CsvExport, 'kind' | 'position'>): FastifyReply {
