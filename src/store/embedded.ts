@@ -121,13 +121,43 @@ function chmodIfPossible(target: string, mode: number): void {
 function preparePrivately(dataDir: string, file: string): void {
   fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY });
   chmodIfPossible(dataDir, PRIVATE_DIRECTORY);
-  fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE));
+  if (!fs.existsSync(file)) createDatabase(file);
   for (const target of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) chmodIfPossible(target, PRIVATE_FILE);
+}
+
+/**
+ * A new store is made whole under a temp name (schema written, fsynced) and only then linked in under its own name,
+ * so this service never leaves an empty events.sqlite, even when it dies at its first start: an empty file is always
+ * a lost one (checkDatabaseHeader). A link, not a rename, so a second process starting at the same moment keeps the
+ * first one's file and fails on its lock, instead of replacing it.
+ */
+function createDatabase(file: string): void {
+  const temp = `${file}.${process.pid}.new`;
+  fs.rmSync(temp, { force: true });
+  fs.closeSync(fs.openSync(temp, 'wx', PRIVATE_FILE));
+  try {
+    const db = new Database(temp);
+    try {
+      // synchronous FULL in the rollback journal: the commit is on disk before the link.
+      db.pragma('synchronous = FULL');
+      db.defaultSafeIntegers(true);
+      migrate(db, temp);
+    } finally {
+      db.close();
+    }
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
 }
 
 function openDatabase(dataDir: string): Database.Database {
   const file = embeddedDatabasePath(dataDir);
-  preparePrivately(dataDir, file);
+  withStoreFailures(file, () => preparePrivately(dataDir, file));
   checkDatabaseHeader(file);
   // timeout 0: a held lock must fail the open now, not after the driver's default five seconds of retries.
   const db = withStoreFailures(file, () => new Database(file, { timeout: 0 }));

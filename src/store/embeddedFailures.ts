@@ -31,7 +31,7 @@ const HEADER_BYTES = 100;
 
 /**
  * What a damaged database shows without reading it all (`PRAGMA quick_check` took 1.8 s on a million events), in two
- * steps. Before SQLite opens the file: a file shorter than its header says (truncated). It must come first, as closing
+ * steps. Before SQLite opens the file: an empty file, or one shorter than its header says (truncated). It must come first, as closing
  * any descriptor of the file would drop the POSIX locks SQLite holds on it.
  */
 export function checkDatabaseHeader(file: string): void {
@@ -61,7 +61,8 @@ function truncationOf(file: string): string | undefined {
   let size: number;
   try {
     size = fs.fstatSync(fd).size;
-    if (size === 0) return undefined;
+    // The store makes its file whole before giving it its name (createDatabase): empty, it has lost everything.
+    if (size === 0) return 'it is empty (0 bytes), which this service never leaves: its contents are lost';
     if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) < HEADER_BYTES) return `it is truncated to ${size} bytes, shorter than a database header`;
   } finally {
     fs.closeSync(fd);

@@ -2,13 +2,14 @@
 // start-up with one message naming the file and the damage, a non-zero exit and no stack trace; a damaged page first
 // read at run time (after a start from a snapshot) fails that request with a 503 problem while the rest is served.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { snapshotPath } from '../../src/projections/snapshot.js';
-import { embeddedDatabasePath } from '../../src/store/embedded.js';
+import { embeddedDatabasePath, openEmbeddedStore } from '../../src/store/embedded.js';
 import { freePort, startChildLedger } from '../support/childLedger.js';
 import { clientOf, expectStatus, registerProgrammes, request, startTestLedger, theThirtyMillion } from '../support/ledger.js';
 
@@ -102,6 +103,33 @@ describe('a damaged file under DATA_DIR stops start-up', () => {
     expect(code).toBe(3);
     expectOneMessage(output, file, /is damaged \(it is truncated: \d+ bytes where its header says \d+ pages/);
   }, 60_000);
+
+  it('events.sqlite emptied to 0 bytes: exit 3, one message naming it', async () => {
+    const dataDir = await aStoppedLedger();
+    const file = embeddedDatabasePath(dataDir);
+    truncateSync(file, 0);
+    const { code, output } = await startExpectingExit(dataDir);
+    expect(code).toBe(3);
+    expectOneMessage(output, file, /is damaged \(it is empty \(0 bytes\), which this service never leaves: its contents are lost\)/);
+    expect(statSync(file).size).toBe(0);
+  }, 60_000);
+
+  it('a new store never leaves its file empty, even before its first event: so an empty one is always damage', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'funding-ledger-new-store-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const store = openEmbeddedStore({ dataDir });
+    const file = embeddedDatabasePath(dataDir);
+    try {
+      expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
+      expect(readdirSync(dataDir).filter((name) => name.endsWith('.new'))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    // And it opens again as the empty ledger it is.
+    const reopened = openEmbeddedStore({ dataDir });
+    expect(await reopened.headPosition()).toBeUndefined();
+    await reopened.close();
+  });
 
   it('events.sqlite with pages overwritten by garbage: exit 3, one message naming it', async () => {
     const dataDir = await aStoppedLedger();
