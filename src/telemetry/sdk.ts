@@ -42,6 +42,17 @@ export function registerTracing(config: TracingConfig, logger: Logger): Tracing 
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: serviceVersion() }));
   const provider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] });
   trace.setGlobalTracerProvider(provider);
-  logger.info({ endpoint: config.endpoint, serviceName: config.serviceName }, 'tracing on: spans go to this OpenTelemetry collector over OTLP/HTTP');
-  return { shutdown: () => provider.shutdown() };
+  // Without any user:password the URL may carry: credentials belong in OTEL_EXPORTER_OTLP_HEADERS, and never in the log.
+  const { origin, pathname } = new URL(config.endpoint);
+  logger.info({ endpoint: `${origin}${pathname}`, serviceName: config.serviceName }, 'tracing on: spans go to this OpenTelemetry collector over OTLP/HTTP');
+  return {
+    async shutdown() {
+      // A collector that is down costs at most the exporter's timeout (OTEL_EXPORTER_OTLP_TIMEOUT), never a failed exit.
+      try {
+        await provider.shutdown();
+      } catch (error) {
+        logger.warn({ err: error }, 'tracing: the last spans could not be sent to the collector');
+      }
+    },
+  };
 }

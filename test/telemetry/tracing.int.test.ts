@@ -8,7 +8,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { tracer } from '../../src/telemetry/spans.js';
 import { startTracing } from '../../src/telemetry/tracing.js';
-import { createKeys, startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
+import { createKeys, freePort, startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
 import { expectStatus, request, theProgrammes, theThreeMillion } from '../support/ledger.js';
 
 /** A span as OTLP/HTTP JSON carries it (ids in hex), with its attributes flattened to values. */
@@ -164,6 +164,20 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     // Every line logged for the request carries its trace and span ids, the per-request line included.
     const lines = logLinesOf(server);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', url: '/announcements', status: 201, trace_id: TRACE_ID, span_id: route?.spanId }));
+  });
+});
+
+describe('tracing on, with the collector down', () => {
+  it('serves writes and exits 0 on SIGTERM with one warning, and never logs the credentials of the endpoint URL', { timeout: 60_000 }, async () => {
+    // Nothing listens on this port: every export is refused.
+    const { server, key } = await ledgerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://collector:hunter2@127.0.0.1:${await freePort()}/otlp` });
+    expectStatus(await request(server.baseUrl, 'POST', '/announcements', { key, body: theThreeMillion() }), 201);
+    server.signal('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    const lines = logLinesOf(server);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'tracing on: spans go to this OpenTelemetry collector over OTLP/HTTP', endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/otlp$/) as unknown }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'tracing: the last spans could not be sent to the collector' }));
+    expect(server.output()).not.toContain('hunter2');
   });
 });
 
