@@ -1,6 +1,6 @@
 // Totals saved every so many events while past totals are rebuilt, so the next rebuild starts from the nearest one.
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EventStore, Position, RecordedEvent } from '../store/port.js';
@@ -87,15 +87,21 @@ export class AsOfCheckpoints {
     const body = serialize(file);
     const path = join(this.dir, `${commit}.v8`);
     const temp = `${path}.${randomUUID()}.tmp`;
-    const fd = openSync(temp, 'w', 0o600);
     try {
-      // Body then its SHA-256, in two writes: no copy of tens of megabytes to join them.
-      writeSync(fd, body);
-      writeSync(fd, createHash('sha256').update(body).digest());
-    } finally {
-      closeSync(fd);
+      const fd = openSync(temp, 'w', 0o600);
+      try {
+        // Body then its SHA-256, in two writes: no copy of tens of megabytes to join them.
+        writeSync(fd, body);
+        writeSync(fd, createHash('sha256').update(body).digest());
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+    } catch (error) {
+      // A full disk, say: the partial file goes, with the space it took (a checkpoint is a cache, rebuilt later).
+      rmSync(temp, { force: true });
+      throw error;
     }
-    renameSync(temp, path);
     return path;
   }
 

@@ -55,16 +55,27 @@ export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, '
   // Owner-only, like every file under DATA_DIR (README "Durability").
   mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: 0o700 });
   const temp = `${path}.${randomUUID()}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, body);
-    writeSync(fd, checksum);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeWhole(fd, body);
+      writeWhole(fd, checksum);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    // A full disk, say: the previous snapshot stays as it was, and the partial one goes, with the space it took.
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, path);
   return { ...contents, stateDigest, savedAt: file.savedAt };
+}
+
+/** writeSync may write less than asked (a disk filling up); the rest then goes in further writes, or fails with ENOSPC. */
+function writeWhole(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 export type SnapshotVerdict = { readonly usable: true; readonly snapshot: SnapshotContents } | { readonly usable: false; readonly reason: string };

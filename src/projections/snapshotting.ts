@@ -1,5 +1,6 @@
 // When snapshots are taken and used: restored before the runner starts, saved every N events and at shutdown.
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { publicMessage } from '../domain/publicMessage.js';
 import type { EventStore, Position } from '../store/port.js';
 import { comparePositions, formatPosition } from '../store/position.js';
 import type { ProjectionRunner } from './runner.js';
@@ -70,7 +71,14 @@ export class Snapshotter {
       this.sinceLast = 0;
       this.logger.info({ why, position: formatPosition(position), ms: Math.round(performance.now() - started) }, 'projection snapshot saved');
     } catch (error) {
-      this.logger.error({ err: error }, 'projection snapshot could not be saved');
+      // The next try comes after as many events again, not at every event while the disk stays full.
+      this.sinceLast = 0;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        this.logger.warn({ why, reason: publicMessage(error) }, 'projection snapshot not saved: the disk is full; the previous snapshot stays usable, and a later save tries again');
+      } else {
+        this.logger.error({ err: error }, 'projection snapshot could not be saved');
+      }
     }
   }
 

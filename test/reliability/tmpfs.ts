@@ -1,6 +1,6 @@
 // A small tmpfs as a data directory, for tests that fill a disk for real (root only); unmounted when the test ends.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -25,16 +25,30 @@ export function canMountTmpfs(): boolean {
  */
 export function mountTmpfs(size: string, beforeUnmount: () => Promise<void>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'funding-ledger-tmpfs-'));
+  mount(dir, size, beforeUnmount, () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Mounts a tmpfs of `size` on `dir` (created when missing), e.g. DATA_DIR/backups, so only what goes there meets a
+ * full disk. `beforeUnmount` as for mountTmpfs; the mount point is left for whoever owns the directory around it.
+ */
+export function mountTmpfsAt(dir: string, size: string, beforeUnmount: () => Promise<void>): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mount(dir, size, beforeUnmount, () => undefined);
+  return dir;
+}
+
+function mount(dir: string, size: string, beforeUnmount: () => Promise<void>, afterUnmount: () => void): void {
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
   onTestFinished(async () => {
     try {
       await beforeUnmount();
     } finally {
       execFileSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
+      afterUnmount();
     }
   });
-  return dir;
 }
 
 /** Writes zeros to `file` until the disk is full; returns the bytes written. */
