@@ -88,6 +88,8 @@ export class Backups {
     const eventsFile = `events-${base}.sqlite`;
     const keysFile = `keys-${base}.sqlite`;
     const temps = [join(directory, `${eventsFile}.tmp`), join(directory, `${keysFile}.tmp`)] as const;
+    const finals = [join(directory, eventsFile), join(directory, keysFile)] as const;
+    let sealed = false;
     try {
       await this.copy(this.options.events, temps[0]);
       await this.copy(this.options.keys, temps[1]);
@@ -101,17 +103,23 @@ export class Backups {
         createdAt,
         keys: { file: keysFile, sha256: await sha256OfFile(temps[1]) },
       };
-      await rename(temps[0], join(directory, eventsFile));
-      await rename(temps[1], join(directory, keysFile));
+      await rename(temps[0], finals[0]);
+      await rename(temps[1], finals[1]);
       // The manifest last: a copy with its manifest beside it is complete.
       await writeTextFile(join(directory, `events-${base}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+      sealed = true;
       this.options.logger.info({ file: eventsFile, events: manifest.events, lastPosition: manifest.lastPosition }, 'backup written');
       await this.prune();
       return manifest;
     } catch (error) {
-      await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+      // Copies without their manifest go too (the manifest could not be written): nothing of this backup is left.
+      if (!sealed) await Promise.all([...temps, ...finals].map((file) => rm(file, { force: true })));
       // The store's own reading of a full disk (SQLITE_FULL, ENOSPC, EDQUOT), not a second list of codes.
-      if (storeFailureOf(error, directory) instanceof StoreFullError) throw new BackupDiskFullError(`the disk under ${directory} is full: the backup was not kept (its partial files are removed); free space and try again`);
+      if (storeFailureOf(error, directory) instanceof StoreFullError) {
+        // The client's answer names no server path; the log has the error itself.
+        this.options.logger.warn({ directory, reason: (error as Error).message }, 'backup not kept: the disk is full');
+        throw new BackupDiskFullError('the disk holding the backups is full: the backup was not kept (its partial files are removed); free space and try again');
+      }
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 // A full disk under the files the ledger writes besides its store (a small tmpfs of their own, filled for real): a
-// snapshot's save and a scheduled export's run fail alone, leave nothing half-written under a final name, and the
-// service goes on serving and writing; each works again once space is freed.
+// snapshot's save, a scheduled export's run and a backup fail alone, leave nothing half-written under a final name,
+// and the service goes on serving and writing; each works again once space is freed.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const mountable = canMountTmpfs();
 /** Temp names the ledger writes through: none may outlive a failed write. */
 const isTemp = (name: string): boolean => name.endsWith('.tmp');
 
-describe.skipIf(!mountable)('a full disk under the snapshots and the scheduled exports', () => {
+describe.skipIf(!mountable)('a full disk under the snapshots, the scheduled exports and the backups', () => {
   it('a snapshot save that meets it is logged as a warning, keeps the previous snapshot usable, and the service goes on', async () => {
     const dataDir = tempDataDir();
     let service: ChildLedger | undefined;
@@ -108,5 +108,40 @@ describe.skipIf(!mountable)('a full disk under the snapshots and the scheduled e
     expect(Date.parse(recovered.startedAt as string)).toBeGreaterThan(Date.parse(failed.startedAt as string));
     expect(existsSync(path.join(exportsDir, recovered.file as string))).toBe(true);
     expect(expectOnlyCompleteRuns()).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a backup that meets it answers 507 with Retry-After, leaves no partial file, and the service keeps serving and writing', async () => {
+    const running: { ledger?: TestLedger } = {};
+    const dataDir = tempDataDir();
+    const backups = mountTmpfsAt(path.join(dataDir, 'backups'), '1m', async () => running.ledger?.close());
+    const ledger = await startTestLedger({ dataDir });
+    running.ledger = ledger;
+    const api = clientOf(ledger);
+    await registerProgrammes(ledger);
+    for (let i = 0; i < 5; i += 1) expectStatus(await api.post('/announcements', anAnnouncement({ title: `Announcement ${i}` })), 201);
+    expectStatus(await api.post('/admin/backups', undefined), 201);
+    const kept = readdirSync(backups).sort();
+    expect(kept).toHaveLength(3);
+
+    const filler = path.join(backups, 'filler');
+    fillDisk(filler);
+    const refused = await api.post('/admin/backups', undefined);
+    expect(refused.status, refused.text).toBe(507);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect(refused.json).toMatchObject({ type: 'urn:funding-ledger:problem:backup-disk-full', title: 'Insufficient storage', status: 507, instance: '/admin/backups' });
+    expect(refused.text).not.toContain(dataDir);
+    // Nothing partial: the earlier backup, whole, and the filler; no temp copy, no copy without its manifest.
+    expect(readdirSync(backups).filter((name) => name !== 'filler').sort()).toEqual(kept);
+
+    // The service keeps serving and writing.
+    expect((await api.get('/health/live')).status).toBe(200);
+    expect((await api.get('/totals')).status).toBe(200);
+    expectStatus(await api.post('/announcements', anAnnouncement({ title: 'Written while the backups disk is full' })), 201);
+
+    rmSync(filler);
+    const manifest = expectStatus(await api.post('/admin/backups', undefined), 201).json as { file: string };
+    expect(readdirSync(backups)).toContain(manifest.file);
+    expect(readdirSync(backups).filter(isTemp)).toEqual([]);
   }, 120_000);
 });
