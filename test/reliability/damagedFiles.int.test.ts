@@ -17,10 +17,10 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** Starts src/server.ts on `dataDir` and waits for it to exit (it must, within 20 s): its code and everything it wrote. */
-async function startExpectingExit(dataDir: string): Promise<{ code: number | null; output: string }> {
+async function startExpectingExit(dataDir: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/server.ts')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(await freePort()) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(await freePort()) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
@@ -169,6 +169,21 @@ describe('a damaged file under DATA_DIR stops start-up', () => {
     expect(output).toContain(`funding-ledger: ${file}: does not hold a signer key`);
     expect(output.trim().split('\n')).toHaveLength(1);
     expect(output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('a signing key file kept outside DATA_DIR (AUDIT_SIGNING_KEY_FILE) emptied: exit 2, one message naming it', async () => {
+    const dataDir = await aStoppedLedger();
+    const secrets = mkdtempSync(path.join(tmpdir(), 'funding-ledger-secrets-'));
+    onTestFinished(() => rmSync(secrets, { recursive: true, force: true }));
+    const file = path.join(secrets, 'signing.key');
+    writeFileSync(file, '', { mode: 0o600 });
+    const { code, output } = await startExpectingExit(dataDir, { AUDIT_SIGNING_KEY_FILE: file });
+    expect(code).toBe(2);
+    expect(output).toMatch(new RegExp(`^funding-ledger: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: does not hold a signer key`));
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).not.toMatch(/\n\s+at /);
+    // Left as it was: the service does not write a new key over a damaged one.
+    expect(statSync(file).size).toBe(0);
   }, 60_000);
 });
 
