@@ -69,7 +69,10 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   }
   registerAuth(app, { keys: context.keys, publicRead: context.config.publicRead });
   // Once heavy work stops, its garbage is collected: V8 would keep it mapped while the process is idle.
-  app.decorate('heavyWork', new HeavyWorkGate(context.config.heavy, { onIdle: collectAndCompact }));
+  // The past states the as-of queries kept go first: only another burst would use them.
+  const heavyWork = new HeavyWorkGate(context.config.heavy, { onIdle: collectAndCompact });
+  heavyWork.releaseAtIdle(() => context.pastTotals.releaseStates());
+  app.decorate('heavyWork', heavyWork);
 
   // One line per request: id, method, route, status and time; never headers or bodies. The level is fixed at start,
   // and below info the hook is not added at all: even an empty onResponse hook makes Fastify watch every response end.

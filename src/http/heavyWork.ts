@@ -37,6 +37,8 @@ export class HeavyWorkGate {
 
   /** Armed when the last heavy request ends; fires `onIdle` once nothing heavy has run for IDLE_MS. */
   private idleTimer: NodeJS.Timeout | undefined;
+  /** What to let go of at idle, before `onIdle`: the caches' share that only a burst of heavy work would use again. */
+  private readonly idleReleases: Array<() => void> = [];
 
   constructor(
     private readonly limits: HeavyLimits,
@@ -46,6 +48,11 @@ export class HeavyWorkGate {
       readonly now?: () => number;
     } = {},
   ) {}
+
+  /** Adds a release to run once heavy work has stopped, before `onIdle` (which collects what it let go). */
+  releaseAtIdle(release: () => void): void {
+    this.idleReleases.push(release);
+  }
 
   get load(): { readonly running: number; readonly queued: number; readonly concurrency: number; readonly queue: number } {
     return { running: this.running, queued: this.waiting.length, concurrency: this.limits.concurrency, queue: this.limits.queue };
@@ -124,11 +131,13 @@ export class HeavyWorkGate {
 
   private startNext(): void {
     while (this.running < this.limits.concurrency && this.waiting.length > 0) (this.waiting[0] as Waiter).start();
-    if (this.running === 0 && this.waiting.length === 0 && this.options.onIdle !== undefined) {
+    if (this.running === 0 && this.waiting.length === 0 && (this.options.onIdle !== undefined || this.idleReleases.length > 0)) {
       const onIdle = this.options.onIdle;
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => {
-        if (this.running === 0 && this.waiting.length === 0) onIdle();
+        if (this.running !== 0 || this.waiting.length !== 0) return;
+        for (const release of this.idleReleases) release();
+        onIdle?.();
       }, IDLE_MS).unref();
     }
   }

@@ -57,6 +57,14 @@ export class AsOfTotals {
     return resolved === undefined || resolved.open ? undefined : this.states.get(resolved.key);
   }
 
+  /**
+   * Lets go of the past states kept: each is a burst's (9 MB at 60,000 events), and a rebuild from the nearest
+   * checkpoint makes it again. The times resolved stay: they are small, and a closed one never changes.
+   */
+  releaseStates(): void {
+    this.states.clear();
+  }
+
   /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
   async at(moment: Moment): Promise<PastTotals> {
     const key = 'position' in moment ? formatPosition(moment.position) : await this.resolvedKeyOf(moment.time);

@@ -39,6 +39,16 @@ export class ByteBoundedCache<K, V> {
     this.used -= entry.bytes;
   }
 
+  /** Drops every entry over `bytes`: what a burst of heavy answers left, once the burst is over. */
+  dropLargerThan(bytes: number): void {
+    for (const [key, entry] of this.entries) if (entry.bytes > bytes) this.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.used = 0;
+  }
+
   get bytes(): number {
     return this.used;
   }

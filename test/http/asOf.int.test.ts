@@ -133,6 +133,20 @@ describe('GET /totals?asOf=<position>', () => {
     expect(readAll.mock.calls.length).toBeLessThanOrEqual(new Set(answered.map((a) => a.position)).size);
   });
 
+  it('lets the past states go once heavy work has stopped, and rebuilds one when asked again', async () => {
+    const { ledger, api } = await aLedgerWithAnswersAfterEveryWrite();
+    const { pastTotals } = ledger.ledger.context;
+    const moment = { position: { commit: 5n, prepare: 5n } };
+    const first = await api.get('/totals?groupBy=country&asOf=5');
+    expect(pastTotals.cachedAt(moment)).toBeDefined();
+    // The heavy-work gate counts as idle two seconds after its last request.
+    await vi.waitFor(() => expect(pastTotals.cachedAt(moment)).toBeUndefined(), { timeout: 10_000, interval: 100 });
+    const readAll = countReplays(ledger);
+    const again = await api.get('/totals?groupBy=country&asOf=5');
+    expect(readAll).toHaveBeenCalledTimes(1);
+    expect(again.json).toEqual(first.json);
+  });
+
   it('refuses a position beyond the last event with 400 naming asOf', async () => {
     const { api } = await aLedgerWithAnswersAfterEveryWrite();
 

@@ -94,6 +94,8 @@ function isLight(state: TotalsState, query: TotalsQuery): boolean {
 const URL_MEMORY = 1024;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** The largest cached answer kept once heavy work is over: a dashboard's answers are a few KB. */
+const IDLE_KEPT_ANSWER_BYTES = 64 * 1024;
 
 export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -106,6 +108,9 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   // The canonical query of each URL as sent: a dashboard asks one URL over and over, and finding it here skips
   // canonicalising the query.
   const byUrl = new Map<string, string>();
+  // Once heavy work stops, its answers go: a dashboard's (4 KB) stay, a burst's (up to the entry bound) would only
+  // serve the same burst again, and kept they were most of what RSS held over its start when the load was over.
+  fastify.heavyWork.releaseAtIdle(() => cache.dropLargerThan(IDLE_KEPT_ANSWER_BYTES));
 
   const past = context.pastTotals;
 

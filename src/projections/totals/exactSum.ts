@@ -28,11 +28,6 @@ export class ExactSum {
     }
   }
 
-  addSum(other: ExactSum): void {
-    this.add(other.small);
-    if (other.big !== 0n) this.big += other.big;
-  }
-
   get value(): bigint {
     return this.big + BigInt(this.small);
   }

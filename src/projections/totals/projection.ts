@@ -9,7 +9,7 @@ import { convertSafeMinor, type CurrencyCode, type ExactRate } from '../../domai
 import type { RecordedEvent } from '../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../projection.js';
-import { ExactSum } from './exactSum.js';
+import { ConvertedCells } from './convertedCells.js';
 import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
 
 export const UNALLOCATED = 'unallocated';
@@ -110,20 +110,13 @@ function convertedRow(state: TotalsState, conversion: Conversion, slot: number, 
 
 function addConverted(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode, sign: 1 | -1): void {
   const cell = state.contributions.rowCells.get(row);
-  let entry = conversion.byCell.get(cell);
-  if (entry === undefined) {
-    entry = { minor: new ExactSum(), unconverted: new Set<string>() };
-    conversion.byCell.set(cell, entry);
-  }
   const converted = convertedRow(state, conversion, slot, row, target);
   if (converted !== undefined) {
-    entry.minor.add(converted, sign);
+    conversion.cells.add(cell, converted, sign);
     return;
   }
   // The id as text only for what cannot be converted: spelling out every id cost more than the conversions.
-  const id = state.contributions.ids.idOf(slot);
-  if (sign === 1) entry.unconverted.add(id);
-  else entry.unconverted.delete(id);
+  conversion.cells.markUnconverted(cell, state.contributions.ids.idOf(slot), sign);
 }
 
 function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void {
@@ -217,12 +210,12 @@ const CONTRIBUTIONS_PER_STEP = 512;
 /**
  * conversionFor as steps: a million contributions take most of a second to convert, so the service does it in slices.
  * With `keep` false the conversion is not stored in the state: for past states held in a cache bounded in bytes, which
- * a conversion (about 280 bytes a cell) would otherwise grow behind the cache's back.
+ * a conversion (8 bytes a cell, see convertedCells.ts) would otherwise grow behind the cache's back.
  */
 export function* conversionSteps(state: TotalsState, target: CurrencyCode, keep = true): Steps<Conversion> {
   const known = state.conversions.get(target);
   if (known !== undefined) return known;
-  const conversion: Conversion = { byCell: new Map(), rates: new Map() };
+  const conversion: Conversion = { cells: new ConvertedCells(), rates: new Map() };
   const c = state.contributions;
   for (let slot = 0; slot < c.ids.length; slot += 1) {
     const first = c.firstRow.get(slot);

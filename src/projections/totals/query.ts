@@ -128,10 +128,10 @@ function add(accumulator: Accumulator, cells: CellTable, cell: number, conversio
   (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell));
   accumulator.allocations += cells.allocationsOf(cell);
   accumulator.announcements += cells.announcementsOf(cell);
-  const converted = conversion?.byCell.get(cell);
-  if (converted !== undefined) {
-    accumulator.converted.addSum(converted.minor);
-    if (converted.unconverted.size > 0) for (const id of converted.unconverted) accumulator.unconverted.add(id);
+  if (conversion !== undefined) {
+    conversion.cells.addTo(cell, accumulator.converted);
+    const unconverted = conversion.cells.unconvertedOf(cell);
+    if (unconverted !== undefined) for (const id of unconverted) accumulator.unconverted.add(id);
   }
 }
 

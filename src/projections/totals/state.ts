@@ -3,7 +3,7 @@ import type { CurrencyCode, ExactRate } from '../../domain/money.js';
 import { float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
-import type { ExactSum } from './exactSum.js';
+import type { ConvertedCells } from './convertedCells.js';
 import { RateBook } from './rateBook.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
@@ -42,7 +42,7 @@ export interface Contributions {
 
 /** Converted sums for one target currency, by cell number, kept while the rates stay as they were. */
 export interface Conversion {
-  readonly byCell: Map<number, { readonly minor: ExactSum; readonly unconverted: Set<string> }>;
+  readonly cells: ConvertedCells;
   /**
    * The rate from a currency on a day (key: currency code * 10^8 + YYYYMMDD), null when none applies: looked up and
    * parsed once per day rather than once per allocation. Valid as long as the conversion is (no rate recorded since).
