@@ -37,6 +37,10 @@ export async function ensureBuilt(mode: 'auto' | 'always' | 'never'): Promise<Bu
     return { rebuilt: true, seconds: Math.round(performance.now() - started) / 1000 };
   } catch (error) {
     statSync(SERVER_ENTRY); // Nothing to run at all: let that stop the bench.
-    return { rebuilt: true, seconds: Math.round(performance.now() - started) / 1000, errors: tail(error instanceof Error ? error.message : String(error), 8) };
+    return {
+      rebuilt: true,
+      seconds: Math.round(performance.now() - started) / 1000,
+      errors: tail(error instanceof Error ? error.message : String(error), 8),
+    };
   }
 }

@@ -21,7 +21,13 @@ export interface Dataset {
 const DATABASE = 'events.sqlite';
 
 /** The sources that decide what `generate` writes: a change to any of them makes the cached ledgers stale. */
-const GENERATOR_SOURCES = ['src/synthetic/history.ts', 'src/commands/handle.ts', 'src/store/embedded.ts', 'src/audit/chain.ts', 'src/cli/generate.ts'];
+const GENERATOR_SOURCES = [
+  'src/synthetic/history.ts',
+  'src/commands/handle.ts',
+  'src/store/embedded.ts',
+  'src/audit/chain.ts',
+  'src/cli/generate.ts',
+];
 
 function generatorFingerprint(): string {
   const hash = createHash('sha256');
@@ -36,7 +42,10 @@ interface Meta extends Omit<Dataset, 'dir' | 'cached'> {
   readonly fingerprint: string;
 }
 
-export async function cachedLedger(options: { announcements: number; seed: number; fresh: boolean }, log: (line: string) => void): Promise<Dataset> {
+export async function cachedLedger(
+  options: { announcements: number; seed: number; fresh: boolean },
+  log: (line: string) => void,
+): Promise<Dataset> {
   const dir = path.join(CACHE_ROOT, `ledger-${options.announcements}-seed${options.seed}`);
   const metaFile = path.join(dir, 'meta.json');
   const fingerprint = generatorFingerprint();
@@ -49,7 +58,16 @@ export async function cachedLedger(options: { announcements: number; seed: numbe
   rmSync(partial, { recursive: true, force: true });
   log(`generating ${options.announcements} announcements (seed ${options.seed}) into ${dir}`);
   const timeoutMs = Math.max(300_000, options.announcements * 2);
-  const args = [CLI_ENTRY, '--data-dir', partial, 'generate', '--announcements', String(options.announcements), '--seed', String(options.seed)];
+  const args = [
+    CLI_ENTRY,
+    '--data-dir',
+    partial,
+    'generate',
+    '--announcements',
+    String(options.announcements),
+    '--seed',
+    String(options.seed),
+  ];
   const { stdout } = await runToEnd(spawnChild(process.execPath, args), 'ledger generate', timeoutMs);
   const match = /wrote (\d+) events in (\d+) streams in ([\d.]+) s \((\d+) events\/s\)/.exec(stdout);
   if (!match) throw new Error(`ledger generate printed no summary: ${stdout.slice(-300)}`);

@@ -20,7 +20,10 @@ export interface Answer {
 }
 
 /** One request, its whole body read; `agent` keeps the connection between calls. */
-export function request(url: string, options: { headers?: http.OutgoingHttpHeaders; agent?: http.Agent; method?: string; body?: string } = {}): Promise<Answer> {
+export function request(
+  url: string,
+  options: { headers?: http.OutgoingHttpHeaders; agent?: http.Agent; method?: string; body?: string } = {},
+): Promise<Answer> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent }, (res) => {

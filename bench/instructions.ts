@@ -32,7 +32,9 @@ const log = (line: string): void => void process.stderr.write(`[instructions] ${
 
 function load(url: string, headers: Record<string, string>, amount: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, headers, connections: 10, amount }, (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(result)));
+    autocannon({ url, headers, connections: 10, amount }, (error: unknown, result) =>
+      error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(result),
+    );
   });
 }
 
@@ -49,7 +51,11 @@ async function untilServed(url: string, headers: Record<string, string>, timeout
 /** The program total of one dump (callgrind numbers them from 1); 0 while it is not written whole yet. */
 function instructionsOfDump(prefix: string, part: number): number {
   try {
-    const annotated = execFileSync('callgrind_annotate', [`${prefix}.${part}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    const annotated = execFileSync('callgrind_annotate', [`${prefix}.${part}`], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const match = /([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(annotated);
     return match?.[1] === undefined ? 0 : Number(match[1].replaceAll(',', ''));
   } catch {
@@ -74,9 +80,20 @@ const WINDOWS = 3;
  * Runs `command` under callgrind with instrumentation off, warms it up, then counts WINDOWS windows of `requests`
  * GETs of `url`, each dumped on its own.
  */
-async function count(command: readonly string[], env: NodeJS.ProcessEnv, url: string, headers: Record<string, string>, requests: number, outDir: string, name: string): Promise<Counted> {
+async function count(
+  command: readonly string[],
+  env: NodeJS.ProcessEnv,
+  url: string,
+  headers: Record<string, string>,
+  requests: number,
+  outDir: string,
+  name: string,
+): Promise<Counted> {
   const prefix = path.join(outDir, `callgrind.${name}`);
-  const child = spawnChild('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${prefix}`, ...command], { env, stdio: 'ignore' });
+  const child = spawnChild('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${prefix}`, ...command], {
+    env,
+    stdio: 'ignore',
+  });
   try {
     await untilServed(url, headers, 600_000);
     log(`${name}: warming up with ${requests} requests`);
@@ -101,12 +118,15 @@ async function count(command: readonly string[], env: NodeJS.ProcessEnv, url: st
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { path: { type: 'string' }, requests: { type: 'string' }, announcements: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { path: { type: 'string' }, requests: { type: 'string' }, announcements: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const route = values.path ?? '/totals?groupBy=programme';
   const requests = Number(values.requests ?? 20_000);
   const announcements = Number(values.announcements ?? 80_000);
-  if (!Number.isSafeInteger(requests) || requests <= 0 || !Number.isSafeInteger(announcements) || announcements <= 0) throw new Error(USAGE);
+  if (!Number.isSafeInteger(requests) || requests <= 0 || !Number.isSafeInteger(announcements) || announcements <= 0)
+    throw new Error(USAGE);
 
   await ensureBuilt('auto');
   const dataset = await cachedLedger({ announcements, seed: 1, fresh: false }, log);
@@ -125,14 +145,30 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...SERVICE_ENV };
-    const ledger = await count([process.execPath, SERVER_ENTRY], env, `http://127.0.0.1:${port}${route}`, headers, requests, work, 'ledger');
+    const ledger = await count(
+      [process.execPath, SERVER_ENTRY],
+      env,
+      `http://127.0.0.1:${port}${route}`,
+      headers,
+      requests,
+      work,
+      'ledger',
+    );
 
     const barePort = await freePort();
-    const bareArgs = [process.execPath, '--import', 'tsx', benchScript('load/bareServer.ts'), JSON.stringify({ bodies: { [route]: bodyFile }, port: barePort })];
+    const bareArgs = [
+      process.execPath,
+      '--import',
+      'tsx',
+      benchScript('load/bareServer.ts'),
+      JSON.stringify({ bodies: { [route]: bodyFile }, port: barePort }),
+    ];
     const bare = await count(bareArgs, process.env, `http://127.0.0.1:${barePort}${route}`, {}, requests, work, 'bare');
 
     const ratio = Math.round((bare.instructionsPerRequest / ledger.instructionsPerRequest) * 1000) / 1000;
-    process.stdout.write(`${JSON.stringify({ path: route, bodyBytes: Buffer.byteLength(answer.body), ledger, bare, bareOverLedger: ratio, node: process.version, date: new Date().toISOString() })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ path: route, bodyBytes: Buffer.byteLength(answer.body), ledger, bare, bareOverLedger: ratio, node: process.version, date: new Date().toISOString() })}\n`,
+    );
   } finally {
     killAllChildren();
     rmSync(work, { recursive: true, force: true });

@@ -90,7 +90,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const quick = values.quick;
   const loadSeconds = wholeNumber('seconds', values.seconds, quick ? 4 : 10);
   const only = values.only;
-  if (only !== undefined && only !== 'heavy' && only !== 'esdb' && only !== 'merkle') throw new Error(`--only takes "heavy", "esdb" or "merkle", got "${only}"`);
+  if (only !== undefined && only !== 'heavy' && only !== 'esdb' && only !== 'merkle')
+    throw new Error(`--only takes "heavy", "esdb" or "merkle", got "${only}"`);
   return {
     quick,
     fresh: values.fresh,

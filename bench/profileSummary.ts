@@ -72,7 +72,13 @@ export function summariseProfile(file: string, count = 15): ProfileSummary {
 
 export function formatSummary(summary: ProfileSummary): string {
   const lines = (shares: readonly Share[]) => shares.map((s) => `  ${s.percent.toFixed(1).padStart(5)}%  ${s.name}`);
-  return [`${summary.file} (${summary.seconds} s)`, ' self time by function:', ...lines(summary.functions), ' by module:', ...lines(summary.modules)].join('\n');
+  return [
+    `${summary.file} (${summary.seconds} s)`,
+    ' self time by function:',
+    ...lines(summary.functions),
+    ' by module:',
+    ...lines(summary.modules),
+  ].join('\n');
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -70,7 +70,9 @@ const ratioText = (value: number): string => value.toFixed(2);
 function trouble(load: LoadResult): string | undefined {
   const bad = load.non2xx + load.errors;
   if (bad === 0 || bad <= (load.ok + bad) * 0.001) return undefined;
-  const statuses = Object.entries(load.statuses).filter(([code]) => !code.startsWith('2')).map(([code, count]) => `${count}x${code}`);
+  const statuses = Object.entries(load.statuses)
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, count]) => `${count}x${code}`);
   return `${load.non2xx} non-2xx (${statuses.join(', ') || 'none'}), ${load.errors} errors`;
 }
 
@@ -115,7 +117,13 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
         ratio: ratioText(read.ratio),
         target: '>= 0.70',
       },
-      { name: `read ${read.path} vs bare Fastify`, measured: read.ratio, unit: 'ratio', pass: problem === undefined && read.ratio >= 0.7, ...(problem && { note: problem }) },
+      {
+        name: `read ${read.path} vs bare Fastify`,
+        measured: read.ratio,
+        unit: 'ratio',
+        pass: problem === undefined && read.ratio >= 0.7,
+        ...(problem && { note: problem }),
+      },
     );
     add({
       figure: '  latency p50 / p99',
@@ -134,13 +142,31 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
       ratio: ratioText(write.ratio),
       target: '>= 0.50',
     },
-    { name: 'write vs raw store appends', measured: write.ratio, unit: 'ratio', pass: writeProblem === undefined && write.ratio >= 0.5, ...(writeProblem && { note: writeProblem }) },
+    {
+      name: 'write vs raw store appends',
+      measured: write.ratio,
+      unit: 'ratio',
+      pass: writeProblem === undefined && write.ratio >= 0.5,
+      ...(writeProblem && { note: writeProblem }),
+    },
   );
-  add({ figure: '  latency p50 / p99', value: `${ms(write.service.p50Ms)} / ${ms(write.service.p99Ms)}`, baseline: `${ms(write.rawBefore.p50Ms)} / ${ms(write.rawBefore.p99Ms)} per append` });
-  add({ figure: `  appendMany, ${write.rawBefore.batchSize} per transaction`, value: `${n(write.rawBefore.batchedEventsPerSecond)} events/s`, baseline: 'context only' });
+  add({
+    figure: '  latency p50 / p99',
+    value: `${ms(write.service.p50Ms)} / ${ms(write.service.p99Ms)}`,
+    baseline: `${ms(write.rawBefore.p50Ms)} / ${ms(write.rawBefore.p99Ms)} per append`,
+  });
+  add({
+    figure: `  appendMany, ${write.rawBefore.batchSize} per transaction`,
+    value: `${n(write.rawBefore.batchedEventsPerSecond)} events/s`,
+    baseline: 'context only',
+  });
 
   const { replay } = figures;
-  const replayNote = replay.comparedWithSnapshot ? (replay.digestMatch ? 'digest = snapshot' : 'DIGEST MISMATCH') : 'no snapshot to compare';
+  const replayNote = replay.comparedWithSnapshot
+    ? replay.digestMatch
+      ? 'digest = snapshot'
+      : 'DIGEST MISMATCH'
+    : 'no snapshot to compare';
   check(
     {
       figure: `replay (${n(replay.events)} events, ${replayNote})`,
@@ -157,9 +183,19 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
   );
 
   const { withoutSnapshot, shutdown, withSnapshot } = figures.start;
-  add({ figure: 'start, no snapshot: ready', value: `${withoutSnapshot.readySeconds.toFixed(2)} s`, baseline: `position ${withoutSnapshot.position}` });
+  add({
+    figure: 'start, no snapshot: ready',
+    value: `${withoutSnapshot.readySeconds.toFixed(2)} s`,
+    baseline: `position ${withoutSnapshot.position}`,
+  });
   check(
-    { figure: '  RSS after ready', value: `${withoutSnapshot.rssMb} MB`, baseline: `peak ${withoutSnapshot.peakRssMb} MB`, ratio: '', target: '<= 400 MB' },
+    {
+      figure: '  RSS after ready',
+      value: `${withoutSnapshot.rssMb} MB`,
+      baseline: `peak ${withoutSnapshot.peakRssMb} MB`,
+      ratio: '',
+      target: '<= 400 MB',
+    },
     { name: 'RSS after start without a snapshot', measured: withoutSnapshot.rssMb, unit: 'MB', pass: withoutSnapshot.rssMb <= 400 },
   );
   add({
@@ -171,7 +207,13 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
   });
   const snapshotNote = withSnapshot.snapshotUsed ? 'restored' : 'NOT USED';
   check(
-    { figure: `start, snapshot ${snapshotNote}: ready`, value: `${withSnapshot.readySeconds.toFixed(2)} s`, baseline: '', ratio: '', target: '<= 3 s' },
+    {
+      figure: `start, snapshot ${snapshotNote}: ready`,
+      value: `${withSnapshot.readySeconds.toFixed(2)} s`,
+      baseline: '',
+      ratio: '',
+      target: '<= 3 s',
+    },
     {
       name: 'ready with a snapshot',
       measured: withSnapshot.readySeconds,
@@ -181,14 +223,30 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
     },
   );
   check(
-    { figure: '  RSS after ready', value: `${withSnapshot.rssMb} MB`, baseline: `peak ${withSnapshot.peakRssMb} MB`, ratio: '', target: '<= 400 MB' },
+    {
+      figure: '  RSS after ready',
+      value: `${withSnapshot.rssMb} MB`,
+      baseline: `peak ${withSnapshot.peakRssMb} MB`,
+      ratio: '',
+      target: '<= 400 MB',
+    },
     { name: 'RSS after start with a snapshot', measured: withSnapshot.rssMb, unit: 'MB', pass: withSnapshot.rssMb <= 400 },
   );
 
   const exported = figures.export;
-  add({ figure: `GET /exports/events.csv (${n(exported.rows)} rows)`, value: `${n(exported.rowsPerSecond)} rows/s`, baseline: `${exported.megabytes} MB in ${exported.seconds.toFixed(2)} s` });
+  add({
+    figure: `GET /exports/events.csv (${n(exported.rows)} rows)`,
+    value: `${n(exported.rowsPerSecond)} rows/s`,
+    baseline: `${exported.megabytes} MB in ${exported.seconds.toFixed(2)} s`,
+  });
   check(
-    { figure: '  RSS growth during it', value: `${exported.rssGrowthMb} MB`, baseline: `${exported.rssBeforeMb} -> max ${exported.rssMaxMb} MB`, ratio: '', target: '<= 50 MB' },
+    {
+      figure: '  RSS growth during it',
+      value: `${exported.rssGrowthMb} MB`,
+      baseline: `${exported.rssBeforeMb} -> max ${exported.rssMaxMb} MB`,
+      ratio: '',
+      target: '<= 50 MB',
+    },
     { name: 'RSS growth during the events export', measured: exported.rssGrowthMb, unit: 'MB', pass: exported.rssGrowthMb <= 50 },
   );
 
@@ -222,16 +280,30 @@ function heavyVerdict(heavy: HeavyFigure, add: Add, check: Check): void {
       ratio: '',
       target: `< ${HEAVY_TARGETS.liveP99Ms} ms`,
     },
-    { name: 'heavy: /health/live p99 under heavy reads', measured: liveness.p99Ms, unit: 'ms', pass: liveness.p99Ms < HEAVY_TARGETS.liveP99Ms },
+    {
+      name: 'heavy: /health/live p99 under heavy reads',
+      measured: liveness.p99Ms,
+      unit: 'ms',
+      pass: liveness.p99Ms < HEAVY_TARGETS.liveP99Ms,
+    },
   );
   add({
     figure: `    while all ${liveness.inFlight} were in flight (first ${liveness.heldSeconds} s, ${n(liveness.held.probes)} probes)`,
     value: `p99 ${ms(liveness.held.p99Ms)}`,
     baseline: `p50 ${ms(liveness.held.p50Ms)}, max ${ms(liveness.held.maxMs)}`,
   });
-  const probeTrouble = Object.entries(liveness.probeStatuses).filter(([status]) => status !== '200').map(([status, count]) => `${count}x${status}`).join(', ');
+  const probeTrouble = Object.entries(liveness.probeStatuses)
+    .filter(([status]) => status !== '200')
+    .map(([status, count]) => `${count}x${status}`)
+    .join(', ');
   check(
-    { figure: '  /health/live answers not 200', value: `${liveness.non200}${probeTrouble === '' ? '' : ` (${probeTrouble})`}`, baseline: '', ratio: '', target: '0' },
+    {
+      figure: '  /health/live answers not 200',
+      value: `${liveness.non200}${probeTrouble === '' ? '' : ` (${probeTrouble})`}`,
+      baseline: '',
+      ratio: '',
+      target: '0',
+    },
     { name: 'heavy: /health/live probes not answered 200', measured: liveness.non200, unit: 'probes', pass: liveness.non200 === 0 },
   );
   add({
@@ -246,8 +318,19 @@ function heavyVerdict(heavy: HeavyFigure, add: Add, check: Check): void {
     baseline: `${mb(memory.heavy.bytes)} read`,
   });
   check(
-    { figure: '  RSS peak during them', value: `${memory.rssPeakMb} MB`, baseline: `before ${memory.rssBeforeMb} MB`, ratio: '', target: `< ${HEAVY_TARGETS.peakRssMb} MB` },
-    { name: 'heavy: peak RSS over distinct heavy queries', measured: memory.rssPeakMb, unit: 'MB', pass: memory.rssPeakMb < HEAVY_TARGETS.peakRssMb },
+    {
+      figure: '  RSS peak during them',
+      value: `${memory.rssPeakMb} MB`,
+      baseline: `before ${memory.rssBeforeMb} MB`,
+      ratio: '',
+      target: `< ${HEAVY_TARGETS.peakRssMb} MB`,
+    },
+    {
+      name: 'heavy: peak RSS over distinct heavy queries',
+      measured: memory.rssPeakMb,
+      unit: 'MB',
+      pass: memory.rssPeakMb < HEAVY_TARGETS.peakRssMb,
+    },
   );
   check(
     {
@@ -257,7 +340,13 @@ function heavyVerdict(heavy: HeavyFigure, add: Add, check: Check): void {
       ratio: '',
       target: `<= ${round(ceiling)} MB`,
     },
-    { name: 'heavy: RSS after the queries, idle', measured: memory.rssAfterMb, unit: 'MB', pass: memory.rssAfterMb <= ceiling, note: `before ${memory.rssBeforeMb} MB + ${memory.allowedGrowthMb} MB` },
+    {
+      name: 'heavy: RSS after the queries, idle',
+      measured: memory.rssAfterMb,
+      unit: 'MB',
+      pass: memory.rssAfterMb <= ceiling,
+      note: `before ${memory.rssBeforeMb} MB + ${memory.allowedGrowthMb} MB`,
+    },
   );
 }
 
@@ -305,8 +394,16 @@ function esdbVerdict(esdb: EsdbFigure, add: Add, check: Check): void {
       note: `${write.appendsServed.append} by Append, ${write.load.ok} measured 2xx`,
     },
   );
-  add({ figure: '  stop (SIGTERM, saves the snapshot)', value: `${stop.seconds.toFixed(2)} s`, baseline: stop.snapshotMb === undefined ? 'NO SNAPSHOT SAVED' : `snapshot ${stop.snapshotMb} MB` });
-  const replayNote = replay.comparedWithSnapshot ? (replay.digestMatch ? 'digest = snapshot' : 'DIGEST MISMATCH') : 'no snapshot to compare';
+  add({
+    figure: '  stop (SIGTERM, saves the snapshot)',
+    value: `${stop.seconds.toFixed(2)} s`,
+    baseline: stop.snapshotMb === undefined ? 'NO SNAPSHOT SAVED' : `snapshot ${stop.snapshotMb} MB`,
+  });
+  const replayNote = replay.comparedWithSnapshot
+    ? replay.digestMatch
+      ? 'digest = snapshot'
+      : 'DIGEST MISMATCH'
+    : 'no snapshot to compare';
   add({
     figure: `  ledger replay through the client (${n(replay.events)} events)`,
     value: `${n(replay.eventsPerSecond)} events/s`,
@@ -325,7 +422,13 @@ function merkleVerdict(merkle: MerkleFigure, add: Add, check: Check): void {
     baseline: `${merkle.append.seconds.toFixed(2)} s (two SHA-256 a leaf): the catch-up's cost per event`,
   });
   check(
-    { figure: '  tree in memory (leaves, cached subtrees, positions)', value: `${merkle.treeMb} MB`, baseline: `process RSS ${merkle.rssMb} MB`, ratio: '', target: '<= 64 MB' },
+    {
+      figure: '  tree in memory (leaves, cached subtrees, positions)',
+      value: `${merkle.treeMb} MB`,
+      baseline: `process RSS ${merkle.rssMb} MB`,
+      ratio: '',
+      target: '<= 64 MB',
+    },
     { name: 'merkle: tree memory at 1M leaves', measured: merkle.treeMb, unit: 'MB', pass: merkle.treeMb <= 64 },
   );
   check(
@@ -336,7 +439,12 @@ function merkleVerdict(merkle: MerkleFigure, add: Add, check: Check): void {
       ratio: '',
       target: '<= 0.5 s, same root',
     },
-    { name: 'merkle: restore from a snapshot at 1M leaves', measured: merkle.snapshot.restoreSeconds, unit: 's', pass: merkle.snapshot.restoreSeconds <= 0.5 && merkle.snapshot.rootsMatch },
+    {
+      name: 'merkle: restore from a snapshot at 1M leaves',
+      measured: merkle.snapshot.restoreSeconds,
+      unit: 's',
+      pass: merkle.snapshot.restoreSeconds <= 0.5 && merkle.snapshot.rootsMatch,
+    },
   );
   for (const [what, timing] of [
     ['inclusion proof, random leaf', merkle.inclusionProof],
@@ -353,7 +461,11 @@ export function formatTable(rows: readonly Row[]): string {
   const header: Row = { figure: 'figure', value: 'value', baseline: 'baseline', ratio: 'ratio', target: 'target', pass: 'pass' };
   const columns = ['figure', 'value', 'baseline', 'ratio', 'target', 'pass'] as const;
   const widths = columns.map((column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
-  const line = (row: Row): string => columns.map((column, i) => row[column].padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (row: Row): string =>
+    columns
+      .map((column, i) => row[column].padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

@@ -24,7 +24,8 @@ import { measureWrites } from './scenarios/write.js';
 import { SERVICE_ENV, settled, startService, stopService, type RunningService } from './service.js';
 
 const began = performance.now();
-const log = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+const log = (line: string): void =>
+  void process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
 
 /** How long the service may take to stop: it saves its snapshot first (close-with-grace gives it 10 s). */
 const STOP_TIMEOUT_MS = 60_000;
@@ -46,12 +47,22 @@ async function main(options: BenchOptions): Promise<void> {
   try {
     log(`machine: ${machineAtStart.cpuCount} x ${machineAtStart.cpuModel}, load ${machineAtStart.loadAverage.join(' ')}`);
     const build = await ensureBuilt(options.build);
-    if (build.rebuilt) log(`dist/ rebuilt in ${build.seconds.toFixed(1)} s${build.errors === undefined ? '' : ` WITH TYPE ERRORS:\n${build.errors}`}`);
+    if (build.rebuilt)
+      log(`dist/ rebuilt in ${build.seconds.toFixed(1)} s${build.errors === undefined ? '' : ` WITH TYPE ERRORS:\n${build.errors}`}`);
     mkdirSync(CACHE_ROOT, { recursive: true });
-    const main = options.only === undefined ? await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service)) : undefined;
+    const main =
+      options.only === undefined
+        ? await measureMain(options, workDir, readyTimeoutMs, profiles, (service) => (running = service))
+        : undefined;
     running = undefined;
-    const heavy = options.only === undefined || options.only === 'heavy' ? await measureHeavy(options, log, profiles?.argsFor('service-heavy')) : undefined;
-    const esdb = options.only === undefined || options.only === 'esdb' ? await measureEsdb(options, log, profiles?.argsFor('service-esdb')) : undefined;
+    const heavy =
+      options.only === undefined || options.only === 'heavy'
+        ? await measureHeavy(options, log, profiles?.argsFor('service-heavy'))
+        : undefined;
+    const esdb =
+      options.only === undefined || options.only === 'esdb'
+        ? await measureEsdb(options, log, profiles?.argsFor('service-esdb'))
+        : undefined;
     const merkle = options.only === undefined || options.only === 'merkle' ? await measureMerkle(options, log) : undefined;
     const figures: Figures = { ...main, ...(heavy && { heavy }), ...(esdb && { esdb }), ...(merkle && { merkle }) };
     const { rows, targets } = verdict(figures);
@@ -75,7 +86,10 @@ async function main(options: BenchOptions): Promise<void> {
       ...(profiles !== undefined && { profiles: { dir: path.relative(REPO_ROOT, profiles.dir), summaries: profileSummaries } }),
     };
     const output = path.resolve(REPO_ROOT, options.output);
-    writeFileSync(output, `${JSON.stringify(results, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`);
+    writeFileSync(
+      output,
+      `${JSON.stringify(results, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`,
+    );
     process.stdout.write(`\n${formatTable(rows)}\n\n`);
     process.stdout.write(
       `${results.passed} of ${targets.length} targets met. ${machine.cpuCount} x ${machine.cpuModel}, node ${machine.node}, ` +

@@ -7,7 +7,6 @@ import { freePort, request, requestServed } from './http.js';
 import { SERVER_ENTRY } from './paths.js';
 import { memoryOf, type Memory } from './procfs.js';
 
-
 /**
  * What the bench sets for the service: quiet logs, no write limit, and the allocator setting `npm start` and the
  * Dockerfile use (see README, Performance).
@@ -86,7 +85,13 @@ export async function startService(
   const memory = memoryOf(child.pid as number);
   const adminKey = readFileSync(path.join(dataDir, 'admin.key'), 'utf8').trim();
   const snapshotUsed = hadSnapshot && !/projections start from the first event/.test(readLog(logFile));
-  return { service: { child, pid: child.pid as number, baseUrl, adminKey, dataDir, logFile }, readySeconds, position, memory, snapshotUsed };
+  return {
+    service: { child, pid: child.pid as number, baseUrl, adminKey, dataDir, logFile },
+    readySeconds,
+    position,
+    memory,
+    snapshotUsed,
+  };
 }
 
 export interface Stopped {

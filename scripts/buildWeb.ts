@@ -36,7 +36,9 @@ export async function buildWeb(outdir = PUBLIC_DIR): Promise<WebBuild> {
     legalComments: 'linked',
   });
   await copyFile(fileURLToPath(new URL('web/index.html', ROOT)), `${outdir}/index.html`);
-  const files = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, output]) => [file.slice(file.lastIndexOf('/') + 1), output.bytes]));
+  const files = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, output]) => [file.slice(file.lastIndexOf('/') + 1), output.bytes]),
+  );
   return { outdir, files, ms: Math.round(performance.now() - started) };
 }
 

@@ -10,65 +10,112 @@ const booleanFlag = z
 
 const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OTLP/HTTP collector, such as http://127.0.0.1:4318' });
 
-const configSchema = z.object({
-  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PUBLIC_READ: booleanFlag.default(false),
-  EVENT_STORE: z.enum(['embedded', 'eventstoredb'], { error: 'must be "embedded" or "eventstoredb"' }).default('embedded'),
-  EVENTSTORE_CONNECTION_STRING: z
-    .string()
-    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, 'must be a connection string such as esdb://127.0.0.1:2113?tls=false')
-    .optional(),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
-  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(6000),
-  SNAPSHOT_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events (0: only at shutdown)' }).int().min(0).default(250_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
-  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
-  BODY_IDLE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(10_000),
-  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a whole number of connections' }).int().min(1).default(1024),
-  CORS_ORIGINS: z
-    .string()
-    .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
-    .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
-    .default([]),
-  EXPORT_SCHEDULES_FILE: z.string().min(1).optional(),
-  HEAVY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(64).default(2),
-  HEAVY_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10_000).default(64),
-  HEAVY_PER_CLIENT: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(4),
-  HEAVY_READS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(600),
-  HEAVY_QUEUE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(30_000),
-  TOTALS_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(16 * 1024 * 1024),
-  CACHE_ENTRY_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(4 * 1024 * 1024),
-  ASOF_CACHE_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(0).default(32 * 1024 * 1024),
-  MAX_HEAP_USED_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).optional(),
-  MAX_RSS_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).default(2 * 1024 * 1024 * 1024),
-  LEDGER_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores (it names the log: funding-ledger/<LEDGER_ID>)')
-    .optional(),
-  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
-  BACKUP_SCHEDULE: z
-    .string()
-    .superRefine((pattern, ctx) => {
-      const problem = backupScheduleProblem(pattern);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `must be a cron pattern such as "0 3 * * *" (five fields, or six with seconds first): ${problem}` });
-    })
-    .optional(),
-  BACKUP_KEEP: z.coerce.number({ error: 'must be a whole number of backups, at least 1' }).int('must be a whole number').min(1, 'must be at least 1').default(7),
-  // The standard OpenTelemetry variables; the OTLP exporter reads these and the rest (OTEL_EXPORTER_OTLP_HEADERS...) itself.
-  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).default('funding-ledger'),
-  OTEL_SDK_DISABLED: booleanFlag.default(false),
-}).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.BACKUP_SCHEDULE === undefined, {
-  path: ['BACKUP_SCHEDULE'],
-  message: "is for the embedded store; on EventStoreDB use the server's own backup",
-}).refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
-  path: ['EVENTSTORE_CONNECTION_STRING'],
-  message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
-});
+const configSchema = z
+  .object({
+    PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PUBLIC_READ: booleanFlag.default(false),
+    EVENT_STORE: z.enum(['embedded', 'eventstoredb'], { error: 'must be "embedded" or "eventstoredb"' }).default('embedded'),
+    EVENTSTORE_CONNECTION_STRING: z
+      .string()
+      .regex(
+        /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//,
+        'must be a connection string such as esdb://127.0.0.1:2113?tls=false',
+      )
+      .optional(),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(6000),
+    SNAPSHOT_EVERY_EVENTS: z.coerce
+      .number({ error: 'must be a whole number of events (0: only at shutdown)' })
+      .int()
+      .min(0)
+      .default(250_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
+    BODY_IDLE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(10_000),
+    MAX_CONNECTIONS: z.coerce.number({ error: 'must be a whole number of connections' }).int().min(1).default(1024),
+    CORS_ORIGINS: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((origin) => origin.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL such as https://dashboard.example.org, or *' })])))
+      .default([]),
+    EXPORT_SCHEDULES_FILE: z.string().min(1).optional(),
+    HEAVY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(64).default(2),
+    HEAVY_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10_000).default(64),
+    HEAVY_PER_CLIENT: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(4),
+    HEAVY_READS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number (0 turns the limit off)' }).int().min(0).default(600),
+    HEAVY_QUEUE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(30_000),
+    TOTALS_CACHE_BYTES: z.coerce
+      .number({ error: 'must be a number of bytes' })
+      .int()
+      .min(0)
+      .default(16 * 1024 * 1024),
+    CACHE_ENTRY_MAX_BYTES: z.coerce
+      .number({ error: 'must be a number of bytes' })
+      .int()
+      .min(0)
+      .default(4 * 1024 * 1024),
+    ASOF_CACHE_BYTES: z.coerce
+      .number({ error: 'must be a number of bytes' })
+      .int()
+      .min(0)
+      .default(32 * 1024 * 1024),
+    MAX_HEAP_USED_BYTES: z.coerce.number({ error: 'must be a number of bytes (0 turns the check off)' }).int().min(0).optional(),
+    MAX_RSS_BYTES: z.coerce
+      .number({ error: 'must be a number of bytes (0 turns the check off)' })
+      .int()
+      .min(0)
+      .default(2 * 1024 * 1024 * 1024),
+    LEDGER_ID: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]{1,64}$/,
+        'must be 1 to 64 letters, digits, dots, dashes or underscores (it names the log: funding-ledger/<LEDGER_ID>)',
+      )
+      .optional(),
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    BACKUP_SCHEDULE: z
+      .string()
+      .superRefine((pattern, ctx) => {
+        const problem = backupScheduleProblem(pattern);
+        if (problem !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a cron pattern such as "0 3 * * *" (five fields, or six with seconds first): ${problem}`,
+          });
+      })
+      .optional(),
+    BACKUP_KEEP: z.coerce
+      .number({ error: 'must be a whole number of backups, at least 1' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(7),
+    // The standard OpenTelemetry variables; the OTLP exporter reads these and the rest (OTEL_EXPORTER_OTLP_HEADERS...) itself.
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('funding-ledger'),
+    OTEL_SDK_DISABLED: booleanFlag.default(false),
+  })
+  .refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.BACKUP_SCHEDULE === undefined, {
+    path: ['BACKUP_SCHEDULE'],
+    message: "is for the embedded store; on EventStoreDB use the server's own backup",
+  })
+  .refine((c) => c.EVENT_STORE !== 'eventstoredb' || c.EVENTSTORE_CONNECTION_STRING !== undefined, {
+    path: ['EVENTSTORE_CONNECTION_STRING'],
+    message: 'is required when EVENT_STORE=eventstoredb (e.g. esdb://127.0.0.1:2113?tls=false)',
+  });
 
 export interface Config {
   readonly port: number;

@@ -63,13 +63,20 @@ export async function startLedger(
     apiKeys = await openApiKeys(config, logger, store, options.now, (keys) => appended.meter(keys));
     const keys = apiKeys.ring;
     if (apiKeys.adminKeyFile !== undefined) {
-      logger.warn({ path: apiKeys.adminKeyFile }, 'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)');
+      logger.warn(
+        { path: apiKeys.adminKeyFile },
+        'no API keys existed: created an admin key and wrote it to this file (readable by its owner only)',
+      );
     }
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
     await restoreFromSnapshot(projections, store, config.dataDir, logger);
     const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger);
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
-    const pastTotals = new AsOfTotals(store, { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS }, config.cacheBytes.asOf);
+    const pastTotals = new AsOfTotals(
+      store,
+      { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS },
+      config.cacheBytes.asOf,
+    );
     const exportSources = liveSources(store, projections, pastTotals);
     const checkpoints = new CheckpointSigner(auditIdentity, () => projections.journal.tree);
     const exportSchedules = new ExportScheduler(schedules, exportSources, logger, {
@@ -84,7 +91,14 @@ export async function startLedger(
     // Only the embedded store copies itself; EventStoreDB is backed up with the server's own tools.
     const backups =
       hasOnlineBackup(store) && hasOnlineBackup(keyStore)
-        ? new Backups({ events: store, keys: keyStore, directory: backupDirectoryOf(config.dataDir), keep: config.backup.keep, now, logger })
+        ? new Backups({
+            events: store,
+            keys: keyStore,
+            directory: backupDirectoryOf(config.dataDir),
+            keep: config.backup.keep,
+            now,
+            logger,
+          })
         : undefined;
     const backupSchedule = new BackupScheduler(config.backup.schedule, backups, logger);
     const context: LedgerContext = {

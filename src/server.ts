@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     // A damaged store file too: one message naming the file and the damage, and the way back (a restore), no stack;
     // the exit code is the same, so a supervisor that restarts on other codes does not loop on a file that stays bad.
     const storeFailure =
-      error instanceof StoreLockedError || error instanceof StoreUnavailableError || error instanceof StoreAccessDeniedError || error instanceof StoreDamagedError;
+      error instanceof StoreLockedError ||
+      error instanceof StoreUnavailableError ||
+      error instanceof StoreAccessDeniedError ||
+      error instanceof StoreDamagedError;
     if (storeFailure || (error instanceof Error && /EventStoreDB/.test(error.message))) {
       logger.fatal(error.message);
       process.exit(3);

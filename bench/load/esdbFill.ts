@@ -71,5 +71,10 @@ const totals = await withStore(spec.dataDir, async (store) => {
   return { events, streams };
 });
 const seconds = (performance.now() - started) / 1000;
-const result: FillResult = { ...totals, seconds: Math.round(seconds * 1000) / 1000, eventsPerSecond: Math.round(totals.events / seconds), inFlight: spec.inFlight };
+const result: FillResult = {
+  ...totals,
+  seconds: Math.round(seconds * 1000) / 1000,
+  eventsPerSecond: Math.round(totals.events / seconds),
+  inFlight: spec.inFlight,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

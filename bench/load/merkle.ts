@@ -35,7 +35,12 @@ export interface MerkleResult {
   /** Array-buffer bytes the tree holds (leaves, cached subtrees, positions), measured after a full GC. */
   readonly treeMb: number;
   readonly rssMb: number;
-  readonly snapshot: { readonly mb: number; readonly serializeSeconds: number; readonly restoreSeconds: number; readonly rootsMatch: boolean };
+  readonly snapshot: {
+    readonly mb: number;
+    readonly serializeSeconds: number;
+    readonly restoreSeconds: number;
+    readonly rootsMatch: boolean;
+  };
   readonly inclusionProof: Timing;
   readonly consistencyProof: Timing;
   readonly signedCheckpoint: Timing;
@@ -83,7 +88,15 @@ for (let i = 0; i < spec.leaves; i += 1) {
   // An event's hash: distinct per event, cheap to make (the store hands the ledger a hex string it already holds).
   seedHash.writeUInt32BE(i, 0);
   const commit = BigInt(i + 1);
-  const event: RecordedEvent = { id: '', position: { commit, prepare: commit }, stream: '', revision: 0n, type: '', data: {}, metadata: { hash: seedHash.toString('hex') } };
+  const event: RecordedEvent = {
+    id: '',
+    position: { commit, prepare: commit },
+    stream: '',
+    revision: 0n,
+    type: '',
+    data: {},
+    metadata: { hash: seedHash.toString('hex') },
+  };
   journal.append(event);
 }
 const appendSeconds = (performance.now() - appendStarted) / 1000;
@@ -113,7 +126,12 @@ const result: MerkleResult = {
   append: { seconds: Math.round(appendSeconds * 1000) / 1000, eventsPerSecond: Math.round(size / appendSeconds) },
   treeMb: mb(treeBytes),
   rssMb: mb(process.memoryUsage().rss),
-  snapshot: { mb: mb(bytes.length), serializeSeconds: Math.round(serializeSeconds * 1000) / 1000, restoreSeconds: Math.round(restoreSeconds * 1000) / 1000, rootsMatch },
+  snapshot: {
+    mb: mb(bytes.length),
+    serializeSeconds: Math.round(serializeSeconds * 1000) / 1000,
+    restoreSeconds: Math.round(restoreSeconds * 1000) / 1000,
+    rootsMatch,
+  },
   inclusionProof,
   consistencyProof,
   signedCheckpoint,

@@ -27,7 +27,12 @@ export interface AsOfFigure {
 const LIVE_PATH = '/totals';
 const RETRY_MS = 100;
 
-export async function measureAsOf(service: RunningService, head: bigint, options: BenchOptions, log: (line: string) => void): Promise<AsOfFigure> {
+export async function measureAsOf(
+  service: RunningService,
+  head: bigint,
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<AsOfFigure> {
   const headers = authorization(service);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -36,7 +41,11 @@ export async function measureAsOf(service: RunningService, head: bigint, options
     // after RETRY_MS, sooner than its Retry-After, and counted.
     const get = async (path: string): Promise<number> => {
       const started = performance.now();
-      const answer = await requestServed(`${service.baseUrl}${path}`, { headers, agent }, { attempts: 100, waitMs: RETRY_MS, onRefused: () => (refused += 1) });
+      const answer = await requestServed(
+        `${service.baseUrl}${path}`,
+        { headers, agent },
+        { attempts: 100, waitMs: RETRY_MS, onRefused: () => (refused += 1) },
+      );
       if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${answer.body.slice(0, 300)}`);
       return performance.now() - started;
     };

@@ -59,7 +59,13 @@ export interface EsdbFigure {
     readonly cpuSeconds: { readonly service: number; readonly standIn: number };
   };
   readonly stop: Stopped;
-  readonly replay: { readonly events: number; readonly eventsPerSecond: number; readonly seconds: number; readonly digestMatch: boolean; readonly comparedWithSnapshot: boolean };
+  readonly replay: {
+    readonly events: number;
+    readonly eventsPerSecond: number;
+    readonly seconds: number;
+    readonly digestMatch: boolean;
+    readonly comparedWithSnapshot: boolean;
+  };
 }
 
 export const ESDB_CAVEAT =
@@ -77,7 +83,9 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
   const standIn = await StandInProcess.start();
   let service: RunningService | undefined;
   try {
-    log(`esdb: stand-in ${standIn.connectionString} (pid ${standIn.pid}); filling it with ${options.esdbAnnouncements} announcements, ${FILL_IN_FLIGHT} appends in flight`);
+    log(
+      `esdb: stand-in ${standIn.connectionString} (pid ${standIn.pid}); filling it with ${options.esdbAnnouncements} announcements, ${FILL_IN_FLIGHT} appends in flight`,
+    );
     const fillSpec: FillSpec = {
       connectionString: standIn.connectionString,
       dataDir: path.join(workDir, 'fill'),
@@ -102,7 +110,9 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
       rssMb: started.memory.rssMb,
       cpuSeconds: catchUpCpu,
     };
-    log(`esdb: service ready in ${catchUp.readySeconds} s (${catchUp.eventsPerSecond} events/s), RSS ${catchUp.rssMb} MB, CPU ${catchUpCpu.service} s service, ${catchUpCpu.standIn} s stand-in`);
+    log(
+      `esdb: service ready in ${catchUp.readySeconds} s (${catchUp.eventsPerSecond} events/s), RSS ${catchUp.rssMb} MB, CPU ${catchUpCpu.service} s service, ${catchUpCpu.standIn} s stand-in`,
+    );
 
     await settled(running);
     const headers = authorization(running);
@@ -122,7 +132,10 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
       },
       'POST /announcements on EventStoreDB',
     );
-    const writeCpu = { service: round2(cpuSecondsOf(running.pid) - cpuBefore.service), standIn: round2(cpuSecondsOf(standIn.pid) - cpuBefore.standIn) };
+    const writeCpu = {
+      service: round2(cpuSecondsOf(running.pid) - cpuBefore.service),
+      standIn: round2(cpuSecondsOf(standIn.pid) - cpuBefore.standIn),
+    };
     const after = await standIn.counts();
     const appendsServed = {
       batchAppend: after.appendsServed.batchAppend - before.appendsServed.batchAppend,
@@ -147,11 +160,21 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
     service = undefined;
     log('esdb: ledger replay --json through the client');
     const replay = await replayThroughClient(path.join(workDir, 'service'), env);
-    log(`esdb: replay ${replay.events} events at ${replay.eventsPerSecond} events/s, digest ${replay.digestMatch ? 'matches' : 'DOES NOT MATCH'} the snapshot`);
+    log(
+      `esdb: replay ${replay.events} events at ${replay.eventsPerSecond} events/s, digest ${replay.digestMatch ? 'matches' : 'DOES NOT MATCH'} the snapshot`,
+    );
 
     const rssMbAtEnd = memoryOf(standIn.pid).rssMb;
     const counts = await standIn.stop();
-    return { caveat: ESDB_CAVEAT, standIn: { script: path.relative(REPO_ROOT, STAND_IN_SCRIPT), rssMbAtEnd, counts }, fill, catchUp, write, stop, replay };
+    return {
+      caveat: ESDB_CAVEAT,
+      standIn: { script: path.relative(REPO_ROOT, STAND_IN_SCRIPT), rssMbAtEnd, counts },
+      fill,
+      catchUp,
+      write,
+      stop,
+      replay,
+    };
   } finally {
     if (service !== undefined) await stopService(service, STOP_TIMEOUT_MS);
     standIn.kill();
@@ -169,9 +192,18 @@ async function replayThroughClient(dataDir: string, env: Record<string, string>)
     if (stdout.includes('"eventsPerSecond"')) return { stdout };
     throw error;
   });
-  const line = finished.stdout.trim().split('\n').findLast((l) => l.startsWith('{'));
+  const line = finished.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
   if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
-  const report = JSON.parse(line) as { match: boolean; events: number; eventsPerSecond: number; seconds: number; expectedDigest?: string | null };
+  const report = JSON.parse(line) as {
+    match: boolean;
+    events: number;
+    eventsPerSecond: number;
+    seconds: number;
+    expectedDigest?: string | null;
+  };
   return {
     events: report.events,
     eventsPerSecond: report.eventsPerSecond,

@@ -92,13 +92,11 @@ const MEMORY_PER_KEY = 2;
 const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
 const STOP_TIMEOUT_MS = 60_000;
 
-export async function measureHeavy(
-  options: BenchOptions,
-  log: (line: string) => void,
-  nodeArgs?: readonly string[],
-): Promise<HeavyFigure> {
+export async function measureHeavy(options: BenchOptions, log: (line: string) => void, nodeArgs?: readonly string[]): Promise<HeavyFigure> {
   const dataset = await cachedLedger({ announcements: options.heavyAnnouncements, seed: options.seed, fresh: options.fresh }, log);
-  log(`heavy: ledger ${dataset.events} events${dataset.cached ? ' (cached)' : `, generated at ${dataset.generateEventsPerSecond} events/s`}`);
+  log(
+    `heavy: ledger ${dataset.events} events${dataset.cached ? ' (cached)' : `, generated at ${dataset.generateEventsPerSecond} events/s`}`,
+  );
   const workDir = path.join(CACHE_ROOT, `work-heavy-${process.pid}`);
   workingCopy(dataset, workDir);
   let service: RunningService | undefined;
@@ -176,8 +174,13 @@ async function keysFor(service: RunningService): Promise<Keys> {
   for (let i = 0; i < READERS; i += 1) readers.push(await create(`bench-reader-${i}`, ['read']));
   const auditor = await create('bench-auditor', ['read', 'audit']);
   for (const key of [...readers, auditor]) {
-    const answer = await requestServed(`${service.baseUrl}/programmes`, { headers: { authorization: `Bearer ${key}` } }, { attempts: 30, waitMs: 100 });
-    if (answer.status !== 200) throw new Error(`the service refused a key made by ledger keys create: ${answer.status} ${answer.body.slice(0, 200)}`);
+    const answer = await requestServed(
+      `${service.baseUrl}/programmes`,
+      { headers: { authorization: `Bearer ${key}` } },
+      { attempts: 30, waitMs: 100 },
+    );
+    if (answer.status !== 200)
+      throw new Error(`the service refused a key made by ledger keys create: ${answer.status} ${answer.body.slice(0, 200)}`);
   }
   return { readers, auditor };
 }
@@ -200,7 +203,13 @@ async function universeOf(service: RunningService, head: bigint): Promise<Univer
     return rows.map((row) => row[dimension] as T).filter((value) => value !== undefined);
   };
   const countries = (await values<string>('country')).filter((code) => code !== 'unallocated');
-  return { head, programmes: items.map((p) => p.code), countries, funders: await values<string>('funder'), years: await values<number>('year') };
+  return {
+    head,
+    programmes: items.map((p) => p.code),
+    countries,
+    funders: await values<string>('funder'),
+    years: await values<number>('year'),
+  };
 }
 
 /** Distinct filters: year ranges, alone or with a programme, country or funder. */
@@ -265,7 +274,10 @@ export function memoryQueries(universe: Universe, count: number, seed: number): 
     parts.push(filterOf(random, universe));
     const asOf = random() < 0.15;
     if (asOf) parts.push(`asOf=${positionOf(random, universe.head)}`);
-    return { kind: `${csv ? 'exports/totals.csv' : 'totals'}${asOf ? ' asOf' : ''}`, path: withQuery(csv ? '/exports/totals.csv' : '/totals', ...parts) };
+    return {
+      kind: `${csv ? 'exports/totals.csv' : 'totals'}${asOf ? ' asOf' : ''}`,
+      path: withQuery(csv ? '/exports/totals.csv' : '/totals', ...parts),
+    };
   });
 }
 
@@ -294,7 +306,9 @@ async function measureMemory(
     sampler.stop();
   }
   const { maxRssMb, samples } = sampler.stop();
-  log(`heavy memory: ${heavy.requests} done in ${heavy.seconds} s (${statusText(heavy)}), RSS ${before} -> peak ${maxRssMb} MB; idle ${options.heavyIdleSeconds} s`);
+  log(
+    `heavy memory: ${heavy.requests} done in ${heavy.seconds} s (${statusText(heavy)}), RSS ${before} -> peak ${maxRssMb} MB; idle ${options.heavyIdleSeconds} s`,
+  );
   await new Promise((resolve) => setTimeout(resolve, options.heavyIdleSeconds * 1000));
   const after = memoryOf(service.pid).rssMb;
   log(`heavy memory: RSS after ${options.heavyIdleSeconds} s idle ${after} MB`);
@@ -325,13 +339,25 @@ function livenessClients(keys: Keys, universe: Universe, perClient: number, seed
   const seen = new Set<string>();
   const one = (make: () => HeavyRequest): HeavyRequest => distinct(1, make, seen)[0] ?? make();
   const readerTurns: (() => HeavyRequest)[] = [
-    () => ({ kind: 'exports/announcements.csv', path: random() < 0.5 ? '/exports/announcements.csv' : '/exports/announcements.csv?bom=true' }),
+    () => ({
+      kind: 'exports/announcements.csv',
+      path: random() < 0.5 ? '/exports/announcements.csv' : '/exports/announcements.csv?bom=true',
+    }),
     () =>
       one(() => ({
         kind: 'exports/totals.csv',
-        path: withQuery('/exports/totals.csv', `groupBy=${groupByOf(random, 4 + Math.floor(random() * 2))}`, `currency=${random() < 0.5 ? 'EUR' : 'GBP'}`, filterOf(random, universe)),
+        path: withQuery(
+          '/exports/totals.csv',
+          `groupBy=${groupByOf(random, 4 + Math.floor(random() * 2))}`,
+          `currency=${random() < 0.5 ? 'EUR' : 'GBP'}`,
+          filterOf(random, universe),
+        ),
       })),
-    () => one(() => ({ kind: 'totals (5 dims, EUR)', path: withQuery('/totals', 'groupBy=programme,country,year,funder,currency', 'currency=EUR', filterOf(random, universe)) })),
+    () =>
+      one(() => ({
+        kind: 'totals (5 dims, EUR)',
+        path: withQuery('/totals', 'groupBy=programme,country,year,funder,currency', 'currency=EUR', filterOf(random, universe)),
+      })),
     () => one(() => ({ kind: 'totals asOf', path: `/totals?groupBy=country,year&asOf=${positionOf(random, universe.head)}` })),
   ];
   const auditorTurns: (() => HeavyRequest)[] = [
@@ -340,7 +366,8 @@ function livenessClients(keys: Keys, universe: Universe, perClient: number, seed
     () => ({ kind: 'audit/replay', path: '/audit/replay', method: 'POST' }),
     () => ({ kind: 'events (no match)', path: `/events?limit=1000&actor=nobody-${Math.floor(random() * 1e9)}` }),
   ];
-  const list = (turns: readonly (() => HeavyRequest)[]): HeavyRequest[] => Array.from({ length: perClient }, (_, i) => (turns[i % turns.length] as () => HeavyRequest)());
+  const list = (turns: readonly (() => HeavyRequest)[]): HeavyRequest[] =>
+    Array.from({ length: perClient }, (_, i) => (turns[i % turns.length] as () => HeavyRequest)());
   return [
     ...keys.readers.map((key) => ({ key, inFlight: PER_CLIENT, requests: list(readerTurns) })),
     { key: keys.auditor, inFlight: PER_CLIENT, requests: list(auditorTurns) },
@@ -358,7 +385,9 @@ async function measureLiveness(
   // More than the load can get through: a list that ran out would leave fewer in flight (listsRanOut says so).
   const clients = livenessClients(keys, universe, options.heavySeconds * 40, options.seed);
   const inFlight = clients.reduce((sum, client) => sum + client.inFlight, 0);
-  log(`heavy liveness: ${inFlight} heavy reads in flight over ${clients.length} keys for ${options.heavySeconds} s, /health/live every ${PROBE_EVERY_MS} ms`);
+  log(
+    `heavy liveness: ${inFlight} heavy reads in flight over ${clients.length} keys for ${options.heavySeconds} s, /health/live every ${PROBE_EVERY_MS} ms`,
+  );
   const probes: { status: number; ms: number; at: number }[] = [];
   let goAt = 0;
   let stopProbing = false;
@@ -376,10 +405,14 @@ async function measureLiveness(
   };
   let heavy: HeavyResult;
   try {
-    heavy = await runHeavyClients(path.join(workDir, 'heavy-liveness.json'), { baseUrl: service.baseUrl, clients, seconds: options.heavySeconds }, () => {
-      goAt = performance.now();
-      probing = probeLoop();
-    });
+    heavy = await runHeavyClients(
+      path.join(workDir, 'heavy-liveness.json'),
+      { baseUrl: service.baseUrl, clients, seconds: options.heavySeconds },
+      () => {
+        goAt = performance.now();
+        probing = probeLoop();
+      },
+    );
   } finally {
     stopProbing = true;
     await probing;
@@ -401,7 +434,12 @@ async function measureLiveness(
     maxMs: round2(Math.max(0, ...timings)),
     non200: probes.filter((probe) => probe.status !== 200).length,
     probeStatuses,
-    held: { probes: held.length, p50Ms: round2(percentile(held, 50)), p99Ms: round2(percentile(held, 99)), maxMs: round2(Math.max(0, ...held)) },
+    held: {
+      probes: held.length,
+      p50Ms: round2(percentile(held, 50)),
+      p99Ms: round2(percentile(held, 99)),
+      maxMs: round2(Math.max(0, ...held)),
+    },
     slowest: [...probes]
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 10)

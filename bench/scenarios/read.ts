@@ -50,7 +50,13 @@ export async function measureReads(service: RunningService, options: BenchOption
       const bareUrl = await listeningUrl(bare);
       const figures: ReadFigure[] = [];
       for (const route of READ_ROUTES) {
-        const spec = { headers, connections: options.connections, seconds: options.loadSeconds, warmupSeconds: options.warmupSeconds, kind: 'get' as const };
+        const spec = {
+          headers,
+          connections: options.connections,
+          seconds: options.loadSeconds,
+          warmupSeconds: options.warmupSeconds,
+          kind: 'get' as const,
+        };
         log(`read ${route}: bare Fastify (before)`);
         const before = await runLoad({ ...spec, url: `${bareUrl}${route}` }, `bare ${route}`);
         log(`read ${route}: the ledger`);

@@ -47,7 +47,10 @@ export async function measureReplay(
     if (stdout.includes('"eventsPerSecond"')) return { stdout };
     throw error;
   });
-  const line = finished.stdout.trim().split('\n').findLast((l) => l.startsWith('{'));
+  const line = finished.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
   if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
   const report = JSON.parse(line) as ReplayReport;
   log('replay: reading and parsing the rows alone (after)');

@@ -20,6 +20,12 @@ export interface HashableEvent {
  */
 export function eventHash(event: HashableEvent): string {
   const { hash: _hash, ...metadata } = event.metadata;
-  const canonical = canonicalJson({ data: event.data, metadata, revision: event.revision.toString(), stream: event.stream, type: event.type });
+  const canonical = canonicalJson({
+    data: event.data,
+    metadata,
+    revision: event.revision.toString(),
+    stream: event.stream,
+    type: event.type,
+  });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }

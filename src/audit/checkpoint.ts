@@ -22,7 +22,8 @@ export interface Checkpoint {
 /** The origin line, and the signing key's name, of one ledger's log. */
 export function checkpointOrigin(ledgerId: string): string {
   const origin = `funding-ledger/${ledgerId}`;
-  if (!isValidKeyName(origin)) throw new MalformedCheckpointError(`origin ${JSON.stringify(origin)}: the ledger id must be non-empty, with no space and no plus`);
+  if (!isValidKeyName(origin))
+    throw new MalformedCheckpointError(`origin ${JSON.stringify(origin)}: the ledger id must be non-empty, with no space and no plus`);
   return origin;
 }
 
@@ -30,8 +31,10 @@ export function checkpointOrigin(ledgerId: string): string {
 export function formatCheckpoint(checkpoint: Pick<Checkpoint, 'origin' | 'treeSize' | 'rootHash'>): string {
   const { origin, treeSize, rootHash } = checkpoint;
   if (origin === '' || origin.includes('\n')) throw new MalformedCheckpointError('origin: must be one non-empty line');
-  if (!Number.isSafeInteger(treeSize) || treeSize < 0) throw new MalformedCheckpointError(`tree size ${treeSize}: not a non-negative integer`);
-  if (rootHash.length !== ROOT_HASH_BYTES) throw new MalformedCheckpointError(`root hash: ${rootHash.length} bytes, not ${ROOT_HASH_BYTES}`);
+  if (!Number.isSafeInteger(treeSize) || treeSize < 0)
+    throw new MalformedCheckpointError(`tree size ${treeSize}: not a non-negative integer`);
+  if (rootHash.length !== ROOT_HASH_BYTES)
+    throw new MalformedCheckpointError(`root hash: ${rootHash.length} bytes, not ${ROOT_HASH_BYTES}`);
   return `${origin}\n${treeSize}\n${rootHash.toString('base64')}\n`;
 }
 
@@ -43,12 +46,14 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (empty >= 0) throw new MalformedCheckpointError(`checkpoint line ${empty + 1}: empty`);
   const [origin, size, root, ...extensions] = lines as [string, string, string, ...string[]];
   // No leading zeroes: one tree size has one spelling, so equal checkpoints are equal bytes.
-  if (!/^(0|[1-9][0-9]*)$/.test(size)) throw new MalformedCheckpointError(`checkpoint line 2: tree size ${JSON.stringify(size)} is not a decimal without leading zeroes`);
+  if (!/^(0|[1-9][0-9]*)$/.test(size))
+    throw new MalformedCheckpointError(`checkpoint line 2: tree size ${JSON.stringify(size)} is not a decimal without leading zeroes`);
   const treeSize = Number(size);
   if (!Number.isSafeInteger(treeSize)) throw new MalformedCheckpointError(`checkpoint line 2: tree size ${size} is too large`);
   const rootHash = decodeStandardBase64(root);
   if (rootHash === undefined) throw new MalformedCheckpointError('checkpoint line 3: the root hash is not standard base64');
-  if (rootHash.length !== ROOT_HASH_BYTES) throw new MalformedCheckpointError(`checkpoint line 3: the root hash is ${rootHash.length} bytes, not ${ROOT_HASH_BYTES}`);
+  if (rootHash.length !== ROOT_HASH_BYTES)
+    throw new MalformedCheckpointError(`checkpoint line 3: the root hash is ${rootHash.length} bytes, not ${ROOT_HASH_BYTES}`);
   return { origin, treeSize, rootHash, extensions };
 }
 

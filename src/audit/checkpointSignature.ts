@@ -51,7 +51,8 @@ export function readCheckpointFile(path: string): string {
   }
   const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const note = typeof fields.note === 'string' ? fields.note : fields.checkpoint;
-  if (typeof note !== 'string') throw new CheckpointInputError(`--checkpoint ${path}: a JSON file must carry the signed note as "note" or "checkpoint"`);
+  if (typeof note !== 'string')
+    throw new CheckpointInputError(`--checkpoint ${path}: a JSON file must carry the signed note as "note" or "checkpoint"`);
   return note;
 }
 
@@ -62,7 +63,9 @@ export function readVerifierKey(value: string): VerifierKey {
     return parseVerifierKey(asText);
   } catch (textError) {
     if (!existsSync(value)) {
-      throw new CheckpointInputError(`--verifier-key: neither a verifier key (<name>+<key id>+<base64 key>) nor a file: ${(textError as Error).message}`);
+      throw new CheckpointInputError(
+        `--verifier-key: neither a verifier key (<name>+<key id>+<base64 key>) nor a file: ${(textError as Error).message}`,
+      );
     }
   }
   let content: string;
@@ -79,12 +82,17 @@ export function readVerifierKey(value: string): VerifierKey {
 }
 
 /** The ledger's identity from its key file, or undefined when there is none: a check never makes a key. */
-export function readLedgerIdentity(config: { readonly auditSigningKeyFile: string; readonly ledgerId: string | undefined }): AuditIdentity | undefined {
+export function readLedgerIdentity(config: {
+  readonly auditSigningKeyFile: string;
+  readonly ledgerId: string | undefined;
+}): AuditIdentity | undefined {
   if (!existsSync(config.auditSigningKeyFile)) return undefined;
   const identity = auditIdentityOf(readSigningKeyFile(config.auditSigningKeyFile));
   const expected = config.ledgerId === undefined ? undefined : `funding-ledger/${config.ledgerId}`;
   if (expected !== undefined && identity.origin !== expected) {
-    throw new CheckpointInputError(`${config.auditSigningKeyFile}: holds the key of ${JSON.stringify(identity.origin)}, not of ${JSON.stringify(expected)} (LEDGER_ID)`);
+    throw new CheckpointInputError(
+      `${config.auditSigningKeyFile}: holds the key of ${JSON.stringify(identity.origin)}, not of ${JSON.stringify(expected)} (LEDGER_ID)`,
+    );
   }
   return identity;
 }
@@ -102,8 +110,20 @@ function claimedCheckpoint(note: string): Checkpoint | undefined {
 }
 
 /** Opens the note with `key`, naming the key and the problem in words; never throws over a bad note or key. */
-export function checkSignature(note: string, key: VerifierKey | undefined, keySource: KeySource, noKeyReason = 'no verifier key is known'): SignatureCheck {
-  if (key === undefined) return { verified: false, key: null, keySource, checkpoint: claimedCheckpoint(note), problem: `the signature cannot be checked: ${noKeyReason}` };
+export function checkSignature(
+  note: string,
+  key: VerifierKey | undefined,
+  keySource: KeySource,
+  noKeyReason = 'no verifier key is known',
+): SignatureCheck {
+  if (key === undefined)
+    return {
+      verified: false,
+      key: null,
+      keySource,
+      checkpoint: claimedCheckpoint(note),
+      problem: `the signature cannot be checked: ${noKeyReason}`,
+    };
   const used = { key: keyText(key), keySource };
   try {
     const opened = openNote(note, key);
@@ -112,7 +132,8 @@ export function checkSignature(note: string, key: VerifierKey | undefined, keySo
     const words = KEY_SOURCE_WORDS[keySource];
     let problem: string;
     if (error instanceof UnknownKeyError) problem = `the checkpoint carries no signature by ${words} ${used.key}`;
-    else if (error instanceof InvalidSignatureError) problem = `the signature by ${words} ${used.key} does not verify: the checkpoint was altered after signing`;
+    else if (error instanceof InvalidSignatureError)
+      problem = `the signature by ${words} ${used.key} does not verify: the checkpoint was altered after signing`;
     else if (error instanceof MalformedNoteError) problem = `the checkpoint is not a signed note: ${error.message}`;
     else problem = `the checkpoint cannot be read: ${(error as Error).message}`;
     return { verified: false, ...used, checkpoint: claimedCheckpoint(note), problem };

@@ -54,7 +54,11 @@ export class CheckpointSigner {
     const kept = this.bySize.get(size);
     if (kept !== undefined) return kept;
     const rootHash = this.tree().root(size);
-    const signed = { treeSize: size, rootHash, note: signCheckpoint({ origin: this.identity.origin, treeSize: size, rootHash }, this.identity.signer) };
+    const signed = {
+      treeSize: size,
+      rootHash,
+      note: signCheckpoint({ origin: this.identity.origin, treeSize: size, rootHash }, this.identity.signer),
+    };
     this.bySize.set(size, signed);
     if (this.bySize.size > KEPT) this.bySize.delete(this.bySize.keys().next().value as number);
     return signed;

@@ -18,20 +18,33 @@ export interface ExportCheckpointCheck {
   readonly origin: string | null;
   readonly treeSize: number | null;
   readonly rootHash: string | null;
-  readonly signature: { readonly verified: boolean; readonly key: string | null; readonly keySource: SignatureCheck['keySource']; readonly problem: string | null } | null;
+  readonly signature: {
+    readonly verified: boolean;
+    readonly key: string | null;
+    readonly keySource: SignatureCheck['keySource'];
+    readonly problem: string | null;
+  } | null;
   readonly problems: readonly string[];
 }
 
 const ABSENT: ExportCheckpointCheck = { status: 'absent', origin: null, treeSize: null, rootHash: null, signature: null, problems: [] };
 
 /** The key to check with: the auditor's, else the manifest's (or why there is none). */
-function keyFor(manifest: Pick<ExportManifest, 'verifierKey'> | undefined, given: VerifierKey | undefined): { key: VerifierKey | undefined; source: 'given' | 'manifest'; missing: string } {
+function keyFor(
+  manifest: Pick<ExportManifest, 'verifierKey'> | undefined,
+  given: VerifierKey | undefined,
+): { key: VerifierKey | undefined; source: 'given' | 'manifest'; missing: string } {
   if (given !== undefined) return { key: given, source: 'given', missing: '' };
-  if (typeof manifest?.verifierKey !== 'string') return { key: undefined, source: 'manifest', missing: 'the manifest names no verifier key; pass --verifier-key' };
+  if (typeof manifest?.verifierKey !== 'string')
+    return { key: undefined, source: 'manifest', missing: 'the manifest names no verifier key; pass --verifier-key' };
   try {
     return { key: parseVerifierKey(manifest.verifierKey), source: 'manifest', missing: '' };
   } catch (error) {
-    return { key: undefined, source: 'manifest', missing: `the manifest's verifierKey is malformed (${(error as Error).message}); pass --verifier-key` };
+    return {
+      key: undefined,
+      source: 'manifest',
+      missing: `the manifest's verifierKey is malformed (${(error as Error).message}); pass --verifier-key`,
+    };
   }
 }
 
@@ -41,10 +54,14 @@ function checkAgainstTree(note: string, tree: MerkleTree, key: ReturnType<typeof
   const problems: string[] = signature.problem === undefined ? [] : [signature.problem];
   const checkpoint = signature.checkpoint;
   if (checkpoint !== undefined) {
-    if (exactSize && checkpoint.treeSize !== tree.size) problems.push(`the checkpoint's tree size is ${checkpoint.treeSize} but the file holds ${tree.size} events`);
-    else if (checkpoint.treeSize > tree.size) problems.push(`the checkpoint covers ${checkpoint.treeSize} events but the file holds only ${tree.size}`);
+    if (exactSize && checkpoint.treeSize !== tree.size)
+      problems.push(`the checkpoint's tree size is ${checkpoint.treeSize} but the file holds ${tree.size} events`);
+    else if (checkpoint.treeSize > tree.size)
+      problems.push(`the checkpoint covers ${checkpoint.treeSize} events but the file holds only ${tree.size}`);
     else if (!tree.root(checkpoint.treeSize).equals(checkpoint.rootHash)) {
-      problems.push(`the root of the file's first ${checkpoint.treeSize} events is not the checkpoint's root: those events are not the ones it covers`);
+      problems.push(
+        `the root of the file's first ${checkpoint.treeSize} events is not the checkpoint's root: those events are not the ones it covers`,
+      );
     }
   }
   return {
@@ -81,14 +98,20 @@ export function exportCheckpointLines(report: { checkpoint: ExportCheckpointChec
       lines.push(`${label}: no checkpoint (an export written before checkpoints)`);
       return;
     }
-    lines.push(check.treeSize === null ? `${label}: unreadable` : `${label}: ${check.origin}, tree size ${check.treeSize}, root ${check.rootHash}`);
+    lines.push(
+      check.treeSize === null ? `${label}: unreadable` : `${label}: ${check.origin}, tree size ${check.treeSize}, root ${check.rootHash}`,
+    );
     if (check.signature !== null) {
       const signature = describeSignature({ ...check.signature, problem: check.signature.problem ?? undefined, checkpoint: undefined });
-      const caveat = check.signature.verified && check.signature.keySource === 'manifest' ? ' (this shows the file is as signed, not who signed it: pass --verifier-key with the ledger\'s published key)' : '';
+      const caveat =
+        check.signature.verified && check.signature.keySource === 'manifest'
+          ? " (this shows the file is as signed, not who signed it: pass --verifier-key with the ledger's published key)"
+          : '';
       lines.push(`${label} signature: ${signature}${caveat}`);
     }
     for (const problem of check.problems) if (problem !== check.signature?.problem) lines.push(`${label}: ${problem}`);
-    if (check.status === 'verified') lines.push(`${label}: the file's ${label === 'checkpoint' ? '' : 'first '}${check.treeSize} events have its root`);
+    if (check.status === 'verified')
+      lines.push(`${label}: the file's ${label === 'checkpoint' ? '' : 'first '}${check.treeSize} events have its root`);
   };
   describe('checkpoint', report.checkpoint);
   if (report.earlier !== null) describe('earlier checkpoint', report.earlier);

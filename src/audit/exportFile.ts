@@ -43,7 +43,10 @@ function eventLine(event: RecordedEvent): string {
  * Streams the whole journal as export lines, then the manifest with the checkpoint of the exported events, signed by
  * `identity`. Holds the chain heads and the Merkle tree's hashes (about 33 bytes an event), never the events.
  */
-export async function* exportLines(store: EventStore, identity: Pick<AuditIdentity, 'origin' | 'signer' | 'verifierKeyText'>): AsyncGenerator<string> {
+export async function* exportLines(
+  store: EventStore,
+  identity: Pick<AuditIdentity, 'origin' | 'signer' | 'verifierKeyText'>,
+): AsyncGenerator<string> {
   const hash = createHash('sha256');
   const tree = new MerkleTree();
   const heads = new Map<string, string>();
@@ -60,7 +63,15 @@ export async function* exportLines(store: EventStore, identity: Pick<AuditIdenti
   }
   const chainHeads = Object.fromEntries([...heads].sort(([a], [b]) => (a < b ? -1 : 1)));
   const checkpoint = signCheckpoint({ origin: identity.origin, treeSize: count, rootHash: tree.root() }, identity.signer);
-  const manifest: ExportManifest = { format: EXPORT_FORMAT, count, lastPosition, chainHeads, sha256: hash.digest('hex'), checkpoint, verifierKey: identity.verifierKeyText };
+  const manifest: ExportManifest = {
+    format: EXPORT_FORMAT,
+    count,
+    lastPosition,
+    chainHeads,
+    sha256: hash.digest('hex'),
+    checkpoint,
+    verifierKey: identity.verifierKeyText,
+  };
   yield `${JSON.stringify(manifest)}\n`;
 }
 
@@ -95,7 +106,10 @@ function recordedEventOf(line: string, lineNumber: number): RecordedEvent {
 }
 
 /** Reads the events of an export file (the manifest line excluded), in file order. */
-export async function* eventsOfExport(path: string, onManifest?: (manifest: ExportManifest, sha256: string) => void): AsyncGenerator<RecordedEvent> {
+export async function* eventsOfExport(
+  path: string,
+  onManifest?: (manifest: ExportManifest, sha256: string) => void,
+): AsyncGenerator<RecordedEvent> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   const hash = createHash('sha256');
   let pending: string | undefined;
@@ -141,7 +155,8 @@ export async function verifyExportFile(path: string, options: ExportCheckpointOp
   else {
     const m: ExportManifest = manifest;
     if (m.count !== report.events) problems.push(`manifest count ${m.count} but the file holds ${report.events} events`);
-    if ((m.lastPosition ?? undefined) !== report.lastPosition) problems.push(`manifest lastPosition ${m.lastPosition} but the last event is at ${report.lastPosition}`);
+    if ((m.lastPosition ?? undefined) !== report.lastPosition)
+      problems.push(`manifest lastPosition ${m.lastPosition} but the last event is at ${report.lastPosition}`);
     if (m.sha256 !== digest) problems.push('manifest sha256 does not match the event lines');
     const heads = Object.fromEntries(report.chainHeads);
     const streams = new Set([...Object.keys(heads), ...Object.keys(m.chainHeads)]);

@@ -155,7 +155,8 @@ export class JournalTree {
   /** The tree a snapshot kept; refused (a TypeError) when its parts do not agree. */
   static fromStored(stored: StoredJournalTree): JournalTree {
     const tree = MerkleTree.fromStored(stored.tree);
-    if (stored.commits.length !== tree.size) throw new TypeError(`the stored tree has ${tree.size} leaves but ${stored.commits.length} positions`);
+    if (stored.commits.length !== tree.size)
+      throw new TypeError(`the stored tree has ${tree.size} leaves but ${stored.commits.length} positions`);
     return new JournalTree(tree, PositionList.of(stored.commits, stored.prepares));
   }
 
@@ -185,7 +186,8 @@ export class JournalTree {
 
   /** The position of the event at leaf `index`. */
   positionAt(index: number): Position {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) throw new TreeRangeError('leafIndex', `Leaf index ${index} is not in a tree of ${this.size} leaves`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size)
+      throw new TreeRangeError('leafIndex', `Leaf index ${index} is not in a tree of ${this.size} leaves`);
     return this.positions.at(index);
   }
 

@@ -136,7 +136,10 @@ export class MerkleTree {
 
   /** What a snapshot keeps: views of the tree's own bytes, to be serialised before the tree changes. */
   toStored(): StoredMerkleTree {
-    return { leaves: this.leaves.used(), cached: Array.from(this.cached, (slots) => (slots === undefined ? Buffer.alloc(0) : slots.used())) };
+    return {
+      leaves: this.leaves.used(),
+      cached: Array.from(this.cached, (slots) => (slots === undefined ? Buffer.alloc(0) : slots.used())),
+    };
   }
 
   /**
@@ -149,10 +152,12 @@ export class MerkleTree {
     const size = tree.size;
     for (let height = CACHED_FROM_HEIGHT; height < stored.cached.length; height += 1) {
       const level = HashSlots.of(stored.cached[height] as Uint8Array);
-      if (level.length !== Math.floor(size / 2 ** height)) throw new TypeError(`the stored tree's level ${height} holds ${level.length} subtrees, not ${Math.floor(size / 2 ** height)}`);
+      if (level.length !== Math.floor(size / 2 ** height))
+        throw new TypeError(`the stored tree's level ${height} holds ${level.length} subtrees, not ${Math.floor(size / 2 ** height)}`);
       tree.cached[height] = level;
     }
-    if (size >= 2 ** CACHED_FROM_HEIGHT && stored.cached.length <= Math.floor(Math.log2(size))) throw new TypeError('the stored tree lacks its highest cached level');
+    if (size >= 2 ** CACHED_FROM_HEIGHT && stored.cached.length <= Math.floor(Math.log2(size)))
+      throw new TypeError('the stored tree lacks its highest cached level');
     // The frontier: the perfect subtrees of the size's binary decomposition, highest first.
     let start = 0;
     for (let n = 2 ** Math.floor(Math.log2(Math.max(size, 1))); n >= 1; n /= 2) {
@@ -196,7 +201,8 @@ export class MerkleTree {
 
   /** The leaf hash at `index`, SHA-256(0x00 || leaf): what an inclusion proof is verified against. */
   leafHash(index: number): Buffer {
-    if (!isSize(index) || index >= this.size) throw new TreeRangeError('leafIndex', `Leaf index ${index} is not in a tree of ${this.size} leaves`);
+    if (!isSize(index) || index >= this.size)
+      throw new TreeRangeError('leafIndex', `Leaf index ${index} is not in a tree of ${this.size} leaves`);
     return Buffer.from(this.leaves.at(index));
   }
 

@@ -19,7 +19,13 @@ const half = (value: number): number => Math.floor(value / 2);
  * RFC 9162 2.1.3.2: does `proof` show the leaf with hash `leafHash` at `index` in the tree of `size` leaves with root `root`?
  * Malformed arguments answer false rather than throw, as any other failed proof.
  */
-export function verifyInclusion(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHash: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!isSize(index) || !isSize(size) || index >= size || leafHash.length !== HASH_SIZE) return false;
   let fn = index;
   let sn = size - 1;
@@ -45,7 +51,13 @@ export function verifyInclusion(index: number, size: number, leafHash: Uint8Arra
  * RFC 9162 2.1.4.2: does `proof` show the tree of `to` leaves with root `toRoot` extends the tree of `from` with `fromRoot`?
  * The RFC covers 0 < from < to; equal sizes need equal roots and an empty proof, and size 0 the empty root and an empty proof.
  */
-export function verifyConsistency(from: number, to: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+export function verifyConsistency(
+  from: number,
+  to: number,
+  fromRoot: Uint8Array,
+  toRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
   if (!isSize(from) || !isSize(to) || from > to || fromRoot.length !== HASH_SIZE || toRoot.length !== HASH_SIZE) return false;
   if (from === 0) return proof.length === 0 && equalHashes(fromRoot, emptyRoot());
   if (from === to) return proof.length === 0 && equalHashes(fromRoot, toRoot);

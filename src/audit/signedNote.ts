@@ -127,7 +127,8 @@ export function formatSignerKey(key: SignerKey): string {
 export function parseVerifierKey(text: string): VerifierKey {
   const { name, keyId, key } = splitKeyText(text, 'verifier key');
   if (key.length !== 32) throw new MalformedKeyError(`verifier key: an Ed25519 public key is 32 bytes, not ${key.length}`);
-  if (keyIdOf(name, key) !== keyId) throw new MalformedKeyError(`verifier key: key id ${formatKeyId(keyId)} does not match the name and key`);
+  if (keyIdOf(name, key) !== keyId)
+    throw new MalformedKeyError(`verifier key: key id ${formatKeyId(keyId)} does not match the name and key`);
   return { name, keyId, publicKey: key };
 }
 
@@ -217,7 +218,8 @@ function splitKeyText(text: string, what: string): { name: string; keyId: number
   if (!/^[0-9a-fA-F]{8}$/.test(hexId)) throw new MalformedKeyError(`${what}: the key id is not 8 hex digits`);
   const bytes = decodeStandardBase64(encoded);
   if (bytes === undefined || bytes.length === 0) throw new MalformedKeyError(`${what}: the key is not standard base64`);
-  if (bytes[0] !== ED25519_SIGNATURE_TYPE) throw new MalformedKeyError(`${what}: signature type 0x${bytes[0]!.toString(16).padStart(2, '0')} is not Ed25519 (0x01)`);
+  if (bytes[0] !== ED25519_SIGNATURE_TYPE)
+    throw new MalformedKeyError(`${what}: signature type 0x${bytes[0]!.toString(16).padStart(2, '0')} is not Ed25519 (0x01)`);
   return { name, keyId: Number.parseInt(hexId, 16), key: bytes.subarray(1) };
 }
 
@@ -234,7 +236,8 @@ function assertNoteText(text: string): void {
 function assertNoControlCharacters(text: string, what: string): void {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const found = /[\u0000-\u0009\u000b-\u001f]/.exec(text);
-  if (found) throw new MalformedNoteError(`${what}: control character U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}`);
+  if (found)
+    throw new MalformedNoteError(`${what}: control character U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}`);
 }
 
 /** Strict decoding: a replacement character would otherwise hide invalid bytes and change what was signed. */

@@ -61,7 +61,8 @@ export function readSigningKeyFile(path: string): SignerKey {
     // One trailing newline is allowed: editors and `echo` add one.
     return parseSignerKey(text.endsWith('\n') ? text.slice(0, -1) : text);
   } catch (error) {
-    if (error instanceof MalformedKeyError) throw new SigningKeyFileError(path, `does not hold a signer key: ${error.message}`, { cause: error });
+    if (error instanceof MalformedKeyError)
+      throw new SigningKeyFileError(path, `does not hold a signer key: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -90,7 +91,8 @@ export function openLedgerSigningKey(path: string, ledgerId: string | undefined)
   if (ledgerId !== undefined) return loadOrCreateSigningKey(path, `${ORIGIN_PREFIX}${ledgerId}`);
   if (!existsSync(path)) writeSigningKeyFile(path, generateSignerKey(`${ORIGIN_PREFIX}${randomBytes(8).toString('hex')}`));
   const key = readSigningKeyFile(path);
-  if (!key.name.startsWith(ORIGIN_PREFIX)) throw new SigningKeyFileError(path, `holds the key of ${JSON.stringify(key.name)}, not of a funding-ledger/<id> log`);
+  if (!key.name.startsWith(ORIGIN_PREFIX))
+    throw new SigningKeyFileError(path, `holds the key of ${JSON.stringify(key.name)}, not of a funding-ledger/<id> log`);
   return key;
 }
 

@@ -19,8 +19,13 @@ function startWorker(): Worker {
   const compiled = new URL('./journalTreeWorker.js', import.meta.url);
   if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
   const source = new URL('./journalTreeWorker.ts', import.meta.url).href;
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`, { eval: true });
+  const tsxApi = pathToFileURL(
+    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs'),
+  ).href;
+  return new Worker(
+    `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`,
+    { eval: true },
+  );
 }
 
 /**
@@ -93,7 +98,8 @@ export class TreeCatchUp {
   }
 
   private hashHere(tree: MerkleTree): void {
-    for (let offset = 0; offset < this.count * HASH_SIZE; offset += HASH_SIZE) tree.append(this.pending.subarray(offset, offset + HASH_SIZE));
+    for (let offset = 0; offset < this.count * HASH_SIZE; offset += HASH_SIZE)
+      tree.append(this.pending.subarray(offset, offset + HASH_SIZE));
     this.count = 0;
   }
 

@@ -42,7 +42,13 @@ export class ChainVerifier {
     this.heads.set(event.stream, { revision: event.revision, hash: recorded || head?.hash || GENESIS_HASH });
     if (this.last === undefined || comparePositions(event.position, this.last) > 0) this.last = event.position;
     if (problem === undefined) return undefined;
-    const broken = { stream: event.stream, revision: event.revision.toString(), position: formatPosition(event.position), type: event.type, problem };
+    const broken = {
+      stream: event.stream,
+      revision: event.revision.toString(),
+      position: formatPosition(event.position),
+      type: event.type,
+      problem,
+    };
     this.breaks += 1;
     this.firstBreak ??= broken;
     return broken;
@@ -57,7 +63,8 @@ export class ChainVerifier {
     if (event.revision !== expectedRevision) return `revision ${event.revision} where ${expectedRevision} was expected`;
     const expectedPrev = head?.hash ?? GENESIS_HASH;
     if (event.metadata.prevHash !== expectedPrev) return 'prevHash does not match the hash of the previous event in the stream';
-    if (event.metadata.hash !== eventHash(event)) return 'hash does not match the event content (data, metadata, type, stream or revision altered)';
+    if (event.metadata.hash !== eventHash(event))
+      return 'hash does not match the event content (data, metadata, type, stream or revision altered)';
     return undefined;
   }
 
@@ -78,7 +85,11 @@ export class ChainVerifier {
  * Walks one stream on its own (not through the journal) and checks its chain again; its last hash must be the head
  * the journal walk found. Catches a store whose per-stream index disagrees with its global log.
  */
-export async function verifyStreamWalk(stream: string, events: AsyncIterable<CheckedEvent>, journalHead: string): Promise<BrokenLink | undefined> {
+export async function verifyStreamWalk(
+  stream: string,
+  events: AsyncIterable<CheckedEvent>,
+  journalHead: string,
+): Promise<BrokenLink | undefined> {
   const verifier = new ChainVerifier();
   let last: CheckedEvent | undefined;
   for await (const event of events) {

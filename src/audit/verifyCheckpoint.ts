@@ -39,7 +39,12 @@ export interface CheckpointReport {
   readonly treeSize: number | null;
   /** Standard base64, as in the checkpoint. */
   readonly rootHash: string | null;
-  readonly signature: { readonly verified: boolean; readonly key: string | null; readonly keySource: SignatureCheck['keySource']; readonly problem: string | null };
+  readonly signature: {
+    readonly verified: boolean;
+    readonly key: string | null;
+    readonly keySource: SignatureCheck['keySource'];
+    readonly problem: string | null;
+  };
   readonly storeEvents: number;
   /** The root of the store's first treeSize events is the checkpoint's; null when not computed. */
   readonly rootMatches: boolean | null;
@@ -75,7 +80,13 @@ export interface CheckpointVerifyInput {
 const hex = (bytes: Buffer): string => bytes.toString('hex');
 
 function leafEventOf(event: RecordedEvent, leafHash: Buffer): LeafEvent {
-  return { position: formatPosition(event.position), leafHash: hex(leafHash), stream: event.stream, revision: event.revision.toString(), type: event.type };
+  return {
+    position: formatPosition(event.position),
+    leafHash: hex(leafHash),
+    stream: event.stream,
+    revision: event.revision.toString(),
+    type: event.type,
+  };
 }
 
 async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
@@ -129,8 +140,10 @@ async function findReference(input: CheckpointVerifyInput, checkpoint: Checkpoin
   for (const candidate of candidates) {
     const reference = await candidate();
     if (typeof reference === 'string') reasons.push(reference);
-    else if (reference.journal.size < checkpoint.treeSize) reasons.push(`${reference.name}: it holds ${reference.journal.size} events, fewer than the checkpoint's ${checkpoint.treeSize}`);
-    else if (!reference.journal.tree.root(checkpoint.treeSize).equals(checkpoint.rootHash)) reasons.push(`${reference.name}: its first ${checkpoint.treeSize} events do not have the checkpoint's root`);
+    else if (reference.journal.size < checkpoint.treeSize)
+      reasons.push(`${reference.name}: it holds ${reference.journal.size} events, fewer than the checkpoint's ${checkpoint.treeSize}`);
+    else if (!reference.journal.tree.root(checkpoint.treeSize).equals(checkpoint.rootHash))
+      reasons.push(`${reference.name}: its first ${checkpoint.treeSize} events do not have the checkpoint's root`);
     else return reference;
   }
   return reasons;
@@ -147,10 +160,13 @@ async function firstDifference(input: CheckpointVerifyInput, reference: Referenc
   const store = leaf < journal.size ? await storeEventAt(input.store, journal, leaf) : null;
   const expectedAt = reference.journal.positionAt(leaf);
   let verdict: string;
-  if (store === null) verdict = `the store ends before this leaf: the ${treeSize - leaf} event(s) the checkpoint covers from position ${expected.position} on are not in it`;
-  else if (store.position === expected.position) verdict = `the event at position ${expected.position} was rewritten (its hash is not the one the checkpoint covers)`;
+  if (store === null)
+    verdict = `the store ends before this leaf: the ${treeSize - leaf} event(s) the checkpoint covers from position ${expected.position} on are not in it`;
+  else if (store.position === expected.position)
+    verdict = `the event at position ${expected.position} was rewritten (its hash is not the one the checkpoint covers)`;
   else if (journal.indexOf(expectedAt) === undefined) verdict = `the event at position ${expected.position} is not in the store: removed`;
-  else if (reference.journal.indexOf(journal.positionAt(leaf)) === undefined) verdict = `the store's event at position ${store.position} is not among the events the checkpoint covers: inserted`;
+  else if (reference.journal.indexOf(journal.positionAt(leaf)) === undefined)
+    verdict = `the store's event at position ${store.position} is not among the events the checkpoint covers: inserted`;
   else verdict = 'the store holds the covered events in another order: reordered';
   return { leaf, reference: reference.name, store, expected, verdict };
 }
@@ -182,7 +198,9 @@ export async function verifyStoreAgainstCheckpoint(input: CheckpointVerifyInput)
   };
   if (checkpoint === undefined) return { ok: false, ...base, rootMatches: null, consistent: null, firstDifference: null, problems };
   if (input.verifierKey === undefined && input.ledger !== undefined && checkpoint.origin !== input.ledger.origin) {
-    problems.push(`the checkpoint's origin ${JSON.stringify(checkpoint.origin)} is not this ledger's (${JSON.stringify(input.ledger.origin)})`);
+    problems.push(
+      `the checkpoint's origin ${JSON.stringify(checkpoint.origin)} is not this ledger's (${JSON.stringify(input.ledger.origin)})`,
+    );
   }
   const { journal } = input;
   const { treeSize, rootHash } = checkpoint;
@@ -192,7 +210,13 @@ export async function verifyStoreAgainstCheckpoint(input: CheckpointVerifyInput)
   else {
     rootMatches = journal.tree.root(treeSize).equals(rootHash);
     // What a monitor holding only the checkpoint would check: a proof from the store's tree that it extends the checkpoint's.
-    consistent = verifyConsistency(treeSize, journal.size, rootHash, journal.tree.root(), journal.tree.consistencyProof(treeSize, journal.size));
+    consistent = verifyConsistency(
+      treeSize,
+      journal.size,
+      rootHash,
+      journal.tree.root(),
+      journal.tree.consistencyProof(treeSize, journal.size),
+    );
     if (!rootMatches) problems.push(`the store's first ${treeSize} events do not have the checkpoint's root`);
     else if (!consistent) problems.push(`the store's tree of ${journal.size} events is not consistent with the checkpoint`);
   }
@@ -209,7 +233,10 @@ export async function verifyStoreAgainstCheckpoint(input: CheckpointVerifyInput)
 }
 
 function describeLeafEvent(event: LeafEvent): string {
-  const what = event.stream === undefined ? `the event at position ${event.position}` : `${event.stream} revision ${event.revision} (${event.type}) at position ${event.position}`;
+  const what =
+    event.stream === undefined
+      ? `the event at position ${event.position}`
+      : `${event.stream} revision ${event.revision} (${event.type}) at position ${event.position}`;
   return `${what}, leaf hash ${event.leafHash}`;
 }
 
@@ -217,11 +244,15 @@ function describeLeafEvent(event: LeafEvent): string {
 export function checkpointLines(report: CheckpointReport): string[] {
   const lines: string[] = [];
   lines.push(
-    report.treeSize === null ? 'checkpoint: unreadable' : `checkpoint: ${report.origin}, tree size ${report.treeSize}, root ${report.rootHash}`,
+    report.treeSize === null
+      ? 'checkpoint: unreadable'
+      : `checkpoint: ${report.origin}, tree size ${report.treeSize}, root ${report.rootHash}`,
     `signature: ${describeSignature({ ...report.signature, problem: report.signature.problem ?? undefined, checkpoint: undefined })}`,
   );
   if (report.rootMatches === true) {
-    lines.push(`store: ${report.storeEvents} events; its first ${report.treeSize} have the checkpoint's root${report.consistent ? ', and its tree now is consistent with it' : ''}`);
+    lines.push(
+      `store: ${report.storeEvents} events; its first ${report.treeSize} have the checkpoint's root${report.consistent ? ', and its tree now is consistent with it' : ''}`,
+    );
   }
   for (const problem of report.problems) if (problem !== report.signature.problem) lines.push(`problem: ${problem}`);
   const difference = report.firstDifference;

@@ -47,7 +47,10 @@ export async function openApiKeys(
     const store = meter(keyStore.store);
     const imported = await importKeysFile(store, config.dataDir, systemMetadata(SERVICE_ACTOR, now()));
     if (imported !== undefined) {
-      logger.info({ imported: imported.imported.length, renamedTo: importedKeysFilePath(config.dataDir) }, 'imported keys.json into the keys stream; the file is no longer read');
+      logger.info(
+        { imported: imported.imported.length, renamedTo: importedKeysFilePath(config.dataDir) },
+        'imported keys.json into the keys stream; the file is no longer read',
+      );
       for (const record of imported.clashing) {
         logger.warn({ name: record.name }, 'keys.json held an active key whose name another active key already has: it was not imported');
       }

@@ -32,7 +32,11 @@ const ATTEMPTS = 5;
  * Runs a key command through the command handler. A concurrency conflict (another instance wrote the stream first)
  * is retried on the fresh stream; a conflict the decider raises (it names a field) is the answer.
  */
-export async function runKeyCommand(store: EventStore, command: ApiKeyCommand, metadata: CommandMetadata): Promise<CommandResult<ApiKeysState, ApiKeyEvent>> {
+export async function runKeyCommand(
+  store: EventStore,
+  command: ApiKeyCommand,
+  metadata: CommandMetadata,
+): Promise<CommandResult<ApiKeysState, ApiKeyEvent>> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await handleCommand(store, apiKeyDecider, API_KEYS_STREAM, command, { metadata });
@@ -63,7 +67,11 @@ export async function createApiKey(
   key: string = generateKey(),
 ): Promise<CreatedKey> {
   const sha256 = sha256Of(key);
-  const result = await runKeyCommand(store, { type: 'CreateApiKey', data: { ...request, sha256 }, metadata: { now: metadata.now } }, metadata);
+  const result = await runKeyCommand(
+    store,
+    { type: 'CreateApiKey', data: { ...request, sha256 }, metadata: { now: metadata.now } },
+    metadata,
+  );
   return { key, record: result.state.keys.find((record) => record.sha256 === sha256) as ApiKeyRecord };
 }
 
@@ -81,12 +89,22 @@ export async function revokeApiKey(store: EventStore, name: string, metadata: Co
  * instances starting at once create it. `beforeWrite` gets the key first (to keep it somewhere safe before it can
  * work). Returns the key, or undefined when the ledger had keys (or another instance won the race).
  */
-export async function createFirstKey(store: EventStore, metadata: CommandMetadata, beforeWrite: (key: string) => void = () => undefined): Promise<string | undefined> {
+export async function createFirstKey(
+  store: EventStore,
+  metadata: CommandMetadata,
+  beforeWrite: (key: string) => void = () => undefined,
+): Promise<string | undefined> {
   if ((await loadApiKeys(store)).state.keys.length > 0) return undefined;
   const key = generateKey();
   beforeWrite(key);
   try {
-    await handleCommand(store, apiKeyDecider, API_KEYS_STREAM, { type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha256Of(key) }, metadata: { now: metadata.now } }, { metadata });
+    await handleCommand(
+      store,
+      apiKeyDecider,
+      API_KEYS_STREAM,
+      { type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha256Of(key) }, metadata: { now: metadata.now } },
+      { metadata },
+    );
     return key;
   } catch (error) {
     // Another instance wrote the first key (the race: no-stream refused), or the decider saw keys: either way, not ours.

@@ -121,7 +121,8 @@ export class KeyRing {
       if (this.failing) this.failing = false;
     } catch (error) {
       // The view stays as it was: keys keep working while the store is away; changes arrive once it is back.
-      if (!this.failing && !this.closed) this.options.logger.warn({ err: error }, 'could not read the API keys from the event store; retrying');
+      if (!this.failing && !this.closed)
+        this.options.logger.warn({ err: error }, 'could not read the API keys from the event store; retrying');
       this.failing = true;
       throw error;
     }
@@ -150,7 +151,12 @@ export class KeyRing {
     if (remembered !== undefined) return remembered;
     const found = this.match(digest(key));
     if (found === undefined) return undefined;
-    const principal: Principal = Object.freeze({ id: keyIdOf(found.sha256), name: found.name, scopes: found.scopes, createdAt: found.createdAt });
+    const principal: Principal = Object.freeze({
+      id: keyIdOf(found.sha256),
+      name: found.name,
+      scopes: found.scopes,
+      createdAt: found.createdAt,
+    });
     if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
     this.principals.set(key, principal);
     return principal;

@@ -39,8 +39,13 @@ export function readKeysFile(path: string): ApiKeyRecord[] {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = error instanceof SyntaxError ? `is not JSON (${error.message})` : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-    throw new KeysFileError(`${path} ${reason}; fix or remove it (its keys are imported once, then it is renamed keys.json.imported)`, { cause: error });
+    const reason =
+      error instanceof SyntaxError
+        ? `is not JSON (${error.message})`
+        : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    throw new KeysFileError(`${path} ${reason}; fix or remove it (its keys are imported once, then it is renamed keys.json.imported)`, {
+      cause: error,
+    });
   }
   const parsed = keysFileSchema.safeParse(json);
   if (!parsed.success) throw new KeysFileError(`${path} is not a valid key file: ${parsed.error.message}`);

@@ -118,7 +118,9 @@ export class Backups {
       if (storeFailureOf(error, directory) instanceof StoreFullError) {
         // The client's answer names no server path; the log has the error itself.
         this.options.logger.warn({ directory, reason: (error as Error).message }, 'backup not kept: the disk is full');
-        throw new BackupDiskFullError('the disk holding the backups is full: the backup was not kept (its partial files are removed); free space and try again');
+        throw new BackupDiskFullError(
+          'the disk holding the backups is full: the backup was not kept (its partial files are removed); free space and try again',
+        );
       }
       throw error;
     }
@@ -128,7 +130,11 @@ export class Backups {
   private freeBaseName(stamp: string): string {
     for (let n = 0; ; n += 1) {
       const base = n === 0 ? stamp : `${stamp}-${n}`;
-      if (!existsSync(join(this.options.directory, `events-${base}.json`)) && !existsSync(join(this.options.directory, `events-${base}.sqlite`))) return base;
+      if (
+        !existsSync(join(this.options.directory, `events-${base}.json`)) &&
+        !existsSync(join(this.options.directory, `events-${base}.sqlite`))
+      )
+        return base;
     }
   }
 

@@ -39,7 +39,10 @@ async function readManifest(copy: string): Promise<BackupManifest> {
     throw new RestoreRefusedError(`${path} is not JSON: the manifest is damaged`);
   }
   const parsed = backupManifestSchema.safeParse(json);
-  if (!parsed.success) throw new RestoreRefusedError(`${path} is not a backup manifest (${parsed.error.issues.map((i) => `${i.path.join('.') || 'manifest'}: ${i.message}`).join('; ')})`);
+  if (!parsed.success)
+    throw new RestoreRefusedError(
+      `${path} is not a backup manifest (${parsed.error.issues.map((i) => `${i.path.join('.') || 'manifest'}: ${i.message}`).join('; ')})`,
+    );
   if (parsed.data.file !== basename(copy)) throw new RestoreRefusedError(`${path} describes ${parsed.data.file}, not ${basename(copy)}`);
   return parsed.data;
 }
@@ -77,7 +80,9 @@ function withCopy<T>(file: string, read: (db: Database.Database) => T): T {
 function verifyChains(file: string): VerifyReport {
   return withCopy(file, (db) => {
     const verifier = new ChainVerifier();
-    const rows = db.prepare<[], EventRow>('SELECT position, stream, revision, id, type, data, metadata FROM events ORDER BY position').raw(true);
+    const rows = db
+      .prepare<[], EventRow>('SELECT position, stream, revision, id, type, data, metadata FROM events ORDER BY position')
+      .raw(true);
     for (const row of rows.iterate()) verifier.check(toRecordedEvent(row));
     return verifier.report();
   });
@@ -104,7 +109,8 @@ export async function restoreBackup(from: string, dataDir: string): Promise<Rest
   const eventsTarget = embeddedDatabasePath(dataDir);
   const keysTarget = embeddedDatabasePath(keyStoreDir(dataDir));
   for (const target of [eventsTarget, keysTarget]) {
-    if (existsSync(target)) throw new RestoreRefusedError(`${dataDir} already holds a store (${target}); restore into a new directory, never over a ledger`);
+    if (existsSync(target))
+      throw new RestoreRefusedError(`${dataDir} already holds a store (${target}); restore into a new directory, never over a ledger`);
   }
   await mkdir(dataDir, { recursive: true, mode: BACKUP_DIRECTORY_MODE });
   await chmod(dataDir, BACKUP_DIRECTORY_MODE);
@@ -118,11 +124,15 @@ export async function restoreBackup(from: string, dataDir: string): Promise<Rest
     const chains = verifyChains(stagedEvents);
     if (!chains.ok && chains.firstBreak !== undefined) {
       const broken = chains.firstBreak;
-      throw new RestoreRefusedError(`${from}: hash chain broken at ${broken.stream} revision ${broken.revision} (position ${broken.position}): ${broken.problem}`);
+      throw new RestoreRefusedError(
+        `${from}: hash chain broken at ${broken.stream} revision ${broken.revision} (position ${broken.position}): ${broken.problem}`,
+      );
     }
     const lastPosition = chains.lastPosition ?? '0';
     if (chains.events !== manifest.events || lastPosition !== manifest.lastPosition) {
-      throw new RestoreRefusedError(`${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ${manifest.lastPosition}`);
+      throw new RestoreRefusedError(
+        `${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ${manifest.lastPosition}`,
+      );
     }
     withCopy(stagedKeys, () => undefined);
     await mkdir(keyStoreDir(dataDir), { recursive: true, mode: BACKUP_DIRECTORY_MODE });

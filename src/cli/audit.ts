@@ -27,10 +27,21 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
 
   audit
     .command('verify')
-    .description('walk the journal and every stream, check every hash chain, and optionally hold the store to a checkpoint taken earlier; exits 1 on any break')
-    .option('--checkpoint <file>', 'a signed checkpoint taken earlier (e.g. saved from GET /audit/checkpoint): the store must still hold the events it covers')
-    .option('--verifier-key <vkey>', "with --checkpoint: the key to check its signature with (the vkey text, or a file holding it); default the ledger's own")
-    .option('--reference <export>', 'with --checkpoint: an audit export whose first events the checkpoint covers, to name the first event that differs')
+    .description(
+      'walk the journal and every stream, check every hash chain, and optionally hold the store to a checkpoint taken earlier; exits 1 on any break',
+    )
+    .option(
+      '--checkpoint <file>',
+      'a signed checkpoint taken earlier (e.g. saved from GET /audit/checkpoint): the store must still hold the events it covers',
+    )
+    .option(
+      '--verifier-key <vkey>',
+      "with --checkpoint: the key to check its signature with (the vkey text, or a file holding it); default the ledger's own",
+    )
+    .option(
+      '--reference <export>',
+      'with --checkpoint: an audit export whose first events the checkpoint covers, to name the first event that differs',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (options: CheckpointFlags & { reference?: string; json?: boolean }) => {
       if (options.checkpoint === undefined && (options.verifierKey !== undefined || options.reference !== undefined)) {
@@ -59,7 +70,9 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
           if (streamBreak !== undefined) break;
         }
         const walked =
-          streamBreak === undefined || !chains.ok ? chains : { ...chains, ok: false, breaks: chains.breaks + 1, firstBreak: chains.firstBreak ?? streamBreak };
+          streamBreak === undefined || !chains.ok
+            ? chains
+            : { ...chains, ok: false, breaks: chains.breaks + 1, firstBreak: chains.firstBreak ?? streamBreak };
         let checkpoint: CheckpointReport | undefined;
         if (note !== undefined && journal !== undefined) {
           // Only when no key is given is the ledger's key file read, and it is never made here.
@@ -80,11 +93,23 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
       const { walked, checkpoint } = report;
       const ok = walked.ok && (checkpoint?.ok ?? true);
       const { chainHeads: _heads, ...summary } = walked;
-      if (options.json) process.stdout.write(`${JSON.stringify(checkpoint === undefined ? summary : { ...summary, ok, chainsOk: walked.ok, checkpoint })}\n`);
+      if (options.json)
+        process.stdout.write(
+          `${JSON.stringify(checkpoint === undefined ? summary : { ...summary, ok, chainsOk: walked.ok, checkpoint })}\n`,
+        );
       else {
-        process.stdout.write(`events checked: ${walked.events}\nstreams: ${walked.streams}\nlast position: ${walked.lastPosition ?? '-'}\n`);
-        process.stdout.write(walked.ok ? 'every chain is intact\n' : `${walked.breaks} broken link(s); ${describeBreak(walked.firstBreak!)}\n`);
-        if (checkpoint !== undefined) process.stdout.write(checkpointLines(checkpoint).map((line) => `${line}\n`).join(''));
+        process.stdout.write(
+          `events checked: ${walked.events}\nstreams: ${walked.streams}\nlast position: ${walked.lastPosition ?? '-'}\n`,
+        );
+        process.stdout.write(
+          walked.ok ? 'every chain is intact\n' : `${walked.breaks} broken link(s); ${describeBreak(walked.firstBreak!)}\n`,
+        );
+        if (checkpoint !== undefined)
+          process.stdout.write(
+            checkpointLines(checkpoint)
+              .map((line) => `${line}\n`)
+              .join(''),
+          );
       }
       if (!ok) process.exitCode = 1;
     });
@@ -99,7 +124,9 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
         // Signed with the ledger's key, as GET /audit/export is; a key made here would vouch for nothing anyone holds.
         const identity = readLedgerIdentity(config);
         if (identity === undefined) {
-          throw new Error(`no audit signing key at ${config.auditSigningKeyFile}: the export's checkpoint is signed with the ledger's key (start the service once to make it, or set AUDIT_SIGNING_KEY_FILE)`);
+          throw new Error(
+            `no audit signing key at ${config.auditSigningKeyFile}: the export's checkpoint is signed with the ledger's key (start the service once to make it, or set AUDIT_SIGNING_KEY_FILE)`,
+          );
         }
         await pipeline(Readable.from(exportLines(store, identity)), createWriteStream(partial));
       });
@@ -120,10 +147,16 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
       const report = await verifyExportFile(file, { verifierKey, earlier });
       if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
-        process.stdout.write(`events checked: ${report.events}\nstreams: ${report.streams}\nlast position: ${report.lastPosition ?? '-'}\n`);
+        process.stdout.write(
+          `events checked: ${report.events}\nstreams: ${report.streams}\nlast position: ${report.lastPosition ?? '-'}\n`,
+        );
         if (report.firstBreak) process.stdout.write(`${report.breaks} broken link(s); ${describeBreak(report.firstBreak)}\n`);
         for (const problem of report.manifestProblems) process.stdout.write(`manifest: ${problem}\n`);
-        process.stdout.write(exportCheckpointLines(report).map((line) => `${line}\n`).join(''));
+        process.stdout.write(
+          exportCheckpointLines(report)
+            .map((line) => `${line}\n`)
+            .join(''),
+        );
         if (report.ok) process.stdout.write('the export is intact\n');
       }
       if (!report.ok) process.exitCode = 1;

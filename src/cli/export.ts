@@ -64,7 +64,8 @@ export function registerExportCommand(program: Command, dataDirOf: () => string)
     .option('--as-of <moment>', 'totals: as they stood right after a position, or at an ISO 8601 instant')
     .option('--bom', 'start with a UTF-8 byte order mark, for Excel')
     .action(async (kindArgument: string, flags: ExportFlags) => {
-      if (!(EXPORT_KINDS as readonly string[]).includes(kindArgument)) throw new Error(`unknown export "${kindArgument}": use ${EXPORT_KINDS.join(', ')}`);
+      if (!(EXPORT_KINDS as readonly string[]).includes(kindArgument))
+        throw new Error(`unknown export "${kindArgument}": use ${EXPORT_KINDS.join(', ')}`);
       const kind = kindArgument as ExportKind;
       const spec = specOf(kind, flags);
       const out = resolve(flags.out);
@@ -81,6 +82,8 @@ export function registerExportCommand(program: Command, dataDirOf: () => string)
         return { ...file, position: csv.position };
       });
       const seconds = Math.round(performance.now() - started) / 1000;
-      process.stderr.write(`wrote ${out}: ${written.rows} rows at position ${written.position} in ${seconds} s (sha256 ${written.sha256})\n`);
+      process.stderr.write(
+        `wrote ${out}: ${written.rows} rows at position ${written.position} in ${seconds} s (sha256 ${written.sha256})\n`,
+      );
     });
 }

@@ -19,13 +19,16 @@ function positiveInteger(text: string): number {
 export function registerGenerateCommand(program: Command, dataDirOf: () => string): void {
   program
     .command('generate')
-    .description('write a synthetic ledger (programmes, rates, announcements 2015-2026 in GBP and EUR, ~20% amended, ~5% withdrawn) into an empty store')
+    .description(
+      'write a synthetic ledger (programmes, rates, announcements 2015-2026 in GBP and EUR, ~20% amended, ~5% withdrawn) into an empty store',
+    )
     .requiredOption('--announcements <n>', 'how many announcements', positiveInteger)
     .option('--seed <s>', 'seed: the same seed gives the same ledger', positiveInteger, 1)
     .action(async (options: { announcements: number; seed: number }) => {
       const started = performance.now();
       const totals = await withStore(dataDirOf(), async (store) => {
-        if ((await store.headPosition()) !== undefined) throw new Error('the store is not empty: generate writes into an empty data dir only');
+        if ((await store.headPosition()) !== undefined)
+          throw new Error('the store is not empty: generate writes into an empty data dir only');
         const bulk = 'appendMany' in store ? (store as EmbeddedEventStore) : undefined;
         const correlationId = randomUUID();
         const progress = progressOf('generate', options.announcements);
@@ -40,7 +43,11 @@ export function registerGenerateCommand(program: Command, dataDirOf: () => strin
         };
         for (const append of syntheticHistory(options)) {
           const metadata = { actor: 'generator', correlationId, causationId: correlationId, now: append.recordedAt };
-          batch.push({ stream: append.stream, events: eventsToAppend(append.stream, undefined, append.events, metadata), expected: 'no-stream' });
+          batch.push({
+            stream: append.stream,
+            events: eventsToAppend(append.stream, undefined, append.events, metadata),
+            expected: 'no-stream',
+          });
           events += append.events.length;
           streams += 1;
           if (batch.length === STREAMS_PER_BATCH) await flush();
@@ -50,6 +57,8 @@ export function registerGenerateCommand(program: Command, dataDirOf: () => strin
         return { events, streams };
       });
       const seconds = (performance.now() - started) / 1000;
-      process.stdout.write(`wrote ${totals.events} events in ${totals.streams} streams in ${seconds.toFixed(1)} s (${Math.round(totals.events / seconds)} events/s)\n`);
+      process.stdout.write(
+        `wrote ${totals.events} events in ${totals.streams} streams in ${seconds.toFixed(1)} s (${Math.round(totals.events / seconds)} events/s)\n`,
+      );
     });
 }

@@ -13,10 +13,15 @@ import { StoreLockedError, type EventStore } from '../store/port.js';
 const CLI_ACTOR = 'cli';
 
 function parseScopes(text: string): Scope[] {
-  const scopes = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (scopes.length === 0 || unknown.length > 0) {
-    throw new Error(`--scopes takes a comma-separated list of ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    throw new Error(
+      `--scopes takes a comma-separated list of ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
   }
   return scopes as Scope[];
 }
@@ -30,7 +35,9 @@ async function withKeys<T>(dataDir: string, run: (store: EventStore) => Promise<
     keyStore = await openKeyStore(config, logger);
   } catch (error) {
     if (error instanceof StoreLockedError) {
-      throw new Error(`${error.message}: the service holds the embedded store while it runs; stop it, or manage keys over HTTP (POST /admin/keys) with an admin key`);
+      throw new Error(
+        `${error.message}: the service holds the embedded store while it runs; stop it, or manage keys over HTTP (POST /admin/keys) with an admin key`,
+      );
     }
     throw error;
   }
@@ -39,7 +46,10 @@ async function withKeys<T>(dataDir: string, run: (store: EventStore) => Promise<
     return await run(keyStore.store);
   } catch (error) {
     // Domain errors (a name taken, a key already revoked) are the answer; their class name is noise on a terminal.
-    if (error instanceof LedgerError) throw new Error(`${error.message}${error.errors.length > 0 ? ` (${error.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : ''}`);
+    if (error instanceof LedgerError)
+      throw new Error(
+        `${error.message}${error.errors.length > 0 ? ` (${error.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : ''}`,
+      );
     throw error;
   } finally {
     await keyStore.close();
@@ -61,7 +71,9 @@ export function registerKeysCommands(program: Command, dataDirOf: () => string):
     .requiredOption('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`)
     .action(async (options: { name: string; scopes: string }) => {
       const scopes = parseScopes(options.scopes);
-      const { key } = await withKeys(dataDirOf(), (store) => createApiKey(store, { name: options.name, scopes }, systemMetadata(CLI_ACTOR)));
+      const { key } = await withKeys(dataDirOf(), (store) =>
+        createApiKey(store, { name: options.name, scopes }, systemMetadata(CLI_ACTOR)),
+      );
       process.stdout.write(`${key}\n`);
       process.stderr.write(`created key "${options.name}" (${scopes.join(',')}); store it now: it cannot be shown again\n`);
     });

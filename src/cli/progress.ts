@@ -7,10 +7,19 @@ export interface Progress {
 }
 
 /** `total` may be unknown (undefined): the bar then counts `unit` without a percentage. */
-export function progressOf(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr, unit = 'events'): Progress {
+export function progressOf(
+  label: string,
+  total: number | undefined,
+  stream: NodeJS.WriteStream = process.stderr,
+  unit = 'events',
+): Progress {
   if (stream.isTTY) {
     const bar = new SingleBar(
-      { format: total === undefined ? `${label} {value} ${unit} {detail}` : `${label} [{bar}] {percentage}% {value}/{total} {detail}`, stream, hideCursor: true },
+      {
+        format: total === undefined ? `${label} {value} ${unit} {detail}` : `${label} [{bar}] {percentage}% {value}/{total} {detail}`,
+        stream,
+        hideCursor: true,
+      },
       Presets.shades_classic,
     );
     bar.start(total ?? 0, 0, { detail: '' });

@@ -15,7 +15,7 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
   program
     .command('replay')
     .description('rebuild every projection from position 0 and compare its digest; exits 1 on a mismatch')
-    .option('--expect <digest>', 'the digest the rebuild must match (e.g. from POST /audit/replay); by default the saved snapshot\'s')
+    .option('--expect <digest>', "the digest the rebuild must match (e.g. from POST /audit/replay); by default the saved snapshot's")
     .option('--from-export <file>', 'rebuild from an audit export file instead of the event store')
     .option('--json', 'print the report as JSON')
     .action(async (options: { expect?: string; fromExport?: string; json?: boolean }) => {
@@ -41,8 +41,12 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
       const totals = queryTotals(rebuilt.states.get(totalsProjection.name) as TotalsState, { groupBy: [], filter: {} }).total;
       if (options.json) process.stdout.write(`${JSON.stringify({ ...report, total: totals })}\n`);
       else {
-        process.stdout.write(`events: ${report.events}\nposition: ${report.position}\nseconds: ${report.seconds}\nevents/s: ${report.eventsPerSecond}\ndigest: ${report.digest}\n`);
-        process.stdout.write(`total: ${totals.amounts.map((a) => `${a.currency} ${a.value}`).join(', ') || 'nothing'} (${totals.count} announcements)\n`);
+        process.stdout.write(
+          `events: ${report.events}\nposition: ${report.position}\nseconds: ${report.seconds}\nevents/s: ${report.eventsPerSecond}\ndigest: ${report.digest}\n`,
+        );
+        process.stdout.write(
+          `total: ${totals.amounts.map((a) => `${a.currency} ${a.value}`).join(', ') || 'nothing'} (${totals.count} announcements)\n`,
+        );
         process.stdout.write(`compared with: ${against}\n`);
         if (expected !== undefined) process.stdout.write(report.match ? 'digest matches\n' : `MISMATCH: expected ${expected}\n`);
       }

@@ -6,8 +6,13 @@ import { restoreBackup } from '../backup/restore.js';
 export function registerRestoreCommand(program: Command, dataDirOf: () => string): void {
   program
     .command('restore')
-    .description('check a backup (its manifest, SHA-256 and hash chains) and restore it into --data-dir, which must hold no store; exits 1 on a damaged backup')
-    .requiredOption('--from <file>', 'the events-<time>.sqlite copy of a backup, with its manifest (events-<time>.json) and keys copy beside it')
+    .description(
+      'check a backup (its manifest, SHA-256 and hash chains) and restore it into --data-dir, which must hold no store; exits 1 on a damaged backup',
+    )
+    .requiredOption(
+      '--from <file>',
+      'the events-<time>.sqlite copy of a backup, with its manifest (events-<time>.json) and keys copy beside it',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (options: { from: string; json?: boolean }) => {
       const report = await restoreBackup(resolve(options.from), dataDirOf());

@@ -68,7 +68,9 @@ function isWriteOf(event: RecordedEvent, metadata: CommandMetadata): boolean {
   if (metadata.idempotencyKey === undefined || !metadataMayHold(event, 'idempotencyKey')) return false;
   const recorded = event.metadata;
   if (recorded.idempotencyKey !== metadata.idempotencyKey) return false;
-  return metadata.keyId === undefined ? recorded.keyId === undefined && recorded.actor === metadata.actor : recorded.keyId === metadata.keyId;
+  return metadata.keyId === undefined
+    ? recorded.keyId === undefined && recorded.actor === metadata.actor
+    : recorded.keyId === metadata.keyId;
 }
 
 function recordedWriteOf(event: RecordedEvent): RecordedWrite {
@@ -76,7 +78,12 @@ function recordedWriteOf(event: RecordedEvent): RecordedWrite {
 }
 
 /** The last event after `fromRevision` that this keyed request appended, if an append raced ours to the stream. */
-async function racingWriteOf(store: EventStore, stream: string, fromRevision: bigint, metadata: CommandMetadata): Promise<RecordedEvent | undefined> {
+async function racingWriteOf(
+  store: EventStore,
+  stream: string,
+  fromRevision: bigint,
+  metadata: CommandMetadata,
+): Promise<RecordedEvent | undefined> {
   let found: RecordedEvent | undefined;
   for await (const event of store.readStream(stream, { fromRevision })) if (isWriteOf(event, metadata)) found = event;
   return found;
@@ -102,7 +109,11 @@ export async function loadStream<State, Command, Event extends DomainEvent>(
   let state = decider.initialState();
   let last: RecordedEvent | undefined;
   for await (const event of store.readStream(stream)) {
-    if (until !== undefined && ('revision' in until ? event.revision > until.revision : comparePositions(event.position, until.position) > 0)) break;
+    if (
+      until !== undefined &&
+      ('revision' in until ? event.revision > until.revision : comparePositions(event.position, until.position) > 0)
+    )
+      break;
     visit?.(event);
     state = decider.evolve(state, toDomainEvent(decider, event));
     last = event;
@@ -110,10 +121,7 @@ export async function loadStream<State, Command, Event extends DomainEvent>(
   return { state, revision: last?.revision, last };
 }
 
-export function toDomainEvent<Event extends DomainEvent>(
-  decider: { eventTypes: readonly Event['type'][] },
-  event: RecordedEvent,
-): Event {
+export function toDomainEvent<Event extends DomainEvent>(decider: { eventTypes: readonly Event['type'][] }, event: RecordedEvent): Event {
   if (!decider.eventTypes.includes(event.type)) {
     throw new Error(`stream ${event.stream} holds an event of unknown type ${event.type} at revision ${event.revision}`);
   }
@@ -175,7 +183,8 @@ async function runCommand<State, Command, Event extends DomainEvent>(
   } catch (error) {
     if (error instanceof WrongExpectedRevisionError) {
       // The same request through another instance may be what got there first: then this is its retry, not a conflict.
-      const racing = metadata.idempotencyKey === undefined ? undefined : await racingWriteOf(store, stream, (loaded.revision ?? -1n) + 1n, metadata);
+      const racing =
+        metadata.idempotencyKey === undefined ? undefined : await racingWriteOf(store, stream, (loaded.revision ?? -1n) + 1n, metadata);
       if (racing !== undefined) throw new AlreadyRecordedError(recordedWriteOf(racing));
       throw new ConflictError(`another write reached ${stream} first; reload and retry`);
     }
@@ -193,7 +202,11 @@ export function eventsToAppend(
   events: readonly DomainEvent[],
   metadata: CommandMetadata,
 ): EventToAppend[] {
-  return chained(stream, last, events.map((event, index) => envelope(event, index, metadata)));
+  return chained(
+    stream,
+    last,
+    events.map((event, index) => envelope(event, index, metadata)),
+  );
 }
 
 /** Adds prevHash and hash to each event, continuing the stream's chain from its last event. */
@@ -214,7 +227,8 @@ function chained(stream: string, last: Pick<RecordedEvent, 'revision' | 'metadat
  * another request under the same Idempotency-Key never passes for a retry there: it conflicts, and is refused with 422.
  */
 function eventIdOf(owner: string, idempotencyKey: string, requestHash: string | undefined, index: number): string {
-  const name = requestHash === undefined ? `${owner}\n${idempotencyKey}\n${index}` : `${owner}\n${idempotencyKey}\n${requestHash}\n${index}`;
+  const name =
+    requestHash === undefined ? `${owner}\n${idempotencyKey}\n${index}` : `${owner}\n${idempotencyKey}\n${requestHash}\n${index}`;
   return uuidV5(name, EVENT_ID_NAMESPACE);
 }
 

@@ -30,7 +30,9 @@ function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   // SQLite's extended codes (SQLITE_IOERR_WRITE) mean what their primary code means.
-  return PLAIN_WORDS[code] !== undefined ? code : Object.keys(PLAIN_WORDS).find((known) => known.startsWith('SQLITE_') && code.startsWith(`${known}_`));
+  return PLAIN_WORDS[code] !== undefined
+    ? code
+    : Object.keys(PLAIN_WORDS).find((known) => known.startsWith('SQLITE_') && code.startsWith(`${known}_`));
 }
 
 /** Replaces every absolute path in a text by "(a path)". */

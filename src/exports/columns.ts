@@ -90,7 +90,8 @@ export const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r'] as const;
  */
 const NEUTRALISING_MARK = "'";
 
-const needsMark = (first: string | undefined): boolean => first === NEUTRALISING_MARK || (FORMULA_TRIGGERS as readonly (string | undefined)[]).includes(first);
+const needsMark = (first: string | undefined): boolean =>
+  first === NEUTRALISING_MARK || (FORMULA_TRIGGERS as readonly (string | undefined)[]).includes(first);
 
 export function neutraliseFormula(cell: string): string {
   return needsMark(cell[0]) ? `${NEUTRALISING_MARK}${cell}` : cell;

@@ -5,7 +5,8 @@ import { EVENT_COLUMNS, type EventColumn } from './columns.js';
 import type { CsvExport } from './csv.js';
 
 /** Metadata values are strings (ids, instants, hashes); anything else is written as JSON rather than "[object Object]". */
-const text = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+const text = (value: unknown): string =>
+  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
 export function eventRow(event: RecordedEvent): string[] {
   const { metadata } = event;

@@ -77,7 +77,9 @@ export async function writeCsvFile(csv: CsvExport, path: string, options: CsvOpt
     rows = count;
     options.onRow?.(count);
   };
-  await writeAtomically(path, (temp) => pipeline(csvStream(csv, { ...options, onRow }), digest, createWriteStream(temp, { mode: EXPORT_FILE_MODE })));
+  await writeAtomically(path, (temp) =>
+    pipeline(csvStream(csv, { ...options, onRow }), digest, createWriteStream(temp, { mode: EXPORT_FILE_MODE })),
+  );
   return { rows, sha256: hash.digest('hex'), bytes };
 }
 

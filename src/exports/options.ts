@@ -27,9 +27,14 @@ const totalsOptionsSchema = z
     asOf: momentSchema.optional(),
     bom: bomSchema,
   })
-  .transform(({ groupBy, currency, asOf, bom, ...filter }): ExportSpec => ({ bom, request: { kind: 'totals', groupBy, currency, filter, asOf } }));
+  .transform(({ groupBy, currency, asOf, bom, ...filter }): ExportSpec => ({
+    bom,
+    request: { kind: 'totals', groupBy, currency, filter, asOf },
+  }));
 
-const announcementsOptionsSchema = z.strictObject({ bom: bomSchema }).transform(({ bom }): ExportSpec => ({ bom, request: { kind: 'announcements' } }));
+const announcementsOptionsSchema = z
+  .strictObject({ bom: bomSchema })
+  .transform(({ bom }): ExportSpec => ({ bom, request: { kind: 'announcements' } }));
 const eventsOptionsSchema = z.strictObject({ bom: bomSchema }).transform(({ bom }): ExportSpec => ({ bom, request: { kind: 'events' } }));
 
 const OPTIONS_SCHEMAS: Record<ExportKind, z.ZodType<ExportSpec, unknown>> = {

@@ -51,6 +51,8 @@ export async function exportHead(sources: ExportSources, request: ExportRequest)
 
 function assertKnownProgramme(sources: ExportSources, programme: string | undefined): void {
   if (programme !== undefined && !sources.hasProgramme(programme)) {
-    throw new ValidationError(`no programme is registered with code "${programme}"`, [{ field: 'programme', message: `unknown programme "${programme}"` }]);
+    throw new ValidationError(`no programme is registered with code "${programme}"`, [
+      { field: 'programme', message: `unknown programme "${programme}"` },
+    ]);
   }
 }

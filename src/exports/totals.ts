@@ -29,7 +29,9 @@ function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: Cur
     String(row.currency ?? amount?.currency ?? ''),
     amount?.value ?? '0',
     String(row.count),
-    ...(currency === undefined ? [] : [row.converted?.currency ?? currency, row.converted?.value ?? '', (row.unconverted ?? []).join(ID_SEPARATOR)]),
+    ...(currency === undefined
+      ? []
+      : [row.converted?.currency ?? currency, row.converted?.value ?? '', (row.unconverted ?? []).join(ID_SEPARATOR)]),
   ];
 }
 
@@ -43,7 +45,13 @@ export async function totalsExport(totals: TotalsAt, options: TotalsExportOption
   const groupBy: Dimension[] = options.groupBy.includes('currency') ? [...options.groupBy] : [...options.groupBy, 'currency'];
   let answer: TotalsAnswer;
   try {
-    answer = await runInSlices(totalsQuerySteps(totals.state, { groupBy, currency: options.currency, filter: options.filter }, { keepConversion: totals.past !== true }));
+    answer = await runInSlices(
+      totalsQuerySteps(
+        totals.state,
+        { groupBy, currency: options.currency, filter: options.filter },
+        { keepConversion: totals.past !== true },
+      ),
+    );
   } finally {
     totals.release?.();
   }

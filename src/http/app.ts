@@ -1,5 +1,12 @@
 // Builds the Fastify application from its dependencies; used by the server, the tests and the CLI alike.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type HookHandlerDoneFunction } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type HookHandlerDoneFunction,
+} from 'fastify';
 import cors from '@fastify/cors';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
@@ -29,7 +36,10 @@ import { totalsStreamRoutes } from './routes/totalsStream.js';
 /** The levels at which the per-request line (info) is written. */
 const LEVELS_LOGGING_REQUESTS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
 
-export async function buildApp(context: LedgerContext, options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  context: LedgerContext,
+  options: Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger,
     bodyLimit: context.config.bodyLimitBytes,
@@ -79,7 +89,12 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   if (LEVELS_LOGGING_REQUESTS.has(context.logger.level)) {
     app.addHook('onResponse', (request, reply, done) => {
       request.log.info(
-        { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        {
+          method: request.method,
+          url: request.routeOptions.url ?? request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
         'request',
       );
       done();
@@ -94,7 +109,12 @@ export async function buildApp(context: LedgerContext, options: Pick<FastifyServ
   const refuseUntilReady = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (context.projections.ready) return done();
     reply.header('retry-after', '2');
-    sendProblem(reply, { type: 'urn:funding-ledger:problem:not-ready', title: 'Service unavailable', status: 503, detail: 'the ledger is catching up with its event store; retry shortly' });
+    sendProblem(reply, {
+      type: 'urn:funding-ledger:problem:not-ready',
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'the ledger is catching up with its event store; retry shortly',
+    });
   };
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -59,7 +59,14 @@ function admitted(request: FastifyRequest, reply: FastifyReply, options: Options
   return options.keys.authenticateAfterRefresh(key).then((fresh) => decided(request, reply, options, scope, key, fresh));
 }
 
-function decided(request: FastifyRequest, reply: FastifyReply, options: Options, scope: Scope, key: string | undefined, principal: Principal | undefined): boolean {
+function decided(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: Options,
+  scope: Scope,
+  key: string | undefined,
+  principal: Principal | undefined,
+): boolean {
   request.principal = principal;
   // With public reads, no key is fine; a wrong key is still refused, so a client learns its key is bad.
   if (scope === 'read' && options.publicRead && key === undefined) return true;

@@ -45,10 +45,10 @@ function declaresBody(request: IncomingMessage): boolean {
  */
 function closeWhenAnsweredUnread(request: IncomingMessage, response: ServerResponse): void {
   const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
-  response.writeHead = ((...args: unknown[]): ServerResponse => {
+  response.writeHead = (...args: unknown[]): ServerResponse => {
     if (!request.complete) response.shouldKeepAlive = false;
     return writeHead(...args);
-  });
+  };
 }
 
 /**
@@ -88,7 +88,15 @@ function answerStalled(request: IncomingMessage, response: ServerResponse, windo
     return;
   }
   // Nobody reads this body (a route that takes none): answer here.
-  const body = JSON.stringify({ type: 'urn:funding-ledger:problem:request-timeout', title: error.title, status: 408, detail: error.message, instance: request.url });
+  const body = JSON.stringify({
+    type: 'urn:funding-ledger:problem:request-timeout',
+    title: error.title,
+    status: 408,
+    detail: error.message,
+    instance: request.url,
+  });
   response.shouldKeepAlive = false;
-  response.writeHead(408, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  response
+    .writeHead(408, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+    .end(body);
 }

@@ -70,7 +70,12 @@ export class HeavyWorkGate {
       return refuse(reply, 429, '1', `this client already has ${mine} heavy requests running or waiting; wait for one to finish`);
     }
     if (this.running >= this.limits.concurrency && this.waiting.length >= this.limits.queue) {
-      return refuse(reply, 503, '5', `the service is busy with ${this.running} heavy requests and ${this.waiting.length} waiting; retry shortly`);
+      return refuse(
+        reply,
+        503,
+        '5',
+        `the service is busy with ${this.running} heavy requests and ${this.waiting.length} waiting; retry shortly`,
+      );
     }
     this.perClient.set(client, mine + 1);
     let released = false;

@@ -52,14 +52,19 @@ function requestHashOf(request: FastifyRequest): string {
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
 
-export function commandMetadataOf(context: LedgerContext, request: FastifyRequest, idempotency?: { key: string; hash: string }): CommandMetadata {
+export function commandMetadataOf(
+  context: LedgerContext,
+  request: FastifyRequest,
+  idempotency?: { key: string; hash: string },
+): CommandMetadata {
   const correlation = request.headers['x-correlation-id'];
   // The key's id is recorded beside its name (the envelope keeps every field of who wrote): idempotency is scoped by it.
   const metadata: CommandMetadata = {
     actor: actorOf(request),
     ...(request.principal !== undefined && { keyId: request.principal.id }),
     // Without the header: the request's trace id while tracing is on, so the events lead to the trace; else its id.
-    correlationId: typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : (activeTraceId() ?? request.id),
+    correlationId:
+      typeof correlation === 'string' && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : (activeTraceId() ?? request.id),
     causationId: request.id,
     now: context.now(),
     idempotencyKey: idempotency?.key,

@@ -31,11 +31,19 @@ export async function jsonBody(
   }
 }
 
-function* chunksOf(head: Readonly<Record<string, unknown>>, listName: string, rows: readonly unknown[], tail: Readonly<Record<string, unknown>>): Generator<Buffer> {
+function* chunksOf(
+  head: Readonly<Record<string, unknown>>,
+  listName: string,
+  rows: readonly unknown[],
+  tail: Readonly<Record<string, unknown>>,
+): Generator<Buffer> {
   const open = JSON.stringify(head);
   yield Buffer.from(`${open.length > 2 ? `${open.slice(0, -1)},` : '{'}${JSON.stringify(listName)}:[`);
   for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
-    const text = rows.slice(start, start + ROWS_PER_CHUNK).map((row) => JSON.stringify(row)).join(',');
+    const text = rows
+      .slice(start, start + ROWS_PER_CHUNK)
+      .map((row) => JSON.stringify(row))
+      .join(',');
     yield Buffer.from(start === 0 ? text : `,${text}`);
   }
   const close = JSON.stringify(tail);

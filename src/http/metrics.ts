@@ -33,7 +33,11 @@ export interface LedgerMetrics {
 }
 
 /** What the store holds beyond the projections: how many events, and when the oldest of them was recorded. */
-async function behind(context: LedgerContext, applied: Position | undefined, head: Position): Promise<{ events: number; oldestRecordedAt: string | undefined }> {
+async function behind(
+  context: LedgerContext,
+  applied: Position | undefined,
+  head: Position,
+): Promise<{ events: number; oldestRecordedAt: string | undefined }> {
   let events = 0;
   let oldestRecordedAt: string | undefined;
   // The embedded store numbers events 1, 2, 3...: the difference counts them. EventStoreDB positions are byte offsets.
@@ -55,7 +59,12 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
   const registry = new Registry();
   const { projections, store } = context;
 
-  const requests = new Counter({ name: 'ledger_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status code', labelNames: ['method', 'route', 'status_code'], registers: [registry] });
+  const requests = new Counter({
+    name: 'ledger_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [registry],
+  });
   const durations = new Histogram({
     name: 'ledger_http_request_duration_seconds',
     help: 'Time from receiving a request to the end of its answer, by method, route pattern and status code',
@@ -70,7 +79,12 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
     done();
   });
 
-  const applied = new Counter({ name: 'ledger_events_applied_total', help: 'Events the projections of this instance applied since it started metering, by event type (every instance\'s writes)', labelNames: ['type'], registers: [registry] });
+  const applied = new Counter({
+    name: 'ledger_events_applied_total',
+    help: "Events the projections of this instance applied since it started metering, by event type (every instance's writes)",
+    labelNames: ['type'],
+    registers: [registry],
+  });
   const { appended } = context;
   new Counter({
     name: 'ledger_events_appended_total',
@@ -83,8 +97,18 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
       for (const [type, count] of appended.byEventType) this.inc({ type }, count);
     },
   });
-  const replays = new Counter({ name: 'ledger_idempotent_replays_total', help: 'Writes answered as a replay of an earlier request with the same Idempotency-Key, by route pattern', labelNames: ['route'], registers: [registry] });
-  const exportRuns = new Counter({ name: 'ledger_scheduled_export_runs_total', help: 'Scheduled export runs made by this instance, by schedule and result (ok, failed)', labelNames: ['schedule', 'result'], registers: [registry] });
+  const replays = new Counter({
+    name: 'ledger_idempotent_replays_total',
+    help: 'Writes answered as a replay of an earlier request with the same Idempotency-Key, by route pattern',
+    labelNames: ['route'],
+    registers: [registry],
+  });
+  const exportRuns = new Counter({
+    name: 'ledger_scheduled_export_runs_total',
+    help: 'Scheduled export runs made by this instance, by schedule and result (ok, failed)',
+    labelNames: ['schedule', 'result'],
+    registers: [registry],
+  });
   const unsubscribe = [
     projections.onAdvance((_position, event) => applied.inc({ type: event.type })),
     onIdempotentReplay(context, (request) => replays.inc({ route: request.routeOptions.url ?? UNMATCHED_ROUTE })),
@@ -96,15 +120,39 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
   });
 
   // Read at scrape time: the store's head and what the projections have applied.
-  const up = new Gauge({ name: 'ledger_event_store_up', help: '1 while the projections follow the event store live (caught up, subscription connected) and its head can be read; 0 otherwise', registers: [registry] });
-  const disconnects = new Gauge({ name: 'ledger_event_store_disconnections', help: 'Times the projections\' subscription lost its connection to the event store since start (EventStoreDB)', registers: [registry] });
-  const position = new Gauge({ name: 'ledger_projection_position', help: 'Commit position of the last event the projections applied (on EventStoreDB a byte offset in its log)', registers: [registry] });
-  const head = new Gauge({ name: 'ledger_event_store_head_position', help: 'Commit position of the last event in the event store (on EventStoreDB a byte offset in its log)', registers: [registry] });
-  const lagEvents = new Gauge({ name: 'ledger_projection_lag_events', help: `Events in the store the projections have not applied yet (on EventStoreDB counted up to ${LAG_COUNT_LIMIT})`, registers: [registry] });
-  const lagSeconds = new Gauge({ name: 'ledger_projection_lag_seconds', help: 'Age of the oldest event the projections have not applied yet; 0 when caught up', registers: [registry] });
+  const up = new Gauge({
+    name: 'ledger_event_store_up',
+    help: '1 while the projections follow the event store live (caught up, subscription connected) and its head can be read; 0 otherwise',
+    registers: [registry],
+  });
+  const disconnects = new Gauge({
+    name: 'ledger_event_store_disconnections',
+    help: "Times the projections' subscription lost its connection to the event store since start (EventStoreDB)",
+    registers: [registry],
+  });
+  const position = new Gauge({
+    name: 'ledger_projection_position',
+    help: 'Commit position of the last event the projections applied (on EventStoreDB a byte offset in its log)',
+    registers: [registry],
+  });
+  const head = new Gauge({
+    name: 'ledger_event_store_head_position',
+    help: 'Commit position of the last event in the event store (on EventStoreDB a byte offset in its log)',
+    registers: [registry],
+  });
+  const lagEvents = new Gauge({
+    name: 'ledger_projection_lag_events',
+    help: `Events in the store the projections have not applied yet (on EventStoreDB counted up to ${LAG_COUNT_LIMIT})`,
+    registers: [registry],
+  });
+  const lagSeconds = new Gauge({
+    name: 'ledger_projection_lag_seconds',
+    help: 'Age of the oldest event the projections have not applied yet; 0 when caught up',
+    registers: [registry],
+  });
   new Gauge({
     name: 'ledger_projection_applied_events',
-    help: 'Events the projections have applied: the journal tree\'s size',
+    help: "Events the projections have applied: the journal tree's size",
     registers: [registry],
     collect() {
       this.set(projections.journal.size);

@@ -26,11 +26,18 @@ const TAGS = [
   { name: 'Announcements', description: 'Funding announcements: recorded, amended and withdrawn, never overwritten' },
   { name: 'Exchange rates', description: 'Rates between the ledger currencies, by effective date' },
   { name: 'Totals', description: 'Exact totals by programme, country, year, fiscal year, funder and currency' },
-  { name: 'Audit', description: 'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)' },
+  {
+    name: 'Audit',
+    description:
+      'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)',
+  },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
   { name: 'Metrics', description: 'Prometheus metrics of this instance (metrics scope)' },
   { name: 'API keys', description: 'Create, list and revoke API keys (admin scope); a key is shown once, only its SHA-256 is kept' },
-  { name: 'Backups', description: 'Consistent copies of the embedded store taken while the service runs (admin scope); restored with `ledger restore`' },
+  {
+    name: 'Backups',
+    description: 'Consistent copies of the embedded store taken while the service runs (admin scope); restored with `ledger restore`',
+  },
 ];
 
 type TransformInput = Parameters<SwaggerTransform>[0];
@@ -83,7 +90,10 @@ const transform: SwaggerTransform = (input) => {
   const documented = (schema as { requestHeaders?: Record<string, unknown> }).requestHeaders;
   delete (out as { requestHeaders?: unknown }).requestHeaders;
   if (documented !== undefined) {
-    out.headers = { type: 'object', properties: Object.fromEntries(Object.entries(documented).map(([name, header]) => [name, schemaToJson(input, header)])) };
+    out.headers = {
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(documented).map(([name, header]) => [name, schemaToJson(input, header)])),
+    };
   }
 
   const scope = input.route.config?.scope ?? 'admin';

@@ -78,7 +78,10 @@ export function ifMatchOf(request: FastifyRequest): bigint | undefined {
 }
 
 /** Answers with a write's outcome: the first time, and the same again when an idempotent retry replays it. */
-export function sendOutcome(reply: FastifyReply, outcome: { status: number; headers: Record<string, string>; body: unknown }): FastifyReply {
+export function sendOutcome(
+  reply: FastifyReply,
+  outcome: { status: number; headers: Record<string, string>; body: unknown },
+): FastifyReply {
   return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
 }
 

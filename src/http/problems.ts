@@ -5,7 +5,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import type { ZodType } from 'zod';
 import { LedgerError, ValidationError, type FieldError } from '../domain/errors.js';
 import { publicMessage, withoutPaths } from '../domain/publicMessage.js';
-import { AppendTooLargeError, InvalidPositionError, StoreAccessDeniedError, StoreDamagedError, StoreFullError, StoreUnavailableError, StreamDeletedError } from '../store/port.js';
+import {
+  AppendTooLargeError,
+  InvalidPositionError,
+  StoreAccessDeniedError,
+  StoreDamagedError,
+  StoreFullError,
+  StoreUnavailableError,
+  StreamDeletedError,
+} from '../store/port.js';
 
 const PROBLEM_BASE = 'urn:funding-ledger:problem:';
 
@@ -29,7 +37,10 @@ type Part = 'body' | 'querystring' | 'params' | 'headers';
 const PART_NAMES: Record<Part, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** How many distinct query strings each route remembers the validated form of, and the longest one it keeps. */
@@ -57,7 +68,9 @@ export const zodValidatorCompiler: FastifySchemaCompiler<ZodType> = ({ schema, h
  * validated form of a query that passed is kept, keyed by the parsed query (see queryKey). The schemas are pure, so the same input always gives the same output. The kept value is
  * shared between requests, so it is frozen: a handler that tried to change it would fail loudly, not corrupt others.
  */
-function memoisedByInput(validate: (data: unknown) => { value: unknown } | { error: Error }): (data: unknown) => { value: unknown } | { error: Error } {
+function memoisedByInput(
+  validate: (data: unknown) => { value: unknown } | { error: Error },
+): (data: unknown) => { value: unknown } | { error: Error } {
   const passed = new Map<string, { value: unknown }>();
   return (data) => {
     const key = queryKey(data);
@@ -98,10 +111,22 @@ function deepFreeze<T>(value: T): T {
 function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | undefined {
   if (error instanceof LedgerError) {
     const slug = error.name.replace(/Error$/, '').replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase());
-    return { type: PROBLEM_BASE + slug, title: error.title, status: error.status, detail: error.message, ...(error.errors.length ? { errors: error.errors } : {}) };
+    return {
+      type: PROBLEM_BASE + slug,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...(error.errors.length ? { errors: error.errors } : {}),
+    };
   }
   if (error instanceof StoreUnavailableError) {
-    return { type: `${PROBLEM_BASE}store-unavailable`, title: 'Service unavailable', status: 503, detail: 'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the same Idempotency-Key' };
+    return {
+      type: `${PROBLEM_BASE}store-unavailable`,
+      title: 'Service unavailable',
+      status: 503,
+      detail:
+        'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the same Idempotency-Key',
+    };
   }
   return storeProblemFor(error) ?? frameworkProblemFor(error);
 }
@@ -112,18 +137,40 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
  */
 function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
   if (error instanceof InvalidPositionError) {
-    const message = 'is not the position of an event: pass a position this service gave (an event\'s `position`, a `nextCursor`), or 0';
-    return { type: `${PROBLEM_BASE}validation`, title: 'Invalid request', status: 400, detail: 'the request query is invalid', errors: [{ in: 'query', field: 'after', message }] };
+    const message = "is not the position of an event: pass a position this service gave (an event's `position`, a `nextCursor`), or 0";
+    return {
+      type: `${PROBLEM_BASE}validation`,
+      title: 'Invalid request',
+      status: 400,
+      detail: 'the request query is invalid',
+      errors: [{ in: 'query', field: 'after', message }],
+    };
   }
   if (error instanceof AppendTooLargeError) {
     const limit = error.maxBytes === undefined ? '' : ` (${error.maxBytes} bytes of event data and metadata)`;
-    return { type: `${PROBLEM_BASE}append-too-large`, title: 'Content too large', status: 413, detail: `the events this request would record are larger than the event store accepts in one write${limit}` };
+    return {
+      type: `${PROBLEM_BASE}append-too-large`,
+      title: 'Content too large',
+      status: 413,
+      detail: `the events this request would record are larger than the event store accepts in one write${limit}`,
+    };
   }
   if (error instanceof StreamDeletedError) {
-    return { type: `${PROBLEM_BASE}stream-deleted`, title: 'Gone', status: 410, detail: `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to` };
+    return {
+      type: `${PROBLEM_BASE}stream-deleted`,
+      title: 'Gone',
+      status: 410,
+      detail: `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to`,
+    };
   }
   if (error instanceof StoreFullError) {
-    return { type: `${PROBLEM_BASE}store-full`, title: 'Insufficient storage', status: 507, detail: 'the disk holding the event store is full (ENOSPC); nothing was written: retry once space is freed, with the same Idempotency-Key' };
+    return {
+      type: `${PROBLEM_BASE}store-full`,
+      title: 'Insufficient storage',
+      status: 507,
+      detail:
+        'the disk holding the event store is full (ENOSPC); nothing was written: retry once space is freed, with the same Idempotency-Key',
+    };
   }
   if (error instanceof StoreDamagedError) {
     // A page first read after a start from a snapshot: what the projections hold in memory is still served.
@@ -131,7 +178,12 @@ function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
     return { type: `${PROBLEM_BASE}store-damaged`, title: 'Service unavailable', status: 503, detail };
   }
   if (error instanceof StoreAccessDeniedError) {
-    return { type: `${PROBLEM_BASE}store-access-denied`, title: 'Service unavailable', status: 503, detail: 'the event store refused this service\'s user; an operator has to restore its rights' };
+    return {
+      type: `${PROBLEM_BASE}store-access-denied`,
+      title: 'Service unavailable',
+      status: 503,
+      detail: "the event store refused this service's user; an operator has to restore its rights",
+    };
   }
   return undefined;
 }
@@ -140,7 +192,12 @@ function frameworkProblemFor(error: FastifyError | Error): Omit<Problem, 'instan
   const code = (error as FastifyError).code;
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { type: `${PROBLEM_BASE}unsupported-media-type`, title: 'Unsupported media type', status: 415, detail: 'send the body as application/json' };
+      return {
+        type: `${PROBLEM_BASE}unsupported-media-type`,
+        title: 'Unsupported media type',
+        status: 415,
+        detail: 'send the body as application/json',
+      };
     case 'FST_ERR_RATE_LIMITED':
       return { type: `${PROBLEM_BASE}rate-limited`, title: 'Too many requests', status: 429, detail: publicMessage(error) };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -153,7 +210,12 @@ function frameworkProblemFor(error: FastifyError | Error): Omit<Problem, 'instan
   if (status !== undefined && status >= 400 && status < 500) {
     const title = status === 400 && error instanceof SyntaxError ? 'Malformed JSON' : 'Bad request';
     // Any 4xx a plugin raises (a static file it could not send, say) may name a file: the client gets no path.
-    return { type: `${PROBLEM_BASE}${status === 400 && error instanceof SyntaxError ? 'malformed-json' : 'bad-request'}`, title, status, detail: publicMessage(error) };
+    return {
+      type: `${PROBLEM_BASE}${status === 400 && error instanceof SyntaxError ? 'malformed-json' : 'bad-request'}`,
+      title,
+      status,
+      detail: publicMessage(error),
+    };
   }
   return undefined;
 }
@@ -176,10 +238,20 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, problem);
     }
     request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, { type: `${PROBLEM_BASE}internal`, title: 'Internal server error', status: 500, detail: 'an unexpected error occurred; it has been logged' });
+    return sendProblem(reply, {
+      type: `${PROBLEM_BASE}internal`,
+      title: 'Internal server error',
+      status: 500,
+      detail: 'an unexpected error occurred; it has been logged',
+    });
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { type: `${PROBLEM_BASE}not-found`, title: 'Not found', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+    sendProblem(reply, {
+      type: `${PROBLEM_BASE}not-found`,
+      title: 'Not found',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    }),
   );
 }
 
@@ -190,9 +262,19 @@ export function registerProblemHandlers(app: FastifyInstance): void {
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const problem =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? { type: `${PROBLEM_BASE}uri-too-long`, title: 'URI too long', status: 414, detail: 'a path segment is longer than this service accepts' }
+      ? {
+          type: `${PROBLEM_BASE}uri-too-long`,
+          title: 'URI too long',
+          status: 414,
+          detail: 'a path segment is longer than this service accepts',
+        }
       : error.code === 'FST_ERR_BAD_URL'
-        ? { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request path is not a valid percent-encoded URL' }
+        ? {
+            type: `${PROBLEM_BASE}bad-request`,
+            title: 'Bad request',
+            status: 400,
+            detail: 'the request path is not a valid percent-encoded URL',
+          }
         : { type: `${PROBLEM_BASE}bad-request`, title: 'Bad request', status: 400, detail: 'the request cannot be routed' };
   request.log.info({ status: problem.status, problem: problem.type }, problem.detail);
   void sendProblem(reply, problem);

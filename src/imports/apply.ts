@@ -20,7 +20,12 @@ export function stepsOf(plan: ImportPlan): number {
   return plan.programmes.length + plan.announce.length + plan.withdraw.length;
 }
 
-export async function applyPlan(store: EventStore, plan: ImportPlan, run: ImportRun, onWritten: (done: number) => void = () => undefined): Promise<void> {
+export async function applyPlan(
+  store: EventStore,
+  plan: ImportPlan,
+  run: ImportRun,
+  onWritten: (done: number) => void = () => undefined,
+): Promise<void> {
   const metadataOf = (key: string, requestHash: string): CommandMetadata => ({
     actor: IMPORT_ACTOR,
     correlationId: run.correlationId,
@@ -35,18 +40,30 @@ export async function applyPlan(store: EventStore, plan: ImportPlan, run: Import
   for (const programme of plan.programmes) {
     const data = { code: programme.code, name: programme.name, description: '' };
     const metadata = metadataOf(programmeKeyOf(programme.code), sha256(canonicalJson(data)));
-    await handleCommand(store, programmeDecider, programmeStream(programme.code), { type: 'RegisterProgramme', data, metadata: { now: metadata.now } }, { metadata });
+    await handleCommand(
+      store,
+      programmeDecider,
+      programmeStream(programme.code),
+      { type: 'RegisterProgramme', data, metadata: { now: metadata.now } },
+      { metadata },
+    );
     step();
   }
 
   const withdraw = async (announcement: IdentifiedAnnouncement, reason: string): Promise<void> => {
     const command = { type: 'WithdrawFunding' as const, data: { announcementId: announcement.id, reason } };
-    await handleCommand(store, announcementDecider, announcementStream(announcement.id), command, { metadata: metadataOf(withdrawalKeyOf(announcement), announcement.contentHash) });
+    await handleCommand(store, announcementDecider, announcementStream(announcement.id), command, {
+      metadata: metadataOf(withdrawalKeyOf(announcement), announcement.contentHash),
+    });
   };
 
   for (const announcement of plan.announce) {
     // The plan registered every programme the ledger did not know, so the programme check holds by construction.
-    const command = { type: 'AnnounceFunding' as const, data: { announcementId: announcement.id, fields: announcement.fields }, context: { programmeRegistered: true } };
+    const command = {
+      type: 'AnnounceFunding' as const,
+      data: { announcementId: announcement.id, fields: announcement.fields },
+      context: { programmeRegistered: true },
+    };
     await handleCommand(store, announcementDecider, announcementStream(announcement.id), command, {
       metadata: metadataOf(announcementKeyOf(announcement), announcement.contentHash),
     });

@@ -3,7 +3,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import { isCurrencyCode, parseAmount } from '../domain/money.js';
-import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, restoreNeutralised, type AnnouncementColumn } from '../exports/columns.js';
+import {
+  ANNOUNCEMENT_COLUMNS,
+  TAG_SEPARATOR,
+  UNALLOCATED_COUNTRY,
+  restoreNeutralised,
+  type AnnouncementColumn,
+} from '../exports/columns.js';
 import type { Candidate, FileItem } from './candidate.js';
 import { ImportFileError, type RowProblem } from './problems.js';
 
@@ -11,7 +17,9 @@ import { ImportFileError, type RowProblem } from './problems.js';
 const REQUIRED_COLUMNS: readonly AnnouncementColumn[] = ['funder', 'programme', 'title', 'announcedOn', 'currency', 'amount'];
 
 /** Columns that hold one value per announcement, so every row of a split announcement repeats them. */
-const ANNOUNCEMENT_LEVEL_COLUMNS = ANNOUNCEMENT_COLUMNS.filter((column) => column !== 'country' && column !== 'allocationValue' && column !== 'revision');
+const ANNOUNCEMENT_LEVEL_COLUMNS = ANNOUNCEMENT_COLUMNS.filter(
+  (column) => column !== 'country' && column !== 'allocationValue' && column !== 'revision',
+);
 
 /** Body paths -> the column that holds them, for reporting. */
 const COLUMN_OF_PATH: Record<string, AnnouncementColumn> = {
@@ -36,7 +44,8 @@ interface Row {
 function checkHeader(header: string[], line: number): string[] {
   const problems: string[] = [];
   const unknown = header.filter((name) => !(ANNOUNCEMENT_COLUMNS as readonly string[]).includes(name));
-  if (unknown.length > 0) problems.push(`unknown column(s) ${unknown.map((name) => `"${name}"`).join(', ')}; the columns are ${ANNOUNCEMENT_COLUMNS.join(', ')}`);
+  if (unknown.length > 0)
+    problems.push(`unknown column(s) ${unknown.map((name) => `"${name}"`).join(', ')}; the columns are ${ANNOUNCEMENT_COLUMNS.join(', ')}`);
   const repeated = header.filter((name, index) => header.indexOf(name) !== index);
   if (repeated.length > 0) problems.push(`column(s) ${[...new Set(repeated)].join(', ')} appear more than once`);
   const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
@@ -91,7 +100,10 @@ export async function* readCsvFile(input: Readable): AsyncGenerator<FileItem> {
         continue;
       }
       if (record.length !== header.length) {
-        yield { kind: 'unreadable', problem: { line, field: '(row)', message: `has ${record.length} cells where the header has ${header.length}` } };
+        yield {
+          kind: 'unreadable',
+          problem: { line, field: '(row)', message: `has ${record.length} cells where the header has ${header.length}` },
+        };
         continue;
       }
       const row = rowOf(header, record, line);
@@ -104,7 +116,8 @@ export async function* readCsvFile(input: Readable): AsyncGenerator<FileItem> {
     }
   } catch (error) {
     // Broken quoting leaves the rest of the file unreadable: every later row would be guesswork.
-    if (error instanceof CsvError) throw new ImportFileError(`line ${lines.physical(Number(error.lines))}: the file is not valid CSV: ${error.message}`);
+    if (error instanceof CsvError)
+      throw new ImportFileError(`line ${lines.physical(Number(error.lines))}: the file is not valid CSV: ${error.message}`);
     throw error;
   }
   if (group.length > 0) yield candidateOf(group);
@@ -122,11 +135,17 @@ function sameValue(a: string, b: string, currency: string): boolean {
 function destinationOf(rows: readonly Row[], problems: RowProblem[]): Record<string, unknown> {
   const [only, ...more] = rows;
   if (only === undefined) return {};
-  if (more.length > 0) return { allocations: rows.map(({ cells }) => ({ country: optional(cells.country), value: optional(cells.allocationValue) })) };
+  if (more.length > 0)
+    return { allocations: rows.map(({ cells }) => ({ country: optional(cells.country), value: optional(cells.allocationValue) })) };
   const { country, allocationValue, amount, currency } = only.cells;
   const wholeAmount = allocationValue === '' || sameValue(allocationValue, amount, currency);
   if (country === '' || country === UNALLOCATED_COUNTRY) {
-    if (!wholeAmount) problems.push({ line: only.line, field: 'allocationValue', message: 'unallocated money is the whole amount: leave this empty or repeat the amount' });
+    if (!wholeAmount)
+      problems.push({
+        line: only.line,
+        field: 'allocationValue',
+        message: 'unallocated money is the whole amount: leave this empty or repeat the amount',
+      });
     return {};
   }
   return wholeAmount ? { country } : { allocations: [{ country, value: allocationValue }] };
@@ -161,7 +180,11 @@ function candidateOf(rows: readonly Row[]): Candidate {
       statedEquivalent: { value: optional(cells.statedEquivalentValue), currency: optional(cells.statedEquivalentCurrency) },
     }),
     ...((cells.sourceUrl !== '' || cells.sourcePublisher !== '' || cells.sourcePublishedOn !== '') && {
-      source: { url: optional(cells.sourceUrl), publisher: optional(cells.sourcePublisher), publishedOn: optional(cells.sourcePublishedOn) },
+      source: {
+        url: optional(cells.sourceUrl),
+        publisher: optional(cells.sourcePublisher),
+        publishedOn: optional(cells.sourcePublishedOn),
+      },
     }),
     tags: cells.tags === '' ? [] : cells.tags.split(TAG_SEPARATOR),
   };

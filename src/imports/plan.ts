@@ -29,12 +29,21 @@ function verdictOf(announcement: IdentifiedAnnouncement, state: AnnouncementStat
   const line = lines[0] ?? 0;
   const { id: _id, ...recorded } = state.announcement;
   if (contentOf(recorded) !== announcement.content) {
-    return { line, field: 'id', message: `announcement ${id} is already in the ledger with different content; an import never changes it (amend it through the API)` };
+    return {
+      line,
+      field: 'id',
+      message: `announcement ${id} is already in the ledger with different content; an import never changes it (amend it through the API)`,
+    };
   }
   if (state.status === 'active') return withdrawalReason === undefined ? 'present' : 'withdraw';
-  if (withdrawalReason === undefined) return { line, field: 'status', message: `announcement ${id} is withdrawn in the ledger but active in this file` };
+  if (withdrawalReason === undefined)
+    return { line, field: 'status', message: `announcement ${id} is withdrawn in the ledger but active in this file` };
   if (withdrawalReason !== state.withdrawalReason) {
-    return { line, field: 'withdrawalReason', message: `announcement ${id} was withdrawn in the ledger for another reason: "${state.withdrawalReason}"` };
+    return {
+      line,
+      field: 'withdrawalReason',
+      message: `announcement ${id} was withdrawn in the ledger for another reason: "${state.withdrawalReason}"`,
+    };
   }
   return 'present';
 }
@@ -44,7 +53,12 @@ export async function planImport(
   announcements: readonly IdentifiedAnnouncement[],
   onChecked: (done: number) => void = () => undefined,
 ): Promise<ImportPlan> {
-  const plan = { announce: [] as IdentifiedAnnouncement[], withdraw: [] as IdentifiedAnnouncement[], present: [] as IdentifiedAnnouncement[], problems: [] as RowProblem[] };
+  const plan = {
+    announce: [] as IdentifiedAnnouncement[],
+    withdraw: [] as IdentifiedAnnouncement[],
+    present: [] as IdentifiedAnnouncement[],
+    problems: [] as RowProblem[],
+  };
   for (const [index, announcement] of announcements.entries()) {
     const { state } = await loadStream(store, announcementDecider, announcementStream(announcement.id));
     const verdict = verdictOf(announcement, state);

@@ -39,7 +39,9 @@ class Utf8Check extends Transform {
   }
 
   private refusal(): ImportFileError {
-    return new ImportFileError(`line ${this.line}: the file is not valid UTF-8; save it as UTF-8 (in Excel: "CSV UTF-8") and import it again`);
+    return new ImportFileError(
+      `line ${this.line}: the file is not valid UTF-8; save it as UTF-8 (in Excel: "CSV UTF-8") and import it again`,
+    );
   }
 }
 

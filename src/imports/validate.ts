@@ -21,25 +21,34 @@ export interface ValidAnnouncement {
   readonly programme: { readonly code: string; readonly name: string };
 }
 
-export type Validated = { readonly ok: true; readonly announcement: ValidAnnouncement } | { readonly ok: false; readonly problems: readonly RowProblem[] };
+export type Validated =
+  { readonly ok: true; readonly announcement: ValidAnnouncement } | { readonly ok: false; readonly problems: readonly RowProblem[] };
 
 const statusSchema = z.enum(['active', 'withdrawn'], { error: 'must be active or withdrawn' }).default('active');
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** zod issues as row problems, worded as the API words them; an absent value is simply "is required". */
 function issueProblems(candidate: Candidate, error: z.ZodError, input: unknown, base: readonly PropertyKey[] = []): RowProblem[] {
   return error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ ...candidate.locate([...base, ...issue.path, key]), message: 'is not a known field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ ...candidate.locate([...base, ...issue.path, key]), message: 'is not a known field' }));
     const message = issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'is required' : issue.message;
     return [{ ...candidate.locate([...base, ...issue.path]), message }];
   });
 }
 
 /** Allocation values are parsed in the amount's currency, exactly as the API does. */
-function fieldsOf(body: AnnounceBody, currency: CurrencyCode, problems: (path: PropertyKey[], message: string) => void): AnnouncementFields {
+function fieldsOf(
+  body: AnnounceBody,
+  currency: CurrencyCode,
+  problems: (path: PropertyKey[], message: string) => void,
+): AnnouncementFields {
   const { id: _id, allocations, ...rest } = body;
   if (allocations === undefined) return rest;
   const parsed = parseAllocationValues(allocations, currency);
@@ -49,9 +58,13 @@ function fieldsOf(body: AnnounceBody, currency: CurrencyCode, problems: (path: P
 
 function statusProblems(candidate: Candidate): { withdrawalReason: string | undefined; problems: RowProblem[] } {
   const status = statusSchema.safeParse(candidate.status);
-  if (!status.success) return { withdrawalReason: undefined, problems: issueProblems(candidate, status.error, candidate.status, ['status']) };
+  if (!status.success)
+    return { withdrawalReason: undefined, problems: issueProblems(candidate, status.error, candidate.status, ['status']) };
   if (status.data === 'active') {
-    const problems = candidate.withdrawalReason === undefined ? [] : [{ ...candidate.locate(['withdrawalReason']), message: 'only a withdrawn announcement has a withdrawal reason' }];
+    const problems =
+      candidate.withdrawalReason === undefined
+        ? []
+        : [{ ...candidate.locate(['withdrawalReason']), message: 'only a withdrawn announcement has a withdrawal reason' }];
     return { withdrawalReason: undefined, problems };
   }
   const withdrawal = withdrawBodySchema.safeParse({ reason: candidate.withdrawalReason });
@@ -87,13 +100,24 @@ export function validateCandidate(candidate: Candidate): Validated {
   const parsed = announceBodySchema.safeParse(candidate.body);
   if (!parsed.success) return { ok: false, problems: [...problems, ...issueProblems(candidate, parsed.error, candidate.body)] };
   const valueProblems: RowProblem[] = [];
-  const fields = fieldsOf(parsed.data, parsed.data.amount.currency, (path, message) => valueProblems.push({ ...candidate.locate(path), message }));
+  const fields = fieldsOf(parsed.data, parsed.data.amount.currency, (path, message) =>
+    valueProblems.push({ ...candidate.locate(path), message }),
+  );
   // Every programme counts as registered here: the import registers those the ledger does not know.
-  const broken = valueProblems.length > 0 ? valueProblems : brokenRules(fields, true).map((e) => ({ ...candidate.locate(pathOf(e.field)), message: e.message }));
+  const broken =
+    valueProblems.length > 0
+      ? valueProblems
+      : brokenRules(fields, true).map((e) => ({ ...candidate.locate(pathOf(e.field)), message: e.message }));
   problems.push(...broken);
   if (problems.length > 0 || programme.programme === undefined) return { ok: false, problems };
   return {
     ok: true,
-    announcement: { lines: candidate.lines, givenId: parsed.data.id, fields, withdrawalReason: status.withdrawalReason, programme: programme.programme },
+    announcement: {
+      lines: candidate.lines,
+      givenId: parsed.data.id,
+      fields,
+      withdrawalReason: status.withdrawalReason,
+      programme: programme.programme,
+    },
   };
 }

@@ -19,7 +19,11 @@ export async function announcementAt(store: EventStore, id: string, position: Po
  * The announcements named by `ids`, in that order, each as it stood right after `position`; ids that did not exist
  * then are skipped. Reads run a few ahead of the one being yielded, so a slow consumer never holds more than that.
  */
-export async function* announcementsAt(store: EventStore, ids: Iterable<string>, position: Position | undefined): AsyncGenerator<AnnouncementView> {
+export async function* announcementsAt(
+  store: EventStore,
+  ids: Iterable<string>,
+  position: Position | undefined,
+): AsyncGenerator<AnnouncementView> {
   const pending: Promise<AnnouncementView | undefined>[] = [];
   const iterator = ids[Symbol.iterator]();
   const fill = (): void => {

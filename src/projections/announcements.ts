@@ -53,7 +53,10 @@ export function initialAnnouncementsState(): AnnouncementsState {
   };
 }
 
-function placeOf(where: { readonly country?: string | null | undefined; readonly allocations?: readonly { country: string }[] | null | undefined }): string {
+function placeOf(where: {
+  readonly country?: string | null | undefined;
+  readonly allocations?: readonly { country: string }[] | null | undefined;
+}): string {
   if (where.allocations) return `a:${where.allocations.map((a) => a.country).join(',')}`;
   return where.country ? `c:${where.country}` : '';
 }
@@ -62,7 +65,8 @@ function placeOf(where: { readonly country?: string | null | undefined; readonly
 function amendedPlace(place: string, changes: AnnouncementChanges): string {
   let next = place;
   if (changes.country !== undefined) next = changes.country === null ? (next.startsWith('c:') ? '' : next) : `c:${changes.country}`;
-  if (changes.allocations !== undefined) next = changes.allocations === null ? (next.startsWith('a:') ? '' : next) : placeOf({ allocations: changes.allocations });
+  if (changes.allocations !== undefined)
+    next = changes.allocations === null ? (next.startsWith('a:') ? '' : next) : placeOf({ allocations: changes.allocations });
   return next;
 }
 
@@ -78,7 +82,18 @@ export function countriesOfPlace(place: string): readonly string[] {
   return countries;
 }
 
-function announce(state: AnnouncementsState, id: string, fields: { programme: string; funder: string; announcedOn: string; country?: string | undefined; allocations?: readonly { country: string }[] | undefined }, revision: number): void {
+function announce(
+  state: AnnouncementsState,
+  id: string,
+  fields: {
+    programme: string;
+    funder: string;
+    announcedOn: string;
+    country?: string | undefined;
+    allocations?: readonly { country: string }[] | undefined;
+  },
+  revision: number,
+): void {
   const { dictionaries } = state;
   const programme = dictionaries.programmes.codeOf(fields.programme);
   const funder = dictionaries.funders.codeOf(fields.funder);
@@ -150,7 +165,8 @@ function slotMatcher(state: AnnouncementsState, filter: AnnouncementFilter): ((s
   const { dictionaries } = state;
   const programme = filter.programme === undefined ? undefined : dictionaries.programmes.find(filter.programme);
   const funder = filter.funder === undefined ? undefined : dictionaries.funders.find(filter.funder);
-  if ((filter.programme !== undefined && programme === undefined) || (filter.funder !== undefined && funder === undefined)) return undefined;
+  if ((filter.programme !== undefined && programme === undefined) || (filter.funder !== undefined && funder === undefined))
+    return undefined;
   const status = filter.status === undefined ? undefined : filter.status === 'active' ? ACTIVE : WITHDRAWN;
   const from = filter.announcedFrom === undefined ? 0 : dayNumber(filter.announcedFrom);
   const to = filter.announcedTo === undefined ? Infinity : dayNumber(filter.announcedTo);

@@ -88,7 +88,10 @@ export class AsOfTotals {
   private async rebuild(moment: Moment): Promise<PastTotals> {
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
     const checkpoints = this.checkpointing?.checkpoints;
-    const start = await checkpoints?.latestBefore(this.store, limit === undefined ? { position: (moment as { position: Position }).position } : { time: limit });
+    const start = await checkpoints?.latestBefore(
+      this.store,
+      limit === undefined ? { position: (moment as { position: Position }).position } : { time: limit },
+    );
     let state = start?.state ?? totalsProjection.initialState();
     let position: Position | undefined = start?.position;
     let latestRecordedAt = start?.latestRecordedAt ?? '';
@@ -108,7 +111,8 @@ export class AsOfTotals {
       if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
       position = event.position;
       if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
-      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0) checkpoints.save(event, latestRecordedAt, state);
+      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0)
+        checkpoints.save(event, latestRecordedAt, state);
     }
     const past = { position, state, bytes: await runInSlices(retainedBytesSteps(state)) };
     const key = keyOf(position);

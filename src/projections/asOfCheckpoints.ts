@@ -124,7 +124,14 @@ export class AsOfCheckpoints {
     try {
       const bytes = readFileSync(this.known.get(commit) as string);
       const body = bytes.subarray(0, bytes.length - 32);
-      if (bytes.length < 33 || !createHash('sha256').update(body).digest().equals(bytes.subarray(bytes.length - 32))) return undefined;
+      if (
+        bytes.length < 33 ||
+        !createHash('sha256')
+          .update(body)
+          .digest()
+          .equals(bytes.subarray(bytes.length - 32))
+      )
+        return undefined;
       const file = deserialize(body) as CheckpointFile;
       return file.format === CHECKPOINT_FORMAT ? file : undefined;
     } catch {
@@ -139,4 +146,3 @@ async function stillRecorded(store: EventStore, file: CheckpointFile): Promise<b
   }
   return false;
 }
-

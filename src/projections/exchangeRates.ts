@@ -1,10 +1,6 @@
 // Read model: every exchange rate recorded, by currency pair.
 import { toDomainEvent } from '../commands/handle.js';
-import {
-  EXCHANGE_RATE_EVENT_TYPES,
-  EXCHANGE_RATE_STREAM_PREFIX,
-  type ExchangeRateEvent,
-} from '../commands/exchangeRate/events.js';
+import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../commands/exchangeRate/events.js';
 import { evolveExchangeRate, initialExchangeRateState, type ExchangeRateState } from '../commands/exchangeRate/state.js';
 import type { CurrencyCode } from '../domain/money.js';
 import type { Projection } from './projection.js';

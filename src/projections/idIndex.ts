@@ -129,7 +129,12 @@ export class IdIndex {
     const other = this.otherIds.get(slot);
     if (other !== undefined) return other;
     const base = slot * 4;
-    const [w0, w1, w2, w3] = [this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number];
+    const [w0, w1, w2, w3] = [
+      this.words[base] as number,
+      this.words[base + 1] as number,
+      this.words[base + 2] as number,
+      this.words[base + 3] as number,
+    ];
     const middle = hex(w1, 8);
     const end = hex(w2, 8);
     return `${hex(w0, 8)}-${middle.slice(0, 4)}-${middle.slice(4)}-${end.slice(0, 4)}-${end.slice(4)}${hex(w3, 8)}`;
@@ -161,7 +166,9 @@ export class IdIndex {
 
   private place(slot: number): void {
     const base = slot * 4;
-    const hash = hashOf(this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number) | 0;
+    const hash =
+      hashOf(this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number) |
+      0;
     const mask = (this.table.length >> 1) - 1;
     let at = hash & mask;
     while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;

@@ -38,7 +38,11 @@ export function snapshotPath(dataDir: string): string {
  * Writes the snapshot atomically: a temp file, fsync, rename. The file is the v8 serialisation (which keeps shared
  * references, Maps, Sets and bigints) followed by its SHA-256, so a damaged file is recognised and ignored.
  */
-export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, 'stateDigest' | 'savedAt'>, now = new Date()): SnapshotContents {
+export function saveSnapshot(
+  dataDir: string,
+  contents: Omit<SnapshotContents, 'stateDigest' | 'savedAt'>,
+  now = new Date(),
+): SnapshotContents {
   const stateDigest = digestOf(contents.states);
   const file: SnapshotFile = {
     format: SNAPSHOT_FORMAT,
@@ -75,10 +79,11 @@ export function saveSnapshot(dataDir: string, contents: Omit<SnapshotContents, '
 
 /** writeSync may write less than asked (a disk filling up); the rest then goes in further writes, or fails with ENOSPC. */
 function writeWhole(fd: number, bytes: Uint8Array): void {
-  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
-export type SnapshotVerdict = { readonly usable: true; readonly snapshot: SnapshotContents } | { readonly usable: false; readonly reason: string };
+export type SnapshotVerdict =
+  { readonly usable: true; readonly snapshot: SnapshotContents } | { readonly usable: false; readonly reason: string };
 
 /** The snapshot file's contents when its bytes are intact and its format known; otherwise why not. */
 function readSnapshotFile(dataDir: string): { readonly file: SnapshotFile } | { readonly reason: string } {
@@ -90,7 +95,12 @@ function readSnapshotFile(dataDir: string): { readonly file: SnapshotFile } | { 
   }
   if (bytes.length < 33) return { reason: 'the snapshot file is truncated' };
   const body = bytes.subarray(0, bytes.length - 32);
-  if (!createHash('sha256').update(body).digest().equals(bytes.subarray(bytes.length - 32))) {
+  if (
+    !createHash('sha256')
+      .update(body)
+      .digest()
+      .equals(bytes.subarray(bytes.length - 32))
+  ) {
     return { reason: 'the snapshot is corrupt (its checksum does not match)' };
   }
   let file: SnapshotFile;
@@ -137,7 +147,10 @@ export async function loadSnapshot(dataDir: string, store: EventStore): Promise<
   }
   if (!found) return { usable: false, reason: 'the snapshot is stale: its last event is not in this store as recorded' };
   const states = fromStorable(file.states);
-  return { usable: true, snapshot: { position: file.position, lastEvent: file.lastEvent, states, journal, stateDigest: file.stateDigest, savedAt: file.savedAt } };
+  return {
+    usable: true,
+    snapshot: { position: file.position, lastEvent: file.lastEvent, states, journal, stateDigest: file.stateDigest, savedAt: file.savedAt },
+  };
 }
 
 export function removeSnapshot(dataDir: string): void {

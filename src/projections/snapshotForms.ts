@@ -18,7 +18,8 @@ export interface StoredTotals {
   /** Cells as columns: v8 serialisation would otherwise write every property name of a quarter of a million objects. */
   readonly cells: StoredCellTable;
   readonly ids: StoredIdIndex;
-  readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> & Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
+  readonly columns: Record<'days' | 'firstRow' | 'rowCells', Uint32Array> &
+    Record<'currencies' | 'split' | 'rowCount', Uint16Array> & { rowMinors: Float64Array };
   readonly rates: ReturnType<RateBook['entries']>;
 }
 
@@ -48,7 +49,11 @@ function restoreAnnouncements(stored: StoredAnnouncements): AnnouncementsState {
     funders: uint32Column(columns.funders),
     days: uint32Column(columns.days),
     places: uint32Column(columns.places),
-    dictionaries: { programmes: new Dictionary(dictionaries.programmes), funders: new Dictionary(dictionaries.funders), places: new Dictionary(dictionaries.places) },
+    dictionaries: {
+      programmes: new Dictionary(dictionaries.programmes),
+      funders: new Dictionary(dictionaries.funders),
+      places: new Dictionary(dictionaries.places),
+    },
   };
 }
 
@@ -113,4 +118,3 @@ export function fromStorable(stored: ReadonlyMap<string, unknown>): Map<string, 
     }),
   );
 }
-

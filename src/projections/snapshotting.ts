@@ -60,22 +60,33 @@ export class Snapshotter {
     if (position === undefined || last === undefined || typeof last.metadata.hash !== 'string') return;
     // A tree still being hashed (or abandoned) does not cover the position: such a snapshot would never be usable.
     if (this.runner.journal.catchingUp || !this.runner.journal.endsWith(last)) {
-      this.logger.warn({ why }, 'projection snapshot not saved: the journal tree does not reach the projections\' position');
+      this.logger.warn({ why }, "projection snapshot not saved: the journal tree does not reach the projections' position");
       return;
     }
     if (this.savedAt !== undefined && comparePositions(position, this.savedAt) <= 0) return;
     const started = performance.now();
     try {
-      saveSnapshot(this.dataDir, { position, lastEvent: { stream: last.stream, revision: last.revision, hash: last.metadata.hash }, states: this.runner.states, journal: this.runner.journal });
+      saveSnapshot(this.dataDir, {
+        position,
+        lastEvent: { stream: last.stream, revision: last.revision, hash: last.metadata.hash },
+        states: this.runner.states,
+        journal: this.runner.journal,
+      });
       this.savedAt = position;
       this.sinceLast = 0;
-      this.logger.info({ why, position: formatPosition(position), ms: Math.round(performance.now() - started) }, 'projection snapshot saved');
+      this.logger.info(
+        { why, position: formatPosition(position), ms: Math.round(performance.now() - started) },
+        'projection snapshot saved',
+      );
     } catch (error) {
       // The next try comes after as many events again, not at every event while the disk stays full.
       this.sinceLast = 0;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') {
-        this.logger.warn({ why, reason: publicMessage(error) }, 'projection snapshot not saved: the disk is full; the previous snapshot stays usable, and a later save tries again');
+        this.logger.warn(
+          { why, reason: publicMessage(error) },
+          'projection snapshot not saved: the disk is full; the previous snapshot stays usable, and a later save tries again',
+        );
       } else {
         this.logger.error({ err: error }, 'projection snapshot could not be saved');
       }

@@ -83,7 +83,12 @@ interface QueuedAppend {
 }
 
 function serialise(events: readonly EventToAppend[]): PendingEvent[] {
-  return events.map((event) => ({ id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }));
+  return events.map((event) => ({
+    id: event.id,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    metadata: JSON.stringify(event.metadata),
+  }));
 }
 
 /** The SQLite file of a data directory, for offline tools; they can open it only while no store holds it. */
@@ -230,7 +235,9 @@ class SqliteEventStore implements EmbeddedEventStore {
   private readonly allPages = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly write: (stream: string, pending: readonly PendingEvent[], expected: ExpectedRevision) => Written;
   private readonly writeGroup: (batch: readonly QueuedAppend[]) => ({ written: Written } | { error: unknown })[];
-  private readonly writeMany: (batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[]) => Written[];
+  private readonly writeMany: (
+    batch: readonly { stream: string; pending: readonly PendingEvent[]; expected: ExpectedRevision }[],
+  ) => Written[];
 
   constructor(
     db: Database.Database,
@@ -240,7 +247,11 @@ class SqliteEventStore implements EmbeddedEventStore {
     this.databasePath = db.name;
     this.lastOfStream = db.prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
     this.insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-    this.streamPage = db.prepare<[string, bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true);
+    this.streamPage = db
+      .prepare<[string, bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      )
+      .raw(true);
     this.head = db.prepare('SELECT max(position) AS position FROM events');
     this.write = db.transaction(this.writeInTransaction.bind(this));
     // A transaction function called inside another runs as a savepoint (better-sqlite3): a failure undoes only itself.
@@ -423,7 +434,9 @@ class SqliteEventStore implements EmbeddedEventStore {
       this.allPages.set(shape, statement);
     }
     const page = statement;
-    return withStoreFailures(this.databasePath, () => page.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit)).map(toRecordedEvent);
+    return withStoreFailures(this.databasePath, () =>
+      page.all(after, ...prefixes.flatMap((prefix) => [prefix, prefix]), ...types, limit),
+    ).map(toRecordedEvent);
   }
 
   private openDb(): Database.Database {

@@ -12,7 +12,15 @@ export const PAGE_SIZE = 1000;
 const READ_ALL_PAGE_SIZE = 100;
 
 /** A row as the statements return it: an array in COLUMNS order (raw mode), cheaper to make than an object. */
-export type EventRow = readonly [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
+export type EventRow = readonly [
+  position: bigint,
+  stream: string,
+  revision: bigint,
+  id: string,
+  type: string,
+  data: string,
+  metadata: string,
+];
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   return new SqliteRecordedEvent(row);

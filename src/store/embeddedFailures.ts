@@ -14,7 +14,8 @@ export function storeFailureOf(error: unknown, file: string): unknown {
     if (error.code.startsWith('SQLITE_CORRUPT')) return new StoreDamagedError(file, `damaged pages: ${error.message}`, { cause: error });
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new StoreFullError(`the disk holding the event store is full (${code})`, { cause: error });
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new StoreFullError(`the disk holding the event store is full (${code})`, { cause: error });
   return error;
 }
 
@@ -63,7 +64,8 @@ function truncationOf(file: string): string | undefined {
     size = fs.fstatSync(fd).size;
     // The store makes its file whole before giving it its name (createDatabase): empty, it has lost everything.
     if (size === 0) return 'it is empty (0 bytes), which this service never leaves: its contents are lost';
-    if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) < HEADER_BYTES) return `it is truncated to ${size} bytes, shorter than a database header`;
+    if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) < HEADER_BYTES)
+      return `it is truncated to ${size} bytes, shorter than a database header`;
   } finally {
     fs.closeSync(fd);
   }
@@ -72,5 +74,7 @@ function truncationOf(file: string): string | undefined {
   const pages = header.readUInt32BE(28);
   if (pages === 0 || header.readUInt32BE(24) !== header.readUInt32BE(92)) return undefined;
   const expected = pages * pageSize;
-  return size < expected ? `it is truncated: ${size} bytes where its header says ${pages} pages of ${pageSize} (${expected} bytes)` : undefined;
+  return size < expected
+    ? `it is truncated: ${size} bytes where its header says ${pages} pages of ${pageSize} (${expected} bytes)`
+    : undefined;
 }

@@ -1,6 +1,14 @@
 // A subscription to the embedded store: catches up page by page, then takes live events as appends commit.
 import type { Logger } from 'pino';
-import { StoreDamagedError, type EventFilter, type Position, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionHandlers } from './port.js';
+import {
+  StoreDamagedError,
+  type EventFilter,
+  type Position,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandlers,
+} from './port.js';
 import { PAGE_SIZE } from './embeddedEvents.js';
 
 export type Listener = (events: readonly RecordedEvent[]) => void;

@@ -1,5 +1,13 @@
 // The EventStoreDB adapter: the port over @eventstore/db-client v6 (gRPC), reading only this ledger's streams.
-import { ANY, EventStoreDBClient, NO_STREAM, STREAM_EXISTS, jsonEvent, type AppendExpectedRevision, type BaseOptions } from '@eventstore/db-client';
+import {
+  ANY,
+  EventStoreDBClient,
+  NO_STREAM,
+  STREAM_EXISTS,
+  jsonEvent,
+  type AppendExpectedRevision,
+  type BaseOptions,
+} from '@eventstore/db-client';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import type { CallOptions, Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -79,7 +87,10 @@ export async function openEventStoreDb(options: EventStoreDbOptions): Promise<Ev
     return store;
   } catch (error) {
     await store.close();
-    const reason = error instanceof StartupTimeout ? `no answer within ${timeoutMs} ms` : messageOf(error instanceof StoreUnavailableError ? error.cause : error);
+    const reason =
+      error instanceof StartupTimeout
+        ? `no answer within ${timeoutMs} ms`
+        : messageOf(error instanceof StoreUnavailableError ? error.cause : error);
     const message = `EventStoreDB at ${where} is not usable: ${reason}`;
     // Its message already names the server, what was denied and the `$admins` membership that reading $all needs.
     if (error instanceof StoreAccessDeniedError) throw error;
@@ -125,7 +136,9 @@ class EventStoreDbStore implements EventStore {
   ) {}
 
   async append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    return inSpan('append', appendAttributes('eventstoredb', stream, events.length, expected), () => this.appendToStream(stream, events, expected));
+    return inSpan('append', appendAttributes('eventstoredb', stream, events.length, expected), () =>
+      this.appendToStream(stream, events, expected),
+    );
   }
 
   private async appendToStream(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -167,8 +180,11 @@ class EventStoreDbStore implements EventStore {
     const prefixes = scopedPrefixes(this.prefixes, options.filter?.streamPrefixes);
     if (remaining === 0 || prefixes.length === 0) return;
     const after = options.after;
-    for (let from: Position | 'start' = after ?? 'start'; ; ) {
-      const page = await this.readPage({ prefixes, from, direction: 'forwards', count: BigInt(READ_PAGE) }, { kind: 'read-all', from: after });
+    for (let from: Position | 'start' = after ?? 'start'; ;) {
+      const page = await this.readPage(
+        { prefixes, from, direction: 'forwards', count: BigInt(READ_PAGE) },
+        { kind: 'read-all', from: after },
+      );
       let last: Position | undefined;
       for (const message of page) {
         if (message.kind !== 'event') continue;

@@ -47,7 +47,9 @@ export function toPortError(error: unknown, where: string, operation: Operation)
     return new WrongExpectedRevisionError(operation.stream, operation.expected, actual);
   }
   if (converted instanceof MaxAppendSizeExceededError && operation.kind === 'append') {
-    return new AppendTooLargeError(operation.stream, Number.isFinite(converted.maxAppendSize) ? converted.maxAppendSize : undefined, { cause: converted });
+    return new AppendTooLargeError(operation.stream, Number.isFinite(converted.maxAppendSize) ? converted.maxAppendSize : undefined, {
+      cause: converted,
+    });
   }
   if (converted instanceof ClientStreamDeletedError) {
     const stream = 'stream' in operation ? operation.stream : converted.streamName;
@@ -71,16 +73,23 @@ export function toPortError(error: unknown, where: string, operation: Operation)
 function accessDenied(error: AccessDeniedError, where: string, operation: Operation): StoreAccessDeniedError {
   const code = (error as { code?: number }).code;
   const refusedUser = code === status.UNAUTHENTICATED;
-  const what = operation.kind === 'read-all' ? 'reading $all' : operation.kind === 'append' ? `writing ${operation.stream}` : `reading ${operation.stream}`;
+  const what =
+    operation.kind === 'read-all'
+      ? 'reading $all'
+      : operation.kind === 'append'
+        ? `writing ${operation.stream}`
+        : `reading ${operation.stream}`;
   const advice = refusedUser
     ? 'the server did not accept the user and password in the connection string (esdb://<user>:<password>@host:2113?tls=true)'
     : operation.kind === 'read-all'
-      ? 'reading $all needs a user in the $admins group: put the user and password of a member of $admins in the connection string (esdb://<user>:<password>@host:2113?tls=true), or add the ledger\'s user to $admins'
-      : 'the connection string\'s user lacks the right the stream\'s ACL asks for; a member of $admins has it';
+      ? "reading $all needs a user in the $admins group: put the user and password of a member of $admins in the connection string (esdb://<user>:<password>@host:2113?tls=true), or add the ledger's user to $admins"
+      : "the connection string's user lacks the right the stream's ACL asks for; a member of $admins has it";
   return new StoreAccessDeniedError(`EventStoreDB at ${where} denied ${what}: ${advice}`, { cause: error });
 }
 
 function isInvalidPosition(error: Error): boolean {
   const code = (error as { code?: number }).code;
-  return (code === status.INVALID_ARGUMENT || code === status.UNKNOWN || error instanceof UnknownError) && INVALID_POSITION.test(error.message);
+  return (
+    (code === status.INVALID_ARGUMENT || code === status.UNKNOWN || error instanceof UnknownError) && INVALID_POSITION.test(error.message)
+  );
 }

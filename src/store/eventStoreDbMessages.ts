@@ -1,5 +1,12 @@
 // EventStoreDB's read protocol as the adapter uses it: the requests it sends, and the messages and events it gets back.
-import { CancelledError, DeadlineExceededError, NotLeaderError, TimeoutError, UnavailableError, convertToCommandError } from '@eventstore/db-client';
+import {
+  CancelledError,
+  DeadlineExceededError,
+  NotLeaderError,
+  TimeoutError,
+  UnavailableError,
+  convertToCommandError,
+} from '@eventstore/db-client';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import type { UUID } from '@eventstore/db-client/generated/shared_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
@@ -56,7 +63,10 @@ export function toReadMessage(response: ReadResp): ReadMessage | undefined {
     }
     case Content.CHECKPOINT: {
       const checkpoint = response.getCheckpoint()!;
-      return { kind: 'checkpoint', position: { commit: BigInt(checkpoint.getCommitPosition()), prepare: BigInt(checkpoint.getPreparePosition()) } };
+      return {
+        kind: 'checkpoint',
+        position: { commit: BigInt(checkpoint.getCommitPosition()), prepare: BigInt(checkpoint.getPreparePosition()) },
+      };
     }
     case Content.CONFIRMATION:
       return { kind: 'confirmation' };
@@ -78,7 +88,9 @@ export function readRequest(read: Read): ReadReq {
   if (read.count === undefined) options.setSubscription(new Options.SubscriptionOptions());
   else options.setCount(read.count.toString());
   if ('stream' in read) {
-    const stream = new Options.StreamOptions().setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(read.stream, 'utf8')));
+    const stream = new Options.StreamOptions().setStreamIdentifier(
+      new sharedPb.StreamIdentifier().setStreamName(Buffer.from(read.stream, 'utf8')),
+    );
     if (read.from === 'end') stream.setEnd(new sharedPb.Empty());
     else stream.setRevision(read.from.toString());
     return new streamsPb.ReadReq().setOptions(options.setStream(stream).setNoFilter(new sharedPb.Empty()));
@@ -86,7 +98,8 @@ export function readRequest(read: Read): ReadReq {
   const all = new Options.AllOptions();
   if (read.from === 'start') all.setStart(new sharedPb.Empty());
   else if (read.from === 'end') all.setEnd(new sharedPb.Empty());
-  else all.setPosition(new Options.Position().setCommitPosition(read.from.commit.toString()).setPreparePosition(read.from.prepare.toString()));
+  else
+    all.setPosition(new Options.Position().setCommitPosition(read.from.commit.toString()).setPreparePosition(read.from.prepare.toString()));
   const filter = new Options.FilterOptions()
     .setStreamIdentifier(new Options.FilterOptions.Expression().setPrefixList([...read.prefixes]))
     .setCount(new sharedPb.Empty())
@@ -134,7 +147,9 @@ function uuidOf(uuid: UUID | undefined): string {
  * never a verdict on the request. The port's own StoreUnavailableError too, as the store's reads already convert.
  */
 export function isUnavailable(error: unknown): boolean {
-  return [UnavailableError, DeadlineExceededError, CancelledError, TimeoutError, NotLeaderError, StoreUnavailableError].some((type) => error instanceof type);
+  return [UnavailableError, DeadlineExceededError, CancelledError, TimeoutError, NotLeaderError, StoreUnavailableError].some(
+    (type) => error instanceof type,
+  );
 }
 
 /** The server filters by stream name only (it cannot combine stream and type); types are checked here, as the port says. */

@@ -61,7 +61,8 @@ export class EventStoreDbSubscription implements Subscription {
 
   private async run(): Promise<void> {
     // No stream can match: caught up at once, and nothing will ever come.
-    if (this.source.prefixes.length === 0) return this.notify(() => this.handlers.onCaughtUp?.(this.delivered)).catch((error: unknown) => this.fail(error));
+    if (this.source.prefixes.length === 0)
+      return this.notify(() => this.handlers.onCaughtUp?.(this.delivered)).catch((error: unknown) => this.fail(error));
     const { firstMs, maxMs } = this.settings.reconnectBackoff ?? { firstMs: 100, maxMs: 5_000 };
     let attempt = 0;
     let connected = true;
@@ -78,7 +79,10 @@ export class EventStoreDbSubscription implements Subscription {
         if (!isUnavailable(cause)) return this.fail(cause);
         if (connected) {
           connected = false;
-          this.settings.logger?.warn({ err: cause, after: this.delivered && formatPosition(this.delivered) }, 'EventStoreDB subscription lost; reconnecting');
+          this.settings.logger?.warn(
+            { err: cause, after: this.delivered && formatPosition(this.delivered) },
+            'EventStoreDB subscription lost; reconnecting',
+          );
           await this.notify(() => this.handlers.onDisconnected?.(cause)).catch((failure: unknown) => this.fail(failure));
         }
         const capped = Math.min(maxMs, firstMs * 2 ** attempt);

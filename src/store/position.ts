@@ -18,9 +18,7 @@ export function positionText(position: Position | undefined): string {
 
 /** "42" when commit and prepare agree (always, on the embedded store); "42-40" otherwise. */
 export function formatPosition(position: Position): string {
-  return position.commit === position.prepare
-    ? position.commit.toString()
-    : `${position.commit.toString()}-${position.prepare.toString()}`;
+  return position.commit === position.prepare ? position.commit.toString() : `${position.commit.toString()}-${position.prepare.toString()}`;
 }
 
 const POSITION_PATTERN = /^(0|[1-9][0-9]{0,19})(?:-(0|[1-9][0-9]{0,19}))?$/;

@@ -37,12 +37,73 @@ function randomFrom(seed: number): () => number {
 }
 
 const FUNDERS = ['GB', 'GB', 'GB', 'GB', 'DE', 'FR', 'NL', 'SE', 'IE', 'DK'] as const;
-const COUNTRIES = ['GB', 'RS', 'XK', 'MK', 'BA', 'AL', 'ME', 'UA', 'MD', 'GE', 'TR', 'GR', 'IT', 'FR', 'BE', 'NL', 'DE', 'PL', 'RO', 'BG', 'HU', 'NG', 'KE', 'ET', 'SD', 'LY', 'TN', 'MA', 'EG', 'JO', 'LB', 'IQ', 'AF', 'PK', 'BD', 'IN', 'VN', 'ER', 'SO', 'SY'];
+const COUNTRIES = [
+  'GB',
+  'RS',
+  'XK',
+  'MK',
+  'BA',
+  'AL',
+  'ME',
+  'UA',
+  'MD',
+  'GE',
+  'TR',
+  'GR',
+  'IT',
+  'FR',
+  'BE',
+  'NL',
+  'DE',
+  'PL',
+  'RO',
+  'BG',
+  'HU',
+  'NG',
+  'KE',
+  'ET',
+  'SD',
+  'LY',
+  'TN',
+  'MA',
+  'EG',
+  'JO',
+  'LB',
+  'IQ',
+  'AF',
+  'PK',
+  'BD',
+  'IN',
+  'VN',
+  'ER',
+  'SO',
+  'SY',
+];
 const PROGRAMMES = [
-  'oic-supply-chains', 'cps-smuggling-prosecutions', 'border-security', 'illicit-finance', 'victim-support', 'upstream-prevention',
-  'returns-reintegration', 'policing-capacity', 'intelligence-sharing', 'maritime-patrols', 'digital-evidence', 'document-fraud',
-  'labour-exploitation', 'child-protection', 'asylum-processing', 'resettlement', 'climate-displacement', 'humanitarian-corridors',
-  'anti-corruption', 'justice-reform', 'community-resilience', 'cyber-enabled-crime', 'training-academies', 'research-evidence',
+  'oic-supply-chains',
+  'cps-smuggling-prosecutions',
+  'border-security',
+  'illicit-finance',
+  'victim-support',
+  'upstream-prevention',
+  'returns-reintegration',
+  'policing-capacity',
+  'intelligence-sharing',
+  'maritime-patrols',
+  'digital-evidence',
+  'document-fraud',
+  'labour-exploitation',
+  'child-protection',
+  'asylum-processing',
+  'resettlement',
+  'climate-displacement',
+  'humanitarian-corridors',
+  'anti-corruption',
+  'justice-reform',
+  'community-resilience',
+  'cyber-enabled-crime',
+  'training-academies',
+  'research-evidence',
 ];
 const TAGS = ['organised-immigration-crime', 'western-balkans', 'summit-london-2025', 'g7', 'bilateral', 'multilateral', 'emergency'];
 
@@ -59,7 +120,11 @@ export function* syntheticHistory(options: SyntheticOptions): Generator<Syntheti
   for (const code of PROGRAMMES) {
     const events = programmeDecider.decide(
       { status: 'unregistered' },
-      { type: 'RegisterProgramme', data: { code, name: code.replace(/-/g, ' '), description: `Synthetic programme ${code}` }, metadata: { now: new Date(clock).toISOString() } },
+      {
+        type: 'RegisterProgramme',
+        data: { code, name: code.replace(/-/g, ' '), description: `Synthetic programme ${code}` },
+        metadata: { now: new Date(clock).toISOString() },
+      },
     );
     yield { stream: programmeStream(code), events, recordedAt: recordedAt() };
   }
@@ -73,7 +138,13 @@ export function* syntheticHistory(options: SyntheticOptions): Generator<Syntheti
       rate = Math.min(1.35, Math.max(1.05, rate + (random() - 0.5) * 0.02));
       const decided = exchangeRateDecider.decide(rates, {
         type: 'RecordExchangeRate',
-        data: { base: 'GBP', quote: 'EUR', rate: rate.toFixed(4), effectiveOn: `${year}-${String(month).padStart(2, '0')}-01`, source: 'synthetic reference rate' },
+        data: {
+          base: 'GBP',
+          quote: 'EUR',
+          rate: rate.toFixed(4),
+          effectiveOn: `${year}-${String(month).padStart(2, '0')}-01`,
+          source: 'synthetic reference rate',
+        },
       });
       rates = decided.reduce(exchangeRateDecider.evolve, rates);
       rateEvents.push(...decided);
@@ -111,7 +182,12 @@ export function* syntheticHistory(options: SyntheticOptions): Generator<Syntheti
       announcedOn,
       amount: { currency, minor },
       ...destination,
-      ...(random() < 0.3 && { statedEquivalent: { currency: currency === 'GBP' ? 'EUR' : 'GBP', minor: Math.round(minor * (currency === 'GBP' ? 1.17 : 0.85)) } as const }),
+      ...(random() < 0.3 && {
+        statedEquivalent: {
+          currency: currency === 'GBP' ? 'EUR' : 'GBP',
+          minor: Math.round(minor * (currency === 'GBP' ? 1.17 : 0.85)),
+        } as const,
+      }),
       tags: random() < 0.5 ? [pick(TAGS)] : [],
     };
     let state = announcementDecider.initialState();
@@ -127,7 +203,11 @@ export function* syntheticHistory(options: SyntheticOptions): Generator<Syntheti
         destination.allocations === undefined && random() < 0.5
           ? { amount: { currency, minor: minor + 100 * Math.ceil(random() * 1000) } }
           : { title: `${fields.title} (corrected)` };
-      decideAndApply({ type: 'AmendFunding', data: { announcementId: id, changes, reason: 'corrected against the published release' }, context: { programmeRegistered: true } });
+      decideAndApply({
+        type: 'AmendFunding',
+        data: { announcementId: id, changes, reason: 'corrected against the published release' },
+        context: { programmeRegistered: true },
+      });
     }
     if (random() < 0.05) decideAndApply({ type: 'WithdrawFunding', data: { announcementId: id, reason: 'withdrawn by the funder' } });
     yield { stream: announcementStream(id), events, recordedAt: recordedAt() };

@@ -22,9 +22,13 @@ function serviceVersion(): string {
 
 /** The SDK's own complaints (a collector that refuses or cannot be reached) go to the service's log as warnings. */
 function diagnosticsTo(logger: Logger): void {
-  const warn: DiagLogFunction = (message, ...args) => logger.warn({ component: 'opentelemetry', details: args.length > 0 ? args.map(String) : undefined }, message);
+  const warn: DiagLogFunction = (message, ...args) =>
+    logger.warn({ component: 'opentelemetry', details: args.length > 0 ? args.map(String) : undefined }, message);
   const ignore: DiagLogFunction = () => undefined;
-  diag.setLogger({ error: warn, warn, info: ignore, debug: ignore, verbose: ignore }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  diag.setLogger(
+    { error: warn, warn, info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }
 
 /**
@@ -44,7 +48,10 @@ export function registerTracing(config: TracingConfig, logger: Logger): Tracing 
   trace.setGlobalTracerProvider(provider);
   // Without any user:password the URL may carry: credentials belong in OTEL_EXPORTER_OTLP_HEADERS, and never in the log.
   const { origin, pathname } = new URL(config.endpoint);
-  logger.info({ endpoint: `${origin}${pathname}`, serviceName: config.serviceName }, 'tracing on: spans go to this OpenTelemetry collector over OTLP/HTTP');
+  logger.info(
+    { endpoint: `${origin}${pathname}`, serviceName: config.serviceName },
+    'tracing on: spans go to this OpenTelemetry collector over OTLP/HTTP',
+  );
   return {
     async shutdown() {
       // A collector that is down costs at most the exporter's timeout (OTEL_EXPORTER_OTLP_TIMEOUT), never a failed exit.

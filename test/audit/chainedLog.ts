@@ -14,7 +14,11 @@ export class ChainedLog {
     this.appended += 1;
     const head = this.heads.get(stream);
     const revision = head === undefined ? 0n : head.revision + 1n;
-    const metadata: Record<string, unknown> = { actor: 'admin', recordedAt: '2025-04-02T09:00:00.000Z', prevHash: head?.hash ?? GENESIS_HASH };
+    const metadata: Record<string, unknown> = {
+      actor: 'admin',
+      recordedAt: '2025-04-02T09:00:00.000Z',
+      prevHash: head?.hash ?? GENESIS_HASH,
+    };
     const hash = eventHash({ stream, revision, type, data, metadata });
     const event: RecordedEvent = {
       id: randomUUID(),

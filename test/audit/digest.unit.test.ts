@@ -21,7 +21,13 @@ const thirtyMillion: AnnouncementFields = {
   statedEquivalent: { currency: 'EUR', minor: 3_600_000_000 },
   tags: ['organised-immigration-crime'],
 };
-const threeMillion: AnnouncementFields = { ...thirtyMillion, programme: 'cps-smuggling-prosecutions', title: '£3 million for the CPS', country: 'GB', amount: { currency: 'GBP', minor: 300_000_000 } };
+const threeMillion: AnnouncementFields = {
+  ...thirtyMillion,
+  programme: 'cps-smuggling-prosecutions',
+  title: '£3 million for the CPS',
+  country: 'GB',
+  amount: { currency: 'GBP', minor: 300_000_000 },
+};
 
 /** Every projection folded over the events, by name: what the runner or a replay holds. */
 function statesOf(events: readonly RecordedEvent[]): Map<string, unknown> {
@@ -29,7 +35,10 @@ function statesOf(events: readonly RecordedEvent[]): Map<string, unknown> {
 }
 
 function register(log: EventLog, code: string): void {
-  log.record({ type: 'ProgrammeRegistered', data: { code, name: code, description: `about ${code}`, registeredAt: '2025-04-01T09:00:00.000Z' } });
+  log.record({
+    type: 'ProgrammeRegistered',
+    data: { code, name: code, description: `about ${code}`, registeredAt: '2025-04-01T09:00:00.000Z' },
+  });
 }
 
 function aLedger(): EventLog {
@@ -87,7 +96,13 @@ describe('digestOf', () => {
     const write: IdempotentWrite = { requestHash: 'h', stream: `announcement-${THREE}`, revision: 0n, position: positionOf(4n) };
     withKey.set('idempotency', new Map([['admin\nkey-1', write]]));
 
-    const digests = [base, digestOf(statesOf(amended.events)), digestOf(statesOf(retitled.events)), digestOf(statesOf(rated.events)), digestOf(withKey)];
+    const digests = [
+      base,
+      digestOf(statesOf(amended.events)),
+      digestOf(statesOf(retitled.events)),
+      digestOf(statesOf(rated.events)),
+      digestOf(withKey),
+    ];
 
     expect(new Set(digests).size).toBe(5);
   });

@@ -37,13 +37,18 @@ function storeOf(events: () => AsyncIterable<RecordedEvent>): EventStore {
 /** Programme A (revisions 0-2) and B (0-1), interleaved: positions 1 A0, 2 B0, 3 A1, 4 B1, 5 A2. */
 function aLedger(): RecordedEvent[] {
   const log = new ChainedLog();
-  for (const stream of ['programme-a', 'programme-b', 'programme-a', 'programme-b', 'programme-a']) log.append(stream, 'ProgrammeRenamed', { title: `£ ${log.events.length}` });
+  for (const stream of ['programme-a', 'programme-b', 'programme-a', 'programme-b', 'programme-a'])
+    log.append(stream, 'ProgrammeRenamed', { title: `£ ${log.events.length}` });
   return log.events;
 }
 
 async function linesOf(events: readonly RecordedEvent[]): Promise<string[]> {
   const lines: string[] = [];
-  for await (const line of exportLines(storeOf(() => asAsync(events)), identity)) lines.push(line);
+  for await (const line of exportLines(
+    storeOf(() => asAsync(events)),
+    identity,
+  ))
+    lines.push(line);
   return lines;
 }
 
@@ -94,7 +99,15 @@ describe('exportLines', () => {
     const lines = await linesOf([]);
 
     expect(lines.map((line) => JSON.parse(line))).toEqual([
-      { format: EXPORT_FORMAT, count: 0, lastPosition: null, chainHeads: {}, sha256: sha256(''), checkpoint: checkpointOver([]), verifierKey: identity.verifierKeyText },
+      {
+        format: EXPORT_FORMAT,
+        count: 0,
+        lastPosition: null,
+        chainHeads: {},
+        sha256: sha256(''),
+        checkpoint: checkpointOver([]),
+        verifierKey: identity.verifierKeyText,
+      },
     ]);
   });
 
@@ -155,16 +168,38 @@ describe('verifyExportFile checks a file alone', () => {
 
     const report = await verifyExportFile(file);
 
-    expect(report).toMatchObject({ ok: true, events: 5, streams: 2, lastPosition: '5', firstBreak: undefined, breaks: 0, manifestProblems: [], earlier: null });
+    expect(report).toMatchObject({
+      ok: true,
+      events: 5,
+      streams: 2,
+      lastPosition: '5',
+      firstBreak: undefined,
+      breaks: 0,
+      manifestProblems: [],
+      earlier: null,
+    });
     expect(report.checkpoint).toMatchObject({ status: 'verified', origin: identity.origin, treeSize: 5, problems: [] });
-    expect(report.checkpoint.signature).toEqual({ verified: true, key: expect.stringMatching(/^funding-ledger\/export-test\+[0-9a-f]{8}$/), keySource: 'manifest', problem: null });
+    expect(report.checkpoint.signature).toEqual({
+      verified: true,
+      key: expect.stringMatching(/^funding-ledger\/export-test\+[0-9a-f]{8}$/),
+      keySource: 'manifest',
+      problem: null,
+    });
   });
 
   it('passes a streamed export of 20,000 events', async () => {
     const log = new ChainedLog();
     for (let n = 0; n < 20_000; n += 1) log.append(`announcement-${n % 100}`, 'FundingAmended', { n });
     const file = path.join(dir, 'big.jsonl');
-    await pipeline(Readable.from(exportLines(storeOf(() => asAsync(log.events)), identity)), createWriteStream(file));
+    await pipeline(
+      Readable.from(
+        exportLines(
+          storeOf(() => asAsync(log.events)),
+          identity,
+        ),
+      ),
+      createWriteStream(file),
+    );
 
     const report = await verifyExportFile(file);
 
@@ -180,7 +215,12 @@ describe('verifyExportFile checks a file alone', () => {
     const report = await verifyExportFile(writeExport(lines));
 
     expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '1', position: '3', problem: expect.stringMatching(/hash does not match/) });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '1',
+      position: '3',
+      problem: expect.stringMatching(/hash does not match/),
+    });
     expect(report.manifestProblems).toEqual(['manifest sha256 does not match the event lines']);
   });
 
@@ -197,7 +237,12 @@ describe('verifyExportFile checks a file alone', () => {
     const report = await verifyExportFile(writeExport(lines));
 
     expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: expect.stringMatching(/prevHash/) });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '2',
+      position: '5',
+      problem: expect.stringMatching(/prevHash/),
+    });
     expect(report.manifestProblems).toEqual([]);
   });
 
@@ -208,8 +253,16 @@ describe('verifyExportFile checks a file alone', () => {
     const report = await verifyExportFile(writeExport(lines));
 
     expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: 'revision 2 where 1 was expected' });
-    expect(report.manifestProblems).toEqual(['manifest count 5 but the file holds 4 events', 'manifest sha256 does not match the event lines']);
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '2',
+      position: '5',
+      problem: 'revision 2 where 1 was expected',
+    });
+    expect(report.manifestProblems).toEqual([
+      'manifest count 5 but the file holds 4 events',
+      'manifest sha256 does not match the event lines',
+    ]);
   });
 
   it('fails a file whose last event was removed: no chain breaks, but count, last position, digest and chain head disagree', async () => {
@@ -232,8 +285,16 @@ describe('verifyExportFile checks a file alone', () => {
     ['a wrong count', (m) => ({ ...m, count: 6 }), 'manifest count 6 but the file holds 5 events'],
     ['a wrong last position', (m) => ({ ...m, lastPosition: '9' }), 'manifest lastPosition 9 but the last event is at 5'],
     ['a wrong digest', (m) => ({ ...m, sha256: sha256('something else') }), 'manifest sha256 does not match the event lines'],
-    ['a wrong chain head', (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-b': '0'.repeat(64) } }), 'chain heads differ for 1 stream(s), first programme-b'],
-    ['an extra chain head', (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-z': '0'.repeat(64) } }), 'chain heads differ for 1 stream(s), first programme-z'],
+    [
+      'a wrong chain head',
+      (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-b': '0'.repeat(64) } }),
+      'chain heads differ for 1 stream(s), first programme-b',
+    ],
+    [
+      'an extra chain head',
+      (m) => ({ ...m, chainHeads: { ...m.chainHeads, 'programme-z': '0'.repeat(64) } }),
+      'chain heads differ for 1 stream(s), first programme-z',
+    ],
   ])('fails a manifest with %s, naming it', async (_what, change, problem) => {
     const lines = await linesOf(aLedger());
     lines[5] = `${JSON.stringify(change(JSON.parse(lines[5]!)))}\n`;
@@ -250,10 +311,14 @@ describe('verifyExportFile checks a file alone', () => {
     const withLine2 = (line: string, name: string): string => writeExport([lines[0]!, line, ...lines.slice(2)], name);
     const badRevision = { ...JSON.parse(lines[1]!), revision: 'one' };
 
-    await expect(verifyExportFile(writeExport(lines.slice(0, 5), 'no-manifest.jsonl'))).rejects.toThrow(/the last line is not a .* manifest/);
+    await expect(verifyExportFile(writeExport(lines.slice(0, 5), 'no-manifest.jsonl'))).rejects.toThrow(
+      /the last line is not a .* manifest/,
+    );
     await expect(verifyExportFile(writeExport([], 'empty.jsonl'))).rejects.toThrow(/is empty/);
     await expect(verifyExportFile(withLine2('{"position": "2", oops\n', 'garbled.jsonl'))).rejects.toThrow(/^line 2 is not JSON/);
     await expect(verifyExportFile(withLine2('null\n', 'null.jsonl'))).rejects.toThrow('line 2 is not a JSON object');
-    await expect(verifyExportFile(withLine2(`${JSON.stringify(badRevision)}\n`, 'revision.jsonl'))).rejects.toThrow('line 2 is not an event of this export format');
+    await expect(verifyExportFile(withLine2(`${JSON.stringify(badRevision)}\n`, 'revision.jsonl'))).rejects.toThrow(
+      'line 2 is not an event of this export format',
+    );
   });
 });

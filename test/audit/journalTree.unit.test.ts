@@ -68,7 +68,12 @@ describe('JournalTree', () => {
 
   it('keeps a prepare position that differs from its commit (an EventStoreDB transaction), through its stored form', () => {
     const journal = JournalTree.empty();
-    const events = [eventAt(0, 10n), { ...eventAt(1, 20n), position: { commit: 20n, prepare: 15n } }, { ...eventAt(2, 20n), position: { commit: 20n, prepare: 18n } }, eventAt(3, 30n)];
+    const events = [
+      eventAt(0, 10n),
+      { ...eventAt(1, 20n), position: { commit: 20n, prepare: 15n } },
+      { ...eventAt(2, 20n), position: { commit: 20n, prepare: 18n } },
+      eventAt(3, 30n),
+    ];
     for (const event of events) journal.append(event);
     const restored = JournalTree.fromStored(deserialize(serialize(journal.toStored())) as ReturnType<JournalTree['toStored']>);
     for (const tree of [journal, restored]) {
@@ -83,7 +88,9 @@ describe('JournalTree', () => {
     for (let i = 0; i < 200; i += 1) journal.append(eventAt(i));
     const stored = journal.toStored();
     expect(() => JournalTree.fromStored({ ...stored, commits: stored.commits.subarray(1) })).toThrow(/positions/);
-    expect(() => JournalTree.fromStored({ ...stored, tree: { ...stored.tree, leaves: stored.tree.leaves.subarray(32) } })).toThrow(TypeError);
+    expect(() => JournalTree.fromStored({ ...stored, tree: { ...stored.tree, leaves: stored.tree.leaves.subarray(32) } })).toThrow(
+      TypeError,
+    );
     expect(() => MerkleTree.fromStored({ leaves: stored.tree.leaves, cached: [] })).toThrow(/highest cached level/);
   });
 

@@ -1,5 +1,14 @@
 // A ledger history for the audit tests, written through the real HTTP API at known times by two actors.
-import { anAnnouncement, anExchangeRate, expectStatus, request, theProgrammes, theThirtyMillion, theThreeMillion, type Body } from '../support/ledger.js';
+import {
+  anAnnouncement,
+  anExchangeRate,
+  expectStatus,
+  request,
+  theProgrammes,
+  theThirtyMillion,
+  theThreeMillion,
+  type Body,
+} from '../support/ledger.js';
 
 /** A clock the test sets: recordedAt of the next write. */
 export class Clock {
@@ -33,7 +42,8 @@ export async function writeHistory(baseUrl: string, keys: { admin: string; clerk
     clock.set(recordedAtOf(position));
     const reply = await request(baseUrl, 'POST', path, { key, body, headers });
     if (reply.status !== 200 && reply.status !== 201) expectStatus(reply, 201);
-    if (reply.json.position !== undefined && reply.json.position !== String(position)) throw new Error(`expected position ${position}, got ${reply.json.position}`);
+    if (reply.json.position !== undefined && reply.json.position !== String(position))
+      throw new Error(`expected position ${position}, got ${reply.json.position}`);
     return reply.json as Body;
   };
   for (const programme of theProgrammes()) await write('/programmes', programme);
@@ -41,7 +51,12 @@ export async function writeHistory(baseUrl: string, keys: { admin: string; clerk
   const three = String((await write('/announcements', theThreeMillion(), keys.clerk)).id);
   await write('/exchange-rates', anExchangeRate());
   await write(`/announcements/${thirty}/amendments`, {
-    changes: { allocations: [{ country: 'RS', value: '20000000.00' }, { country: 'XK', value: '10000000.00' }] },
+    changes: {
+      allocations: [
+        { country: 'RS', value: '20000000.00' },
+        { country: 'XK', value: '10000000.00' },
+      ],
+    },
     reason: 'split between Serbia and Kosovo',
   });
   await write(`/announcements/${three}/withdrawal`, { reason: 'announced twice' }, keys.clerk);
@@ -50,7 +65,10 @@ export async function writeHistory(baseUrl: string, keys: { admin: string; clerk
     title: 'Western Balkans border technology',
     announcedOn: '2025-04-17',
     amount: { currency: 'EUR', value: '2000000.00' },
-    allocations: [{ country: 'RS', value: '1500000.00' }, { country: 'XK', value: '500000.00' }],
+    allocations: [
+      { country: 'RS', value: '1500000.00' },
+      { country: 'XK', value: '500000.00' },
+    ],
     statedEquivalent: undefined,
   });
   const balkansId = String((await write('/announcements', balkans, keys.admin, { 'idempotency-key': 'balkans-1' })).id);

@@ -42,7 +42,9 @@ function refSubproof(m: number, d: readonly Uint8Array[], b: boolean): Buffer[] 
   const n = d.length;
   if (m === n) return b ? [] : [refMth(d)];
   const k = refK(n);
-  return m <= k ? [...refSubproof(m, d.slice(0, k), b), refMth(d.slice(k))] : [...refSubproof(m - k, d.slice(k), false), refMth(d.slice(0, k))];
+  return m <= k
+    ? [...refSubproof(m, d.slice(0, k), b), refMth(d.slice(k))]
+    : [...refSubproof(m - k, d.slice(k), false), refMth(d.slice(0, k))];
 }
 
 /** PROOF(m, D[n]); the module answers [] for m = 0, which the RFC leaves undefined. */
@@ -68,7 +70,13 @@ function refVerifyInclusion(m: number, n: number, leafHash: Uint8Array, path: re
 }
 
 /** The (old root, new root) a SUBPROOF(m, D[n], b) proves, given the old root the verifier holds. */
-function refRootsFromSubproof(m: number, n: number, b: boolean, proof: readonly Uint8Array[], oldRoot: Uint8Array): [Uint8Array, Uint8Array] | undefined {
+function refRootsFromSubproof(
+  m: number,
+  n: number,
+  b: boolean,
+  proof: readonly Uint8Array[],
+  oldRoot: Uint8Array,
+): [Uint8Array, Uint8Array] | undefined {
   if (m === n) {
     if (b) return proof.length === 0 ? [oldRoot, oldRoot] : undefined;
     const only = proof[0];
@@ -201,7 +209,10 @@ const vectorConsistencies: { from: number; to: number; proof: string[] }[] = [
   {
     from: 2,
     to: 5,
-    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+    proof: [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
   },
   {
     from: 6,
@@ -227,14 +238,18 @@ describe('published RFC 6962 / 9162 test vectors', () => {
   it('builds and verifies the published inclusion proofs', () => {
     for (const { index, size, proof } of vectorInclusions) {
       expect(hexes(tree.inclusionProof(index, size))).toEqual(proof);
-      expect(verifyInclusion(index, size, fromHex(vectorLeafHashes[index] as string), proof.map(fromHex), fromHex(vectorRoots[size] as string))).toBe(true);
+      expect(
+        verifyInclusion(index, size, fromHex(vectorLeafHashes[index] as string), proof.map(fromHex), fromHex(vectorRoots[size] as string)),
+      ).toBe(true);
     }
   });
 
   it('builds and verifies the published consistency proofs', () => {
     for (const { from, to, proof } of vectorConsistencies) {
       expect(hexes(tree.consistencyProof(from, to))).toEqual(proof);
-      expect(verifyConsistency(from, to, fromHex(vectorRoots[from] as string), fromHex(vectorRoots[to] as string), proof.map(fromHex))).toBe(true);
+      expect(
+        verifyConsistency(from, to, fromHex(vectorRoots[from] as string), fromHex(vectorRoots[to] as string), proof.map(fromHex)),
+      ).toBe(true);
     }
   });
 });
@@ -288,7 +303,9 @@ describe('MerkleTree against the RFC definitions', () => {
     const tree = treeOf(many);
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 3000 }).chain((to) => fc.tuple(fc.constant(to), fc.integer({ min: 0, max: to }), fc.integer({ min: 0, max: to - 1 }))),
+        fc
+          .integer({ min: 1, max: 3000 })
+          .chain((to) => fc.tuple(fc.constant(to), fc.integer({ min: 0, max: to }), fc.integer({ min: 0, max: to - 1 }))),
         ([to, from, index]) => {
           const prefix = many.slice(0, to);
           const toRoot = refMth(prefix);
@@ -321,7 +338,13 @@ describe('verifiers reject what does not prove the claim', () => {
         const proof = tree.inclusionProof(index, size);
         const leafHash = tree.leafHash(index);
         const claims: [number, number, Uint8Array, readonly Uint8Array[], Uint8Array][] = [
-          ...tamperings(proof, other).map((bad): [number, number, Uint8Array, readonly Uint8Array[], Uint8Array] => [index, size, leafHash, bad, root]),
+          ...tamperings(proof, other).map((bad): [number, number, Uint8Array, readonly Uint8Array[], Uint8Array] => [
+            index,
+            size,
+            leafHash,
+            bad,
+            root,
+          ]),
           [index, size, other, proof, root],
           [index, size, leafHash, proof, other],
           [index, size, leafHash, proof, emptyRoot()],
@@ -350,7 +373,13 @@ describe('verifiers reject what does not prove the claim', () => {
         const fromRoot = tree.root(from);
         const proof = tree.consistencyProof(from, to);
         const claims: [number, number, Uint8Array, Uint8Array, readonly Uint8Array[]][] = [
-          ...tamperings(proof, other).map((bad): [number, number, Uint8Array, Uint8Array, readonly Uint8Array[]] => [from, to, fromRoot, toRoot, bad]),
+          ...tamperings(proof, other).map((bad): [number, number, Uint8Array, Uint8Array, readonly Uint8Array[]] => [
+            from,
+            to,
+            fromRoot,
+            toRoot,
+            bad,
+          ]),
           [from, to, fromRoot, toRoot, []],
           [from, to, other, toRoot, proof],
           [from, to, fromRoot, other, proof],

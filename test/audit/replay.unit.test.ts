@@ -13,7 +13,10 @@ const THIRTY = '3f0c9d52-7a4e-4b1a-9c2d-5e8f6a7b8c90';
 
 function aLedger(): EventLog {
   const log = new EventLog();
-  log.record({ type: 'ProgrammeRegistered', data: { code: 'oic-supply-chains', name: 'Supply chains', description: 'd', registeredAt: '2025-04-01T09:00:00.000Z' } });
+  log.record({
+    type: 'ProgrammeRegistered',
+    data: { code: 'oic-supply-chains', name: 'Supply chains', description: 'd', registeredAt: '2025-04-01T09:00:00.000Z' },
+  });
   log.announced(THIRTY, {
     funder: 'GB',
     programme: 'oic-supply-chains',
@@ -77,7 +80,9 @@ describe('rebuildProjections', () => {
     }));
     const progress: [number, Position][] = [];
 
-    const rebuilt = await rebuildProjections(asAsync(notes), PROJECTIONS, { onProgress: (count, position) => progress.push([count, position]) });
+    const rebuilt = await rebuildProjections(asAsync(notes), PROJECTIONS, {
+      onProgress: (count, position) => progress.push([count, position]),
+    });
 
     expect(rebuilt.events).toBe(25_000);
     expect(progress).toEqual([

@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointOrigin, formatCheckpoint, MalformedCheckpointError, openCheckpoint, parseCheckpoint, signCheckpoint } from '../../src/audit/checkpoint.js';
+import {
+  checkpointOrigin,
+  formatCheckpoint,
+  MalformedCheckpointError,
+  openCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+} from '../../src/audit/checkpoint.js';
 import {
   formatSignerKey,
   formatVerifierKey,
@@ -31,7 +38,8 @@ const ENOCH_SIG = '— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2
 
 // C2SP signed-note.md, "Verifier keys" > "Example" (github.com/C2SP/C2SP at 5ba5ee8).
 const SPEC_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
-const SPEC_NOTE = 'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+const SPEC_NOTE =
+  'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
 
 /** The spec's key id, computed here from its definition rather than by the module. */
 function specKeyId(name: string, publicKey: Buffer): string {
@@ -225,7 +233,11 @@ describe('checkpoints', () => {
     const signer = generateSignerKey(checkpointOrigin('ledger-1'));
     const note = signCheckpoint({ origin: signer.name, treeSize: 3, rootHash: ROOT }, signer);
     expect(note.split('\n').at(-2)).toMatch(/^— funding-ledger\/ledger-1 [A-Za-z0-9+/]{91}=$/);
-    expect(openCheckpoint(note, verifierKeyOf(signer)).checkpoint).toMatchObject({ origin: 'funding-ledger/ledger-1', treeSize: 3, rootHash: ROOT });
+    expect(openCheckpoint(note, verifierKeyOf(signer)).checkpoint).toMatchObject({
+      origin: 'funding-ledger/ledger-1',
+      treeSize: 3,
+      rootHash: ROOT,
+    });
   });
 });
 

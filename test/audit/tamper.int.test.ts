@@ -80,17 +80,30 @@ const deleteAt = (db: Database.Database, ...positions: number[]): void => {
  * Rewrites the event at `position` with new data, and re-computes its hash and the prevHash and hash of every later
  * event of its stream: a forgery the hash chains cannot see.
  */
-function rewriteWithHashes(db: Database.Database, position: number, change: (data: Record<string, unknown>) => Record<string, unknown>): void {
+function rewriteWithHashes(
+  db: Database.Database,
+  position: number,
+  change: (data: Record<string, unknown>) => Record<string, unknown>,
+): void {
   const target = db.prepare('SELECT * FROM events WHERE position = ?').get(position) as Row;
-  const rows = db.prepare('SELECT * FROM events WHERE stream = ? AND position >= ? ORDER BY revision').all(target.stream, position) as Row[];
+  const rows = db
+    .prepare('SELECT * FROM events WHERE stream = ? AND position >= ? ORDER BY revision')
+    .all(target.stream, position) as Row[];
   let previous: string | undefined;
   for (const row of rows) {
-    const data = row.position === position ? change(JSON.parse(row.data) as Record<string, unknown>) : (JSON.parse(row.data) as Record<string, unknown>);
+    const data =
+      row.position === position
+        ? change(JSON.parse(row.data) as Record<string, unknown>)
+        : (JSON.parse(row.data) as Record<string, unknown>);
     const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     if (previous !== undefined) metadata.prevHash = previous;
     metadata.hash = eventHash({ stream: row.stream, revision: BigInt(row.revision), type: row.type, data, metadata });
     previous = metadata.hash as string;
-    db.prepare('UPDATE events SET data = ?, metadata = ? WHERE position = ?').run(JSON.stringify(data), JSON.stringify(metadata), row.position);
+    db.prepare('UPDATE events SET data = ?, metadata = ? WHERE position = ?').run(
+      JSON.stringify(data),
+      JSON.stringify(metadata),
+      row.position,
+    );
   }
 }
 
@@ -111,12 +124,23 @@ describe('ledger audit verify --checkpoint', () => {
     expect(plain.stdout).toMatch(/^events checked: 9\nstreams: 6\nlast position: 9\nevery chain is intact\n/);
     expect(plain.stdout).toMatch(/\ncheckpoint: funding-ledger\/[0-9a-f]{16}, tree size 9, root [A-Za-z0-9+/]{43}=\n/);
     expect(plain.stdout).toMatch(/\nsignature: verified with the ledger's own key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8}\n/);
-    expect(plain.stdout).toContain("store: 9 events; its first 9 have the checkpoint's root, and its tree now is consistent with it\nthe store matches the checkpoint\n");
+    expect(plain.stdout).toContain(
+      "store: 9 events; its first 9 have the checkpoint's root, and its tree now is consistent with it\nthe store matches the checkpoint\n",
+    );
     expect(jsonOf(json)).toMatchObject({
       ok: true,
       chainsOk: true,
       events: 9,
-      checkpoint: { ok: true, treeSize: 9, storeEvents: 9, rootMatches: true, consistent: true, firstDifference: null, problems: [], signature: { verified: true, keySource: 'ledger' } },
+      checkpoint: {
+        ok: true,
+        treeSize: 9,
+        storeEvents: 9,
+        rootMatches: true,
+        consistent: true,
+        firstDifference: null,
+        problems: [],
+        signature: { verified: true, keySource: 'ledger' },
+      },
     });
     expect(early.code).toBe(0);
     expect(early.stdout).toContain("store: 9 events; its first 5 have the checkpoint's root, and its tree now is consistent with it\n");
@@ -133,8 +157,12 @@ describe('ledger audit verify --checkpoint', () => {
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("problem: the store holds 8 events, fewer than the checkpoint's tree size 9\n");
     expect(checked.stdout).toContain(`first differing leaf: 6 (reference: the snapshot in ${copy})\n`);
-    expect(checked.stdout).toMatch(/\n {2}store: {5}programme-[a-z-]+ revision 1 \(ProgrammeRenamed\) at position 8, leaf hash [0-9a-f]{64}\n/);
-    expect(checked.stdout).toMatch(/\n {2}reference: the event at position 7, leaf hash [0-9a-f]{64}\n {2}the event at position 7 is not in the store: removed\n/);
+    expect(checked.stdout).toMatch(
+      /\n {2}store: {5}programme-[a-z-]+ revision 1 \(ProgrammeRenamed\) at position 8, leaf hash [0-9a-f]{64}\n/,
+    );
+    expect(checked.stdout).toMatch(
+      /\n {2}reference: the event at position 7, leaf hash [0-9a-f]{64}\n {2}the event at position 7 is not in the store: removed\n/,
+    );
     expect(checked.stdout).toMatch(/the store does NOT match the checkpoint\n$/);
   });
 
@@ -173,7 +201,9 @@ describe('ledger audit verify --checkpoint', () => {
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("problem: the store holds 7 events, fewer than the checkpoint's tree size 9\n");
     expect(checked.stdout).toContain(`first differing leaf: 7 (reference: the snapshot in ${copy})\n  store:     no event\n`);
-    expect(checked.stdout).toContain('  the store ends before this leaf: the 2 event(s) the checkpoint covers from position 8 on are not in it\n');
+    expect(checked.stdout).toContain(
+      '  the store ends before this leaf: the 2 event(s) the checkpoint covers from position 8 on are not in it\n',
+    );
   });
 
   it('(d) an event in the middle of a stream rewritten with every hash re-computed: the chains verify, the checkpoint names the rewrite', async () => {
@@ -187,7 +217,9 @@ describe('ledger audit verify --checkpoint', () => {
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("problem: the store's first 9 events do not have the checkpoint's root\n");
     expect(checked.stdout).toContain(`first differing leaf: 2 (reference: the snapshot in ${copy})\n`);
-    expect(checked.stdout).toMatch(new RegExp(`\\n {2}store: {5}announcement-${thirty} revision 0 \\(FundingAnnounced\\) at position 3, leaf hash [0-9a-f]{64}\\n`));
+    expect(checked.stdout).toMatch(
+      new RegExp(`\\n {2}store: {5}announcement-${thirty} revision 0 \\(FundingAnnounced\\) at position 3, leaf hash [0-9a-f]{64}\\n`),
+    );
     expect(checked.stdout).toContain('  the event at position 3 was rewritten (its hash is not the one the checkpoint covers)\n');
   });
 
@@ -231,7 +263,9 @@ describe('ledger audit verify --checkpoint', () => {
     expect(asText.stdout).toMatch(/\nsignature: verified with the given key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8}\n/);
     expect(asFile.code).toBe(0);
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toMatch(/\nsignature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/stranger\+[0-9a-f]{8}\n/);
+    expect(wrong.stdout).toMatch(
+      /\nsignature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/stranger\+[0-9a-f]{8}\n/,
+    );
     // The store itself still matches what the (unverified) checkpoint claims.
     expect(wrong.stdout).toContain("store: 9 events; its first 9 have the checkpoint's root");
     expect(notAKey.code).toBe(1);
@@ -245,7 +279,10 @@ describe('ledger audit verify --checkpoint', () => {
     const note = fs.readFileSync(checkpointFile, 'utf8');
     const [origin, size, rootHash] = note.split('\n') as [string, string, string];
     const otherOrigin = path.join(root, 'other-origin.txt');
-    fs.writeFileSync(otherOrigin, signCheckpoint({ origin: 'funding-ledger/elsewhere', treeSize: Number(size), rootHash: Buffer.from(rootHash, 'base64') }, signer));
+    fs.writeFileSync(
+      otherOrigin,
+      signCheckpoint({ origin: 'funding-ledger/elsewhere', treeSize: Number(size), rootHash: Buffer.from(rootHash, 'base64') }, signer),
+    );
     const altered = path.join(root, 'altered.txt');
     fs.writeFileSync(altered, note.replace(`${origin}\n${size}\n`, `${origin}\n8\n`));
 
@@ -254,7 +291,9 @@ describe('ledger audit verify --checkpoint', () => {
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stdout).toContain(`problem: the checkpoint's origin "funding-ledger/elsewhere" is not this ledger's ("${origin}")\n`);
     expect(changed.code).toBe(1);
-    expect(changed.stdout).toMatch(/signature: NOT verified: the signature by the ledger's own key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8} does not verify: the checkpoint was altered after signing\n/);
+    expect(changed.stdout).toMatch(
+      /signature: NOT verified: the signature by the ledger's own key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8} does not verify: the checkpoint was altered after signing\n/,
+    );
   });
 
   it('says plainly that no key is known when the data directory has none, and makes none', async () => {
@@ -264,7 +303,9 @@ describe('ledger audit verify --checkpoint', () => {
     const ran = await verifyWithCheckpoint(copy);
 
     expect(ran.code).toBe(1);
-    expect(ran.stdout).toContain(`signature: NOT verified: the signature cannot be checked: the ledger has no signing key at ${keyFileOf(copy)}; pass --verifier-key\n`);
+    expect(ran.stdout).toContain(
+      `signature: NOT verified: the signature cannot be checked: the ledger has no signing key at ${keyFileOf(copy)}; pass --verifier-key\n`,
+    );
     expect(fs.existsSync(keyFileOf(copy))).toBe(false);
   });
 });
@@ -286,7 +327,12 @@ describe('ledger audit verify-export with checkpoints', () => {
   function aForgedExport(name: string, resign?: ReturnType<typeof auditIdentityOf>): string {
     const lines = exported.slice(0, -1).split('\n');
     const events = lines.slice(0, -1).map((line) => JSON.parse(line) as ExportLine);
-    const manifest = JSON.parse(lines.at(-1)!) as { sha256: string; chainHeads: Record<string, string>; checkpoint?: ExportManifest['checkpoint']; verifierKey?: ExportManifest['verifierKey'] };
+    const manifest = JSON.parse(lines.at(-1)!) as {
+      sha256: string;
+      chainHeads: Record<string, string>;
+      checkpoint?: ExportManifest['checkpoint'];
+      verifierKey?: ExportManifest['verifierKey'];
+    };
     const target = events.find((event) => event.position === '3')!;
     target.data = thirtyBillion(target.data);
     let previous: string | undefined;
@@ -345,9 +391,13 @@ describe('ledger audit verify-export with checkpoints', () => {
     const withLedgerKey = await ledger(['audit', 'verify-export', resigned, '--verifier-key', verifierKey]);
 
     expect(selfVouched.code).toBe(0);
-    expect(selfVouched.stdout).toContain("(this shows the file is as signed, not who signed it: pass --verifier-key with the ledger's published key)");
+    expect(selfVouched.stdout).toContain(
+      "(this shows the file is as signed, not who signed it: pass --verifier-key with the ledger's published key)",
+    );
     expect(withLedgerKey.code).toBe(1);
-    expect(withLedgerKey.stdout).toMatch(/checkpoint signature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8}\n/);
+    expect(withLedgerKey.stdout).toMatch(
+      /checkpoint signature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8}\n/,
+    );
   });
 
   it('fails with a wrong verifier key, naming the signature problem', async () => {
@@ -356,7 +406,9 @@ describe('ledger audit verify-export with checkpoints', () => {
     const ran = await ledger(['audit', 'verify-export', exportFile, '--verifier-key', stranger]);
 
     expect(ran.code).toBe(1);
-    expect(ran.stdout).toMatch(/\ncheckpoint signature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/stranger\+[0-9a-f]{8}\n/);
+    expect(ran.stdout).toMatch(
+      /\ncheckpoint signature: NOT verified: the checkpoint carries no signature by the given key funding-ledger\/stranger\+[0-9a-f]{8}\n/,
+    );
     expect(ran.stdout).not.toContain('the export is intact');
   });
 
@@ -372,6 +424,8 @@ describe('ledger audit verify-export with checkpoints', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('checkpoint: no checkpoint (an export written before checkpoints)\nthe export is intact\n');
     expect(keyed.code).toBe(1);
-    expect(keyed.stdout).toMatch(/checkpoint: the manifest carries no checkpoint \(an export written before checkpoints\): the key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8} cannot vouch for it\n/);
+    expect(keyed.stdout).toMatch(
+      /checkpoint: the manifest carries no checkpoint \(an export written before checkpoints\): the key funding-ledger\/[0-9a-f]{16}\+[0-9a-f]{8} cannot vouch for it\n/,
+    );
   });
 });

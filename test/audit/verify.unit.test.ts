@@ -74,7 +74,12 @@ describe('ChainVerifier names the first broken link', () => {
 
     const report = verify(replaced(events, 2, alter(events[2]!)));
 
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '1', position: '3', problem: expect.stringMatching(/hash/) });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '1',
+      position: '3',
+      problem: expect.stringMatching(/hash/),
+    });
   });
 
   it('an event edited and re-hashed by someone who knows the scheme: the next event of its stream no longer links to it', () => {
@@ -84,7 +89,12 @@ describe('ChainVerifier names the first broken link', () => {
 
     const report = verify(replaced(events, 2, rehashed));
 
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: expect.stringMatching(/prevHash/) });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '2',
+      position: '5',
+      problem: expect.stringMatching(/prevHash/),
+    });
   });
 
   it('a deleted event: the gap in revisions, at the event after it', () => {
@@ -94,7 +104,12 @@ describe('ChainVerifier names the first broken link', () => {
 
     expect(report.ok).toBe(false);
     expect(report.events).toBe(4);
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-a', revision: '2', position: '5', problem: 'revision 2 where 1 was expected' });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-a',
+      revision: '2',
+      position: '5',
+      problem: 'revision 2 where 1 was expected',
+    });
   });
 
   it('a swapped prevHash: an event that points at another event than its predecessor', () => {
@@ -119,7 +134,12 @@ describe('ChainVerifier names the first broken link', () => {
 
     const report = verify(replaced(events, 1, relinked));
 
-    expect(report.firstBreak).toMatchObject({ stream: 'programme-b', revision: '0', position: '2', problem: expect.stringMatching(/prevHash/) });
+    expect(report.firstBreak).toMatchObject({
+      stream: 'programme-b',
+      revision: '0',
+      position: '2',
+      problem: expect.stringMatching(/prevHash/),
+    });
   });
 
   it('an event moved to another stream', () => {

@@ -12,18 +12,25 @@ const created = (name: string, digit: string, scopes: Scope[] = ['read']): ApiKe
   type: 'ApiKeyCreated',
   data: { name, scopes, sha256: sha(digit), createdAt: '2026-01-01T00:00:00.000Z' },
 });
-const revoked = (name: string, digit: string): ApiKeyEvent => ({ type: 'ApiKeyRevoked', data: { name, keyId: sha(digit).slice(0, 16), revokedAt: '2026-01-02T00:00:00.000Z' } });
+const revoked = (name: string, digit: string): ApiKeyEvent => ({
+  type: 'ApiKeyRevoked',
+  data: { name, keyId: sha(digit).slice(0, 16), revokedAt: '2026-01-02T00:00:00.000Z' },
+});
 
 describe('CreateApiKey', () => {
   it('records the name, scopes (once each) and the SHA-256, never a key', () => {
-    spec([]).when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read', 'write', 'read'], sha256: sha('a') }, metadata: { now } }).then([
-      { type: 'ApiKeyCreated', data: { name: 'newsroom', scopes: ['read', 'write'], sha256: sha('a'), createdAt: now } },
-    ]);
+    spec([])
+      .when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read', 'write', 'read'], sha256: sha('a') }, metadata: { now } })
+      .then([{ type: 'ApiKeyCreated', data: { name: 'newsroom', scopes: ['read', 'write'], sha256: sha('a'), createdAt: now } }]);
   });
 
   it('refuses a name an active key has (409 naming the field), but takes a revoked key’s name', () => {
-    spec([created('newsroom', 'a')]).when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b') }, metadata: { now } }).thenRefusesFields(['name']);
-    spec([created('newsroom', 'a')]).when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b') }, metadata: { now } }).thenThrows(ConflictError);
+    spec([created('newsroom', 'a')])
+      .when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b') }, metadata: { now } })
+      .thenRefusesFields(['name']);
+    spec([created('newsroom', 'a')])
+      .when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b') }, metadata: { now } })
+      .thenThrows(ConflictError);
     spec([created('newsroom', 'a'), revoked('newsroom', 'a')])
       .when({ type: 'CreateApiKey', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b') }, metadata: { now } })
       .then([{ type: 'ApiKeyCreated', data: { name: 'newsroom', scopes: ['read'], sha256: sha('b'), createdAt: now } }]);
@@ -38,10 +45,12 @@ describe('CreateApiKey', () => {
 
 describe('CreateFirstApiKey', () => {
   it('creates the first key of a ledger, and only while the ledger has none, revoked ones included', () => {
-    spec([]).when({ type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha('a') }, metadata: { now } }).then([
-      { type: 'ApiKeyCreated', data: { name: 'admin', scopes: ['admin'], sha256: sha('a'), createdAt: now } },
-    ]);
-    spec([created('ops', 'b'), revoked('ops', 'b')]).when({ type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha('a') }, metadata: { now } }).thenThrows(ConflictError);
+    spec([])
+      .when({ type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha('a') }, metadata: { now } })
+      .then([{ type: 'ApiKeyCreated', data: { name: 'admin', scopes: ['admin'], sha256: sha('a'), createdAt: now } }]);
+    spec([created('ops', 'b'), revoked('ops', 'b')])
+      .when({ type: 'CreateFirstApiKey', data: { name: 'admin', scopes: ['admin'], sha256: sha('a') }, metadata: { now } })
+      .thenThrows(ConflictError);
   });
 });
 
@@ -53,33 +62,49 @@ describe('RevokeApiKey', () => {
   });
 
   it('is 404 for a name no key ever had and 409 for a revoked key', () => {
-    spec([]).when({ type: 'RevokeApiKey', data: { name: 'nobody' }, metadata: { now } }).thenThrows(NotFoundError);
-    spec([created('newsroom', 'a'), revoked('newsroom', 'a')]).when({ type: 'RevokeApiKey', data: { name: 'newsroom' }, metadata: { now } }).thenThrows(ConflictError, /already revoked/);
+    spec([])
+      .when({ type: 'RevokeApiKey', data: { name: 'nobody' }, metadata: { now } })
+      .thenThrows(NotFoundError);
+    spec([created('newsroom', 'a'), revoked('newsroom', 'a')])
+      .when({ type: 'RevokeApiKey', data: { name: 'newsroom' }, metadata: { now } })
+      .thenThrows(ConflictError, /already revoked/);
   });
 });
 
 describe('ImportApiKeys', () => {
   const fileRecords = [
     { name: 'admin', scopes: ['admin' as const], sha256: sha('a'), createdAt: '2025-01-01T00:00:00.000Z' },
-    { name: 'old', scopes: ['read' as const], sha256: sha('b'), createdAt: '2025-01-02T00:00:00.000Z', revokedAt: '2025-02-01T00:00:00.000Z' },
+    {
+      name: 'old',
+      scopes: ['read' as const],
+      sha256: sha('b'),
+      createdAt: '2025-01-02T00:00:00.000Z',
+      revokedAt: '2025-02-01T00:00:00.000Z',
+    },
   ];
 
   it('imports each record with its own dates, a revoked one as created then revoked', () => {
-    spec([]).when({ type: 'ImportApiKeys', data: { keys: fileRecords } }).then([
-      { type: 'ApiKeyCreated', data: { name: 'admin', scopes: ['admin'], sha256: sha('a'), createdAt: '2025-01-01T00:00:00.000Z' } },
-      { type: 'ApiKeyCreated', data: { name: 'old', scopes: ['read'], sha256: sha('b'), createdAt: '2025-01-02T00:00:00.000Z' } },
-      { type: 'ApiKeyRevoked', data: { name: 'old', keyId: sha('b').slice(0, 16), revokedAt: '2025-02-01T00:00:00.000Z' } },
-    ]);
+    spec([])
+      .when({ type: 'ImportApiKeys', data: { keys: fileRecords } })
+      .then([
+        { type: 'ApiKeyCreated', data: { name: 'admin', scopes: ['admin'], sha256: sha('a'), createdAt: '2025-01-01T00:00:00.000Z' } },
+        { type: 'ApiKeyCreated', data: { name: 'old', scopes: ['read'], sha256: sha('b'), createdAt: '2025-01-02T00:00:00.000Z' } },
+        { type: 'ApiKeyRevoked', data: { name: 'old', keyId: sha('b').slice(0, 16), revokedAt: '2025-02-01T00:00:00.000Z' } },
+      ]);
   });
 
   it('imports nothing twice, and leaves out an active key whose name another active key has', () => {
     const once = apiKeyDecider.decide(apiKeyDecider.initialState(), { type: 'ImportApiKeys', data: { keys: fileRecords } });
-    spec(once).when({ type: 'ImportApiKeys', data: { keys: fileRecords } }).then([]);
-    spec([created('admin', 'c')]).when({ type: 'ImportApiKeys', data: { keys: fileRecords } }).thenState((state) => {
-      // The store's own admin key stays the one active "admin"; the revoked "old" key comes in.
-      const active = state.keys.filter((key) => key.revokedAt === undefined).map((key) => [key.name, key.sha256]);
-      expect(active).toEqual([['admin', sha('c')]]);
-      expect(state.keys.map((key) => key.name)).toEqual(['admin', 'old']);
-    });
+    spec(once)
+      .when({ type: 'ImportApiKeys', data: { keys: fileRecords } })
+      .then([]);
+    spec([created('admin', 'c')])
+      .when({ type: 'ImportApiKeys', data: { keys: fileRecords } })
+      .thenState((state) => {
+        // The store's own admin key stays the one active "admin"; the revoked "old" key comes in.
+        const active = state.keys.filter((key) => key.revokedAt === undefined).map((key) => [key.name, key.sha256]);
+        expect(active).toEqual([['admin', sha('c')]]);
+        expect(state.keys.map((key) => key.name)).toEqual(['admin', 'old']);
+      });
   });
 });

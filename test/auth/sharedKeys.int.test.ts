@@ -52,7 +52,10 @@ async function msUntil(ledger: TestLedger, key: string, status: number): Promise
 /** The events of the apikeys stream as the stand-in holds them: type and data, and the raw bytes of every event. */
 function keyEventsOf(standIn: StandIn) {
   const events = standIn.log.events.filter((event) => event.stream === 'apikeys');
-  return events.map((event) => ({ type: event.type, data: JSON.parse(Buffer.from(event.data).toString('utf8')) as Record<string, unknown> }));
+  return events.map((event) => ({
+    type: event.type,
+    data: JSON.parse(Buffer.from(event.data).toString('utf8')) as Record<string, unknown>,
+  }));
 }
 
 function storeHolds(standIn: StandIn, text: string): boolean {
@@ -83,7 +86,8 @@ describe('API keys shared by instances on one EventStoreDB', () => {
     const b = await anInstanceOn(standIn);
     const admin = a.adminKey;
 
-    const created = expectStatus(await clientOf(a, admin).post('/admin/keys', { name: 'dashboard', scopes: ['read'] }), 201).json.key as string;
+    const created = expectStatus(await clientOf(a, admin).post('/admin/keys', { name: 'dashboard', scopes: ['read'] }), 201).json
+      .key as string;
     expect(await statusOf(b, created)).toBe(200);
     expect(await statusOf(a, created)).toBe(200);
 
@@ -119,7 +123,16 @@ describe('API keys shared by instances on one EventStoreDB', () => {
   it('imports a keys.json once, though two instances start with a copy of it', async () => {
     const standIn = await aStandIn();
     const key = 'flk_keyFromTheSingleProcessDays00000000000000';
-    const file = JSON.stringify({ keys: [{ name: 'newsroom', scopes: ['read', 'write'], sha256: createHash('sha256').update(key).digest('hex'), createdAt: '2025-06-01T00:00:00.000Z' }] });
+    const file = JSON.stringify({
+      keys: [
+        {
+          name: 'newsroom',
+          scopes: ['read', 'write'],
+          sha256: createHash('sha256').update(key).digest('hex'),
+          createdAt: '2025-06-01T00:00:00.000Z',
+        },
+      ],
+    });
     const dirs = [aDataDir(), aDataDir()] as const;
     for (const dir of dirs) writeFileSync(join(dir, 'keys.json'), file, { mode: 0o600 });
 
@@ -142,7 +155,9 @@ describe('API keys shared by instances on one EventStoreDB', () => {
     const overHttp = expectStatus(await clientOf(a).post('/admin/keys', { name: 'newsroom', scopes: ['write'] }), 201).json.key as string;
     const helper = a.createKey('helper', ['read']);
     expect(await statusOf(a, helper)).toBe(200);
-    const viaCli = (await ledgerCli(['keys', 'create', '--name', 'ops', '--scopes', 'read', '--data-dir', aDataDir()], { env: envOf(standIn) })).stdout.trim();
+    const viaCli = (
+      await ledgerCli(['keys', 'create', '--name', 'ops', '--scopes', 'read', '--data-dir', aDataDir()], { env: envOf(standIn) })
+    ).stdout.trim();
     expect(viaCli).toMatch(/^flk_/);
 
     for (const key of [a.adminKey, overHttp, helper, viaCli]) {

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ledger } from '../cli/ledgerCli.js';
-import { anExchangeRate, clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type Body, type TestLedger } from '../support/ledger.js';
+import {
+  anExchangeRate,
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type Body,
+  type TestLedger,
+} from '../support/ledger.js';
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -18,7 +28,12 @@ const COUNTRIES = ['GB', 'FR', 'DE', 'IE'];
 /** Announcements across programmes, countries and years, so every grouping has several rows. */
 function announcementNumber(n: number): Body {
   const base = n % 2 === 0 ? theThirtyMillion() : theThreeMillion();
-  return { ...base, country: COUNTRIES[n % COUNTRIES.length], announcedOn: `${2022 + (n % 4)}-0${1 + (n % 9)}-15`, amount: { value: `${1000 + n}.${String(n % 100).padStart(2, '0')}`, currency: 'GBP' } };
+  return {
+    ...base,
+    country: COUNTRIES[n % COUNTRIES.length],
+    announcedOn: `${2022 + (n % 4)}-0${1 + (n % 9)}-15`,
+    amount: { value: `${1000 + n}.${String(n % 100).padStart(2, '0')}`, currency: 'GBP' },
+  };
 }
 
 const TOTALS_QUERIES = [
@@ -100,7 +115,8 @@ describe('POST /admin/backups and ledger restore', () => {
     for (let n = 0; n < 5; n += 1) expectStatus(await clientOf(original).post('/announcements', announcementNumber(n)), 201);
     const { file } = await takeBackup(original);
     const elsewhere = tempDir('funding-ledger-damaged-');
-    for (const name of readdirSync(join(original.dataDir, 'backups'))) copyFileSync(join(original.dataDir, 'backups', name), join(elsewhere, name));
+    for (const name of readdirSync(join(original.dataDir, 'backups')))
+      copyFileSync(join(original.dataDir, 'backups', name), join(elsewhere, name));
     const damaged = join(elsewhere, file.split('/').at(-1) as string);
     const bytes = readFileSync(damaged);
     bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 0x01;
@@ -131,7 +147,12 @@ describe('BACKUP_SCHEDULE and BACKUP_KEEP', () => {
   it('takes a backup every second and keeps only the newest BACKUP_KEEP', async () => {
     const original = await setUp({ BACKUP_SCHEDULE: '* * * * * *', BACKUP_KEEP: '2' });
     const backups = join(original.dataDir, 'backups');
-    const manifests = (): string[] => (existsSync(backups) ? readdirSync(backups).filter((name) => name.endsWith('.json')).sort() : []);
+    const manifests = (): string[] =>
+      existsSync(backups)
+        ? readdirSync(backups)
+            .filter((name) => name.endsWith('.json'))
+            .sort()
+        : [];
     const seen = new Set<string>();
     const deadline = Date.now() + 15_000;
     while (seen.size < 4 && Date.now() < deadline) {
@@ -143,7 +164,11 @@ describe('BACKUP_SCHEDULE and BACKUP_KEEP', () => {
     const kept = manifests();
     expect(kept).toHaveLength(2);
     // Each kept manifest has its two copies, and nothing else is left behind (no temp files, no pruned copies).
-    expect(readdirSync(backups).sort()).toEqual(kept.flatMap((name) => [name, name.replace(/\.json$/, '.sqlite'), name.replace(/^events-/, 'keys-').replace(/\.json$/, '.sqlite')]).sort());
+    expect(readdirSync(backups).sort()).toEqual(
+      kept
+        .flatMap((name) => [name, name.replace(/\.json$/, '.sqlite'), name.replace(/^events-/, 'keys-').replace(/\.json$/, '.sqlite')])
+        .sort(),
+    );
   }, 30_000);
 
   it('stops start-up on a cron pattern croner cannot read, naming the variable', async () => {

@@ -63,7 +63,10 @@ describe('ledger audit verify', () => {
   it('names the event whose data was edited in events.sqlite: its stream, revision and position; exits 1', async () => {
     const { thirty } = recorded.history;
     const data = dataOf(dataDir, 3);
-    const edited = tamperedCopy('edited-data', ['UPDATE events SET data = ? WHERE position = 3', JSON.stringify({ ...data, amount: { currency: 'GBP', minor: 30_000_000_000 } })]);
+    const edited = tamperedCopy('edited-data', [
+      'UPDATE events SET data = ? WHERE position = 3',
+      JSON.stringify({ ...data, amount: { currency: 'GBP', minor: 30_000_000_000 } }),
+    ]);
 
     const plain = await ledger(['audit', 'verify', '--data-dir', edited]);
     const json = await ledger(['audit', 'verify', '--json', '--data-dir', edited]);
@@ -100,8 +103,12 @@ describe('ledger audit verify', () => {
     const { thirty } = recorded.history;
     const swapped = tamperedCopy(
       'swapped',
-      ["UPDATE events SET metadata = json_set(metadata, '$.prevHash', (SELECT json_extract(metadata, '$.prevHash') FROM events WHERE position = 7)) WHERE position = 6"],
-      ["UPDATE events SET metadata = json_set(metadata, '$.prevHash', (SELECT json_extract(metadata, '$.hash') FROM events WHERE position = 3)) WHERE position = 7"],
+      [
+        "UPDATE events SET metadata = json_set(metadata, '$.prevHash', (SELECT json_extract(metadata, '$.prevHash') FROM events WHERE position = 7)) WHERE position = 6",
+      ],
+      [
+        "UPDATE events SET metadata = json_set(metadata, '$.prevHash', (SELECT json_extract(metadata, '$.hash') FROM events WHERE position = 3)) WHERE position = 7",
+      ],
     );
 
     const json = await ledger(['audit', 'verify', '--json', '--data-dir', swapped]);
@@ -110,7 +117,12 @@ describe('ledger audit verify', () => {
     expect(jsonOf(json)).toMatchObject({
       ok: false,
       breaks: 2,
-      firstBreak: { stream: `announcement-${thirty}`, revision: '1', position: '6', problem: 'prevHash does not match the hash of the previous event in the stream' },
+      firstBreak: {
+        stream: `announcement-${thirty}`,
+        revision: '1',
+        position: '6',
+        problem: 'prevHash does not match the hash of the previous event in the stream',
+      },
     });
   });
 });
@@ -133,14 +145,22 @@ describe('ledger audit verify-export', () => {
   function anExportIn(name: string, change: (lines: string[]) => string[] = (lines) => lines): { cwd: string; file: string } {
     const cwd = anEmptyDirectory(name);
     const lines = recorded.exported.slice(0, -1).split('\n');
-    fs.writeFileSync(path.join(cwd, 'ledger.jsonl'), change(lines).map((line) => `${line}\n`).join(''));
+    fs.writeFileSync(
+      path.join(cwd, 'ledger.jsonl'),
+      change(lines)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     return { cwd, file: 'ledger.jsonl' };
   }
 
   it('passes an intact export on the file alone, without a data directory or server', async () => {
     const { cwd, file } = anExportIn('verify-intact');
 
-    const [plain, json] = await Promise.all([ledger(['audit', 'verify-export', file], { cwd }), ledger(['audit', 'verify-export', file, '--json'], { cwd })]);
+    const [plain, json] = await Promise.all([
+      ledger(['audit', 'verify-export', file], { cwd }),
+      ledger(['audit', 'verify-export', file, '--json'], { cwd }),
+    ]);
 
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(
@@ -152,31 +172,60 @@ describe('ledger audit verify-export', () => {
           'the export is intact\n$',
       ),
     );
-    expect(jsonOf(json)).toMatchObject({ ok: true, events: 9, streams: 6, lastPosition: '9', breaks: 0, manifestProblems: [], earlier: null });
-    expect(jsonOf(json).checkpoint).toMatchObject({ status: 'verified', treeSize: 9, problems: [], signature: { verified: true, keySource: 'manifest' } });
+    expect(jsonOf(json)).toMatchObject({
+      ok: true,
+      events: 9,
+      streams: 6,
+      lastPosition: '9',
+      breaks: 0,
+      manifestProblems: [],
+      earlier: null,
+    });
+    expect(jsonOf(json).checkpoint).toMatchObject({
+      status: 'verified',
+      treeSize: 9,
+      problems: [],
+      signature: { verified: true, keySource: 'manifest' },
+    });
     expect(fs.readdirSync(cwd)).toEqual(['ledger.jsonl']);
   });
 
   it('fails, naming the problem, when one line is edited, when a line is removed, and when the manifest count is wrong', async () => {
     const { thirty, three } = recorded.history;
     const edited = anExportIn('verify-edited', (lines) =>
-      lines.map((line, index) => (index === 2 ? line.replace('"value":"30000000.00"', '"value":"3000000.00"').replace('"minor":3000000000', '"minor":300000000') : line)),
+      lines.map((line, index) =>
+        index === 2
+          ? line.replace('"value":"30000000.00"', '"value":"3000000.00"').replace('"minor":3000000000', '"minor":300000000')
+          : line,
+      ),
     );
     const removed = anExportIn('verify-removed', (lines) => lines.filter((_line, index) => index !== 3));
-    const miscounted = anExportIn('verify-miscounted', (lines) => lines.map((line, index) => (index === 9 ? line.replace('"count":9', '"count":10') : line)));
+    const miscounted = anExportIn('verify-miscounted', (lines) =>
+      lines.map((line, index) => (index === 9 ? line.replace('"count":9', '"count":10') : line)),
+    );
     expect(fs.readFileSync(path.join(edited.cwd, edited.file), 'utf8')).not.toBe(recorded.exported);
 
     const verifyExport = ({ cwd, file }: { cwd: string; file: string }) => ledger(['audit', 'verify-export', file], { cwd });
-    const [afterEdit, afterRemoval, withWrongCount] = await Promise.all([verifyExport(edited), verifyExport(removed), verifyExport(miscounted)]);
+    const [afterEdit, afterRemoval, withWrongCount] = await Promise.all([
+      verifyExport(edited),
+      verifyExport(removed),
+      verifyExport(miscounted),
+    ]);
 
     expect(afterEdit.code).toBe(1);
-    expect(afterEdit.stdout).toContain(`first broken link: announcement-${thirty} revision 0 (FundingAnnounced) at position 3: hash does not match`);
+    expect(afterEdit.stdout).toContain(
+      `first broken link: announcement-${thirty} revision 0 (FundingAnnounced) at position 3: hash does not match`,
+    );
     expect(afterEdit.stdout).toContain('manifest: manifest sha256 does not match the event lines\n');
     expect(afterRemoval.code).toBe(1);
-    expect(afterRemoval.stdout).toContain(`first broken link: announcement-${three} revision 1 (FundingWithdrawn) at position 7: revision 1 where 0 was expected`);
+    expect(afterRemoval.stdout).toContain(
+      `first broken link: announcement-${three} revision 1 (FundingWithdrawn) at position 7: revision 1 where 0 was expected`,
+    );
     expect(afterRemoval.stdout).toContain('manifest: manifest count 9 but the file holds 8 events\n');
     expect(withWrongCount.code).toBe(1);
-    expect(withWrongCount.stdout).toMatch(/^events checked: 9\nstreams: 6\nlast position: 9\nmanifest: manifest count 10 but the file holds 9 events\ncheckpoint: /);
+    expect(withWrongCount.stdout).toMatch(
+      /^events checked: 9\nstreams: 6\nlast position: 9\nmanifest: manifest count 10 but the file holds 9 events\ncheckpoint: /,
+    );
     expect(withWrongCount.stdout).not.toContain('the export is intact');
   });
 

@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger } from '../../src/ledger.js';
-import { anAnnouncement, announce, anExchangeRate, clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import {
+  anAnnouncement,
+  announce,
+  anExchangeRate,
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../support/ledger.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -38,7 +49,13 @@ async function serviceOn(dataDir: string): Promise<TestLedger> {
   const service = await startLedger(config, pino({ level: 'silent' }));
   await service.app.listen({ host: config.host, port: config.port });
   const { port } = service.app.server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}`, adminKey: readFileSync(adminKeyPath(dataDir), 'utf8').trim(), dataDir, ledger: service, close: () => service.close() } as TestLedger;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminKey: readFileSync(adminKeyPath(dataDir), 'utf8').trim(),
+    dataDir,
+    ledger: service,
+    close: () => service.close(),
+  } as TestLedger;
 }
 
 async function download(ledger: TestLedger, path: string): Promise<Buffer> {
@@ -68,7 +85,19 @@ describe('ledger export', () => {
     await registerProgrammes(ledger);
     await announce(ledger, theThirtyMillion());
     await announce(ledger, theThreeMillion());
-    await announce(ledger, anAnnouncement({ title: '+Balkans', announcedOn: '2025-04-17', amount: { currency: 'GBP', value: '2000000.00' }, allocations: [{ country: 'RS', value: '1500000.00' }, { country: 'XK', value: '500000.00' }], statedEquivalent: undefined }));
+    await announce(
+      ledger,
+      anAnnouncement({
+        title: '+Balkans',
+        announcedOn: '2025-04-17',
+        amount: { currency: 'GBP', value: '2000000.00' },
+        allocations: [
+          { country: 'RS', value: '1500000.00' },
+          { country: 'XK', value: '500000.00' },
+        ],
+        statedEquivalent: undefined,
+      }),
+    );
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate()), 201);
     for (const [name, path] of Object.entries(HTTP_EXPORTS)) served.set(name, await download(ledger, path));
     await ledger.close();
@@ -81,7 +110,26 @@ describe('ledger export', () => {
 
   it.each([
     ['byProgrammeAndCountry', ['totals', '--group-by', 'programme,country', '--currency', 'EUR']],
-    ['filtered', ['totals', '--group-by', 'year', '--currency', 'GBP', '--programme', 'oic-supply-chains', '--country', 'RS', '--funder', 'GB', '--year-from', '2025', '--year-to', '2025']],
+    [
+      'filtered',
+      [
+        'totals',
+        '--group-by',
+        'year',
+        '--currency',
+        'GBP',
+        '--programme',
+        'oic-supply-chains',
+        '--country',
+        'RS',
+        '--funder',
+        'GB',
+        '--year-from',
+        '2025',
+        '--year-to',
+        '2025',
+      ],
+    ],
     ['asOf', ['totals', '--group-by', 'programme', '--as-of', '4']],
     ['announcements', ['announcements', '--bom']],
     ['events', ['events']],

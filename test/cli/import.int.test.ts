@@ -45,7 +45,15 @@ function importing(file: string, dataDir: string, ...flags: string[]): Promise<R
 }
 
 const SPLIT_ID = '5b0c8a52-9f3e-4c1d-8e2a-6d7f0b1c2e3d';
-const split = { id: SPLIT_ID, currency: 'EUR', amount: '100.00', statedEquivalentCurrency: '', statedEquivalentValue: '', programme: 'wb-summit', programmeName: 'Western Balkans summit' };
+const split = {
+  id: SPLIT_ID,
+  currency: 'EUR',
+  amount: '100.00',
+  statedEquivalentCurrency: '',
+  statedEquivalentValue: '',
+  programme: 'wb-summit',
+  programmeName: 'Western Balkans summit',
+};
 const goodRows = [
   aRow(),
   aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
@@ -98,13 +106,25 @@ describe('ledger import', () => {
     const ran = await importing(aFile('dry.csv', csvOf(goodRows)), dataDir, '--dry-run', '--json');
 
     expect(ran.code).toBe(0);
-    expect(jsonOf(ran)).toMatchObject({ imported: 3, withdrawals: 1, programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'], written: false });
+    expect(jsonOf(ran)).toMatchObject({
+      imported: 3,
+      withdrawals: 1,
+      programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'],
+      written: false,
+    });
     expect(ran.stderr).toContain('dry run: nothing written');
     expect(await headOf(dataDir)).toMatchObject({ events: 0 });
   });
 
   it('imports JSON Lines, one POST /announcements body a line', async () => {
-    const body = { funder: 'GB', programme: 'wb-summit', title: 'By line', announcedOn: '2025-03-31', amount: { value: '5.00', currency: 'GBP' }, country: 'RS' };
+    const body = {
+      funder: 'GB',
+      programme: 'wb-summit',
+      title: 'By line',
+      announcedOn: '2025-03-31',
+      amount: { value: '5.00', currency: 'GBP' },
+      country: 'RS',
+    };
     const file = aFile('a.jsonl', `${JSON.stringify(body)}\n${JSON.stringify({ ...body, title: 'Second', tags: ['x'] })}\n`);
     const dataDir = aDataDir('jsonl');
 
@@ -127,7 +147,17 @@ describe('ledger import', () => {
 
 // ---- The round trip: a ledger built through the service, exported, imported into an empty data directory ----
 
-const TOTALS_GROUPINGS = ['', 'programme', 'country', 'year', 'fiscalYear', 'funder', 'currency', 'programme,country', 'funder,year,currency'];
+const TOTALS_GROUPINGS = [
+  '',
+  'programme',
+  'country',
+  'year',
+  'fiscalYear',
+  'funder',
+  'currency',
+  'programme,country',
+  'funder,year,currency',
+];
 
 async function totalsOf(service: TestLedger): Promise<Record<string, unknown>> {
   const api = clientOf(service);
@@ -185,7 +215,13 @@ async function buildLedger(service: TestLedger): Promise<void> {
     tags: [],
   });
   const amended = await announce(service, { ...theThreeMillion(), title: 'To be corrected', announcedOn: '2025-01-10' });
-  expectStatus(await api.post(`/announcements/${amended.id}/amendments`, { changes: { amount: { value: '3500000.00', currency: 'GBP' }, country: 'FR' }, reason: 'corrected figure' }), 200);
+  expectStatus(
+    await api.post(`/announcements/${amended.id}/amendments`, {
+      changes: { amount: { value: '3500000.00', currency: 'GBP' }, country: 'FR' },
+      reason: 'corrected figure',
+    }),
+    200,
+  );
   const withdrawn = await announce(service, { ...theThirtyMillion(), title: 'Announced twice' });
   expectStatus(await api.post(`/announcements/${withdrawn.id}/withdrawal`, { reason: 'a duplicate of the £30m' }), 200);
 }
@@ -196,7 +232,11 @@ describe('the round trip: export, then import into an empty ledger', () => {
     await buildLedger(source);
     // Exported with a BOM, as for Excel: import tolerates it.
     const exported = expectStatus(await clientOf(source).get('/exports/announcements.csv?bom=true'), 200).text;
-    const expected = { totals: await totalsOf(source), announcements: await announcementsOf(source), programmes: await programmesOf(source) };
+    const expected = {
+      totals: await totalsOf(source),
+      announcements: await announcementsOf(source),
+      programmes: await programmesOf(source),
+    };
     await source.close();
     const file = aFile('export.csv', exported);
     const target = aDataDir('round-trip');
@@ -204,14 +244,20 @@ describe('the round trip: export, then import into an empty ledger', () => {
     const imported = await importing(file, target);
     const verified = await ledger(['audit', 'verify', '--data-dir', target]);
     const service = await startTestLedger({ dataDir: target });
-    const actual = { totals: await totalsOf(service), announcements: await announcementsOf(service), programmes: await programmesOf(service) };
+    const actual = {
+      totals: await totalsOf(service),
+      announcements: await announcementsOf(service),
+      programmes: await programmesOf(service),
+    };
     await service.close();
     const again = await importing(file, target, '--json');
     const intoSource = await importing(file, source.dataDir, '--json');
 
     expect(exported).toContain("'=Joint patrols");
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toBe('rows read: 9\nannouncements imported: 6\nwithdrawals recorded: 1\nalready present: 0\nprogrammes registered: 3 (oic-supply-chains, cps-smuggling-prosecutions, wb-border-security)\nbad rows: 0\n');
+    expect(imported.stdout).toBe(
+      'rows read: 9\nannouncements imported: 6\nwithdrawals recorded: 1\nalready present: 0\nprogrammes registered: 3 (oic-supply-chains, cps-smuggling-prosecutions, wb-border-security)\nbad rows: 0\n',
+    );
     expect(actual.totals).toEqual(expected.totals);
     expect(actual.announcements).toEqual(expected.announcements);
     expect(actual.programmes).toEqual(expected.programmes);

@@ -21,7 +21,13 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** After the history: the £30m (split RS/XK) and the €2m Balkans announcement; the £3m was withdrawn. */
-const TOTAL = { count: 2, amounts: [{ currency: 'EUR', value: '2000000.00' }, { currency: 'GBP', value: '30000000.00' }] };
+const TOTAL = {
+  count: 2,
+  amounts: [
+    { currency: 'EUR', value: '2000000.00' },
+    { currency: 'GBP', value: '30000000.00' },
+  ],
+};
 
 describe('ledger replay', () => {
   it('rebuilds from the data directory: the events, events per second and the digest POST /audit/replay gave at the same position', async () => {

@@ -38,24 +38,50 @@ describe('announcing funding', () => {
   });
 
   it('takes allocations that sum exactly to the amount', () => {
-    const fields = { ...thirtyMillion, allocations: [{ country: 'RS', amount: gbp(1_000_000_000) }, { country: 'XK', amount: gbp(2_000_000_000) }] };
-    spec([]).when(announce(fields)).then([{ type: 'FundingAnnounced', data: { announcementId: id, ...fields } }]);
+    const fields = {
+      ...thirtyMillion,
+      allocations: [
+        { country: 'RS', amount: gbp(1_000_000_000) },
+        { country: 'XK', amount: gbp(2_000_000_000) },
+      ],
+    };
+    spec([])
+      .when(announce(fields))
+      .then([{ type: 'FundingAnnounced', data: { announcementId: id, ...fields } }]);
   });
 
   it('refuses allocations one penny short', () => {
-    const fields = { ...thirtyMillion, allocations: [{ country: 'RS', amount: gbp(1_000_000_000) }, { country: 'XK', amount: gbp(1_999_999_999) }] };
-    spec([]).when(announce(fields)).thenThrows(RuleViolationError, /breaks the ledger rules/);
+    const fields = {
+      ...thirtyMillion,
+      allocations: [
+        { country: 'RS', amount: gbp(1_000_000_000) },
+        { country: 'XK', amount: gbp(1_999_999_999) },
+      ],
+    };
+    spec([])
+      .when(announce(fields))
+      .thenThrows(RuleViolationError, /breaks the ledger rules/);
     spec([]).when(announce(fields)).thenRefusesFields(['allocations']);
   });
 
   it('refuses an unregistered programme, both country and allocations, and a stated equivalent in the same currency', () => {
     spec([]).when(announce(thirtyMillion, false)).thenThrows(RuleViolationError);
-    spec([]).when(announce({ ...thirtyMillion, country: 'GB', allocations: [{ country: 'GB', amount: gbp(3_000_000_000) }] })).thenThrows(RuleViolationError);
-    spec([]).when(announce({ ...thirtyMillion, statedEquivalent: gbp(1) })).thenThrows(RuleViolationError);
+    spec([])
+      .when(announce({ ...thirtyMillion, country: 'GB', allocations: [{ country: 'GB', amount: gbp(3_000_000_000) }] }))
+      .thenThrows(RuleViolationError);
+    spec([])
+      .when(announce({ ...thirtyMillion, statedEquivalent: gbp(1) }))
+      .thenThrows(RuleViolationError);
   });
 
   it('refuses the same country twice among allocations', () => {
-    const fields = { ...thirtyMillion, allocations: [{ country: 'RS', amount: gbp(1_500_000_000) }, { country: 'RS', amount: gbp(1_500_000_000) }] };
+    const fields = {
+      ...thirtyMillion,
+      allocations: [
+        { country: 'RS', amount: gbp(1_500_000_000) },
+        { country: 'RS', amount: gbp(1_500_000_000) },
+      ],
+    };
     spec([]).when(announce(fields)).thenRefusesFields(['allocations[1].country']);
   });
 
@@ -68,7 +94,9 @@ describe('amending funding', () => {
   it('records only the fields that change, with the reason', () => {
     spec([announced])
       .when(amend({ title: thirtyMillion.title, amount: gbp(3_100_000_000) }))
-      .then([{ type: 'FundingAmended', data: { announcementId: id, changes: { amount: gbp(3_100_000_000) }, reason: 'corrected figure' } }]);
+      .then([
+        { type: 'FundingAmended', data: { announcementId: id, changes: { amount: gbp(3_100_000_000) }, reason: 'corrected figure' } },
+      ]);
   });
 
   it('moves the money from unallocated to one country, then to allocations', () => {
@@ -89,20 +117,30 @@ describe('amending funding', () => {
       type: 'FundingAmended',
       data: { announcementId: id, changes: { allocations: [{ country: 'RS', amount: gbp(3_000_000_000) }] }, reason: 'r' },
     };
-    spec([announced, split]).when(amend({ amount: gbp(3_100_000_000) })).thenRefusesFields(['changes.allocations']);
+    spec([announced, split])
+      .when(amend({ amount: gbp(3_100_000_000) }))
+      .thenRefusesFields(['changes.allocations']);
   });
 
   it('refuses an amendment that changes nothing', () => {
-    spec([announced]).when(amend({ title: thirtyMillion.title })).thenThrows(RuleViolationError, /changes nothing/);
+    spec([announced])
+      .when(amend({ title: thirtyMillion.title }))
+      .thenThrows(RuleViolationError, /changes nothing/);
   });
 
   it('refuses a move to an unregistered programme', () => {
-    spec([announced]).when(amend({ programme: 'unknown' }, false)).thenRefusesFields(['changes.programme']);
+    spec([announced])
+      .when(amend({ programme: 'unknown' }, false))
+      .thenRefusesFields(['changes.programme']);
   });
 
   it('refuses to amend what does not exist or was withdrawn', () => {
-    spec([]).when(amend({ title: 'x' })).thenThrows(NotFoundError);
-    spec([announced, withdrawn]).when(amend({ title: 'x' })).thenThrows(RuleViolationError, /withdrawn/);
+    spec([])
+      .when(amend({ title: 'x' }))
+      .thenThrows(NotFoundError);
+    spec([announced, withdrawn])
+      .when(amend({ title: 'x' }))
+      .thenThrows(RuleViolationError, /withdrawn/);
   });
 });
 
@@ -111,10 +149,12 @@ describe('withdrawing funding', () => {
 
   it('records the withdrawal and keeps the announcement for the record', () => {
     spec([announced]).when(withdraw).then([withdrawn]);
-    spec([announced]).when(withdraw).thenState((state) => {
-      expect(state.status).toBe('withdrawn');
-      expect(state.status === 'withdrawn' && state.announcement.title).toBe(thirtyMillion.title);
-    });
+    spec([announced])
+      .when(withdraw)
+      .thenState((state) => {
+        expect(state.status).toBe('withdrawn');
+        expect(state.status === 'withdrawn' && state.announcement.title).toBe(thirtyMillion.title);
+      });
   });
 
   it('withdraws once, and only what exists', () => {

@@ -15,12 +15,20 @@ describe('exchange rates', () => {
   });
 
   it('records a correction for the same date, but not the same rate twice', () => {
-    spec([recorded]).when({ ...record, data: { ...data, rate: '1.1877' } }).then([{ type: 'ExchangeRateRecorded', data: { ...data, rate: '1.1877' } }]);
-    spec([recorded]).when(record).thenThrows(RuleViolationError, /already recorded/);
+    spec([recorded])
+      .when({ ...record, data: { ...data, rate: '1.1877' } })
+      .then([{ type: 'ExchangeRateRecorded', data: { ...data, rate: '1.1877' } }]);
+    spec([recorded])
+      .when(record)
+      .thenThrows(RuleViolationError, /already recorded/);
   });
 
   it('refuses a pair of one currency and a zero rate', () => {
-    spec([]).when({ ...record, data: { ...data, quote: 'GBP' } }).thenThrows(RuleViolationError);
-    spec([]).when({ ...record, data: { ...data, rate: '0.0000' } }).thenThrows(RuleViolationError);
+    spec([])
+      .when({ ...record, data: { ...data, quote: 'GBP' } })
+      .thenThrows(RuleViolationError);
+    spec([])
+      .when({ ...record, data: { ...data, rate: '0.0000' } })
+      .thenThrows(RuleViolationError);
   });
 });

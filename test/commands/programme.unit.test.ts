@@ -12,7 +12,12 @@ const register: ProgrammeCommand = {
 };
 const registered: ProgrammeEvent = {
   type: 'ProgrammeRegistered',
-  data: { code: 'oic-supply-chains', name: 'Supply chains', description: 'Funding to tackle supply chains', registeredAt: '2025-04-02T09:00:00.000Z' },
+  data: {
+    code: 'oic-supply-chains',
+    name: 'Supply chains',
+    description: 'Funding to tackle supply chains',
+    registeredAt: '2025-04-02T09:00:00.000Z',
+  },
 };
 
 describe('programmes', () => {
@@ -31,7 +36,11 @@ describe('programmes', () => {
   });
 
   it('refuses to rename what is not registered, or to the same name', () => {
-    spec([]).when({ type: 'RenameProgramme', data: { code: 'x1', name: 'n', reason: 'why' } }).thenThrows(NotFoundError);
-    spec([registered]).when({ type: 'RenameProgramme', data: { code: 'oic-supply-chains', name: 'Supply chains', reason: 'why' } }).thenThrows(RuleViolationError);
+    spec([])
+      .when({ type: 'RenameProgramme', data: { code: 'x1', name: 'n', reason: 'why' } })
+      .thenThrows(NotFoundError);
+    spec([registered])
+      .when({ type: 'RenameProgramme', data: { code: 'oic-supply-chains', name: 'Supply chains', reason: 'why' } })
+      .thenThrows(RuleViolationError);
   });
 });

@@ -66,7 +66,7 @@ describe('.github/workflows/ci.yml', () => {
     expect(workflow.env?.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
   });
 
-  it('runs the contract suite against real servers in a matrix: the compose file\'s 24.10 image and a KurrentDB LTS', () => {
+  it("runs the contract suite against real servers in a matrix: the compose file's 24.10 image and a KurrentDB LTS", () => {
     const job = workflow.jobs['real-server'];
     const images = job.strategy.matrix.server.map((server: { image: string }) => server.image);
     expect(images).toContain(parse(read('docker-compose.yml')).services.eventstore.image);
@@ -96,7 +96,9 @@ describe('docker-compose.cluster.yml', () => {
   });
 
   it('gives the three replicas one audit signing key, on a volume they all mount, and a data directory each', () => {
-    const ledgers = Object.values<{ environment?: Record<string, string>; volumes?: string[] }>(cluster.services).filter((service) => service.environment?.EVENT_STORE === 'eventstoredb');
+    const ledgers = Object.values<{ environment?: Record<string, string>; volumes?: string[] }>(cluster.services).filter(
+      (service) => service.environment?.EVENT_STORE === 'eventstoredb',
+    );
     const keyFiles = new Set(ledgers.map((ledger) => ledger.environment?.AUDIT_SIGNING_KEY_FILE));
     expect([...keyFiles]).toEqual(['/audit/signing.key']);
     for (const ledger of ledgers) expect(ledger.volumes).toContain('ledger-audit:/audit');

@@ -3,7 +3,15 @@ import { convert, halfEven, toSnapshot, transformScale } from 'dinero.js';
 import { dinero } from 'dinero.js/bigint';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CURRENCIES, convertMinor, convertSafeMinor, divideHalfEven, exactRate, invertRate, type CurrencyCode } from '../../src/domain/money.js';
+import {
+  CURRENCIES,
+  convertMinor,
+  convertSafeMinor,
+  divideHalfEven,
+  exactRate,
+  invertRate,
+  type CurrencyCode,
+} from '../../src/domain/money.js';
 
 /** Rates as ExchangeRateRecorded allows them: up to 12 integer and 12 decimal digits, never zero. */
 const rates = fc

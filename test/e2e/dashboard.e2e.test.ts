@@ -81,7 +81,16 @@ async function aLedgerWithTheExamples(): Promise<{ ledger: TestLedger; api: Clie
   const api = clientOf(ledger);
   for (const programme of examples.programmes) expectStatus(await api.post('/programmes', programme), 201);
   for (const announcement of examples.announcements) expectStatus(await api.post('/announcements', announcement), 201);
-  expectStatus(await api.post('/exchange-rates', { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-03-31', source: 'rate used by the end-to-end test' }), 201);
+  expectStatus(
+    await api.post('/exchange-rates', {
+      base: 'GBP',
+      quote: 'EUR',
+      rate: '1.1876',
+      effectiveOn: '2025-03-31',
+      source: 'rate used by the end-to-end test',
+    }),
+    201,
+  );
   return { ledger, api };
 }
 
@@ -135,7 +144,9 @@ async function evaluateJson(page: Page, expression: string): Promise<Record<stri
 /** Nothing went wrong in the page (a CSP refusal is a console error), and it asked nothing of any other host. */
 function expectAQuietPage(scene: Scene): void {
   expect(scene.errors, 'console errors').toEqual([]);
-  expect(scene.requests.filter((url) => !url.startsWith(scene.ledger.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
+  expect(
+    scene.requests.filter((url) => !url.startsWith(scene.ledger.baseUrl) && !url.startsWith('blob:') && !url.startsWith('data:')),
+  ).toEqual([]);
 }
 
 // ---- Figures: what the page shows, what the API answers ----
@@ -165,7 +176,9 @@ async function chartFigures(page: Page, grouping: string): Promise<ShownFigures[
               })),
             }
           : {
-              converted: converted.hasAttribute('data-value') ? { currency: converted.getAttribute('data-converted') ?? '', value: converted.getAttribute('data-value') ?? '' } : null,
+              converted: converted.hasAttribute('data-value')
+                ? { currency: converted.getAttribute('data-converted') ?? '', value: converted.getAttribute('data-value') ?? '' }
+                : null,
               unconverted: (unconverted?.getAttribute('data-unconverted') ?? '').split(' ').filter((id: string) => id !== ''),
             }),
       };
@@ -195,12 +208,20 @@ async function expectTheFiguresOfTheApi(scene: Scene, query = ''): Promise<void>
     expect(await chartFigures(scene.page, grouping), `the ${grouping} chart`).toEqual(expected.figures);
   }
   const cells = expectStatus(await scene.api.get(`/totals?groupBy=country,year${query}`), 200).json;
-  for (const row of cells.rows as { country: string; year: number; amounts: { currency: string; value: string }[]; converted?: { value: string } }[]) {
+  for (const row of cells.rows as {
+    country: string;
+    year: number;
+    amounts: { currency: string; value: string }[];
+    converted?: { value: string };
+  }[]) {
     const cell = scene.page.locator(`#country-year tr[data-country="${row.country}"] td[data-year="${row.year}"]`);
-    if (cells.currency === null) expect(await cell.getAttribute('data-amounts')).toBe(row.amounts.map((m) => `${m.currency} ${m.value}`).join(' '));
+    if (cells.currency === null)
+      expect(await cell.getAttribute('data-amounts')).toBe(row.amounts.map((m) => `${m.currency} ${m.value}`).join(' '));
     else expect(await cell.getAttribute('data-converted')).toBe(row.converted?.value ?? '');
   }
-  expect(await scene.page.locator('#country-year tbody tr').count()).toBe(new Set((cells.rows as { country: string }[]).map((row) => row.country)).size);
+  expect(await scene.page.locator('#country-year tbody tr').count()).toBe(
+    new Set((cells.rows as { country: string }[]).map((row) => row.country)).size,
+  );
 }
 
 async function saveScreenshot(page: Page, name: string): Promise<string> {
@@ -220,7 +241,10 @@ describe('the dashboard', () => {
     await saveScreenshot(scene.page, 'dashboard-key.png');
     await enterKey(scene);
 
-    const storage = await evaluateJson(scene.page, '{ session: sessionStorage.getItem("funding-ledger.read-key"), local: localStorage.length, url: location.href }');
+    const storage = await evaluateJson(
+      scene.page,
+      '{ session: sessionStorage.getItem("funding-ledger.read-key"), local: localStorage.length, url: location.href }',
+    );
     expect(storage).toEqual({ session: scene.ledger.adminKey, local: 0, url: `${scene.ledger.baseUrl}/` });
     expect(await scene.page.getAttribute('#position', 'data-position')).toBe('5');
     await expectTheFiguresOfTheApi(scene);
@@ -261,7 +285,11 @@ describe('the dashboard', () => {
 
     expect(await scene.page.evaluate('window.notReloaded')).toBe(true);
     await expectTheFiguresOfTheApi(scene);
-    expect(await chartFigures(scene.page, 'country')).toContainEqual({ key: 'RS', count: 1, amounts: [{ currency: 'EUR', value: '1500000.00' }] });
+    expect(await chartFigures(scene.page, 'country')).toContainEqual({
+      key: 'RS',
+      count: 1,
+      amounts: [{ currency: 'EUR', value: '1500000.00' }],
+    });
     await poll(() => scene.page.locator(`#announcement-${posted.id as string} h3`).textContent()).toBe(TEST_ANNOUNCEMENT.title);
 
     const shot = await saveScreenshot(scene.page, 'dashboard.png');
@@ -306,7 +334,10 @@ describe('the dashboard', () => {
     await scene.page.getByLabel('EUR (€)').check();
     await poll(() => scene.page.getAttribute('#country-year', 'data-currency')).toBe('EUR');
 
-    const [download] = await Promise.all([scene.page.waitForEvent('download'), scene.page.getByRole('link', { name: 'Download this table as CSV' }).click()]);
+    const [download] = await Promise.all([
+      scene.page.waitForEvent('download'),
+      scene.page.getByRole('link', { name: 'Download this table as CSV' }).click(),
+    ]);
     const csv = readFileSync(await download.path(), 'utf8');
 
     expect(download.suggestedFilename()).toBe('totals-5.csv');
@@ -351,8 +382,18 @@ describe('the dashboard', () => {
     const list = expectStatus(await scene.api.get('/announcements'), 200).json.items as { id: string; title: string }[];
     const three = list.find((item) => item.title.startsWith('Additional £3 million'))!;
     const newsroom = scene.ledger.createKey('newsroom', ['read', 'write']);
-    expectStatus(await scene.api.post(`/announcements/${three.id}/amendments`, { changes: { amount: { value: '3500000.00', currency: 'GBP' } }, reason: 'the release was corrected to £3.5m' }, { key: newsroom }), 200);
-    const withdrawn = expectStatus(await scene.api.post(`/announcements/${three.id}/withdrawal`, { reason: 'announced twice; see the summit release' }), 200).json;
+    expectStatus(
+      await scene.api.post(
+        `/announcements/${three.id}/amendments`,
+        { changes: { amount: { value: '3500000.00', currency: 'GBP' } }, reason: 'the release was corrected to £3.5m' },
+        { key: newsroom },
+      ),
+      200,
+    );
+    const withdrawn = expectStatus(
+      await scene.api.post(`/announcements/${three.id}/withdrawal`, { reason: 'announced twice; see the summit release' }),
+      200,
+    ).json;
     await shows(scene, withdrawn.position);
 
     const item = scene.page.locator(`#announcement-${three.id}`);
@@ -364,7 +405,9 @@ describe('the dashboard', () => {
     await poll(() => item.locator('.version').count()).toBe(3);
 
     expect(await button.getAttribute('aria-expanded')).toBe('true');
-    const versions = await item.locator('.version').evaluateAll((nodes) => nodes.map((node) => ({ event: node.getAttribute('data-event'), text: node.textContent })));
+    const versions = await item
+      .locator('.version')
+      .evaluateAll((nodes) => nodes.map((node) => ({ event: node.getAttribute('data-event'), text: node.textContent })));
     expect(versions.map((version) => version.event)).toEqual(['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn']);
     expect(versions[1]?.text).toContain('by newsroom');
     expect(versions[1]?.text).toContain('Why: the release was corrected to £3.5m');
@@ -374,7 +417,9 @@ describe('the dashboard', () => {
     await item.screenshot({ path: new URL('dashboard-history.png', OUTPUT).pathname });
     // A withdrawn announcement no longer counts.
     await expectTheFiguresOfTheApi(scene);
-    expect(await chartFigures(scene.page, 'programme')).toEqual([{ key: 'oic-supply-chains', count: 1, amounts: [{ currency: 'GBP', value: '30000000.00' }] }]);
+    expect(await chartFigures(scene.page, 'programme')).toEqual([
+      { key: 'oic-supply-chains', count: 1, amounts: [{ currency: 'GBP', value: '30000000.00' }] },
+    ]);
 
     await scene.page.keyboard.press('Enter');
     expect(await button.getAttribute('aria-expanded')).toBe('false');
@@ -392,14 +437,20 @@ describe('the dashboard', () => {
     expect(await scene.page.evaluate('document.activeElement.textContent')).toBe('Skip to the figures');
     await scene.page.keyboard.press('Enter');
     await scene.page.keyboard.press('Tab');
-    const focused = await evaluateJson(scene.page, '{ id: document.activeElement.id, outline: getComputedStyle(document.activeElement).outlineStyle }');
+    const focused = await evaluateJson(
+      scene.page,
+      '{ id: document.activeElement.id, outline: getComputedStyle(document.activeElement).outlineStyle }',
+    );
     expect(focused).toEqual({ id: 'filter-funder', outline: 'solid' });
 
     const unlabelled = await scene.page.locator('input, select, button, canvas, [role="region"]').evaluateAll((controls) =>
       controls
         .filter((control) => {
           const labels = (control as unknown as { labels?: ArrayLike<unknown> | null }).labels;
-          const named = (labels !== undefined && labels !== null && labels.length > 0) || control.hasAttribute('aria-label') || control.hasAttribute('aria-labelledby');
+          const named =
+            (labels !== undefined && labels !== null && labels.length > 0) ||
+            control.hasAttribute('aria-label') ||
+            control.hasAttribute('aria-labelledby');
           return !named && (control.tagName !== 'BUTTON' || (control.textContent ?? '').trim() === '');
         })
         .map((control) => control.outerHTML),
@@ -413,7 +464,10 @@ describe('the dashboard', () => {
 
     const widths = await evaluateJson(scene.page, '{ page: document.documentElement.scrollWidth, view: window.innerWidth }');
     expect(widths.page).toBeLessThanOrEqual(widths.view as number);
-    const [programme, country] = await Promise.all([scene.page.locator('#chart-programme').boundingBox(), scene.page.locator('#chart-country').boundingBox()]);
+    const [programme, country] = await Promise.all([
+      scene.page.locator('#chart-programme').boundingBox(),
+      scene.page.locator('#chart-country').boundingBox(),
+    ]);
     expect(country!.y).toBeGreaterThan(programme!.y + programme!.height - 1);
     await saveScreenshot(scene.page, 'dashboard-narrow.png');
     expectAQuietPage(scene);

@@ -7,7 +7,15 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 describe('the CSV writer', () => {
   it('writes the header row first, the columns in the order given, and one record per row', async () => {
-    const text = await textOf(anExport(['b', 'a', 'c'], [['1', '2', '3'], ['4', '5', '6']]));
+    const text = await textOf(
+      anExport(
+        ['b', 'a', 'c'],
+        [
+          ['1', '2', '3'],
+          ['4', '5', '6'],
+        ],
+      ),
+    );
 
     expect(text).toBe('b,a,c\r\n1,2,3\r\n4,5,6\r\n');
   });
@@ -46,14 +54,17 @@ describe('the CSV writer', () => {
     expect(recordsOf(withBom.toString('utf8'))).toEqual([['title'], ['£3m']]);
   });
 
-  it.each(FORMULA_TRIGGERS.map((trigger) => [JSON.stringify(trigger), trigger]))('neutralises a cell starting with %s by a leading apostrophe', async (_name, trigger) => {
-    const cell = `${trigger}HYPERLINK("http://evil.example","click")`;
+  it.each(FORMULA_TRIGGERS.map((trigger) => [JSON.stringify(trigger), trigger]))(
+    'neutralises a cell starting with %s by a leading apostrophe',
+    async (_name, trigger) => {
+      const cell = `${trigger}HYPERLINK("http://evil.example","click")`;
 
-    const [, row] = recordsOf(await textOf(anExport(['title', 'plain'], [[cell, 'fine']])));
+      const [, row] = recordsOf(await textOf(anExport(['title', 'plain'], [[cell, 'fine']])));
 
-    expect(row).toEqual([`'${cell}`, 'fine']);
-    expect(restoreNeutralised(row![0]!)).toBe(cell);
-  });
+      expect(row).toEqual([`'${cell}`, 'fine']);
+      expect(restoreNeutralised(row![0]!)).toBe(cell);
+    },
+  );
 
   it('leaves a trigger character alone anywhere but at the start', async () => {
     const [, row] = recordsOf(await textOf(anExport(['a', 'b'], [['a=b', '2025-03-31']])));

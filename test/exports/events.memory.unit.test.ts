@@ -29,8 +29,20 @@ function syntheticStore(count: number): EventStore {
     revision: BigInt(Math.floor(n / 5000)),
     position: positionOf(BigInt(n)),
     type: 'FundingAnnounced',
-    data: { announcementId: `id-${n}`, title: `=announcement ${n}, "quoted"\nsecond line`, amount: { currency: 'GBP', minor: n * 100 }, tags: ['a', 'b'] },
-    metadata: { recordedAt: new Date(Date.UTC(2025, 0, 1) + n * 1000).toISOString(), actor: 'bulk', correlationId: `c-${n}`, causationId: `c-${n}`, hash: 'f'.repeat(64), prevHash: '0'.repeat(64) },
+    data: {
+      announcementId: `id-${n}`,
+      title: `=announcement ${n}, "quoted"\nsecond line`,
+      amount: { currency: 'GBP', minor: n * 100 },
+      tags: ['a', 'b'],
+    },
+    metadata: {
+      recordedAt: new Date(Date.UTC(2025, 0, 1) + n * 1000).toISOString(),
+      actor: 'bulk',
+      correlationId: `c-${n}`,
+      causationId: `c-${n}`,
+      hash: 'f'.repeat(64),
+      prevHash: '0'.repeat(64),
+    },
   });
   return {
     async *readAll() {
@@ -65,7 +77,9 @@ describe('the events export', () => {
     );
     const seconds = (performance.now() - started) / 1000;
     const rssGrowth = process.memoryUsage().rss - rssBefore;
-    console.info(`events CSV: ${rows} rows, ${(bytes / MB).toFixed(0)} MB in ${seconds.toFixed(2)} s; heap growth peak ${(peak / MB).toFixed(2)} MB, RSS growth ${(rssGrowth / MB).toFixed(1)} MB`);
+    console.info(
+      `events CSV: ${rows} rows, ${(bytes / MB).toFixed(0)} MB in ${seconds.toFixed(2)} s; heap growth peak ${(peak / MB).toFixed(2)} MB, RSS growth ${(rssGrowth / MB).toFixed(1)} MB`,
+    );
 
     expect(rows).toBe(EVENTS);
     expect(bytes).toBeGreaterThan(EVENTS * 300);

@@ -27,7 +27,10 @@ describe('an export file', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('holds exactly what the stream holds, and reports its rows and sha256', async () => {
-    const rows = [['1', 'a,b'], ['2', '=x']];
+    const rows = [
+      ['1', 'a,b'],
+      ['2', '=x'],
+    ];
     const expected = await bytesOf(anExport(['n', 'v'], rows), { bom: true });
 
     const written = await writeCsvFile(anExport(['n', 'v'], rows), join(dir, 'out.csv'), { bom: true });

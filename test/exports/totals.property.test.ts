@@ -25,7 +25,12 @@ async function exported(history: readonly Action[], query: TotalsQuery) {
 describe('the totals export', () => {
   it('has the groupBy dimensions in the order asked, then the figures, then the conversion columns', async () => {
     const { rows: none } = await exported([], { groupBy: ['year', 'country'], currency: 'EUR', filter: {} });
-    const text = await textOf(await totalsExport({ position: '0', state: stateAfter([]) }, { groupBy: ['year', 'currency', 'country'], currency: 'EUR', filter: {} }));
+    const text = await textOf(
+      await totalsExport(
+        { position: '0', state: stateAfter([]) },
+        { groupBy: ['year', 'currency', 'country'], currency: 'EUR', filter: {} },
+      ),
+    );
 
     expect(none).toEqual([]);
     expect(text).toBe('year,country,currency,amount,count,convertedCurrency,convertedAmount,unconvertedIds\r\n');
@@ -61,7 +66,8 @@ describe('the totals export', () => {
       fc.asyncProperty(histories(25), queries, async (history, query) => {
         const { rows, answer } = await exported(history, query);
         // Every dimension asked, currency included: a CSV row has it as its figure column, a /totals row as a dimension.
-        const keyOf = (row: object) => JSON.stringify(query.groupBy.map((dimension) => String((row as Record<string, unknown>)[dimension])));
+        const keyOf = (row: object) =>
+          JSON.stringify(query.groupBy.map((dimension) => String((row as Record<string, unknown>)[dimension])));
         const expected = answer.rows
           .filter((row) => row.amounts.length > 0)
           .map((row) => ({ key: keyOf(row), count: row.count, amounts: row.amounts, converted: row.converted?.value }));

@@ -25,7 +25,12 @@ describe('POST /admin/keys', () => {
     const reply = expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read', 'write'] }), 201);
 
     expect(reply.headers.get('cache-control')).toBe('no-store');
-    expect(reply.json).toEqual({ name: 'newsroom', scopes: ['read', 'write'], createdAt: expect.any(String), key: expect.stringMatching(/^flk_[A-Za-z0-9_-]{43}$/) });
+    expect(reply.json).toEqual({
+      name: 'newsroom',
+      scopes: ['read', 'write'],
+      createdAt: expect.any(String),
+      key: expect.stringMatching(/^flk_[A-Za-z0-9_-]{43}$/),
+    });
     const newsroom = clientOf(ledger, reply.json.key);
     expect((await newsroom.post('/programmes', aProgramme())).status).toBe(201);
     expect((await newsroom.get('/programmes')).status).toBe(200);
@@ -46,7 +51,11 @@ describe('POST /admin/keys', () => {
     const extra = await createOverHttp(ledger, { name: 'other', scopes: ['read'], sha256: 'a'.repeat(64) });
     const taken = await createOverHttp(ledger, { name: 'newsroom', scopes: ['write'] });
 
-    for (const [reply, field] of [[badName, 'name'], [badScope, 'scopes[0]'], [noScope, 'scopes']] as const) {
+    for (const [reply, field] of [
+      [badName, 'name'],
+      [badScope, 'scopes[0]'],
+      [noScope, 'scopes'],
+    ] as const) {
       expect(reply.status, reply.text).toBe(400);
       expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(reply.json.errors.map((error: { field: string }) => error.field)).toContain(field);
@@ -146,7 +155,13 @@ describe('a keys.json of an earlier version', () => {
       JSON.stringify({
         keys: [
           { name: 'kept', scopes: ['read'], sha256: sha(fileKeys.kept), createdAt: '2025-01-01T00:00:00.000Z' },
-          { name: 'gone', scopes: ['read'], sha256: sha(fileKeys.gone), createdAt: '2025-01-01T00:00:00.000Z', revokedAt: '2025-02-01T00:00:00.000Z' },
+          {
+            name: 'gone',
+            scopes: ['read'],
+            sha256: sha(fileKeys.gone),
+            createdAt: '2025-01-01T00:00:00.000Z',
+            revokedAt: '2025-02-01T00:00:00.000Z',
+          },
         ],
       }),
       { mode: 0o600 },
@@ -188,11 +203,12 @@ describe('ledger keys (the CLI) on the embedded store, while the service is stop
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no key named "nobody"/);
-    expect(listed.stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0] + ' ' + line.split('\t')[3]?.split(' ')[0])).toEqual([
-      'admin active',
-      'ops active',
-      'doomed revoked',
-    ]);
+    expect(
+      listed.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('\t')[0] + ' ' + line.split('\t')[3]?.split(' ')[0]),
+    ).toEqual(['admin active', 'ops active', 'doomed revoked']);
     expect(listed.stdout).not.toMatch(/[0-9a-f]{64}/);
     const opsKey = created.stdout.trim();
     const doomedKey = doomed.stdout.trim();

@@ -137,7 +137,15 @@ describe('POST /announcements/:id/amendments', () => {
 
     const reply = await api.post(
       `/announcements/${created.id}/amendments`,
-      { changes: { allocations: [{ country: 'RS', value: '20000000.00' }, { country: 'XK', value: '10000000.00' }] }, reason: 'split announced at the summit' },
+      {
+        changes: {
+          allocations: [
+            { country: 'RS', value: '20000000.00' },
+            { country: 'XK', value: '10000000.00' },
+          ],
+        },
+        reason: 'split announced at the summit',
+      },
       { headers: { 'if-match': '"0"' } },
     );
 
@@ -182,10 +190,19 @@ describe('POST /announcements/:id/amendments', () => {
     const ledger = await aLedgerWithProgrammes();
     const created = await announce(
       ledger,
-      theThreeMillion({ country: undefined, allocations: [{ country: 'RS', value: '1000000.00' }, { country: 'XK', value: '2000000.00' }] }),
+      theThreeMillion({
+        country: undefined,
+        allocations: [
+          { country: 'RS', value: '1000000.00' },
+          { country: 'XK', value: '2000000.00' },
+        ],
+      }),
     );
 
-    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, { changes: { country: 'GB' }, reason: 'all of it stays in the UK' });
+    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
+      changes: { country: 'GB' },
+      reason: 'all of it stays in the UK',
+    });
 
     expect(reply.status).toBe(200);
     expect(reply.json.country).toBe('GB');
@@ -222,14 +239,26 @@ describe('POST /announcements/:id/withdrawal', () => {
     const api = clientOf(ledger);
     const created = await announce(ledger, theThreeMillion());
 
-    const withdrawn = await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'announced twice by mistake' }, { headers: { 'if-match': '"0"' } });
+    const withdrawn = await api.post(
+      `/announcements/${created.id}/withdrawal`,
+      { reason: 'announced twice by mistake' },
+      { headers: { 'if-match': '"0"' } },
+    );
 
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.headers.get('etag')).toBe('"1"');
-    expect(withdrawn.json).toMatchObject({ id: created.id, status: 'withdrawn', withdrawalReason: 'announced twice by mistake', revision: 1 });
+    expect(withdrawn.json).toMatchObject({
+      id: created.id,
+      status: 'withdrawn',
+      withdrawalReason: 'announced twice by mistake',
+      revision: 1,
+    });
     expect((await api.get(`/announcements/${created.id}`)).json.status).toBe('withdrawn');
 
-    const amended = await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Too late' }, reason: 'after withdrawal' });
+    const amended = await api.post(`/announcements/${created.id}/amendments`, {
+      changes: { title: 'Too late' },
+      reason: 'after withdrawal',
+    });
     expect(amended.status).toBe(422);
     expect(amended.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(amended.json.detail).toMatch(/withdrawn/);
@@ -271,7 +300,10 @@ describe('GET /announcements', () => {
         statedEquivalent: undefined,
       }),
     );
-    const withdrawn = await announce(ledger, anAnnouncement({ title: 'Announced twice', announcedOn: '2025-01-15', statedEquivalent: undefined }));
+    const withdrawn = await announce(
+      ledger,
+      anAnnouncement({ title: 'Announced twice', announcedOn: '2025-01-15', statedEquivalent: undefined }),
+    );
     expectStatus(await clientOf(ledger).post(`/announcements/${withdrawn.id}/withdrawal`, { reason: 'duplicate of the £30m' }), 200);
     return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, withdrawn: withdrawn.id } };
   }

@@ -67,9 +67,24 @@ async function aLedgerWithAnswersAfterEveryWrite() {
   const thirty = (await write('/announcements', theThirtyMillion())).json.id as string;
   const three = (await write('/announcements', theThreeMillion())).json.id as string;
   await write('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' }));
-  await write('/announcements', anAnnouncement({ funder: 'DE', title: 'German contribution', announcedOn: '2025-10-22', amount: { currency: 'EUR', value: '5000000.00' }, country: 'RS', statedEquivalent: undefined }));
+  await write(
+    '/announcements',
+    anAnnouncement({
+      funder: 'DE',
+      title: 'German contribution',
+      announcedOn: '2025-10-22',
+      amount: { currency: 'EUR', value: '5000000.00' },
+      country: 'RS',
+      statedEquivalent: undefined,
+    }),
+  );
   await write(`/announcements/${thirty}/amendments`, {
-    changes: { allocations: [{ country: 'RS', value: '20000000.00' }, { country: 'XK', value: '10000000.00' }] },
+    changes: {
+      allocations: [
+        { country: 'RS', value: '20000000.00' },
+        { country: 'XK', value: '10000000.00' },
+      ],
+    },
     reason: 'split between Serbia and Kosovo',
   });
   await write('/exchange-rates', anExchangeRate({ rate: '1.19', effectiveOn: '2025-03-31', source: 'corrected' }));
@@ -229,6 +244,9 @@ describe('GET /totals?asOf=<ISO instant>', () => {
     expect(now.json).toEqual((await api.get('/totals?asOf=9')).json);
     expect(again.json).toEqual(now.json);
     expect(afterAnotherWrite.json).toEqual((await api.get('/totals')).json);
-    expect(afterAnotherWrite.json).toMatchObject({ position: '10', total: { count: 1, amounts: [{ currency: 'EUR', value: '5000000.00' }] } });
+    expect(afterAnotherWrite.json).toMatchObject({
+      position: '10',
+      total: { count: 1, amounts: [{ currency: 'EUR', value: '5000000.00' }] },
+    });
   });
 });

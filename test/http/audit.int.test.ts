@@ -83,7 +83,7 @@ describe('GET /events: the global journal', () => {
     expect(amended.metadata).not.toHaveProperty('hash');
   });
 
-  it('carries each event\'s hash, recomputable from the item, chained to the previous event of its stream', async () => {
+  it("carries each event's hash, recomputable from the item, chained to the previous event of its stream", async () => {
     const { audit } = await anAuditedLedger();
 
     const items = itemsOf(await audit.get('/events'));
@@ -181,7 +181,8 @@ describe('scopes of the audit routes', () => {
     ] as const;
 
     for (const [method, route] of routes) {
-      const call = (key: string | null) => (method === 'GET' ? clientOf(ledger, key).get(route) : clientOf(ledger, key).post(route, undefined));
+      const call = (key: string | null) =>
+        method === 'GET' ? clientOf(ledger, key).get(route) : clientOf(ledger, key).post(route, undefined);
       expect((await call(keys.auditor)).status, `${route} audit`).toBe(200);
       expect((await call(ledger.adminKey)).status, `${route} admin`).toBe(200);
       const readOnly = await call(keys.reader);
@@ -221,14 +222,20 @@ describe('POST /audit/replay', () => {
 
   it.each<[string, (states: Map<string, unknown>) => void]>([
     ['a programme forgotten', (states) => (states.get('programmes') as Map<string, unknown>).delete('oic-supply-chains')],
-    ['an announcement shown as withdrawn', (states) => (states.get('announcements') as { statuses: { set(slot: number, status: number): void } }).statuses.set(0, 2)],
-    ['a totals cell altered by a penny', (states) => {
-      const { cells } = states.get('totals') as TotalsState;
-      // A cell left empty by an amendment counts for nothing; alter one that counts: a penny more, same counts.
-      const cell = Array.from({ length: cells.length }, (_, number) => number).find((number) => cells.allocationsOf(number) > 0)!;
-      cells.apply(cell, 1, 1, false);
-      cells.apply(cell, 0, -1, false);
-    }],
+    [
+      'an announcement shown as withdrawn',
+      (states) => (states.get('announcements') as { statuses: { set(slot: number, status: number): void } }).statuses.set(0, 2),
+    ],
+    [
+      'a totals cell altered by a penny',
+      (states) => {
+        const { cells } = states.get('totals') as TotalsState;
+        // A cell left empty by an amendment counts for nothing; alter one that counts: a penny more, same counts.
+        const cell = Array.from({ length: cells.length }, (_, number) => number).find((number) => cells.allocationsOf(number) > 0)!;
+        cells.apply(cell, 1, 1, false);
+        cells.apply(cell, 0, -1, false);
+      },
+    ],
     ['a projection replaced by its initial state', (states) => states.set('exchangeRates', new Map())],
   ])('answers match false when the live state differs from history: %s', async (_what, alter) => {
     const { audit, ledger } = await anAuditedLedger();
@@ -259,7 +266,9 @@ describe('GET /audit/export', () => {
     expect(lines).toHaveLength(10);
     const events = lines.slice(0, 9).map((line) => JSON.parse(line));
     expect(events).toEqual(
-      journal.map((item) => ({ ...item, revision: String(item.revision), metadata: { ...item.metadata, hash: item.hash }, hash: undefined })).map(({ hash: _hash, leafIndex: _leafIndex, ...line }) => line),
+      journal
+        .map((item) => ({ ...item, revision: String(item.revision), metadata: { ...item.metadata, hash: item.hash }, hash: undefined }))
+        .map(({ hash: _hash, leafIndex: _leafIndex, ...line }) => line),
     );
     const heads = Object.fromEntries(journal.map((item) => [item.stream, item.hash]));
     expect(JSON.parse(lines[9]!)).toEqual({
@@ -267,7 +276,14 @@ describe('GET /audit/export', () => {
       count: 9,
       lastPosition: '9',
       chainHeads: Object.fromEntries(Object.entries(heads).sort(([a], [b]) => (a < b ? -1 : 1))),
-      sha256: createHash('sha256').update(lines.slice(0, 9).map((line) => `${line}\n`).join('')).digest('hex'),
+      sha256: createHash('sha256')
+        .update(
+          lines
+            .slice(0, 9)
+            .map((line) => `${line}\n`)
+            .join(''),
+        )
+        .digest('hex'),
       // The checkpoint of exactly the exported events: here every event, so the one the service publishes, byte for byte.
       checkpoint: (await audit.get('/audit/checkpoint')).text,
       verifierKey: (await audit.get('/audit/verifier-key')).text.trimEnd(),

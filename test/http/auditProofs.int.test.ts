@@ -48,7 +48,11 @@ function parseVkey(text: string): Vkey {
   expect(typed[0]).toBe(0x01);
   const publicKey = typed.subarray(1);
   const keyId = Buffer.from(hexId as string, 'hex');
-  expect(sha256(Buffer.from(name as string, 'utf8'), Buffer.from([0x0a, 0x01]), publicKey).subarray(0, 4).equals(keyId)).toBe(true);
+  expect(
+    sha256(Buffer.from(name as string, 'utf8'), Buffer.from([0x0a, 0x01]), publicKey)
+      .subarray(0, 4)
+      .equals(keyId),
+  ).toBe(true);
   return { name: name as string, keyId, publicKey };
 }
 
@@ -59,7 +63,10 @@ function checkNote(note: string, key: Vkey): { text: string; verifies: boolean }
   const text = note.slice(0, split + 1);
   const lines = note.slice(split + 2).split('\n');
   expect(lines.at(-1)).toBe('');
-  const ours = lines.slice(0, -1).map((line) => /^\u2014 (\S+) (\S+)$/.exec(line)).find((match) => match?.[1] === key.name);
+  const ours = lines
+    .slice(0, -1)
+    .map((line) => /^\u2014 (\S+) (\S+)$/.exec(line))
+    .find((match) => match?.[1] === key.name);
   expect(ours, 'a signature line by the verifier key').toBeDefined();
   const signature = Buffer.from(ours![2] as string, 'base64');
   expect(signature.length).toBe(4 + 64);
@@ -188,12 +195,19 @@ const WRITTEN = 5;
 async function writeSome(ledger: TestLedger): Promise<void> {
   await registerProgrammes(ledger);
   const { id } = await announce(ledger, anAnnouncement());
-  expectStatus(await clientOf(ledger).post(`/announcements/${id}/amendments`, { changes: { title: '£31 million for supply chains' }, reason: 'the press release was corrected' }), 200);
+  expectStatus(
+    await clientOf(ledger).post(`/announcements/${id}/amendments`, {
+      changes: { title: '£31 million for supply chains' },
+      reason: 'the press release was corrected',
+    }),
+    200,
+  );
   await announce(ledger, theThreeMillion());
   await caughtUp(ledger);
 }
 
-const anonymous = (ledger: TestLedger, path: string, headers: Record<string, string> = {}): Promise<Reply> => request(ledger.baseUrl, 'GET', path, { headers });
+const anonymous = (ledger: TestLedger, path: string, headers: Record<string, string> = {}): Promise<Reply> =>
+  request(ledger.baseUrl, 'GET', path, { headers });
 
 async function verifierKeyOf(ledger: TestLedger): Promise<Vkey> {
   const reply = expectStatus(await anonymous(ledger, '/audit/verifier-key'), 200);
@@ -285,7 +299,9 @@ describe('GET /audit/checkpoint and /audit/verifier-key', () => {
     expect(expectStatus(await anonymous(ledger, `/audit/checkpoint?treeSize=${old.size}`), 200).text).toBe(then);
     const now = await checkpointOf(ledger, key);
     expect(now.size).toBe(old.size + 1);
-    expect(expectStatus(await anonymous(ledger, `/audit/checkpoint?treeSize=${now.size}`), 200).text).toBe((await anonymous(ledger, '/audit/checkpoint')).text);
+    expect(expectStatus(await anonymous(ledger, `/audit/checkpoint?treeSize=${now.size}`), 200).text).toBe(
+      (await anonymous(ledger, '/audit/checkpoint')).text,
+    );
     const empty = parseCheckpointBody(openNote(expectStatus(await anonymous(ledger, '/audit/checkpoint?treeSize=0'), 200).text, key));
     expect(empty.root.equals(sha256())).toBe(true);
     expectProblemNaming(await anonymous(ledger, `/audit/checkpoint?treeSize=${now.size + 1}`), 400, 'treeSize');
@@ -314,7 +330,9 @@ describe('GET /events: leafIndex', () => {
     const filtered = expectStatus(await clientOf(ledger).get('/events?type=FundingAnnounced'), 200).json.items as JournalItem[];
 
     expect(journal.map((item) => item.leafIndex)).toEqual([...Array(WRITTEN).keys()]);
-    expect(filtered.map((item) => item.leafIndex)).toEqual(journal.filter((item) => filtered.some((f) => f.position === item.position)).map((item) => item.leafIndex));
+    expect(filtered.map((item) => item.leafIndex)).toEqual(
+      journal.filter((item) => filtered.some((f) => f.position === item.position)).map((item) => item.leafIndex),
+    );
     expect(filtered).toHaveLength(2);
   });
 });
@@ -328,17 +346,39 @@ describe('GET /audit/proofs/inclusion', () => {
     const journal = await journalOf(ledger);
 
     for (const item of journal) {
-      const byPosition = expectStatus(await anonymous(ledger, `/audit/proofs/inclusion?position=${item.position}&treeSize=${checkpoint.size}`), 200).json;
+      const byPosition = expectStatus(
+        await anonymous(ledger, `/audit/proofs/inclusion?position=${item.position}&treeSize=${checkpoint.size}`),
+        200,
+      ).json;
       const byIndex = expectStatus(await anonymous(ledger, `/audit/proofs/inclusion?leafIndex=${item.leafIndex}`), 200).json;
 
       const leafHash = leafHashOf(item.hash);
-      expect(byPosition).toEqual({ position: item.position, leafIndex: item.leafIndex, treeSize: checkpoint.size, leafHash: leafHash.toString('base64'), hashes: byPosition.hashes });
+      expect(byPosition).toEqual({
+        position: item.position,
+        leafIndex: item.leafIndex,
+        treeSize: checkpoint.size,
+        leafHash: leafHash.toString('base64'),
+        hashes: byPosition.hashes,
+      });
       expect(byIndex).toEqual(byPosition);
-      expect(verifyInclusion(item.leafIndex as number, checkpoint.size, leafHash, decodeHashes(byPosition.hashes), checkpoint.root), item.position).toBe(true);
+      expect(
+        verifyInclusion(item.leafIndex as number, checkpoint.size, leafHash, decodeHashes(byPosition.hashes), checkpoint.root),
+        item.position,
+      ).toBe(true);
       // Another event's leaf, or another root, does not pass.
       const other = journal[((item.leafIndex as number) + 1) % journal.length] as JournalItem;
-      expect(verifyInclusion(item.leafIndex as number, checkpoint.size, leafHashOf(other.hash), decodeHashes(byPosition.hashes), checkpoint.root)).toBe(false);
-      expect(verifyInclusion(item.leafIndex as number, checkpoint.size, leafHash, decodeHashes(byPosition.hashes), sha256(checkpoint.root))).toBe(false);
+      expect(
+        verifyInclusion(
+          item.leafIndex as number,
+          checkpoint.size,
+          leafHashOf(other.hash),
+          decodeHashes(byPosition.hashes),
+          checkpoint.root,
+        ),
+      ).toBe(false);
+      expect(
+        verifyInclusion(item.leafIndex as number, checkpoint.size, leafHash, decodeHashes(byPosition.hashes), sha256(checkpoint.root)),
+      ).toBe(false);
     }
   });
 
@@ -358,10 +398,12 @@ describe('GET /audit/proofs/inclusion', () => {
     expect(proof.treeSize).toBe(old.size);
     expect(verifyInclusion(2, old.size, leafHashOf(item.hash), decodeHashes(proof.hashes), old.root)).toBe(true);
     expect(current.treeSize).toBe(old.size + 1);
-    expect(verifyInclusion(2, current.treeSize, leafHashOf(item.hash), decodeHashes(current.hashes), (await checkpointOf(ledger, key)).root)).toBe(true);
+    expect(
+      verifyInclusion(2, current.treeSize, leafHashOf(item.hash), decodeHashes(current.hashes), (await checkpointOf(ledger, key)).root),
+    ).toBe(true);
   });
 
-  it('is linked from each version of an announcement\'s history', async () => {
+  it("is linked from each version of an announcement's history", async () => {
     const ledger = await aLedger();
     await writeSome(ledger);
     const key = await verifierKeyOf(ledger);
@@ -369,15 +411,22 @@ describe('GET /audit/proofs/inclusion', () => {
     const journal = await journalOf(ledger);
     const announced = journal.find((item) => item.stream.startsWith('announcement-')) as JournalItem;
 
-    const history = expectStatus(await clientOf(ledger).get(`/announcements/${announced.stream.slice('announcement-'.length)}/history`), 200).json;
+    const history = expectStatus(
+      await clientOf(ledger).get(`/announcements/${announced.stream.slice('announcement-'.length)}/history`),
+      200,
+    ).json;
     const links = (history.versions as { position: string; inclusionProof: string }[]).map((version) => version.inclusionProof);
 
-    expect(links).toEqual((history.versions as { position: string }[]).map((version) => `/audit/proofs/inclusion?position=${version.position}`));
+    expect(links).toEqual(
+      (history.versions as { position: string }[]).map((version) => `/audit/proofs/inclusion?position=${version.position}`),
+    );
     expect(links).toHaveLength(2);
     for (const link of links) {
       const proof = expectStatus(await anonymous(ledger, link), 200).json;
       const item = journal.find((event) => event.position === proof.position) as JournalItem;
-      expect(verifyInclusion(proof.leafIndex, proof.treeSize, leafHashOf(item.hash), decodeHashes(proof.hashes), checkpoint.root)).toBe(true);
+      expect(verifyInclusion(proof.leafIndex, proof.treeSize, leafHashOf(item.hash), decodeHashes(proof.hashes), checkpoint.root)).toBe(
+        true,
+      );
     }
   });
 
@@ -388,8 +437,16 @@ describe('GET /audit/proofs/inclusion', () => {
     const last = journal.at(-1) as JournalItem;
 
     expectProblemNaming(await anonymous(ledger, '/audit/proofs/inclusion?position=999999'), 404, 'position');
-    expectProblemNaming(await anonymous(ledger, `/audit/proofs/inclusion?position=${last.position}&treeSize=${WRITTEN + 1}`), 400, 'treeSize');
-    expectProblemNaming(await anonymous(ledger, `/audit/proofs/inclusion?position=${last.position}&treeSize=${WRITTEN - 1}`), 400, 'position');
+    expectProblemNaming(
+      await anonymous(ledger, `/audit/proofs/inclusion?position=${last.position}&treeSize=${WRITTEN + 1}`),
+      400,
+      'treeSize',
+    );
+    expectProblemNaming(
+      await anonymous(ledger, `/audit/proofs/inclusion?position=${last.position}&treeSize=${WRITTEN - 1}`),
+      400,
+      'position',
+    );
     expectProblemNaming(await anonymous(ledger, `/audit/proofs/inclusion?leafIndex=${WRITTEN}`), 400, 'leafIndex');
     expectProblemNaming(await anonymous(ledger, '/audit/proofs/inclusion?position=abc'), 400, 'position');
     expectProblemNaming(await anonymous(ledger, '/audit/proofs/inclusion?position=1&treeSize=abc'), 400, 'treeSize');
@@ -427,7 +484,9 @@ describe('GET /audit/proofs/consistency', () => {
     const leaves = journal.map((item) => leafHashOf(item.hash));
     for (let size = 1; size <= after.size; size += 1) {
       const reply = expectStatus(await anonymous(ledger, `/audit/proofs/consistency?from=${size}&to=${after.size}`), 200).json;
-      expect(verifyConsistency(size, after.size, mth(leaves.slice(0, size)), after.root, decodeHashes(reply.hashes)), `from ${size}`).toBe(true);
+      expect(verifyConsistency(size, after.size, mth(leaves.slice(0, size)), after.root, decodeHashes(reply.hashes)), `from ${size}`).toBe(
+        true,
+      );
     }
   });
 
@@ -435,8 +494,16 @@ describe('GET /audit/proofs/consistency', () => {
     const ledger = await aLedger();
     await writeSome(ledger);
 
-    expect(expectStatus(await anonymous(ledger, `/audit/proofs/consistency?from=${WRITTEN}&to=${WRITTEN}`), 200).json).toEqual({ from: WRITTEN, to: WRITTEN, hashes: [] });
-    expect(expectStatus(await anonymous(ledger, '/audit/proofs/consistency?from=0'), 200).json).toEqual({ from: 0, to: WRITTEN, hashes: [] });
+    expect(expectStatus(await anonymous(ledger, `/audit/proofs/consistency?from=${WRITTEN}&to=${WRITTEN}`), 200).json).toEqual({
+      from: WRITTEN,
+      to: WRITTEN,
+      hashes: [],
+    });
+    expect(expectStatus(await anonymous(ledger, '/audit/proofs/consistency?from=0'), 200).json).toEqual({
+      from: 0,
+      to: WRITTEN,
+      hashes: [],
+    });
   });
 
   it('answers 400 problems naming the field: from > to, to beyond the tree, malformed or missing sizes', async () => {

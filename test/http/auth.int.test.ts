@@ -104,7 +104,11 @@ describe('PUBLIC_READ', () => {
     expectUnauthorized(await anonymous.post('/announcements', theThirtyMillion()));
     expect(await ledger.eventsIn('')).toHaveLength(1);
     // A wrong key is still refused, so a client learns its key is bad rather than reading anonymously.
-    expectUnauthorized(await request(ledger.baseUrl, 'GET', '/programmes', { headers: { authorization: 'Bearer flk_notAKey0000000000000000000000000000000000' } }));
+    expectUnauthorized(
+      await request(ledger.baseUrl, 'GET', '/programmes', {
+        headers: { authorization: 'Bearer flk_notAKey0000000000000000000000000000000000' },
+      }),
+    );
   });
 
   it('without it, reads need a key', async () => {
@@ -136,7 +140,9 @@ describe('the bootstrap admin key', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8')).toBe(`${ledger.adminKey}\n`);
     expect(ledger.adminKey.length).toBeGreaterThanOrEqual(32);
-    expect(ledger.ledger.context.keys.list()).toEqual([expect.objectContaining({ name: 'admin', scopes: ['admin'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(ledger.ledger.context.keys.list()).toEqual([
+      expect.objectContaining({ name: 'admin', scopes: ['admin'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
     const keysStore = join(ledger.dataDir, 'keys');
     for (const file of readdirSync(keysStore)) {
       expect(readFileSync(join(keysStore, file)).includes(ledger.adminKey), file).toBe(false);

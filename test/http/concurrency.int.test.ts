@@ -47,7 +47,11 @@ describe('parallel writes to one stream', () => {
 
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, n) =>
-        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }, { headers: { 'if-match': '"0"' } }),
+        api.post(
+          `/announcements/${created.id}/amendments`,
+          { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` },
+          { headers: { 'if-match': '"0"' } },
+        ),
       ),
     );
 
@@ -71,7 +75,9 @@ describe('parallel writes to one stream', () => {
     const api = clientOf(ledger);
 
     const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` })),
+      Array.from({ length: 50 }, (_, n) =>
+        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }),
+      ),
     );
 
     const succeeded = replies.filter((r) => r.status === 200);
@@ -86,7 +92,9 @@ describe('parallel writes to one stream', () => {
     const ledger = await startTestLedger();
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))),
+    );
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -102,7 +110,9 @@ describe('parallel writes to one stream', () => {
     await registerProgrammes(ledger);
     const id = 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6';
 
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => clientOf(ledger).post('/announcements', theThirtyMillion({ id, title: `Copy ${n}` }))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => clientOf(ledger).post('/announcements', theThirtyMillion({ id, title: `Copy ${n}` }))),
+    );
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -121,7 +131,11 @@ describe('parallel writes whose appends race', () => {
 
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, n) =>
-        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }, { headers: { 'if-match': '"0"' } }),
+        api.post(
+          `/announcements/${created.id}/amendments`,
+          { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` },
+          { headers: { 'if-match': '"0"' } },
+        ),
       ),
     );
 
@@ -142,7 +156,9 @@ describe('parallel writes whose appends race', () => {
     const api = clientOf(ledger);
 
     const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) => api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` })),
+      Array.from({ length: 50 }, (_, n) =>
+        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }),
+      ),
     );
 
     const statuses = replies.map((r) => r.status);
@@ -160,7 +176,9 @@ describe('parallel writes whose appends race', () => {
     pairUpAppends(ledger);
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))),
+    );
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);

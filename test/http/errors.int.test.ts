@@ -41,7 +41,11 @@ describe('400 malformed JSON', () => {
   ])('refuses a body that is %s', async (_name, body) => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body, headers: { 'content-type': 'application/json' } });
+    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+      key: ledger.adminKey,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
 
     expectProblem(reply, 400);
     expect(reply.json.title).toMatch(/JSON/i);
@@ -135,7 +139,13 @@ describe('400 validation', () => {
 
     const reply = await clientOf(ledger).post(
       '/announcements',
-      theThreeMillion({ country: undefined, allocations: [{ country: 'RS', value: '1000000.00' }, { country: 'XK', value: '2000000.001' }] }),
+      theThreeMillion({
+        country: undefined,
+        allocations: [
+          { country: 'RS', value: '1000000.00' },
+          { country: 'XK', value: '2000000.001' },
+        ],
+      }),
     );
 
     expectProblem(reply, 400);
@@ -156,7 +166,11 @@ describe('400 validation', () => {
     const ledger = await aLedgerWithProgrammes();
     const created = await announce(ledger, theThreeMillion());
 
-    const reply = await clientOf(ledger).post(`/announcements/${created.id}/withdrawal`, { reason: 'stale copy' }, { headers: { 'if-match': 'W/"0"' } });
+    const reply = await clientOf(ledger).post(
+      `/announcements/${created.id}/withdrawal`,
+      { reason: 'stale copy' },
+      { headers: { 'if-match': 'W/"0"' } },
+    );
 
     expectProblem(reply, 400);
     expect(errorFieldsOf(reply)).toEqual(['If-Match']);
@@ -178,7 +192,10 @@ describe('404', () => {
     const api = clientOf(ledger);
 
     expectProblem(await api.get(`/announcements/${UNKNOWN_ID}`), 404);
-    expectProblem(await api.post(`/announcements/${UNKNOWN_ID}/amendments`, { changes: { title: 'New title' }, reason: 'typo in title' }), 404);
+    expectProblem(
+      await api.post(`/announcements/${UNKNOWN_ID}/amendments`, { changes: { title: 'New title' }, reason: 'typo in title' }),
+      404,
+    );
     expectProblem(await api.post(`/announcements/${UNKNOWN_ID}/withdrawal`, { reason: 'never existed' }), 404);
     expect(await ledger.eventsIn('announcement-')).toEqual([]);
   });
@@ -230,10 +247,25 @@ describe('412', () => {
     const ledger = await aLedgerWithProgrammes();
     const api = clientOf(ledger);
     const created = await announce(ledger, theThirtyMillion());
-    expectStatus(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'First change' }, reason: 'first editor' }, { headers: { 'if-match': '"0"' } }), 200);
+    expectStatus(
+      await api.post(
+        `/announcements/${created.id}/amendments`,
+        { changes: { title: 'First change' }, reason: 'first editor' },
+        { headers: { 'if-match': '"0"' } },
+      ),
+      200,
+    );
 
-    const amended = await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Second change' }, reason: 'second editor' }, { headers: { 'if-match': '"0"' } });
-    const withdrawn = await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'second editor' }, { headers: { 'if-match': '"0"' } });
+    const amended = await api.post(
+      `/announcements/${created.id}/amendments`,
+      { changes: { title: 'Second change' }, reason: 'second editor' },
+      { headers: { 'if-match': '"0"' } },
+    );
+    const withdrawn = await api.post(
+      `/announcements/${created.id}/withdrawal`,
+      { reason: 'second editor' },
+      { headers: { 'if-match': '"0"' } },
+    );
 
     expectProblem(amended, 412);
     expectProblem(withdrawn, 412);
@@ -248,7 +280,11 @@ describe('413', () => {
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(65 * 1024) }));
     expect(body.length).toBeGreaterThan(64 * 1024);
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body, headers: { 'content-type': 'application/json' } });
+    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+      key: ledger.adminKey,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
 
     expectProblem(reply, 413);
   });
@@ -257,7 +293,11 @@ describe('413', () => {
     const ledger = await aLedgerWithProgrammes();
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(60 * 1024) }));
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body, headers: { 'content-type': 'application/json' } });
+    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+      key: ledger.adminKey,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
 
     // Past the size check, the 500-character title limit is what refuses it.
     expectProblem(reply, 400);
@@ -306,7 +346,10 @@ describe('422', () => {
     const ledger = await aLedgerWithProgrammes();
     const created = await announce(ledger, theThirtyMillion());
 
-    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, { changes: { programme: 'western-balkans-summit' }, reason: 'moved' });
+    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
+      changes: { programme: 'western-balkans-summit' },
+      reason: 'moved',
+    });
 
     expectProblem(reply, 422);
     expect(errorFieldsOf(reply)).toEqual(['changes.programme']);
@@ -320,7 +363,13 @@ describe('422', () => {
 
     const reply = await clientOf(ledger).post(
       '/announcements',
-      theThreeMillion({ country: undefined, allocations: [{ country: 'RS', value: rs }, { country: 'XK', value: xk }] }),
+      theThreeMillion({
+        country: undefined,
+        allocations: [
+          { country: 'RS', value: rs },
+          { country: 'XK', value: xk },
+        ],
+      }),
     );
 
     expectProblem(reply, 422);
@@ -332,7 +381,12 @@ describe('422', () => {
 
     const reply = await clientOf(ledger).post(
       '/announcements',
-      theThreeMillion({ allocations: [{ country: 'RS', value: '1000000.00' }, { country: 'RS', value: '2000000.00' }] }),
+      theThreeMillion({
+        allocations: [
+          { country: 'RS', value: '1000000.00' },
+          { country: 'RS', value: '2000000.00' },
+        ],
+      }),
     );
 
     expectProblem(reply, 422);
@@ -343,10 +397,19 @@ describe('422', () => {
     const ledger = await aLedgerWithProgrammes();
     const created = await announce(
       ledger,
-      theThreeMillion({ country: undefined, allocations: [{ country: 'RS', value: '1000000.00' }, { country: 'XK', value: '2000000.00' }] }),
+      theThreeMillion({
+        country: undefined,
+        allocations: [
+          { country: 'RS', value: '1000000.00' },
+          { country: 'XK', value: '2000000.00' },
+        ],
+      }),
     );
 
-    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, { changes: { amount: { value: '3500000.00', currency: 'GBP' } }, reason: 'more money' });
+    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
+      changes: { amount: { value: '3500000.00', currency: 'GBP' } },
+      reason: 'more money',
+    });
 
     expectProblem(reply, 422);
     expect(errorFieldsOf(reply)).toEqual(['changes.allocations']);
@@ -369,7 +432,10 @@ describe('422', () => {
   it('refuses a stated equivalent in the amount’s own currency', async () => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await clientOf(ledger).post('/announcements', theThirtyMillion({ statedEquivalent: { value: '30000000.00', currency: 'GBP' } }));
+    const reply = await clientOf(ledger).post(
+      '/announcements',
+      theThirtyMillion({ statedEquivalent: { value: '30000000.00', currency: 'GBP' } }),
+    );
 
     expectProblem(reply, 422);
     expect(errorFieldsOf(reply)).toEqual(['statedEquivalent.currency']);
@@ -380,7 +446,11 @@ describe('422', () => {
     const created = await announce(ledger, theThirtyMillion());
     expectStatus(await clientOf(ledger).post(`/announcements/${created.id}/withdrawal`, { reason: 'duplicate entry' }), 200);
 
-    const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'after withdrawal' }, { headers: { 'if-match': '"1"' } });
+    const reply = await clientOf(ledger).post(
+      `/announcements/${created.id}/amendments`,
+      { changes: { title: 'Changed' }, reason: 'after withdrawal' },
+      { headers: { 'if-match': '"1"' } },
+    );
 
     expectProblem(reply, 422);
   });
@@ -425,8 +495,16 @@ describe('bad input changes nothing', () => {
 
     const replies = [
       await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body: '{"funder":', headers: json }),
-      await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body: JSON.stringify(theThirtyMillion()), headers: { 'content-type': 'text/plain' } }),
-      await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body: JSON.stringify(anAnnouncement({ title: 'x'.repeat(70_000) })), headers: json }),
+      await request(ledger.baseUrl, 'POST', '/announcements', {
+        key: ledger.adminKey,
+        body: JSON.stringify(theThirtyMillion()),
+        headers: { 'content-type': 'text/plain' },
+      }),
+      await request(ledger.baseUrl, 'POST', '/announcements', {
+        key: ledger.adminKey,
+        body: JSON.stringify(anAnnouncement({ title: 'x'.repeat(70_000) })),
+        headers: json,
+      }),
       await api.post('/announcements', theThirtyMillion({ amount: { value: 30000000, currency: 'GBP' } })),
       await api.post('/announcements', theThirtyMillion({ programme: 'unknown-programme' })),
       await api.post('/announcements', theThreeMillion({ country: undefined, allocations: [{ country: 'RS', value: '1.00' }] })),
@@ -436,7 +514,11 @@ describe('bad input changes nothing', () => {
       await api.post('/announcements', 'just a string'),
       await api.post('/programmes', theProgrammes()[0]),
       await api.post('/programmes', { code: 'x', name: '' }),
-      await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'New' }, reason: 'stale' }, { headers: { 'if-match': '"7"' } }),
+      await api.post(
+        `/announcements/${created.id}/amendments`,
+        { changes: { title: 'New' }, reason: 'stale' },
+        { headers: { 'if-match': '"7"' } },
+      ),
       await api.post(`/announcements/${created.id}/amendments`, { changes: { amount: { value: '1.00', currency: 'EUR' } }, reason: 'no' }),
       await api.post(`/announcements/${created.id}/amendments`, { changes: {}, reason: 'nothing at all' }),
       await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'New' }, reason: '' }),

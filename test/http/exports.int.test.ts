@@ -45,9 +45,25 @@ async function aLedger() {
       tags: ['western-balkans'],
     }),
   );
-  await announce(ledger, anAnnouncement({ funder: 'DE', title: '=German contribution', announcedOn: '2025-10-22', amount: eur('5000000.00'), country: 'RS', statedEquivalent: undefined }));
-  await announce(ledger, theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }));
-  const withdrawn = await announce(ledger, theThreeMillion({ title: 'Announced in error', amount: gbp('7.77'), statedEquivalent: undefined }));
+  await announce(
+    ledger,
+    anAnnouncement({
+      funder: 'DE',
+      title: '=German contribution',
+      announcedOn: '2025-10-22',
+      amount: eur('5000000.00'),
+      country: 'RS',
+      statedEquivalent: undefined,
+    }),
+  );
+  await announce(
+    ledger,
+    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
+  );
+  const withdrawn = await announce(
+    ledger,
+    theThreeMillion({ title: 'Announced in error', amount: gbp('7.77'), statedEquivalent: undefined }),
+  );
   expectStatus(await clientOf(ledger).post(`/announcements/${withdrawn.id}/withdrawal`, { reason: 'announced twice' }), 200);
   expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate()), 201);
   return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, withdrawn: withdrawn.id } };
@@ -97,7 +113,9 @@ describe('GET /exports/totals.csv', () => {
     const sums = new Map<string, bigint>();
     for (const row of rows) sums.set(row.currency!, (sums.get(row.currency!) ?? 0n) + minorOf(row.amount!));
     expect(rows.length).toBeGreaterThan(0);
-    expect(Object.fromEntries(sums)).toEqual(Object.fromEntries(json.total.amounts.map((a: { currency: string; value: string }) => [a.currency, minorOf(a.value)])));
+    expect(Object.fromEntries(sums)).toEqual(
+      Object.fromEntries(json.total.amounts.map((a: { currency: string; value: string }) => [a.currency, minorOf(a.value)])),
+    );
     expect(csv.headers.get('x-ledger-position')).toBe(json.position);
     if (json.currency !== null) {
       expect(rows.reduce((sum, row) => sum + minorOf(row.convertedAmount!), 0n)).toBe(minorOf(json.total.converted.value));
@@ -111,9 +129,25 @@ describe('GET /exports/totals.csv', () => {
 
     const rows = rowsOf((await download(ledger, '/exports/totals.csv?groupBy=programme&currency=EUR')).text);
 
-    expect(rows).toContainEqual({ programme: 'oic-supply-chains', currency: 'EUR', amount: '5000000.00', count: '1', convertedCurrency: 'EUR', convertedAmount: '5000000.00', unconvertedIds: '' });
+    expect(rows).toContainEqual({
+      programme: 'oic-supply-chains',
+      currency: 'EUR',
+      amount: '5000000.00',
+      count: '1',
+      convertedCurrency: 'EUR',
+      convertedAmount: '5000000.00',
+      unconvertedIds: '',
+    });
     // The 2025-03-31 rate applies to the £30m and to the £2m of 2025-04-17.
-    expect(rows).toContainEqual({ programme: 'oic-supply-chains', currency: 'GBP', amount: '32000000.00', count: '2', convertedCurrency: 'EUR', convertedAmount: '38003200.00', unconvertedIds: '' });
+    expect(rows).toContainEqual({
+      programme: 'oic-supply-chains',
+      currency: 'GBP',
+      amount: '32000000.00',
+      count: '2',
+      convertedCurrency: 'EUR',
+      convertedAmount: '38003200.00',
+      unconvertedIds: '',
+    });
   });
 
   it('names the past position with asOf', async () => {
@@ -173,7 +207,12 @@ describe('GET /exports/announcements.csv', () => {
       ['RS', '1500000.00', '2000000.00'],
       ['XK', '500000.00', '2000000.00'],
     ]);
-    expect(rows.find((row) => row.id === ids.withdrawn)).toMatchObject({ status: 'withdrawn', withdrawalReason: 'announced twice', amount: '7.77', revision: '1' });
+    expect(rows.find((row) => row.id === ids.withdrawn)).toMatchObject({
+      status: 'withdrawn',
+      withdrawalReason: 'announced twice',
+      amount: '7.77',
+      revision: '1',
+    });
     expect(rows.find((row) => row.id === ids.thirty)).toMatchObject({
       status: 'active',
       programmeName: 'Organised immigration crime: supply chains, illicit finance and trafficking routes',
@@ -267,7 +306,15 @@ describe('GET /exports/schedules', () => {
   it('lists each schedule with its next run, and its last result once it has run', async () => {
     const file = aSchedulesFile([
       { name: 'every-second', cron: '*/1 * * * * *', kind: 'announcements', directory: 'exports', keep: 3 },
-      { name: 'daily-by-country', cron: '0 6 * * *', timezone: 'Europe/London', kind: 'totals', options: { groupBy: ['country', 'year'], currency: 'EUR' }, directory: 'exports', keep: 30 },
+      {
+        name: 'daily-by-country',
+        cron: '0 6 * * *',
+        timezone: 'Europe/London',
+        kind: 'totals',
+        options: { groupBy: ['country', 'year'], currency: 'EUR' },
+        directory: 'exports',
+        keep: 30,
+      },
     ]);
     const ledger = await startTestLedger({ env: { EXPORT_SCHEDULES_FILE: file } });
     const reader = ledger.createKey('reader', ['read']);
@@ -311,12 +358,24 @@ describe('GET /exports/schedules', () => {
 });
 
 describe('start-up with an invalid schedules file', () => {
-  const bad = [{ name: 'daily-by-country', cron: '0 6 * * *', timezone: 'Europe/London', kind: 'totals', options: { groupBy: ['country', 'planet'] }, directory: 'exports', keep: 30 }];
+  const bad = [
+    {
+      name: 'daily-by-country',
+      cron: '0 6 * * *',
+      timezone: 'Europe/London',
+      kind: 'totals',
+      options: { groupBy: ['country', 'planet'] },
+      directory: 'exports',
+      keep: 30,
+    },
+  ];
 
   it('fails, naming the schedule and the field', async () => {
     const file = aSchedulesFile(bad);
 
-    await expect(startTestLedger({ env: { EXPORT_SCHEDULES_FILE: file } })).rejects.toThrow('schedule "daily-by-country": options.groupBy: unknown dimension "planet"');
+    await expect(startTestLedger({ env: { EXPORT_SCHEDULES_FILE: file } })).rejects.toThrow(
+      'schedule "daily-by-country": options.groupBy: unknown dimension "planet"',
+    );
   });
 
   it('stops the service with exit code 2 and that message', async () => {

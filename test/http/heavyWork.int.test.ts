@@ -17,7 +17,15 @@ let generated: string;
 
 beforeAll(async () => {
   generated = mkdtempSync(join(tmpdir(), 'funding-ledger-heavy-'));
-  const ran = await runLedger(['generate', '--announcements', String(ANNOUNCEMENTS), '--seed', '7', '--data-dir', join(generated, 'ledger')]);
+  const ran = await runLedger([
+    'generate',
+    '--announcements',
+    String(ANNOUNCEMENTS),
+    '--seed',
+    '7',
+    '--data-dir',
+    join(generated, 'ledger'),
+  ]);
   if (ran.code !== 0) throw new Error(`ledger generate failed: ${ran.stderr}`);
   return () => rmSync(generated, { recursive: true, force: true });
 }, 120_000);
@@ -73,9 +81,15 @@ describe('heavy reads and everyone else', () => {
     done = true;
     await probing;
 
-    for (const [index, answer] of answers.entries()) expect({ path: heavy[index]?.path, status: answer.status }).toEqual({ path: heavy[index]?.path, status: 200 });
-    for (const answer of answers.filter((reply) => reply.headers.get('content-type')?.startsWith('text/csv'))) expect(answer.text.endsWith('\r\n')).toBe(true);
-    expect(answers.filter((reply) => reply.headers.get('content-type')?.startsWith('application/json')).every((reply) => reply.json !== undefined)).toBe(true);
+    for (const [index, answer] of answers.entries())
+      expect({ path: heavy[index]?.path, status: answer.status }).toEqual({ path: heavy[index]?.path, status: 200 });
+    for (const answer of answers.filter((reply) => reply.headers.get('content-type')?.startsWith('text/csv')))
+      expect(answer.text.endsWith('\r\n')).toBe(true);
+    expect(
+      answers
+        .filter((reply) => reply.headers.get('content-type')?.startsWith('application/json'))
+        .every((reply) => reply.json !== undefined),
+    ).toBe(true);
     expect(probes.length).toBeGreaterThan(5);
     expect(probes.every((status) => status === 200)).toBe(true);
     // The gate held: never more than HEAVY_CONCURRENCY (2) at once, and the rest waited in its queue.
@@ -89,16 +103,28 @@ describe('heavy reads and everyone else', () => {
     const second = ledger.createKey('second', ['read']);
     // The first export holds the only slot while its body stays unread.
     const held = await new Promise<ClientRequest>((resolve, reject) => {
-      const pending = get(new URL('/exports/announcements.csv', ledger.baseUrl), { headers: { authorization: `Bearer ${first}` } }, (response) => {
-        expect(response.statusCode).toBe(200);
-        response.pause();
-        resolve(pending);
-      });
+      const pending = get(
+        new URL('/exports/announcements.csv', ledger.baseUrl),
+        { headers: { authorization: `Bearer ${first}` } },
+        (response) => {
+          expect(response.statusCode).toBe(200);
+          response.pause();
+          resolve(pending);
+        },
+      );
       pending.on('error', reject);
     });
 
-    expectProblem(await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: first }), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
-    expectProblem(await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: second }), 503, 'urn:funding-ledger:problem:overloaded');
+    expectProblem(
+      await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: first }),
+      429,
+      'urn:funding-ledger:problem:too-many-heavy-requests',
+    );
+    expectProblem(
+      await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: second }),
+      503,
+      'urn:funding-ledger:problem:overloaded',
+    );
     // Light reads go on meanwhile.
     expect((await request(ledger.baseUrl, 'GET', '/programmes', { key: second })).status).toBe(200);
 
@@ -121,11 +147,15 @@ describe('heavy reads and everyone else', () => {
       request(ledger.baseUrl, 'GET', `/totals?groupBy=country,year&yearFrom=${year}`, { headers: { authorization } });
     expect((await ask(spellings[0] as string, 2001)).status).toBe(200);
     expect((await ask(spellings[1] as string, 2002)).status).toBe(200);
-    for (const [index, spelling] of spellings.entries()) expectProblem(await ask(spelling, 2010 + index), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
+    for (const [index, spelling] of spellings.entries())
+      expectProblem(await ask(spelling, 2010 + index), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
     // A cached answer is not heavy work and is still served.
     expect((await ask(spellings[2] as string, 2001)).status).toBe(200);
     // Another key has its own budget.
-    expect((await request(ledger.baseUrl, 'GET', '/totals?groupBy=country,year&yearFrom=2020', { key: ledger.createKey('other', ['read']) })).status).toBe(200);
+    expect(
+      (await request(ledger.baseUrl, 'GET', '/totals?groupBy=country,year&yearFrom=2020', { key: ledger.createKey('other', ['read']) }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -147,7 +177,9 @@ describe('answers too large to cache', () => {
 
     const small = await request(ledger.baseUrl, 'GET', '/totals?groupBy=currency', { key: ledger.adminKey });
     expect(Number(small.headers.get('content-length'))).toBe(Buffer.byteLength(small.text));
-    expect(small.text).toBe(JSON.stringify({ position, groupBy: ['currency'], currency: null, ...queryTotals(state, { groupBy: ['currency'], filter: {} }) }));
+    expect(small.text).toBe(
+      JSON.stringify({ position, groupBy: ['currency'], currency: null, ...queryTotals(state, { groupBy: ['currency'], filter: {} }) }),
+    );
   });
 });
 

@@ -26,20 +26,38 @@ async function anAnnouncementWithFourVersions() {
   const id = announced.json.id as string;
   clock.set(at(2));
   const firstAmendment = expectStatus(
-    await asClerk.post(`/announcements/${id}/amendments`, { changes: { title: '£31 million for supply chains', amount: { currency: 'GBP', value: '31000000.00' } }, reason: 'the press release was corrected' }, { headers: { 'x-correlation-id': 'ticket-4711' } }),
+    await asClerk.post(
+      `/announcements/${id}/amendments`,
+      {
+        changes: { title: '£31 million for supply chains', amount: { currency: 'GBP', value: '31000000.00' } },
+        reason: 'the press release was corrected',
+      },
+      { headers: { 'x-correlation-id': 'ticket-4711' } },
+    ),
     200,
   );
   clock.set(at(3));
   const secondAmendment = expectStatus(
     await admin.post(`/announcements/${id}/amendments`, {
-      changes: { allocations: [{ country: 'GB', value: '21000000.00' }, { country: 'FR', value: '10000000.00' }], statedEquivalent: null },
+      changes: {
+        allocations: [
+          { country: 'GB', value: '21000000.00' },
+          { country: 'FR', value: '10000000.00' },
+        ],
+        statedEquivalent: null,
+      },
       reason: 'allocated between the UK and France',
     }),
     200,
   );
   clock.set(at(4));
   const withdrawal = expectStatus(await asClerk.post(`/announcements/${id}/withdrawal`, { reason: 'announced twice by mistake' }), 200);
-  return { ledger, id, replies: [announced, firstAmendment, secondAmendment, withdrawal], reader: clientOf(ledger, ledger.createKey('reader', ['read'])) };
+  return {
+    ledger,
+    id,
+    replies: [announced, firstAmendment, secondAmendment, withdrawal],
+    reader: clientOf(ledger, ledger.createKey('reader', ['read'])),
+  };
 }
 
 describe('GET /announcements/:id/history', () => {
@@ -73,12 +91,20 @@ describe('GET /announcements/:id/history', () => {
     expect(versions.every((v) => typeof v.correlationId === 'string' && typeof v.eventId === 'string')).toBe(true);
   });
 
-  it('names the fields each version set or changed, and shows an amendment\'s changes as sent', async () => {
+  it("names the fields each version set or changed, and shows an amendment's changes as sent", async () => {
     const { id, reader } = await anAnnouncementWithFourVersions();
 
     const versions = (await reader.get(`/announcements/${id}/history`)).json.versions as Body[];
 
-    expect((versions[0]!.changed as string[]).sort()).toEqual(['amount', 'announcedOn', 'funder', 'programme', 'statedEquivalent', 'tags', 'title']);
+    expect((versions[0]!.changed as string[]).sort()).toEqual([
+      'amount',
+      'announcedOn',
+      'funder',
+      'programme',
+      'statedEquivalent',
+      'tags',
+      'title',
+    ]);
     expect(versions[0]).not.toHaveProperty('changes');
     expect((versions[1]!.changed as string[]).sort()).toEqual(['amount', 'title']);
     expect(versions[1]!.changes).toEqual({ title: '£31 million for supply chains', amount: { currency: 'GBP', value: '31000000.00' } });
@@ -99,9 +125,18 @@ describe('GET /announcements/:id/history', () => {
     const versions = (await reader.get(`/announcements/${id}/history`)).json.versions as Body[];
 
     expect(versions.map((v) => v.state)).toEqual(replies.map(stateOf));
-    expect(versions[0]!.state).toMatchObject({ status: 'active', title: theThirtyMillion().title, amount: { currency: 'GBP', value: '30000000.00' }, revision: 0 });
+    expect(versions[0]!.state).toMatchObject({
+      status: 'active',
+      title: theThirtyMillion().title,
+      amount: { currency: 'GBP', value: '30000000.00' },
+      revision: 0,
+    });
     expect(versions[2]!.state).not.toHaveProperty('statedEquivalent');
-    expect(versions[3]!.state).toMatchObject({ status: 'withdrawn', withdrawalReason: 'announced twice by mistake', amount: { value: '31000000.00' } });
+    expect(versions[3]!.state).toMatchObject({
+      status: 'withdrawn',
+      withdrawalReason: 'announced twice by mistake',
+      amount: { value: '31000000.00' },
+    });
   });
 
   it('matches the journal: one version per event of the stream, with the same event ids', async () => {

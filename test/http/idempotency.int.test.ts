@@ -72,9 +72,16 @@ describe('a retry with the same key and body', () => {
     const created = await announce(ledger, theThirtyMillion());
     const amendment = { changes: { title: 'Supply chains: £30m' }, reason: 'shorter title' };
 
-    const first = await api.post(`/announcements/${created.id}/amendments`, amendment, { headers: { 'idempotency-key': 'amend-1', 'if-match': '"0"' } });
-    expectStatus(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Later title' }, reason: 'another editor' }), 200);
-    const retry = await api.post(`/announcements/${created.id}/amendments`, amendment, { headers: { 'idempotency-key': 'amend-1', 'if-match': '"0"' } });
+    const first = await api.post(`/announcements/${created.id}/amendments`, amendment, {
+      headers: { 'idempotency-key': 'amend-1', 'if-match': '"0"' },
+    });
+    expectStatus(
+      await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Later title' }, reason: 'another editor' }),
+      200,
+    );
+    const retry = await api.post(`/announcements/${created.id}/amendments`, amendment, {
+      headers: { 'idempotency-key': 'amend-1', 'if-match': '"0"' },
+    });
 
     expect(first.status).toBe(200);
     expect(answerOf(retry)).toEqual(answerOf(first));
@@ -92,7 +99,9 @@ describe('a retry with the same key and body', () => {
     const rate = await api.post('/exchange-rates', anExchangeRate(), key('rate-1'));
     const head = await ledger.storeHead();
 
-    expect(answerOf(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'duplicate' }, key('withdraw-1')))).toEqual(answerOf(withdrawal));
+    expect(answerOf(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'duplicate' }, key('withdraw-1')))).toEqual(
+      answerOf(withdrawal),
+    );
     expect(answerOf(await api.post('/exchange-rates', anExchangeRate(), key('rate-1')))).toEqual(answerOf(rate));
     expect(withdrawal.status).toBe(200);
     expect(rate.status).toBe(201);

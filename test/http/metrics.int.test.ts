@@ -7,7 +7,17 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { scheduleStream } from '../../src/exports/schedules/record.js';
 import { openScheduleStore } from '../../src/exports/schedules/store.js';
 import { aDataDir, aStandIn, replicasOn } from '../multi/replicas.js';
-import { clientOf, expectStatus, readyPosition, registerProgrammes, request, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import {
+  clientOf,
+  expectStatus,
+  readyPosition,
+  registerProgrammes,
+  request,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../support/ledger.js';
 
 /** The value of one sample: `name{labels} value`, labels written as prom-client writes them (sorted as declared). */
 function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -42,14 +52,18 @@ function aClock(start: string) {
  * Holds the projections (as a sliced read does), writes three announcements recorded at 10:00, scrapes at 10:01:30,
  * lets go and scrapes again once caught up: the lag while behind, then none.
  */
-async function lagWhileHeld(ledger: TestLedger, clock: ReturnType<typeof aClock>): Promise<{ behind: string; after: string; heldAt: string }> {
+async function lagWhileHeld(
+  ledger: TestLedger,
+  clock: ReturnType<typeof aClock>,
+): Promise<{ behind: string; after: string; heldAt: string }> {
   await registerProgrammes(ledger);
   await caughtUp(ledger);
   const heldAt = await ledger.storeHead();
   const release = await ledger.ledger.context.projections.hold();
   try {
     clock.set('2026-12-01T10:00:00.000Z');
-    for (const body of [theThirtyMillion(), theThreeMillion(), theThreeMillion()]) expectStatus(await clientOf(ledger).post('/announcements', body), 201);
+    for (const body of [theThirtyMillion(), theThreeMillion(), theThreeMillion()])
+      expectStatus(await clientOf(ledger).post('/announcements', body), 201);
     clock.set('2026-12-01T10:01:30.000Z');
     const behind = await scrape(ledger.baseUrl, ledger.adminKey);
     release();
@@ -86,7 +100,8 @@ describe('GET /metrics', () => {
     const id = (first.json as { id: string }).id;
     expectStatus(await api.get(`/announcements/${id}`), 200);
     // Every event applied before the scrape: the counters are then exact.
-    for (let tries = 0; (await readyPosition(ledger)) !== (await ledger.storeHead()) && tries < 100; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let tries = 0; (await readyPosition(ledger)) !== (await ledger.storeHead()) && tries < 100; tries += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const text = await scrape(ledger.baseUrl, ledger.adminKey);
 
     expect(text).toContain('# TYPE ledger_http_requests_total counter');
@@ -140,7 +155,13 @@ describe('GET /metrics', () => {
     expect(sampleOf(text, 'ledger_idempotent_replays_total', { route: '/announcements' })).toBe(1);
     // What the ledger's own store holds (the keys live in a store of their own): exactly the events counted.
     const types = (await ledger.eventsIn('')).map((event) => event.type);
-    expect(types.sort()).toEqual(['FundingAnnounced', 'FundingAnnounced', 'FundingWithdrawn', 'ProgrammeRegistered', 'ProgrammeRegistered']);
+    expect(types.sort()).toEqual([
+      'FundingAnnounced',
+      'FundingAnnounced',
+      'FundingWithdrawn',
+      'ProgrammeRegistered',
+      'ProgrammeRegistered',
+    ]);
   });
 
   it('keeps each app its own counts: two ledgers in one process do not add up', async () => {
@@ -205,7 +226,7 @@ describe('GET /metrics', () => {
     expect(sampleOf(await scrape(ledger.baseUrl, ledger.adminKey), 'ledger_events_appended_total', { type: 'FundingAnnounced' })).toBe(1);
   });
 
-  it('shows the projections\' lag in events and seconds while they are behind the store, and 0 once caught up (embedded)', async () => {
+  it("shows the projections' lag in events and seconds while they are behind the store, and 0 once caught up (embedded)", async () => {
     const clock = aClock('2026-12-01T09:00:00.000Z');
     const ledger = await startTestLedger({ now: clock.now });
 
@@ -225,7 +246,11 @@ describe('GET /metrics', () => {
   it('counts the lag by reading on EventStoreDB, whose positions are byte offsets, and shows 0 once caught up', async () => {
     const standIn = await aStandIn();
     const clock = aClock('2026-12-01T09:00:00.000Z');
-    const ledger = await startTestLedger({ dataDir: aDataDir(), now: clock.now, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString } });
+    const ledger = await startTestLedger({
+      dataDir: aDataDir(),
+      now: clock.now,
+      env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString },
+    });
 
     const { behind, after, heldAt } = await lagWhileHeld(ledger, clock);
 
@@ -237,7 +262,7 @@ describe('GET /metrics', () => {
     expect(sampleOf(after, 'ledger_projection_lag_seconds')).toBe(0);
   });
 
-  it('counts the scheduled export runs by schedule and result, as many as the schedules\' store recorded', async () => {
+  it("counts the scheduled export runs by schedule and result, as many as the schedules' store recorded", async () => {
     const root = mkdtempSync(join(tmpdir(), 'metrics-schedules-'));
     onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     const directory = join(root, 'journal');
@@ -256,10 +281,15 @@ describe('GET /metrics', () => {
     // No run after this; the schedules' store is closed, so the test can read what it recorded.
     await schedules.stop();
     const text = await scrape(ledger.baseUrl, ledger.adminKey);
-    const recorded = openScheduleStore({ eventStore: 'embedded', dataDir: ledger.dataDir }, pino({ level: 'silent' }), ledger.ledger.context.store);
+    const recorded = openScheduleStore(
+      { eventStore: 'embedded', dataDir: ledger.dataDir },
+      pino({ level: 'silent' }),
+      ledger.ledger.context.store,
+    );
     const results = new Map<string, number>();
     try {
-      for await (const event of recorded.store.readStream(scheduleStream('journal'))) results.set(event.type, (results.get(event.type) ?? 0) + 1);
+      for await (const event of recorded.store.readStream(scheduleStream('journal')))
+        results.set(event.type, (results.get(event.type) ?? 0) + 1);
     } finally {
       await recorded.close();
     }

@@ -106,7 +106,9 @@ describe('openapi.yaml', () => {
   it('is what the code generates', async () => {
     const generated = await renderOpenApi();
 
-    expect(generated, 'openapi.yaml differs from what the code generates: run `npm run openapi` and commit it').toBe(readFileSync(COMMITTED, 'utf8'));
+    expect(generated, 'openapi.yaml differs from what the code generates: run `npm run openapi` and commit it').toBe(
+      readFileSync(COMMITTED, 'utf8'),
+    );
   });
 
   it('renders the same text twice', async () => {
@@ -137,7 +139,9 @@ describe('the document', () => {
       for (const [status, response] of Object.entries(operation.responses)) {
         // The readiness probe answers 503 with its own JSON body, not a problem.
         if (Number(status) < 400 || route === 'GET /health/ready') continue;
-        expect(response.content, `${route} ${status}`).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+        expect(response.content, `${route} ${status}`).toEqual({
+          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        });
       }
     }
   });

@@ -1,14 +1,6 @@
 // Programmes over real HTTP: register once, show, list, rename.
 import { describe, expect, it } from 'vitest';
-import {
-  aProgramme,
-  clientOf,
-  expectStatus,
-  itemsOf,
-  registerProgrammes,
-  startTestLedger,
-  theProgrammes,
-} from '../support/ledger.js';
+import { aProgramme, clientOf, expectStatus, itemsOf, registerProgrammes, startTestLedger, theProgrammes } from '../support/ledger.js';
 
 describe('POST /programmes', () => {
   it('registers a programme: 201 with Location, ETag and the programme', async () => {
@@ -65,12 +57,23 @@ describe('POST /programmes/:code/rename', () => {
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
 
-    const reply = await api.post('/programmes/oic-supply-chains/rename', { name: 'OIC supply chains', reason: 'shorter name' }, { headers: { 'if-match': '"0"' } });
+    const reply = await api.post(
+      '/programmes/oic-supply-chains/rename',
+      { name: 'OIC supply chains', reason: 'shorter name' },
+      { headers: { 'if-match': '"0"' } },
+    );
 
     expect(reply.status).toBe(200);
     expect(reply.headers.get('etag')).toBe('"1"');
     expect(reply.json).toMatchObject({ code: 'oic-supply-chains', name: 'OIC supply chains', revision: 1 });
-    expect((await api.get('/programmes')).json.items[1]).toMatchObject({ code: 'oic-supply-chains', name: 'OIC supply chains', revision: 1 });
-    expectStatus(await api.post('/programmes/oic-supply-chains/rename', { name: 'Stale', reason: 'stale copy' }, { headers: { 'if-match': '"0"' } }), 412);
+    expect((await api.get('/programmes')).json.items[1]).toMatchObject({
+      code: 'oic-supply-chains',
+      name: 'OIC supply chains',
+      revision: 1,
+    });
+    expectStatus(
+      await api.post('/programmes/oic-supply-chains/rename', { name: 'Stale', reason: 'stale copy' }, { headers: { 'if-match': '"0"' } }),
+      412,
+    );
   });
 });

@@ -19,10 +19,25 @@ describe('after a restart on the same data directory', () => {
     const thirty = await announce(before, theThirtyMillion());
     const three = await announce(before, theThreeMillion());
     const api = clientOf(before);
-    expectStatus(await api.post(`/announcements/${thirty.id}/amendments`, { changes: { allocations: [{ country: 'RS', value: '30000000.00' }] }, reason: 'all to Serbia' }), 200);
+    expectStatus(
+      await api.post(`/announcements/${thirty.id}/amendments`, {
+        changes: { allocations: [{ country: 'RS', value: '30000000.00' }] },
+        reason: 'all to Serbia',
+      }),
+      200,
+    );
     expectStatus(await api.post(`/announcements/${three.id}/withdrawal`, { reason: 'duplicate' }), 200);
     expectStatus(await api.post('/exchange-rates', anExchangeRate()), 201);
-    const paths = ['/programmes', '/programmes/oic-supply-chains', `/announcements/${thirty.id}`, `/announcements/${three.id}`, '/announcements', '/announcements?country=RS', '/exchange-rates', '/health/ready'];
+    const paths = [
+      '/programmes',
+      '/programmes/oic-supply-chains',
+      `/announcements/${thirty.id}`,
+      `/announcements/${three.id}`,
+      '/announcements',
+      '/announcements?country=RS',
+      '/exchange-rates',
+      '/health/ready',
+    ];
     const seen = await Promise.all(paths.map(async (path) => [path, (await api.get(path)).json] as const));
 
     const after = await before.restart();
@@ -43,7 +58,11 @@ describe('after a restart on the same data directory', () => {
 
     const after = await before.restart();
     const api = clientOf(after);
-    const amended = await api.post(`/announcements/${thirty.id}/amendments`, { changes: { title: 'After restart' }, reason: 'checking' }, { headers: { 'if-match': '"0"' } });
+    const amended = await api.post(
+      `/announcements/${thirty.id}/amendments`,
+      { changes: { title: 'After restart' }, reason: 'checking' },
+      { headers: { 'if-match': '"0"' } },
+    );
     const duplicate = await api.post('/programmes', { code: 'oic-supply-chains', name: 'Again' });
     const stale = await api.post(`/announcements/${thirty.id}/withdrawal`, { reason: 'stale' }, { headers: { 'if-match': '"0"' } });
 
@@ -79,7 +98,10 @@ describe('after a restart on the same data directory', () => {
   it('answers concurrent retries after a restart with one answer and no write', async () => {
     const before = await startTestLedger();
     await registerProgrammes(before);
-    const first = expectStatus(await clientOf(before).post('/announcements', theThreeMillion(), { headers: { 'idempotency-key': 'k' } }), 201);
+    const first = expectStatus(
+      await clientOf(before).post('/announcements', theThreeMillion(), { headers: { 'idempotency-key': 'k' } }),
+      201,
+    );
 
     const after = await before.restart();
     const replies = await Promise.all(

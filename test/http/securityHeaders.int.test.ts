@@ -68,7 +68,7 @@ describe('security headers', () => {
     expectApiHeaders(await admin.get('/no-such-route'));
   });
 
-  it('are helmet\'s full set on the dashboard, its assets and the docs', async () => {
+  it("are helmet's full set on the dashboard, its assets and the docs", async () => {
     const ledger = await startTestLedger();
 
     const page = await request(ledger.baseUrl, 'GET', '/');

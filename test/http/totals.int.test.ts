@@ -50,9 +50,19 @@ async function aLedgerWithFiveAnnouncements() {
   );
   const german = await announce(
     ledger,
-    anAnnouncement({ funder: 'DE', title: 'German contribution', announcedOn: '2025-10-22', amount: eur('5000000.00'), country: 'RS', statedEquivalent: undefined }),
+    anAnnouncement({
+      funder: 'DE',
+      title: 'German contribution',
+      announcedOn: '2025-10-22',
+      amount: eur('5000000.00'),
+      country: 'RS',
+      statedEquivalent: undefined,
+    }),
   );
-  const earlier = await announce(ledger, theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }));
+  const earlier = await announce(
+    ledger,
+    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
+  );
   return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, earlier: earlier.id } };
 }
 
@@ -279,7 +289,10 @@ describe('GET /totals?currency=', () => {
     await registerProgrammes(ledger);
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
     await announce(ledger, theThirtyMillion());
-    await announce(ledger, anAnnouncement({ funder: 'DE', announcedOn: '2025-10-22', amount: eur('4000000.00'), statedEquivalent: undefined }));
+    await announce(
+      ledger,
+      anAnnouncement({ funder: 'DE', announcedOn: '2025-10-22', amount: eur('4000000.00'), statedEquivalent: undefined }),
+    );
 
     const reply = await totals(ledger, '?groupBy=currency&currency=GBP');
 
@@ -302,7 +315,12 @@ describe('GET /totals?currency=', () => {
       { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('0.00'), unconverted: [three.id] },
       { country: 'unallocated', count: 1, amounts: [gbp('30000000.00')], converted: eur('0.00'), unconverted: [thirty.id] },
     ]);
-    expect(before.json.total).toEqual({ count: 2, amounts: [gbp('33000000.00')], converted: eur('0.00'), unconverted: [thirty.id, three.id].sort() });
+    expect(before.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33000000.00')],
+      converted: eur('0.00'),
+      unconverted: [thirty.id, three.id].sort(),
+    });
 
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
     const after = await totals(ledger, '?currency=EUR');
@@ -312,14 +330,22 @@ describe('GET /totals?currency=', () => {
 });
 
 describe('GET /totals after amendments and withdrawals', () => {
-  it('replaces an amended announcement\'s contribution and drops a withdrawn one, converted sums included', async () => {
+  it("replaces an amended announcement's contribution and drops a withdrawn one, converted sums included", async () => {
     const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
     const api = clientOf(ledger);
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
     expect((await totals(ledger, '?currency=EUR')).json.total.converted).toEqual(eur('39190800.00'));
 
-    const split = { allocations: [{ country: 'RS', value: '20000000.00' }, { country: 'XK', value: '10000000.00' }] };
-    expectStatus(await api.post(`/announcements/${thirty.id}/amendments`, { changes: split, reason: 'split announced at the summit' }), 200);
+    const split = {
+      allocations: [
+        { country: 'RS', value: '20000000.00' },
+        { country: 'XK', value: '10000000.00' },
+      ],
+    };
+    expectStatus(
+      await api.post(`/announcements/${thirty.id}/amendments`, { changes: split, reason: 'split announced at the summit' }),
+      200,
+    );
     const amended = await totals(ledger, '?groupBy=country&currency=EUR');
 
     expect(amended.json.rows).toEqual([
@@ -330,7 +356,10 @@ describe('GET /totals after amendments and withdrawals', () => {
     expect(amended.json.total).toEqual({ count: 2, amounts: [gbp('33000000.00')], converted: eur('39190800.00'), unconverted: [] });
 
     // The same cell as before: the old contribution must be taken out before the new one goes in.
-    expectStatus(await api.post(`/announcements/${three.id}/amendments`, { changes: { amount: gbp('3500000.00') }, reason: 'corrected figure' }), 200);
+    expectStatus(
+      await api.post(`/announcements/${three.id}/amendments`, { changes: { amount: gbp('3500000.00') }, reason: 'corrected figure' }),
+      200,
+    );
     const corrected = await totals(ledger, '?groupBy=programme&currency=EUR');
 
     expect(corrected.json.rows).toEqual([
@@ -339,7 +368,10 @@ describe('GET /totals after amendments and withdrawals', () => {
     ]);
     expect(corrected.json.total).toEqual({ count: 2, amounts: [gbp('33500000.00')], converted: eur('39784600.00'), unconverted: [] });
 
-    expectStatus(await api.post(`/announcements/${three.id}/amendments`, { changes: { announcedOn: '2025-04-02' }, reason: 'corrected date' }), 200);
+    expectStatus(
+      await api.post(`/announcements/${three.id}/amendments`, { changes: { announcedOn: '2025-04-02' }, reason: 'corrected date' }),
+      200,
+    );
     const moved = await totals(ledger, '?groupBy=fiscalYear');
 
     expect(moved.json.rows).toEqual([
@@ -350,7 +382,9 @@ describe('GET /totals after amendments and withdrawals', () => {
     expectStatus(await api.post(`/announcements/${three.id}/withdrawal`, { reason: 'announced twice by mistake' }), 200);
     const withdrawn = await totals(ledger, '?groupBy=programme&currency=EUR');
 
-    expect(withdrawn.json.rows).toEqual([{ programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] }]);
+    expect(withdrawn.json.rows).toEqual([
+      { programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+    ]);
     expect(withdrawn.json.total).toEqual({ count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] });
   });
 
@@ -359,11 +393,21 @@ describe('GET /totals after amendments and withdrawals', () => {
     const api = clientOf(ledger);
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
     const twice = await announce(ledger, theThreeMillion({ title: 'The £3m, announced twice' }));
-    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({ count: 2, amounts: [gbp('6000000.00')], converted: eur('7125600.00'), unconverted: [] });
+    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({
+      count: 2,
+      amounts: [gbp('6000000.00')],
+      converted: eur('7125600.00'),
+      unconverted: [],
+    });
 
     expectStatus(await api.post(`/announcements/${twice.id}/withdrawal`, { reason: 'duplicate' }), 200);
 
-    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({ count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [] });
+    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({
+      count: 1,
+      amounts: [gbp('3000000.00')],
+      converted: eur('3562800.00'),
+      unconverted: [],
+    });
   });
 
   it('takes a withdrawn announcement out of unconverted, even when another stays in its group', async () => {
@@ -503,7 +547,7 @@ describe('GET /totals asked again', () => {
 });
 
 describe('GET /totals?minPosition=: read your writes', () => {
-  it('answers at once when the projections have applied the last POST\'s position', async () => {
+  it("answers at once when the projections have applied the last POST's position", async () => {
     const { ledger, three } = await aLedgerWithTheRealAnnouncements();
 
     const started = performance.now();
@@ -538,7 +582,11 @@ describe('GET /totals?minPosition=: read your writes', () => {
     expect(reply.status).toBe(503);
     expect(reply.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
     expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(reply.json).toMatchObject({ status: 503, type: 'urn:funding-ledger:problem:position-not-reached', detail: expect.stringMatching(/1000/) });
+    expect(reply.json).toMatchObject({
+      status: 503,
+      type: 'urn:funding-ledger:problem:position-not-reached',
+      detail: expect.stringMatching(/1000/),
+    });
     expect(elapsed).toBeGreaterThanOrEqual(4_900);
     expect(elapsed).toBeLessThan(8_000);
   });
@@ -583,7 +631,11 @@ describe('CORS', () => {
     const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
 
     const reply = await request(ledger.baseUrl, 'OPTIONS', '/totals?groupBy=programme', {
-      headers: { origin: dashboard, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,if-none-match' },
+      headers: {
+        origin: dashboard,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization,if-none-match',
+      },
     });
 
     expect(reply.status).toBe(204);
@@ -605,7 +657,9 @@ describe('CORS', () => {
     const ledger = await startTestLedger();
 
     const reply = await totals(ledger, '', { origin: dashboard });
-    const preflight = await request(ledger.baseUrl, 'OPTIONS', '/totals', { headers: { origin: dashboard, 'access-control-request-method': 'GET' } });
+    const preflight = await request(ledger.baseUrl, 'OPTIONS', '/totals', {
+      headers: { origin: dashboard, 'access-control-request-method': 'GET' },
+    });
 
     expect(reply.status).toBe(200);
     for (const answer of [reply, preflight]) {
@@ -615,7 +669,7 @@ describe('CORS', () => {
 });
 
 describe('readiness and restarts', () => {
-  it('is ready at the store\'s position after start', async () => {
+  it("is ready at the store's position after start", async () => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
 
     const reply = await request(ledger.baseUrl, 'GET', '/health/ready');
@@ -630,7 +684,13 @@ describe('readiness and restarts', () => {
     expectStatus(await api.post('/exchange-rates', anExchangeRate()), 201);
     expectStatus(await api.post(`/announcements/${ids.balkans}/amendments`, { changes: { country: 'RS' }, reason: 'all to Serbia' }), 200);
     expectStatus(await api.post(`/announcements/${ids.three}/withdrawal`, { reason: 'duplicate' }), 200);
-    const queries = ['', '?groupBy=programme,country', '?groupBy=fiscalYear,currency&currency=EUR', '?groupBy=year&currency=GBP', '?country=RS'];
+    const queries = [
+      '',
+      '?groupBy=programme,country',
+      '?groupBy=fiscalYear,currency&currency=EUR',
+      '?groupBy=year&currency=GBP',
+      '?country=RS',
+    ];
     const before = await Promise.all(queries.map((query) => totals(ledger, query)));
 
     const restarted = await ledger.restart();

@@ -1,7 +1,17 @@
 // GET /totals/stream over real HTTP: the position on connect and on every advance, throttled, heartbeats, keys, clean ends.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventStreamParser, type ServerSentEvent } from '../../web/src/sse.js';
-import { aProgramme, announce, clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import {
+  aProgramme,
+  announce,
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../support/ledger.js';
 
 /** Streams still open when a test ends are closed by the client, before the ledger closes. */
 const opened: AbortController[] = [];
@@ -48,7 +58,7 @@ async function openStream(ledger: TestLedger, key: string | null = ledger.adminK
 
 /** Polls with the real setTimeout until `condition` holds, for at most 5 s. */
 async function until(condition: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5_000; !condition(); ) {
+  for (const deadline = Date.now() + 5_000; !condition();) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${condition.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -152,7 +162,9 @@ describe('GET /totals/stream', () => {
     const auditOnly = ledger.createKey('auditor', ['audit']);
 
     const none = await fetch(`${ledger.baseUrl}/totals/stream`);
-    const wrong = await fetch(`${ledger.baseUrl}/totals/stream`, { headers: { authorization: 'Bearer flk_notAKeyOfThisLedger000000000000000000' } });
+    const wrong = await fetch(`${ledger.baseUrl}/totals/stream`, {
+      headers: { authorization: 'Bearer flk_notAKeyOfThisLedger000000000000000000' },
+    });
     const inQuery = await fetch(`${ledger.baseUrl}/totals/stream?key=${encodeURIComponent(ledger.adminKey)}`);
     const forbidden = await fetch(`${ledger.baseUrl}/totals/stream`, { headers: { authorization: `Bearer ${auditOnly}` } });
 

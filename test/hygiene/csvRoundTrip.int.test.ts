@@ -44,7 +44,8 @@ describe("a ledger's own export, imported again", () => {
     const ledger = await startTestLedger();
     await registerProgrammes(ledger);
     const titles = ["'=1+1", "'quoted", "''twice", '=SUM(A1:A2)'];
-    for (const title of titles) await announce(ledger, anAnnouncement({ title, source: { url: 'https://www.gov.uk/x', publisher: "'Home Office'" } }));
+    for (const title of titles)
+      await announce(ledger, anAnnouncement({ title, source: { url: 'https://www.gov.uk/x', publisher: "'Home Office'" } }));
     const exported = expectStatus(await clientOf(ledger).get('/exports/announcements.csv'), 200).text;
     const file = path.join(aTempDir(), 'own-export.csv');
     fs.writeFileSync(file, exported);

@@ -30,7 +30,12 @@ function expectRefused(reply: Reply, where: string, field: string, message: stri
 describe('the date range', () => {
   it('is one constant for dates and year filters, and its ends give well-formed fiscal years', () => {
     expect([EARLIEST_DATE, LATEST_DATE]).toEqual([`${DATE_RANGE.firstYear}-01-01`, `${DATE_RANGE.lastYear}-12-31`]);
-    expect([isDateInRange('1899-12-31'), isDateInRange('1900-01-01'), isDateInRange('2200-12-31'), isDateInRange('2201-01-01')]).toEqual([false, true, true, false]);
+    expect([isDateInRange('1899-12-31'), isDateInRange('1900-01-01'), isDateInRange('2200-12-31'), isDateInRange('2201-01-01')]).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
     expect(isDateInRange('0000-01-01T00:00:00Z')).toBe(false);
     expect([fiscalYearOf(EARLIEST_DATE), fiscalYearOf(LATEST_DATE)]).toEqual(['1899-00', '2200-01']);
   });
@@ -47,11 +52,24 @@ describe('dates over HTTP', () => {
     expectRefused(await api.post('/announcements', anAnnouncement({ announcedOn: '0000-01-01' })), 'body', 'announcedOn');
     expectRefused(await api.post('/announcements', anAnnouncement({ announcedOn: '9999-12-31' })), 'body', 'announcedOn');
     expectRefused(await api.post('/announcements', anAnnouncement({ announcedOn: '1899-12-31' })), 'body', 'announcedOn');
-    expectRefused(await api.post('/announcements', anAnnouncement({ source: { url: 'https://www.gov.uk/x', publishedOn: '2201-01-01' } })), 'body', 'source.publishedOn');
-    expectRefused(await api.post(`/announcements/${id}/amendments`, { changes: { announcedOn: '0001-04-01' }, reason: 'typo in the year' }), 'body', 'changes.announcedOn');
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ source: { url: 'https://www.gov.uk/x', publishedOn: '2201-01-01' } })),
+      'body',
+      'source.publishedOn',
+    );
+    expectRefused(
+      await api.post(`/announcements/${id}/amendments`, { changes: { announcedOn: '0001-04-01' }, reason: 'typo in the year' }),
+      'body',
+      'changes.announcedOn',
+    );
     expectRefused(await api.post('/exchange-rates', anExchangeRate({ effectiveOn: '9999-12-31' })), 'body', 'effectiveOn');
     // A date that is no date at all keeps its own message, alone.
-    expectRefused(await api.post('/announcements', anAnnouncement({ announcedOn: '2025-02-30' })), 'body', 'announcedOn', /^must be a calendar date as YYYY-MM-DD$/);
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ announcedOn: '2025-02-30' })),
+      'body',
+      'announcedOn',
+      /^must be a calendar date as YYYY-MM-DD$/,
+    );
 
     expect(await ledger.storeHead()).toBe(head);
   });
@@ -93,11 +111,21 @@ describe('dates in an import', () => {
       fs.rmSync(root, { recursive: true, force: true });
     });
     const file = path.join(root, 'dates.csv');
-    fs.writeFileSync(file, csvOf([aRow({ announcedOn: '0000-01-01' }), aRow({ title: 'Another', sourceUrl: 'https://www.gov.uk/x', sourcePublishedOn: '9999-12-31' }), aRow({ title: 'Fine', announcedOn: '2200-12-31' })]));
+    fs.writeFileSync(
+      file,
+      csvOf([
+        aRow({ announcedOn: '0000-01-01' }),
+        aRow({ title: 'Another', sourceUrl: 'https://www.gov.uk/x', sourcePublishedOn: '9999-12-31' }),
+        aRow({ title: 'Fine', announcedOn: '2200-12-31' }),
+      ]),
+    );
 
     const report = await importFile(store, file, { correlationId: 'run-1', now: () => '2025-06-01T09:00:00.000Z' });
 
-    expect(report.problems.map(describeProblem)).toEqual([`line 2: announcedOn: ${OUT_OF_RANGE}`, `line 3: sourcePublishedOn: ${OUT_OF_RANGE}`]);
+    expect(report.problems.map(describeProblem)).toEqual([
+      `line 2: announcedOn: ${OUT_OF_RANGE}`,
+      `line 3: sourcePublishedOn: ${OUT_OF_RANGE}`,
+    ]);
     expect(report.written).toBe(false);
     expect(await store.headPosition()).toBeUndefined();
   });

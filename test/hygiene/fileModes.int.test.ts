@@ -43,7 +43,10 @@ describe('file modes under DATA_DIR', () => {
     const root = aRoot();
     const dataDir = path.join(root, 'data');
     const schedules = path.join(root, 'schedules.json');
-    fs.writeFileSync(schedules, JSON.stringify([{ name: 'daily', cron: '0 6 * * *', kind: 'announcements', directory: 'exports/daily', keep: 3 }]));
+    fs.writeFileSync(
+      schedules,
+      JSON.stringify([{ name: 'daily', cron: '0 6 * * *', kind: 'announcements', directory: 'exports/daily', keep: 3 }]),
+    );
 
     const service = await startTestLedger({ dataDir, env: { EXPORT_SCHEDULES_FILE: schedules } });
     await registerProgrammes(service);
@@ -63,7 +66,9 @@ describe('file modes under DATA_DIR', () => {
     await store.close();
     const afterwards = modesUnder(dataDir);
 
-    expect(Object.keys(whileOpen)).toEqual(expect.arrayContaining(['events.sqlite', 'events.sqlite-wal', 'keys/events.sqlite', 'admin.key', 'asof', 'exports', 'exports/daily']));
+    expect(Object.keys(whileOpen)).toEqual(
+      expect.arrayContaining(['events.sqlite', 'events.sqlite-wal', 'keys/events.sqlite', 'admin.key', 'asof', 'exports', 'exports/daily']),
+    );
     expect(Object.keys(whileOpen).filter((entry) => entry.startsWith('exports/daily/'))).toHaveLength(2);
     expect(Object.keys(afterwards)).toEqual(expect.arrayContaining(['snapshots', 'snapshots/projections.v8']));
     expect(Object.keys(afterwards).filter((entry) => /^asof\/\d+\.v8$/.test(entry)).length).toBeGreaterThan(0);

@@ -18,7 +18,8 @@ import { anAnnouncement, announce, clientOf, expectStatus, registerProgrammes, s
 const A_PATH = /(^|[\s"'(=])\/[\w.-]/;
 
 /** mkdir -p through a file: ENOTDIR, or EEXIST when the file is the last part. */
-const BLOCKED_DIRECTORY = /^(a file is where a directory should be on the server \(ENOTDIR\)|a file is in the way on the server \(EEXIST\))$/;
+const BLOCKED_DIRECTORY =
+  /^(a file is where a directory should be on the server \(ENOTDIR\)|a file is in the way on the server \(EEXIST\))$/;
 
 function aTempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hygiene-errors-'));
@@ -62,8 +63,12 @@ describe('publicMessage', () => {
     expect(publicMessage(systemError('EACCES', 'permission denied', file))).toBe('permission denied on the server (EACCES)');
     expect(publicMessage(systemError('EROFS', 'read-only file system', file))).toBe('the file system is read-only (EROFS)');
     expect(publicMessage(systemError('EIO', 'i/o error', file))).toBe('a disk input/output error (EIO)');
-    expect(publicMessage(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }))).toBe('a disk input/output error (SQLITE_IOERR_WRITE)');
-    expect(publicMessage(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe('the disk is full (SQLITE_FULL)');
+    expect(publicMessage(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }))).toBe(
+      'a disk input/output error (SQLITE_IOERR_WRITE)',
+    );
+    expect(publicMessage(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(
+      'the disk is full (SQLITE_FULL)',
+    );
   });
 
   it('words real errors of this machine without their paths', () => {
@@ -79,7 +84,9 @@ describe('publicMessage', () => {
 
   it('takes every absolute path out of any other message, and leaves the rest as it was', () => {
     expect(publicMessage(new Error("cannot write '/srv/ledger/data/exports/a.csv': quota"))).toBe("cannot write '(a path)': quota");
-    expect(publicMessage(new Error('snapshot at /srv/ledger/data/snapshots/projections.v8 is stale'))).toBe('snapshot at (a path) is stale');
+    expect(publicMessage(new Error('snapshot at /srv/ledger/data/snapshots/projections.v8 is stale'))).toBe(
+      'snapshot at (a path) is stale',
+    );
     expect(withoutPaths('open C:\\ledger\\data\\events.sqlite and file:///srv/x')).toBe('open (a path) and (a path)');
     expect(publicMessage(new Error('the event store went away mid-export'))).toBe('the event store went away mid-export');
     expect(publicMessage(new Error('no GBP/EUR rate on 2025-03-31; 1/2 done'))).toBe('no GBP/EUR rate on 2025-03-31; 1/2 done');
@@ -91,7 +98,10 @@ describe('GET /exports/schedules after a run that failed on a real path', () => 
   it('names the failure in plain words, with no path of the data directory', async () => {
     const dir = aTempDir();
     const schedules = path.join(dir, 'schedules.json');
-    fs.writeFileSync(schedules, JSON.stringify([{ name: 'daily', cron: '0 6 * * *', kind: 'announcements', directory: 'exports/daily', keep: 3 }]));
+    fs.writeFileSync(
+      schedules,
+      JSON.stringify([{ name: 'daily', cron: '0 6 * * *', kind: 'announcements', directory: 'exports/daily', keep: 3 }]),
+    );
     const ledger = await startTestLedger({ env: { EXPORT_SCHEDULES_FILE: schedules } });
     await registerProgrammes(ledger);
     await announce(ledger, anAnnouncement());
@@ -102,7 +112,11 @@ describe('GET /exports/schedules after a run that failed on a real path', () => 
     const reply = expectStatus(await clientOf(ledger, ledger.createKey('reader', ['read'])).get('/exports/schedules'), 200);
 
     expect(result).toMatchObject({ status: 'failed' });
-    expect(reply.json.schedules[0].lastRun).toMatchObject({ status: 'failed', file: null, error: expect.stringMatching(BLOCKED_DIRECTORY) });
+    expect(reply.json.schedules[0].lastRun).toMatchObject({
+      status: 'failed',
+      file: null,
+      error: expect.stringMatching(BLOCKED_DIRECTORY),
+    });
     expect(reply.text).not.toContain(ledger.dataDir);
     expect(reply.text).not.toContain(fs.realpathSync(ledger.dataDir));
     expect(reply.text).not.toMatch(A_PATH);
@@ -123,7 +137,10 @@ describe('GET /exports/schedules after a run that failed on a real path', () => 
     const result = await scheduler.runNow('daily');
     await scheduler.stop();
 
-    const logged = lines.find((line) => line.msg === 'scheduled export failed; it runs again at the next slot') as { error: string; err: { message: string } };
+    const logged = lines.find((line) => line.msg === 'scheduled export failed; it runs again at the next slot') as {
+      error: string;
+      err: { message: string };
+    };
     expect(result).toMatchObject({ status: 'failed', error: logged.error });
     expect(logged.error).not.toMatch(A_PATH);
     expect(logged.err.message).toContain(directory);

@@ -8,7 +8,16 @@ import { importFile } from '../../src/imports/importFile.js';
 import { describeProblem } from '../../src/imports/problems.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { aRow, csvOf } from '../imports/rows.js';
-import { aProgramme, anAnnouncement, anExchangeRate, announce, clientOf, registerProgrammes, startTestLedger, type Reply } from '../support/ledger.js';
+import {
+  aProgramme,
+  anAnnouncement,
+  anExchangeRate,
+  announce,
+  clientOf,
+  registerProgrammes,
+  startTestLedger,
+  type Reply,
+} from '../support/ledger.js';
 
 function expectRefused(reply: Reply, where: string, field: string, message: string): void {
   expect(reply.status, reply.text).toBe(400);
@@ -44,23 +53,78 @@ describe('free text over HTTP', () => {
     const { id } = await announce(ledger, anAnnouncement());
     const head = await ledger.storeHead();
 
-    expectRefused(await api.post('/programmes', aProgramme({ code: 'new-one', name: 'Evil\u202Egnp.exe' })), 'body', 'name', 'must not contain U+202E (a bidirectional override)');
-    expectRefused(await api.post('/programmes', aProgramme({ code: 'new-one', description: 'NUL\u0000here' })), 'body', 'description', 'must not contain U+0000 (a control character)');
-    expectRefused(await api.post('/programmes/oic-supply-chains/rename', { name: 'A\u2066B', reason: 'renamed by the ministry' }), 'body', 'name', 'must not contain U+2066 (a bidirectional isolate)');
-    expectRefused(await api.post('/announcements', anAnnouncement({ title: 'Title\u0000' })), 'body', 'title', 'must not contain U+0000 (a control character)');
-    expectRefused(await api.post('/announcements', anAnnouncement({ programme: 'oic\u0007' })), 'body', 'programme', 'must not contain U+0007 (a control character)');
-    expectRefused(await api.post('/announcements', anAnnouncement({ tags: ['ok', 'bad\u202E'] })), 'body', 'tags[1]', 'must not contain U+202E (a bidirectional override)');
+    expectRefused(
+      await api.post('/programmes', aProgramme({ code: 'new-one', name: 'Evil\u202Egnp.exe' })),
+      'body',
+      'name',
+      'must not contain U+202E (a bidirectional override)',
+    );
+    expectRefused(
+      await api.post('/programmes', aProgramme({ code: 'new-one', description: 'NUL\u0000here' })),
+      'body',
+      'description',
+      'must not contain U+0000 (a control character)',
+    );
+    expectRefused(
+      await api.post('/programmes/oic-supply-chains/rename', { name: 'A\u2066B', reason: 'renamed by the ministry' }),
+      'body',
+      'name',
+      'must not contain U+2066 (a bidirectional isolate)',
+    );
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ title: 'Title\u0000' })),
+      'body',
+      'title',
+      'must not contain U+0000 (a control character)',
+    );
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ programme: 'oic\u0007' })),
+      'body',
+      'programme',
+      'must not contain U+0007 (a control character)',
+    );
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ tags: ['ok', 'bad\u202E'] })),
+      'body',
+      'tags[1]',
+      'must not contain U+202E (a bidirectional override)',
+    );
     expectRefused(
       await api.post('/announcements', anAnnouncement({ source: { url: 'https://www.gov.uk/x', publisher: 'Home\u001B[31mOffice' } })),
       'body',
       'source.publisher',
       'must not contain U+001B (a control character)',
     );
-    expectRefused(await api.post('/announcements', anAnnouncement({ source: { url: 'https://www.gov.uk/\u202Efdp.exe' } })), 'body', 'source.url', 'must not contain U+202E (a bidirectional override)');
-    expectRefused(await api.post(`/announcements/${id}/amendments`, { changes: { title: 'A\u202Bb' }, reason: 'a fix' }), 'body', 'changes.title', 'must not contain U+202B (a bidirectional embedding)');
-    expectRefused(await api.post(`/announcements/${id}/amendments`, { changes: { country: 'GB' }, reason: 'the release\u007F says UK' }), 'body', 'reason', 'must not contain U+007F (a control character)');
-    expectRefused(await api.post(`/announcements/${id}/withdrawal`, { reason: 'announced\rin error' }), 'body', 'reason', 'must not contain U+000D (a control character)');
-    expectRefused(await api.post('/exchange-rates', anExchangeRate({ source: 'ECB\u0008' })), 'body', 'source', 'must not contain U+0008 (a control character)');
+    expectRefused(
+      await api.post('/announcements', anAnnouncement({ source: { url: 'https://www.gov.uk/\u202Efdp.exe' } })),
+      'body',
+      'source.url',
+      'must not contain U+202E (a bidirectional override)',
+    );
+    expectRefused(
+      await api.post(`/announcements/${id}/amendments`, { changes: { title: 'A\u202Bb' }, reason: 'a fix' }),
+      'body',
+      'changes.title',
+      'must not contain U+202B (a bidirectional embedding)',
+    );
+    expectRefused(
+      await api.post(`/announcements/${id}/amendments`, { changes: { country: 'GB' }, reason: 'the release\u007F says UK' }),
+      'body',
+      'reason',
+      'must not contain U+007F (a control character)',
+    );
+    expectRefused(
+      await api.post(`/announcements/${id}/withdrawal`, { reason: 'announced\rin error' }),
+      'body',
+      'reason',
+      'must not contain U+000D (a control character)',
+    );
+    expectRefused(
+      await api.post('/exchange-rates', anExchangeRate({ source: 'ECB\u0008' })),
+      'body',
+      'source',
+      'must not contain U+0008 (a control character)',
+    );
 
     expect(await ledger.storeHead()).toBe(head);
   });
@@ -79,7 +143,12 @@ describe('free text over HTTP', () => {
     const api = clientOf(ledger);
 
     expectRefused(await api.get('/announcements?programme=oic%00'), 'query', 'programme', 'must not contain U+0000 (a control character)');
-    expectRefused(await api.get('/totals?programme=%E2%80%AEoic'), 'query', 'programme', 'must not contain U+202E (a bidirectional override)');
+    expectRefused(
+      await api.get('/totals?programme=%E2%80%AEoic'),
+      'query',
+      'programme',
+      'must not contain U+202E (a bidirectional override)',
+    );
     expectRefused(await api.get('/events?actor=adm%1Bin'), 'query', 'actor', 'must not contain U+001B (a control character)');
   });
 });

@@ -31,7 +31,10 @@ const notUtf8 = /^line (\d+): the file is not valid UTF-8; save it as UTF-8/;
 
 describe('the UTF-8 check of an import file', () => {
   it('refuses a Latin-1 CSV at the line of its first accented letter', async () => {
-    const latin1 = Buffer.from(csvOf([aRow({ title: 'Plain' }), aRow({ title: 'Plain again' }), aRow({ title: 'Société Générale, Kosovë' })]), 'latin1');
+    const latin1 = Buffer.from(
+      csvOf([aRow({ title: 'Plain' }), aRow({ title: 'Plain again' }), aRow({ title: 'Société Générale, Kosovë' })]),
+      'latin1',
+    );
 
     await expect(reading(latin1, 'csv')).rejects.toThrow(/^line 4: the file is not valid UTF-8/);
   });
@@ -63,7 +66,8 @@ describe('the UTF-8 check of an import file', () => {
   });
 
   it('refuses JSON Lines the same way', async () => {
-    const line = (title: string): string => JSON.stringify({ funder: 'GB', programme: 'p', title, announcedOn: '2025-03-31', amount: { value: '1.00', currency: 'GBP' } });
+    const line = (title: string): string =>
+      JSON.stringify({ funder: 'GB', programme: 'p', title, announcedOn: '2025-03-31', amount: { value: '1.00', currency: 'GBP' } });
     const bytes = Buffer.concat([Buffer.from(`${line('Škoda')}\n\n`, 'utf8'), Buffer.from(`${line('Société')}\n`, 'latin1')]);
 
     await expect(reading(bytes, 'jsonl', 7)).rejects.toThrow(/^line 3: the file is not valid UTF-8/);

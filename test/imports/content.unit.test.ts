@@ -15,7 +15,14 @@ const fields: AnnouncementFields = {
 };
 
 function anAnnouncement(overrides: Partial<ValidAnnouncement> = {}): ValidAnnouncement {
-  return { lines: [2], givenId: undefined, fields, withdrawalReason: undefined, programme: { code: fields.programme, name: fields.programme }, ...overrides };
+  return {
+    lines: [2],
+    givenId: undefined,
+    fields,
+    withdrawalReason: undefined,
+    programme: { code: fields.programme, name: fields.programme },
+    ...overrides,
+  };
 }
 
 describe('identity from content', () => {

@@ -12,9 +12,16 @@ function announcements(items: FileItem[]): Candidate[] {
 
 describe('reading an announcements CSV', () => {
   it('rebuilds the POST /announcements body of a one-country announcement, with the status columns beside it', async () => {
-    const [item] = announcements(await itemsOf(csvOf([aRow({ sourceUrl: 'https://www.gov.uk/a', sourcePublisher: 'Home Office', sourcePublishedOn: '2025-04-02' })])));
+    const [item] = announcements(
+      await itemsOf(csvOf([aRow({ sourceUrl: 'https://www.gov.uk/a', sourcePublisher: 'Home Office', sourcePublishedOn: '2025-04-02' })])),
+    );
 
-    expect(item).toMatchObject({ lines: [2], status: 'active', withdrawalReason: undefined, programmeName: 'Crown Prosecution Service: prosecuting organised international smugglers' });
+    expect(item).toMatchObject({
+      lines: [2],
+      status: 'active',
+      withdrawalReason: undefined,
+      programmeName: 'Crown Prosecution Service: prosecuting organised international smugglers',
+    });
     expect(item!.body).toEqual({
       funder: 'GB',
       programme: 'cps-smuggling-prosecutions',
@@ -41,12 +48,23 @@ describe('reading an announcements CSV', () => {
 
   it('groups consecutive rows sharing an id into one announcement with one allocation per row', async () => {
     const split = { id: SPLIT_ID, amount: '100.00', currency: 'EUR', statedEquivalentCurrency: '', statedEquivalentValue: '' };
-    const text = csvOf([aRow(), aRow({ ...split, country: 'RS', allocationValue: '60.00' }), aRow({ ...split, country: 'XK', allocationValue: '40.00' }), aRow()]);
+    const text = csvOf([
+      aRow(),
+      aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
+      aRow({ ...split, country: 'XK', allocationValue: '40.00' }),
+      aRow(),
+    ]);
 
     const items = announcements(await itemsOf(text));
 
     expect(items.map((item) => item.lines)).toEqual([[2], [3, 4], [5]]);
-    expect(items[1]!.body).toMatchObject({ id: SPLIT_ID, allocations: [{ country: 'RS', value: '60.00' }, { country: 'XK', value: '40.00' }] });
+    expect(items[1]!.body).toMatchObject({
+      id: SPLIT_ID,
+      allocations: [
+        { country: 'RS', value: '60.00' },
+        { country: 'XK', value: '40.00' },
+      ],
+    });
     expect(items[1]!.body).not.toHaveProperty('country');
     expect(items[1]!.locate(['allocations', 1, 'value'])).toEqual({ line: 4, field: 'allocationValue' });
     expect(items[1]!.locate(['allocations', 0, 'country'])).toEqual({ line: 3, field: 'country' });
@@ -61,15 +79,28 @@ describe('reading an announcements CSV', () => {
 
   it('names the row of a split announcement that disagrees with its first row', async () => {
     const split = { id: SPLIT_ID, amount: '100.00', currency: 'EUR' };
-    const text = csvOf([aRow({ ...split, country: 'RS', allocationValue: '60.00' }), aRow({ ...split, country: 'XK', allocationValue: '40.00', title: 'Another title' })]);
+    const text = csvOf([
+      aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
+      aRow({ ...split, country: 'XK', allocationValue: '40.00', title: 'Another title' }),
+    ]);
 
     const [item] = announcements(await itemsOf(text));
 
-    expect(item!.problems).toEqual([{ line: 3, field: 'title', message: `differs from line 2, the first row of announcement ${SPLIT_ID}` }]);
+    expect(item!.problems).toEqual([
+      { line: 3, field: 'title', message: `differs from line 2, the first row of announcement ${SPLIT_ID}` },
+    ]);
   });
 
   it('restores cells the export neutralised against spreadsheet formulas, and only those', async () => {
-    const text = csvOf([aRow({ title: "'=HYPERLINK(\"x\")", sourceUrl: 'https://www.gov.uk/a', sourcePublisher: "'+44 20 7035 4848", programmeName: "'-minus", tags: "it's" })]);
+    const text = csvOf([
+      aRow({
+        title: '\'=HYPERLINK("x")',
+        sourceUrl: 'https://www.gov.uk/a',
+        sourcePublisher: "'+44 20 7035 4848",
+        programmeName: "'-minus",
+        tags: "it's",
+      }),
+    ]);
 
     const [item] = announcements(await itemsOf(text));
 
@@ -97,7 +128,8 @@ describe('reading an announcements CSV', () => {
   });
 
   it('counts a CRLF line break inside a quoted cell and skipped blank lines as the physical lines they are', async () => {
-    const text = 'funder,programme,title,announcedOn,currency,amount\r\nGB,wb-summit,"two\r\nlines",2025-03-31,GBP,5\r\n\r\nGB,wb-summit,next,2025-03-31,GBP,6\r\nGB,short\r\n';
+    const text =
+      'funder,programme,title,announcedOn,currency,amount\r\nGB,wb-summit,"two\r\nlines",2025-03-31,GBP,5\r\n\r\nGB,wb-summit,next,2025-03-31,GBP,6\r\nGB,short\r\n';
 
     const items = await itemsOf(text);
 
@@ -105,11 +137,15 @@ describe('reading an announcements CSV', () => {
       [[2], 'two\r\nlines'],
       [[5], 'next'],
     ]);
-    expect(items).toContainEqual({ kind: 'unreadable', problem: { line: 6, field: '(row)', message: 'has 2 cells where the header has 6' } });
+    expect(items).toContainEqual({
+      kind: 'unreadable',
+      problem: { line: 6, field: '(row)', message: 'has 2 cells where the header has 6' },
+    });
   });
 
   it('reads LF line endings and a hand-made file with only the required columns', async () => {
-    const text = 'funder,programme,title,announcedOn,currency,amount\nGB,wb-summit,"A, B",2025-03-31,GBP,5\n\nGB,wb-summit,C,2025-03-31,GBP,6';
+    const text =
+      'funder,programme,title,announcedOn,currency,amount\nGB,wb-summit,"A, B",2025-03-31,GBP,5\n\nGB,wb-summit,C,2025-03-31,GBP,6';
 
     const items = announcements(await itemsOf(text));
 
@@ -124,13 +160,18 @@ describe('reading an announcements CSV', () => {
 
     const items = await itemsOf(text);
 
-    expect(items).toContainEqual({ kind: 'unreadable', problem: { line: 3, field: '(row)', message: 'has 3 cells where the header has 19' } });
+    expect(items).toContainEqual({
+      kind: 'unreadable',
+      problem: { line: 3, field: '(row)', message: 'has 3 cells where the header has 19' },
+    });
     expect(announcements(items).map((item) => item.lines)).toEqual([[2], [4]]);
   });
 
   it('refuses the whole file when the header has an unknown or missing column', async () => {
     await expect(itemsOf('funder,programme,title,announcedOn,currency,amount,colour\n')).rejects.toThrow(
-      new ImportFileError('line 1: header: unknown column(s) "colour"; the columns are id, status, funder, programme, programmeName, title, announcedOn, currency, amount, country, allocationValue, statedEquivalentCurrency, statedEquivalentValue, sourceUrl, sourcePublisher, sourcePublishedOn, tags, withdrawalReason, revision'),
+      new ImportFileError(
+        'line 1: header: unknown column(s) "colour"; the columns are id, status, funder, programme, programmeName, title, announcedOn, currency, amount, country, allocationValue, statedEquivalentCurrency, statedEquivalentValue, sourceUrl, sourcePublisher, sourcePublishedOn, tags, withdrawalReason, revision',
+      ),
     );
     await expect(itemsOf('funder,programme,title,currency\n')).rejects.toThrow('line 1: header: missing column(s) announcedOn, amount');
   });

@@ -42,7 +42,15 @@ async function allEvents(): Promise<RecordedEvent[]> {
   return events;
 }
 
-const split = { id: SPLIT_ID, currency: 'EUR', amount: '100.00', statedEquivalentCurrency: '', statedEquivalentValue: '', programme: 'wb-summit', programmeName: '' };
+const split = {
+  id: SPLIT_ID,
+  currency: 'EUR',
+  amount: '100.00',
+  statedEquivalentCurrency: '',
+  statedEquivalentValue: '',
+  programme: 'wb-summit',
+  programmeName: '',
+};
 const goodRows = [
   aRow(),
   aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
@@ -54,7 +62,15 @@ describe('importing a file into the ledger', () => {
   it('registers unknown programmes, announces, withdraws, through the deciders: actor import, one correlation id, content keys', async () => {
     const report = await importFile(store, aFile('good.csv', csvOf(goodRows)), RUN);
 
-    expect(report).toMatchObject({ rowsRead: 4, imported: 3, withdrawals: 1, alreadyPresent: 0, programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'], badRows: 0, written: true });
+    expect(report).toMatchObject({
+      rowsRead: 4,
+      imported: 3,
+      withdrawals: 1,
+      alreadyPresent: 0,
+      programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'],
+      badRows: 0,
+      written: true,
+    });
     const events = await allEvents();
     expect(events.map((e) => [e.stream, e.type])).toEqual([
       ['programme-cps-smuggling-prosecutions', 'ProgrammeRegistered'],
@@ -64,12 +80,25 @@ describe('importing a file into the ledger', () => {
       [announcementStream(WITHDRAWN_ID), 'FundingAnnounced'],
       [announcementStream(WITHDRAWN_ID), 'FundingWithdrawn'],
     ]);
-    expect(events.map((e) => e.data.name).slice(0, 2)).toEqual(['Crown Prosecution Service: prosecuting organised international smugglers', 'wb-summit']);
+    expect(events.map((e) => e.data.name).slice(0, 2)).toEqual([
+      'Crown Prosecution Service: prosecuting organised international smugglers',
+      'wb-summit',
+    ]);
     for (const event of events) {
-      expect(event.metadata).toMatchObject({ actor: 'import', correlationId: 'run-1', recordedAt: '2025-06-01T09:00:00.000Z', idempotencyKey: expect.stringMatching(/^import:/) });
+      expect(event.metadata).toMatchObject({
+        actor: 'import',
+        correlationId: 'run-1',
+        recordedAt: '2025-06-01T09:00:00.000Z',
+        idempotencyKey: expect.stringMatching(/^import:/),
+      });
     }
     expect(events[3]!.metadata.idempotencyKey).toMatch(/^import:[0-9a-f]{64}$/);
-    expect(events[3]!.data).toMatchObject({ allocations: [{ country: 'RS', amount: { currency: 'EUR', minor: 6000 } }, { country: 'XK', amount: { currency: 'EUR', minor: 4000 } }] });
+    expect(events[3]!.data).toMatchObject({
+      allocations: [
+        { country: 'RS', amount: { currency: 'EUR', minor: 6000 } },
+        { country: 'XK', amount: { currency: 'EUR', minor: 4000 } },
+      ],
+    });
     const verifier = new ChainVerifier();
     for (const event of events) verifier.check(event);
     expect(verifier.report()).toMatchObject({ ok: true, events: 6 });
@@ -108,7 +137,12 @@ describe('importing a file into the ledger', () => {
   it('in a dry run reports what would be written and writes nothing', async () => {
     const report = await importFile(store, aFile('good.csv', csvOf(goodRows)), { ...RUN, dryRun: true });
 
-    expect(report).toMatchObject({ written: false, imported: 3, withdrawals: 1, programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'] });
+    expect(report).toMatchObject({
+      written: false,
+      imported: 3,
+      withdrawals: 1,
+      programmesRegistered: ['cps-smuggling-prosecutions', 'wb-summit'],
+    });
     expect(await store.headPosition()).toBeUndefined();
   });
 
@@ -129,10 +163,24 @@ describe('importing a file into the ledger', () => {
   it('treats an announcement amended to the same content as already present', async () => {
     await importFile(store, aFile('good.csv', csvOf(goodRows)), RUN);
     const metadata = { actor: 'clerk', correlationId: 'c', causationId: 'c', now: '2025-06-02T09:00:00.000Z' };
-    await handleCommand(store, announcementDecider, announcementStream(SPLIT_ID), { type: 'AmendFunding', data: { announcementId: SPLIT_ID, changes: { title: 'Amended' }, reason: 'typo' }, context: { programmeRegistered: true } }, { metadata });
+    await handleCommand(
+      store,
+      announcementDecider,
+      announcementStream(SPLIT_ID),
+      {
+        type: 'AmendFunding',
+        data: { announcementId: SPLIT_ID, changes: { title: 'Amended' }, reason: 'typo' },
+        context: { programmeRegistered: true },
+      },
+      { metadata },
+    );
 
     const stale = await importFile(store, aFile('good.csv', csvOf(goodRows)), RUN);
-    const current = await importFile(store, aFile('current.csv', csvOf(goodRows.map((row) => (row.id === SPLIT_ID ? { ...row, title: 'Amended' } : row)))), RUN);
+    const current = await importFile(
+      store,
+      aFile('current.csv', csvOf(goodRows.map((row) => (row.id === SPLIT_ID ? { ...row, title: 'Amended' } : row)))),
+      RUN,
+    );
 
     expect(stale.problems.map((p) => p.line)).toEqual([3]);
     expect(current).toMatchObject({ alreadyPresent: 3, badRows: 0 });
@@ -144,22 +192,50 @@ describe('importing a file into the ledger', () => {
 
     const completed = await importFile(store, aFile('good.csv', csvOf(goodRows)), RUN);
     const contradicted = await importFile(store, aFile('active.csv', csvOf(active)), RUN);
-    const otherReason = await importFile(store, aFile('reason.csv', csvOf(goodRows.map((row) => (row.id === WITHDRAWN_ID ? { ...row, withdrawalReason: 'other reason' } : row)))), RUN);
+    const otherReason = await importFile(
+      store,
+      aFile('reason.csv', csvOf(goodRows.map((row) => (row.id === WITHDRAWN_ID ? { ...row, withdrawalReason: 'other reason' } : row)))),
+      RUN,
+    );
 
     expect(completed).toMatchObject({ imported: 0, withdrawals: 1, alreadyPresent: 2, written: true });
-    expect((await loadStream(store, announcementDecider, announcementStream(WITHDRAWN_ID))).state).toMatchObject({ status: 'withdrawn', withdrawalReason: 'announced twice' });
-    expect(contradicted.problems.map(describeProblem)).toEqual([`line 5: status: announcement ${WITHDRAWN_ID} is withdrawn in the ledger but active in this file`]);
-    expect(otherReason.problems.map(describeProblem)).toEqual([`line 5: withdrawalReason: announcement ${WITHDRAWN_ID} was withdrawn in the ledger for another reason: "announced twice"`]);
+    expect((await loadStream(store, announcementDecider, announcementStream(WITHDRAWN_ID))).state).toMatchObject({
+      status: 'withdrawn',
+      withdrawalReason: 'announced twice',
+    });
+    expect(contradicted.problems.map(describeProblem)).toEqual([
+      `line 5: status: announcement ${WITHDRAWN_ID} is withdrawn in the ledger but active in this file`,
+    ]);
+    expect(otherReason.problems.map(describeProblem)).toEqual([
+      `line 5: withdrawalReason: announcement ${WITHDRAWN_ID} was withdrawn in the ledger for another reason: "announced twice"`,
+    ]);
   });
 
   it('reads JSON Lines the same way', async () => {
-    const body = { funder: 'GB', programme: 'wb-summit', title: 'By line', announcedOn: '2025-03-31', amount: { value: '5.00', currency: 'GBP' }, country: 'RS' };
-    const file = aFile('a.jsonl', `${JSON.stringify(body)}\n${JSON.stringify({ ...body, title: 'Withdrawn', status: 'withdrawn', withdrawalReason: 'in error' })}\n`);
+    const body = {
+      funder: 'GB',
+      programme: 'wb-summit',
+      title: 'By line',
+      announcedOn: '2025-03-31',
+      amount: { value: '5.00', currency: 'GBP' },
+      country: 'RS',
+    };
+    const file = aFile(
+      'a.jsonl',
+      `${JSON.stringify(body)}\n${JSON.stringify({ ...body, title: 'Withdrawn', status: 'withdrawn', withdrawalReason: 'in error' })}\n`,
+    );
 
     const first = await importFile(store, file, RUN);
     const second = await importFile(store, file, RUN);
 
-    expect(first).toMatchObject({ format: 'jsonl', rowsRead: 2, imported: 2, withdrawals: 1, programmesRegistered: ['wb-summit'], written: true });
+    expect(first).toMatchObject({
+      format: 'jsonl',
+      rowsRead: 2,
+      imported: 2,
+      withdrawals: 1,
+      programmesRegistered: ['wb-summit'],
+      written: true,
+    });
     expect(second).toMatchObject({ imported: 0, alreadyPresent: 2, written: false });
   });
 

@@ -37,7 +37,12 @@ export function aRow(overrides: CsvRow = {}): CsvRow {
 /** A CSV file: the header (every export column unless `columns` names fewer), then the rows; CRLF as the export writes. */
 export function csvOf(rows: readonly CsvRow[], options: { columns?: readonly string[]; bom?: boolean } = {}): string {
   const columns = options.columns ?? ANNOUNCEMENT_COLUMNS;
-  return stringify(rows as Record<string, string>[], { header: true, columns: [...columns], bom: options.bom ?? false, record_delimiter: 'windows' });
+  return stringify(rows as Record<string, string>[], {
+    header: true,
+    columns: [...columns],
+    bom: options.bom ?? false,
+    record_delimiter: 'windows',
+  });
 }
 
 export async function itemsOf(text: string, format: ImportFormat = 'csv'): Promise<FileItem[]> {

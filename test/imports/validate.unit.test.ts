@@ -7,13 +7,26 @@ const split = { id: SPLIT_ID, currency: 'EUR', amount: '100.00', statedEquivalen
 
 describe('validating an announcements CSV', () => {
   it('accepts a good file: every announcement valid, with its fields as the decider will record them', async () => {
-    const result = await checked(csvOf([aRow(), aRow({ ...split, country: 'RS', allocationValue: '60.00' }), aRow({ ...split, country: 'XK', allocationValue: '40.00' })]));
+    const result = await checked(
+      csvOf([
+        aRow(),
+        aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
+        aRow({ ...split, country: 'XK', allocationValue: '40.00' }),
+      ]),
+    );
 
     expect(result.problems).toEqual([]);
     expect(result.rowsRead).toBe(3);
     expect(result.valid.map((a) => [a.lines, a.fields.country, a.fields.allocations])).toEqual([
       [[2], 'GB', undefined],
-      [[3, 4], undefined, [{ country: 'RS', amount: { currency: 'EUR', minor: 6000 } }, { country: 'XK', amount: { currency: 'EUR', minor: 4000 } }]],
+      [
+        [3, 4],
+        undefined,
+        [
+          { country: 'RS', amount: { currency: 'EUR', minor: 6000 } },
+          { country: 'XK', amount: { currency: 'EUR', minor: 4000 } },
+        ],
+      ],
     ]);
     expect(result.valid[0]!.fields.amount).toEqual({ currency: 'GBP', minor: 300_000_000 });
   });
@@ -98,7 +111,13 @@ describe('validating an announcements CSV', () => {
   });
 
   it('refuses an id that is not a UUID, and an announcement that appears twice', async () => {
-    const text = csvOf([aRow({ id: 'not-a-uuid' }), aRow({ id: SPLIT_ID }), aRow({ title: 'other' }), aRow({ id: SPLIT_ID }), aRow({ title: 'other' })]);
+    const text = csvOf([
+      aRow({ id: 'not-a-uuid' }),
+      aRow({ id: SPLIT_ID }),
+      aRow({ title: 'other' }),
+      aRow({ id: SPLIT_ID }),
+      aRow({ title: 'other' }),
+    ]);
 
     expect((await checked(text)).problems).toEqual([
       'line 2: id: must be a UUID',
@@ -131,7 +150,14 @@ describe('validating JSON Lines', () => {
     const lines = [
       JSON.stringify(body),
       '',
-      JSON.stringify({ ...body, status: 'withdrawn', withdrawalReason: 'announced twice', programmeName: 'CPS', revision: 1, id: SPLIT_ID }),
+      JSON.stringify({
+        ...body,
+        status: 'withdrawn',
+        withdrawalReason: 'announced twice',
+        programmeName: 'CPS',
+        revision: 1,
+        id: SPLIT_ID,
+      }),
     ];
 
     const result = await checked(`\uFEFF${lines.join('\n')}\n`, 'jsonl');
@@ -160,7 +186,14 @@ describe('validating JSON Lines', () => {
   });
 
   it('names the allocation at fault by its index', async () => {
-    const line = JSON.stringify({ ...body, country: undefined, allocations: [{ country: 'FR', value: '1000000.00' }, { country: 'DE', value: '1000000.00' }] });
+    const line = JSON.stringify({
+      ...body,
+      country: undefined,
+      allocations: [
+        { country: 'FR', value: '1000000.00' },
+        { country: 'DE', value: '1000000.00' },
+      ],
+    });
 
     expect((await checked(line, 'jsonl')).problems).toEqual(['line 1: allocations: allocations must sum exactly to the amount']);
   });

@@ -11,7 +11,7 @@ function idOf(key: string): string {
 }
 
 async function until(condition: () => Promise<boolean>): Promise<void> {
-  for (const deadline = Date.now() + 5_000; !(await condition()); ) {
+  for (const deadline = Date.now() + 5_000; !(await condition());) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${condition.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -77,7 +77,8 @@ export class RawConnection {
     for (;;) {
       const parsed = this.takeResponse();
       if (parsed !== undefined) return parsed;
-      if (this.isClosed) throw new Error(`the connection closed before a whole response; received: ${JSON.stringify(this.unread.slice(0, 300))}`);
+      if (this.isClosed)
+        throw new Error(`the connection closed before a whole response; received: ${JSON.stringify(this.unread.slice(0, 300))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no whole response within ${timeoutMs} ms; received: ${JSON.stringify(this.unread.slice(0, 300))}`);
       await new Promise<void>((resolve) => {

@@ -13,7 +13,10 @@ interface OpenStream {
 
 async function openStream(ledger: TestLedger, key: string): Promise<OpenStream> {
   const controller = new AbortController();
-  const response = await fetch(`${ledger.baseUrl}/totals/stream`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+  const response = await fetch(`${ledger.baseUrl}/totals/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: controller.signal,
+  });
   expect(response.status).toBe(200);
   const ended = (async () => {
     try {

@@ -3,13 +3,24 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anExchangeRate, clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import {
+  anExchangeRate,
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../support/ledger.js';
 import { aDataDir, aStandIn, shareKeys } from './replicas.js';
 
 const QUERIES = ['/totals?groupBy=programme,country', '/totals?groupBy=year&currency=EUR'];
 
 async function answers(ledger: TestLedger, position: string, asOf: string): Promise<unknown[]> {
-  const live = await Promise.all(QUERIES.map(async (query) => expectStatus(await clientOf(ledger).get(`${query}&minPosition=${position}`), 200).json));
+  const live = await Promise.all(
+    QUERIES.map(async (query) => expectStatus(await clientOf(ledger).get(`${query}&minPosition=${position}`), 200).json),
+  );
   const past = await Promise.all(QUERIES.map(async (query) => expectStatus(await clientOf(ledger).get(`${query}&asOf=${asOf}`), 200).json));
   return [...live, ...past];
 }
@@ -23,7 +34,9 @@ describe('local caches on replicas', () => {
     expectStatus(await clientOf(first).post('/exchange-rates', anExchangeRate()), 201);
     const early = expectStatus(await clientOf(first).post('/announcements', theThirtyMillion()), 201).json.position as string;
     let last = early;
-    for (let index = 0; index < 12; index += 1) last = expectStatus(await clientOf(first).post('/announcements', theThreeMillion({ title: `Announcement ${index}` })), 201).json.position as string;
+    for (let index = 0; index < 12; index += 1)
+      last = expectStatus(await clientOf(first).post('/announcements', theThreeMillion({ title: `Announcement ${index}` })), 201).json
+        .position as string;
     const expected = await answers(first, last, early);
     await first.close();
     expect(existsSync(join(first.dataDir, 'snapshots')) && readdirSync(join(first.dataDir, 'snapshots')).length > 0).toBe(true);

@@ -2,7 +2,16 @@
 // answer is the first one, a replay of it, or a 409 whose retry replays it; another body under the key gets 422.
 import { describe, expect, it } from 'vitest';
 import { announcementStream } from '../../src/commands/announcement/events.js';
-import { clientOf, expectStatus, registerProgrammes, theThirtyMillion, theThreeMillion, type Body, type Reply, type TestLedger } from '../support/ledger.js';
+import {
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  theThirtyMillion,
+  theThreeMillion,
+  type Body,
+  type Reply,
+  type TestLedger,
+} from '../support/ledger.js';
 import { aStandIn, replicasOn } from './replicas.js';
 
 const keyed = (key: string, extra: Record<string, string> = {}) => ({ headers: { 'idempotency-key': key, ...extra } });
@@ -54,7 +63,10 @@ describe('idempotency across replicas on one EventStoreDB', () => {
     const release = await behind(b);
     const amendment = { changes: { title: 'Additional £3m for the CPS' }, reason: 'shorter title' };
 
-    const first = expectStatus(await clientOf(a).post(`/announcements/${id}/amendments`, amendment, keyed('amend-1', { 'if-match': '"0"' })), 200);
+    const first = expectStatus(
+      await clientOf(a).post(`/announcements/${id}/amendments`, amendment, keyed('amend-1', { 'if-match': '"0"' })),
+      200,
+    );
     const retried = await clientOf(b).post(`/announcements/${id}/amendments`, amendment, keyed('amend-1', { 'if-match': '"0"' }));
     release();
 
@@ -92,12 +104,18 @@ describe('idempotency across replicas on one EventStoreDB', () => {
     const [a, b] = (await replicasOn(await aStandIn(), 2)) as [TestLedger, TestLedger];
     await registerProgrammes(a);
     const ids: string[] = [];
-    for (let index = 0; index < 20; index += 1) ids.push(expectStatus(await clientOf(a).post('/announcements', theThreeMillion({ title: `To amend ${index}` })), 201).json.id as string);
+    for (let index = 0; index < 20; index += 1)
+      ids.push(
+        expectStatus(await clientOf(a).post('/announcements', theThreeMillion({ title: `To amend ${index}` })), 201).json.id as string,
+      );
 
     await Promise.all(
       ids.map(async (id, index) => {
         const amendment = { changes: { title: `Amended ${index}` }, reason: 'a retried correction' };
-        const send = (replica: TestLedger) => settled(() => clientOf(replica).post(`/announcements/${id}/amendments`, amendment, keyed(`amend-${index}`, { 'if-match': '"0"' })));
+        const send = (replica: TestLedger) =>
+          settled(() =>
+            clientOf(replica).post(`/announcements/${id}/amendments`, amendment, keyed(`amend-${index}`, { 'if-match': '"0"' })),
+          );
         const [one, other] = await Promise.all([send(a), send(b)]);
         expect([one.final.status, other.final.status]).toEqual([200, 200]);
         expect(other.final.json).toEqual(one.final.json);
@@ -113,7 +131,9 @@ describe('idempotency across replicas on one EventStoreDB', () => {
     for (let index = 0; index < 10; index += 1) {
       const key = `clash-${index}`;
       const [one, other] = await Promise.all(
-        [a, b].map((replica, which) => settled(() => clientOf(replica).post('/announcements', theThreeMillion({ title: `Clash ${index} from ${which}` }), keyed(key)))),
+        [a, b].map((replica, which) =>
+          settled(() => clientOf(replica).post('/announcements', theThreeMillion({ title: `Clash ${index} from ${which}` }), keyed(key))),
+        ),
       );
       const finals = [one!.final, other!.final];
       expect(finals.map((reply) => reply.status).sort()).toEqual([201, 422]);
@@ -131,7 +151,8 @@ describe('read-your-writes across replicas', () => {
     for (let round = 0; round < 9; round += 1) {
       const writer = replicas[round % 3]!;
       const reader = replicas[(round + 1) % 3]!;
-      const written = expectStatus(await clientOf(writer).post('/announcements', theThreeMillion({ title: `Round ${round}` })), 201).json as Body;
+      const written = expectStatus(await clientOf(writer).post('/announcements', theThreeMillion({ title: `Round ${round}` })), 201)
+        .json as Body;
       const totals = expectStatus(await clientOf(reader).get(`/totals?minPosition=${written.position as string}`), 200);
       expect(totals.json.total.count).toBe(round + 1);
       expect(totals.json.position).not.toBe('0');

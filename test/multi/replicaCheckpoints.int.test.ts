@@ -36,7 +36,11 @@ function openNote(note: string, vkey: string): { origin: string; size: number; r
   expect(signer).toBe(name);
   const signature = Buffer.from(signatureText!, 'base64');
   expect(signature.subarray(0, 4).toString('hex')).toBe(keyIdHex);
-  const publicKey = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), keyBytes.subarray(1)]), format: 'der', type: 'spki' });
+  const publicKey = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), keyBytes.subarray(1)]),
+    format: 'der',
+    type: 'spki',
+  });
   expect(verify(null, Buffer.from(`${body}\n`), publicKey, signature.subarray(4))).toBe(true);
   const [origin, size, root] = body.split('\n') as [string, string, string];
   return { origin, size: Number(size), root: Buffer.from(root, 'base64') };
@@ -61,41 +65,59 @@ async function settledCheckpoints(replicas: readonly TestLedger[]): Promise<stri
 }
 
 describe('replicas on one EventStoreDB', () => {
-  it('answer the same signed checkpoint, over the tree of the store’s events, joining late or restarting from a snapshot', { timeout: 60_000 }, async () => {
-    const standIn = await aStandIn();
-    const [first, second] = await replicasOn(standIn, 2);
-    for (const programme of theProgrammes()) expect((await request(first!.baseUrl, 'POST', '/programmes', { key: first!.adminKey, body: programme })).status).toBe(201);
-    const writes = Array.from({ length: 40 }, (_, index) =>
-      request((index % 2 === 0 ? first! : second!).baseUrl, 'POST', '/announcements', { key: first!.adminKey, body: theThreeMillion({ title: `Replica announcement ${index}` }) }),
-    );
-    for (const reply of await Promise.all(writes)) expect(reply.status).toBe(201);
+  it(
+    'answer the same signed checkpoint, over the tree of the store’s events, joining late or restarting from a snapshot',
+    { timeout: 60_000 },
+    async () => {
+      const standIn = await aStandIn();
+      const [first, second] = await replicasOn(standIn, 2);
+      for (const programme of theProgrammes())
+        expect((await request(first!.baseUrl, 'POST', '/programmes', { key: first!.adminKey, body: programme })).status).toBe(201);
+      const writes = Array.from({ length: 40 }, (_, index) =>
+        request((index % 2 === 0 ? first! : second!).baseUrl, 'POST', '/announcements', {
+          key: first!.adminKey,
+          body: theThreeMillion({ title: `Replica announcement ${index}` }),
+        }),
+      );
+      for (const reply of await Promise.all(writes)) expect(reply.status).toBe(201);
 
-    const [a, b] = await settledCheckpoints([first!, second!]);
-    expect(b).toBe(a);
-    const vkey = (await request(first!.baseUrl, 'GET', '/audit/verifier-key')).text;
-    expect((await request(second!.baseUrl, 'GET', '/audit/verifier-key')).text).toBe(vkey);
+      const [a, b] = await settledCheckpoints([first!, second!]);
+      expect(b).toBe(a);
+      const vkey = (await request(first!.baseUrl, 'GET', '/audit/verifier-key')).text;
+      expect((await request(second!.baseUrl, 'GET', '/audit/verifier-key')).text).toBe(vkey);
 
-    // The tree an outsider builds from the store: every event of $all, in order, its recorded hash as the leaf.
-    const leaves: Buffer[] = [];
-    for await (const event of first!.ledger.context.store.readAll()) leaves.push(Buffer.from(String(event.metadata.hash), 'hex'));
-    const opened = openNote(a!, vkey);
-    expect(opened.origin).toMatch(/^funding-ledger\/[0-9a-f]{16}$/);
-    expect(opened.size).toBe(leaves.length);
-    expect(opened.root.equals(mth(leaves))).toBe(true);
+      // The tree an outsider builds from the store: every event of $all, in order, its recorded hash as the leaf.
+      const leaves: Buffer[] = [];
+      for await (const event of first!.ledger.context.store.readAll()) leaves.push(Buffer.from(String(event.metadata.hash), 'hex'));
+      const opened = openNote(a!, vkey);
+      expect(opened.origin).toMatch(/^funding-ledger\/[0-9a-f]{16}$/);
+      expect(opened.size).toBe(leaves.length);
+      expect(opened.root.equals(mth(leaves))).toBe(true);
 
-    // A replica that joins now folds the same history into the same tree.
-    const lateDir = aDataDir();
-    shareKeys(first!.dataDir, lateDir);
-    const late = await startTestLedger({ dataDir: lateDir, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString } });
-    // A restart from the snapshot saved at shutdown brings the tree back whole, not re-hashed.
-    const restarted = await second!.restart();
-    expect(existsSync(snapshotPath(second!.dataDir))).toBe(true);
-    expect(await settledCheckpoints([first!, late, restarted])).toEqual([a, a, a]);
+      // A replica that joins now folds the same history into the same tree.
+      const lateDir = aDataDir();
+      shareKeys(first!.dataDir, lateDir);
+      const late = await startTestLedger({
+        dataDir: lateDir,
+        env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString },
+      });
+      // A restart from the snapshot saved at shutdown brings the tree back whole, not re-hashed.
+      const restarted = await second!.restart();
+      expect(existsSync(snapshotPath(second!.dataDir))).toBe(true);
+      expect(await settledCheckpoints([first!, late, restarted])).toEqual([a, a, a]);
 
-    // And all of them keep agreeing as the log grows.
-    expect((await request(restarted.baseUrl, 'POST', '/announcements', { key: first!.adminKey, body: theThreeMillion({ title: 'After the restart' }) })).status).toBe(201);
-    const after = await settledCheckpoints([first!, late, restarted]);
-    expect(new Set(after).size).toBe(1);
-    expect(openNote(after[0]!, vkey).size).toBe(leaves.length + 1);
-  });
+      // And all of them keep agreeing as the log grows.
+      expect(
+        (
+          await request(restarted.baseUrl, 'POST', '/announcements', {
+            key: first!.adminKey,
+            body: theThreeMillion({ title: 'After the restart' }),
+          })
+        ).status,
+      ).toBe(201);
+      const after = await settledCheckpoints([first!, late, restarted]);
+      expect(new Set(after).size).toBe(1);
+      expect(openNote(after[0]!, vkey).size).toBe(leaves.length + 1);
+    },
+  );
 });

@@ -34,8 +34,15 @@ export function shareKeys(from: string, to: string): void {
 }
 
 /** `count` in-process ledgers on one stand-in, each with a data directory of its own and the same admin key. */
-export async function replicasOn(standIn: Pick<StandIn, 'connectionString'>, count: number, env: Record<string, string> = {}): Promise<TestLedger[]> {
-  const options = (dataDir: string) => ({ dataDir, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString, ...env } });
+export async function replicasOn(
+  standIn: Pick<StandIn, 'connectionString'>,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<TestLedger[]> {
+  const options = (dataDir: string) => ({
+    dataDir,
+    env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString, ...env },
+  });
   const first = await startTestLedger(options(aDataDir()));
   const replicas = [first];
   while (replicas.length < count) {

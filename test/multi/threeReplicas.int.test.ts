@@ -30,7 +30,12 @@ describe('three ledger processes on one stand-in process', () => {
     onTestFinished(async () => {
       await standIn.kill();
     });
-    const env = { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString, RATE_LIMIT_WRITES_PER_MINUTE: '0', LOG_LEVEL: 'warn' };
+    const env = {
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
+      RATE_LIMIT_WRITES_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    };
     const first = await startChildLedger({ env });
     const replicas: ChildLedger[] = [first];
     for (let index = 1; index < 3; index += 1) {
@@ -39,7 +44,8 @@ describe('three ledger processes on one stand-in process', () => {
       replicas.push(await startChildLedger({ env, dataDir }));
     }
     const adminKey = readFileSync(join(first.dataDir, 'admin.key'), 'utf8').trim();
-    for (const programme of theProgrammes()) expect((await request(first.baseUrl, 'POST', '/programmes', { key: adminKey, body: programme })).status).toBe(201);
+    for (const programme of theProgrammes())
+      expect((await request(first.baseUrl, 'POST', '/programmes', { key: adminKey, body: programme })).status).toBe(201);
 
     const alive = [true, true, true];
     const attempts: Attempt[] = [];
@@ -103,7 +109,8 @@ describe('three ledger processes on one stand-in process', () => {
       recorded.set(key, [...(recorded.get(key) ?? []), String(event.data.announcementId)]);
     }
 
-    const retries = acknowledged.filter(({ ids }) => ids.length > 1).length + attempts.filter((attempt) => !('id' in attempt.outcome)).length;
+    const retries =
+      acknowledged.filter(({ ids }) => ids.length > 1).length + attempts.filter((attempt) => !('id' in attempt.outcome)).length;
     const inconsistent = acknowledged.filter(({ ids }) => new Set(ids).size !== 1);
     const lost = acknowledged.filter(({ key, ids }) => !recorded.get(key)?.includes(ids[0]!));
     const duplicated = [...recorded.values()].filter((ids) => ids.length > 1);
@@ -130,7 +137,9 @@ describe('three ledger processes on one stand-in process', () => {
       await sleep(50);
     }
     const revokedAt = performance.now();
-    expect((await request(holder.baseUrl, 'POST', '/admin/keys/dashboard/revocation', { key: adminKey, body: {} })).status).toBeLessThan(300);
+    expect((await request(holder.baseUrl, 'POST', '/admin/keys/dashboard/revocation', { key: adminKey, body: {} })).status).toBeLessThan(
+      300,
+    );
     while ((await statusOn(other)) !== 401 && performance.now() - revokedAt < 5_000) await sleep(25);
     const refusedAfterMs = Math.round(performance.now() - revokedAt);
     console.log(`three replicas: a key revoked on one replica was refused by the other after ${refusedAfterMs} ms`);

@@ -74,26 +74,31 @@ const filters: fc.Arbitrary<AnnouncementFilter> = fc.record(
 describe('the announcements index (property)', () => {
   it('holds what the full fold holds, and pages through exactly the announcements a filter matches', () => {
     fc.assert(
-      fc.property(histories(60), fc.array(filters, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 4 }), (history, someFilters, limit) => {
-        const world = new World();
-        for (const action of history) if (action.kind !== 'check') world.run(action);
-        const index = replay(announcementsProjection, world.log.events);
-        const folded = foldedInFull(world.log);
+      fc.property(
+        histories(60),
+        fc.array(filters, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        (history, someFilters, limit) => {
+          const world = new World();
+          for (const action of history) if (action.kind !== 'check') world.run(action);
+          const index = replay(announcementsProjection, world.log.events);
+          const folded = foldedInFull(world.log);
 
-        expect([...index.ids.ids()]).toEqual([...folded.keys()]);
-        for (const [id, { state, revision }] of folded) {
-          const slot = index.ids.slotOf(id) as number;
-          const a = state.announcement;
-          expect({
-            revision: BigInt(index.revisions.get(slot)),
-            status: index.statuses.get(slot) === 1 ? 'active' : 'withdrawn',
-            programme: index.dictionaries.programmes.valueOf(index.programmes.get(slot)),
-            funder: index.dictionaries.funders.valueOf(index.funders.get(slot)),
-            countries: countriesOfPlace(index.dictionaries.places.valueOf(index.places.get(slot))),
-          }).toEqual({ revision, status: state.status, programme: a.programme, funder: a.funder, countries: countriesOf(state) });
-        }
-        for (const filter of someFilters) expect(allPages(index, filter, limit)).toEqual(naivePage(folded, filter));
-      }),
+          expect([...index.ids.ids()]).toEqual([...folded.keys()]);
+          for (const [id, { state, revision }] of folded) {
+            const slot = index.ids.slotOf(id) as number;
+            const a = state.announcement;
+            expect({
+              revision: BigInt(index.revisions.get(slot)),
+              status: index.statuses.get(slot) === 1 ? 'active' : 'withdrawn',
+              programme: index.dictionaries.programmes.valueOf(index.programmes.get(slot)),
+              funder: index.dictionaries.funders.valueOf(index.funders.get(slot)),
+              countries: countriesOfPlace(index.dictionaries.places.valueOf(index.places.get(slot))),
+            }).toEqual({ revision, status: state.status, programme: a.programme, funder: a.funder, countries: countriesOf(state) });
+          }
+          for (const filter of someFilters) expect(allPages(index, filter, limit)).toEqual(naivePage(folded, filter));
+        },
+      ),
       { numRuns: 150 },
     );
   });

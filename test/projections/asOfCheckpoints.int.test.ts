@@ -28,7 +28,10 @@ function tempDir(): string {
 /** 40 announcements, some amended or withdrawn, and a rate, each event with a hash and a recordedAt a minute apart. */
 async function aLedger(seed: string): Promise<EmbeddedEventStore> {
   const log = new EventLog();
-  log.record({ type: 'ExchangeRateRecorded', data: { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-01-01', source: 'test' } });
+  log.record({
+    type: 'ExchangeRateRecorded',
+    data: { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-01-01', source: 'test' },
+  });
   for (let n = 0; n < 40; n += 1) {
     const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     log.announced(id, {
@@ -40,14 +43,22 @@ async function aLedger(seed: string): Promise<EmbeddedEventStore> {
       country: ['FR', 'RS', 'XK'][n % 3],
       tags: [],
     });
-    if (n % 5 === 0) log.record({ type: 'FundingAmended', data: { announcementId: id, changes: { amount: { currency: 'GBP', minor: 7_00 } }, reason: 'corrected' } });
+    if (n % 5 === 0)
+      log.record({
+        type: 'FundingAmended',
+        data: { announcementId: id, changes: { amount: { currency: 'GBP', minor: 7_00 } }, reason: 'corrected' },
+      });
     if (n % 7 === 0) log.record({ type: 'FundingWithdrawn', data: { announcementId: id, reason: 'duplicate' } });
   }
   const store = openEmbeddedStore({ dataDir: tempDir() });
   stores.push(store);
   for (const [index, event] of log.events.entries()) {
     const recordedAt = new Date(Date.UTC(2026, 0, 1, 0, index)).toISOString();
-    await store.append(event.stream, [{ id: event.id, type: event.type, data: event.data, metadata: { hash: `${seed}-${index}`, recordedAt } }], 'any');
+    await store.append(
+      event.stream,
+      [{ id: event.id, type: event.type, data: event.data, metadata: { hash: `${seed}-${index}`, recordedAt } }],
+      'any',
+    );
   }
   return store;
 }
@@ -100,7 +111,9 @@ describe('past totals with checkpoints', () => {
     const later = new AsOfTotals(watched, { checkpoints: new AsOfCheckpoints(dir), everyEvents: 10 });
     expect(await answerOf(later, { position: positionOf(52n) })).toEqual(await answerOf(scratch, { position: positionOf(52n) }));
     expect(read()).toBeLessThanOrEqual(3);
-    expect(await answerOf(later, { time: '2026-01-01T00:25:30.000Z' })).toEqual(await answerOf(scratch, { time: '2026-01-01T00:25:30.000Z' }));
+    expect(await answerOf(later, { time: '2026-01-01T00:25:30.000Z' })).toEqual(
+      await answerOf(scratch, { time: '2026-01-01T00:25:30.000Z' }),
+    );
   });
 
   it('answers before its checkpoints are written, and answers the same when they cannot be written at all', async () => {
@@ -140,7 +153,9 @@ describe('past totals with checkpoints', () => {
 
     const past = new AsOfTotals(watched, { checkpoints: new AsOfCheckpoints(dir), everyEvents: 1000 });
 
-    expect(await answerOf(past, { position: positionOf(45n) })).toEqual(await answerOf(new AsOfTotals(other), { position: positionOf(45n) }));
+    expect(await answerOf(past, { position: positionOf(45n) })).toEqual(
+      await answerOf(new AsOfTotals(other), { position: positionOf(45n) }),
+    );
     expect(read()).toBe(46);
   });
 });

@@ -49,7 +49,11 @@ const keyDates = fc.constantFrom('2015-01-01', '2024-12-31', '2025-01-01', '2025
 const anyDates = fc
   .integer({ min: 0, max: (LAST_DAY - FIRST_DAY) / DAY })
   .map((days) => new Date(FIRST_DAY + days * DAY).toISOString().slice(0, 10));
-const dates = fc.oneof({ weight: 4, arbitrary: fc.constant('2025-03-31') }, { weight: 2, arbitrary: keyDates }, { weight: 1, arbitrary: anyDates });
+const dates = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('2025-03-31') },
+  { weight: 2, arbitrary: keyDates },
+  { weight: 1, arbitrary: anyDates },
+);
 /** Rate dates around the usual announcement date: on it, before it, and after it (where the rate must not apply). */
 const rateDates = fc.oneof(
   { weight: 1, arbitrary: anyDates },
@@ -66,15 +70,13 @@ const moneyPlans: fc.Arbitrary<MoneyPlan> = fc.oneof(
     where: mostly(COUNTRIES).map((country): Where => ({ kind: 'country', country })),
     minors: fc.tuple(minors),
   }),
-  fc
-    .uniqueArray(fc.constantFrom(...COUNTRIES), { minLength: 1, maxLength: 4 })
-    .chain((countries) =>
-      fc.record({
-        currency: mostly(CURRENCIES),
-        where: fc.constant<Where>({ kind: 'split', countries }),
-        minors: fc.array(minors, { minLength: countries.length, maxLength: countries.length }),
-      }),
-    ),
+  fc.uniqueArray(fc.constantFrom(...COUNTRIES), { minLength: 1, maxLength: 4 }).chain((countries) =>
+    fc.record({
+      currency: mostly(CURRENCIES),
+      where: fc.constant<Where>({ kind: 'split', countries }),
+      minors: fc.array(minors, { minLength: countries.length, maxLength: countries.length }),
+    }),
+  ),
 );
 
 /** Rates: some that put conversions exactly on half a minor unit (0.5, 2, 1.5), and arbitrary decimals. */
@@ -131,13 +133,15 @@ const actions: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), id: fc.constantFrom(...IDS) }) },
   {
     weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('rate' as const),
-      base: fc.constantFrom<CurrencyCode>('GBP', 'EUR'),
-      rate: rates,
-      effectiveOn: rateDates,
-      source: fc.constantFrom('ECB', 'BoE'),
-    }).map((rate) => ({ ...rate, quote: rate.base === 'GBP' ? ('EUR' as const) : ('GBP' as const) })),
+    arbitrary: fc
+      .record({
+        kind: fc.constant('rate' as const),
+        base: fc.constantFrom<CurrencyCode>('GBP', 'EUR'),
+        rate: rates,
+        effectiveOn: rateDates,
+        source: fc.constantFrom('ECB', 'BoE'),
+      })
+      .map((rate) => ({ ...rate, quote: rate.base === 'GBP' ? ('EUR' as const) : ('GBP' as const) })),
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('check' as const), query: queries }) },
 );
@@ -261,4 +265,3 @@ export const histories = (maxLength: number): fc.Arbitrary<Action[]> =>
   fc
     .tuple(fc.subarray([...PROGRAMMES], { minLength: 2 }), fc.array(actions, { minLength: 1, maxLength, size: 'max' }))
     .map(([programmes, rest]) => [...programmes.map((programme): Action => ({ kind: 'register', programme })), ...rest]);
-

@@ -24,9 +24,14 @@ const after = '2026-04-01T00:00:00.000Z';
 
 describe('the idempotency read model', () => {
   it('gives a write with a key id to that key only, not to another key of the same name', () => {
-    const state = fold([written('programme-a', { actor: 'newsroom', keyId: 'aaaaaaaaaaaaaaaa', idempotencyKey: 'X', requestHash: 'h1', recordedAt })]);
+    const state = fold([
+      written('programme-a', { actor: 'newsroom', keyId: 'aaaaaaaaaaaaaaaa', idempotencyKey: 'X', requestHash: 'h1', recordedAt }),
+    ]);
 
-    expect(priorWrite(state, { id: 'aaaaaaaaaaaaaaaa', name: 'newsroom', createdAt: before }, 'X')).toMatchObject({ stream: 'programme-a', requestHash: 'h1' });
+    expect(priorWrite(state, { id: 'aaaaaaaaaaaaaaaa', name: 'newsroom', createdAt: before }, 'X')).toMatchObject({
+      stream: 'programme-a',
+      requestHash: 'h1',
+    });
     expect(priorWrite(state, { id: 'bbbbbbbbbbbbbbbb', name: 'newsroom', createdAt: before }, 'X')).toBeUndefined();
     expect(priorWrite(state, { id: 'aaaaaaaaaaaaaaaa', name: 'newsroom', createdAt: before }, 'Y')).toBeUndefined();
   });
@@ -35,13 +40,18 @@ describe('the idempotency read model', () => {
     // As every write was recorded before events carried the key id: the actor's name, no keyId.
     const state = fold([written('programme-old', { actor: 'newsroom', idempotencyKey: 'X', requestHash: 'h0', recordedAt })]);
 
-    expect(priorWrite(state, { id: 'aaaaaaaaaaaaaaaa', name: 'newsroom', createdAt: before }, 'X')).toMatchObject({ stream: 'programme-old', requestHash: 'h0' });
+    expect(priorWrite(state, { id: 'aaaaaaaaaaaaaaaa', name: 'newsroom', createdAt: before }, 'X')).toMatchObject({
+      stream: 'programme-old',
+      requestHash: 'h0',
+    });
     expect(priorWrite(state, { id: 'bbbbbbbbbbbbbbbb', name: 'newsroom', createdAt: after }, 'X')).toBeUndefined();
     expect(priorWrite(state, { id: 'cccccccccccccccc', name: 'desk', createdAt: before }, 'X')).toBeUndefined();
   });
 
   it('never lets a key named like a key id meet that id', () => {
-    const state = fold([written('programme-a', { actor: 'newsroom', keyId: 'aaaaaaaaaaaaaaaa', idempotencyKey: 'X', requestHash: 'h1', recordedAt })]);
+    const state = fold([
+      written('programme-a', { actor: 'newsroom', keyId: 'aaaaaaaaaaaaaaaa', idempotencyKey: 'X', requestHash: 'h1', recordedAt }),
+    ]);
 
     expect(priorWrite(state, { id: 'dddddddddddddddd', name: 'aaaaaaaaaaaaaaaa', createdAt: before }, 'X')).toBeUndefined();
   });

@@ -146,4 +146,3 @@ export function naiveTotals(events: readonly RecordedEvent[], query: TotalsQuery
   });
   return { rows, total: naiveFigures(parts, records, query.currency) };
 }
-

@@ -59,7 +59,10 @@ function grandTotal(runner: ProjectionRunner) {
 async function storeWithOneAnnouncement(): Promise<{ store: EmbeddedEventStore; log: EventLog; head: Position }> {
   const store = freshStore();
   const log = new EventLog();
-  log.record({ type: 'ProgrammeRegistered', data: { code: 'oic-supply-chains', name: 'OIC', description: '', registeredAt: '2025-03-31T09:00:00Z' } });
+  log.record({
+    type: 'ProgrammeRegistered',
+    data: { code: 'oic-supply-chains', name: 'OIC', description: '', registeredAt: '2025-03-31T09:00:00Z' },
+  });
   log.announced('a-30m', supplyChains);
   return { store, log, head: await appendAll(store, log.events) };
 }

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/projections/digest.js';
 import { loadSnapshot, snapshotPath } from '../../src/projections/snapshot.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, anExchangeRate } from '../support/ledger.js';
+import {
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  anExchangeRate,
+} from '../support/ledger.js';
 
 async function aLedgerWithHistory() {
   const ledger = await startTestLedger();
@@ -13,7 +21,10 @@ async function aLedgerWithHistory() {
   expectStatus(await client.post('/exchange-rates', anExchangeRate()), 201);
   expectStatus(await client.post('/announcements', theThirtyMillion()), 201);
   const three = expectStatus(await client.post('/announcements', theThreeMillion()), 201);
-  expectStatus(await client.post(`/announcements/${three.json.id}/amendments`, { changes: { country: 'FR' }, reason: 'moved to France' }), 200);
+  expectStatus(
+    await client.post(`/announcements/${three.json.id}/amendments`, { changes: { country: 'FR' }, reason: 'moved to France' }),
+    200,
+  );
   return ledger;
 }
 

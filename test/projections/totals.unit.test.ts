@@ -60,7 +60,9 @@ describe('totals of the real announcements of 2025-03-31', () => {
   it('has one grand-total row without groupBy', () => {
     expect(totals(realAnnouncements(), []).rows).toEqual([{ count: 2, amounts: [{ currency: 'GBP', value: '33000000.00' }] }]);
     expect(totals(new EventLog(), [])).toEqual({ rows: [{ count: 0, amounts: [] }], total: { count: 0, amounts: [] } });
-    expect(totals(new EventLog(), [], 'EUR').rows).toEqual([{ count: 0, amounts: [], converted: { currency: 'EUR', value: '0.00' }, unconverted: [] }]);
+    expect(totals(new EventLog(), [], 'EUR').rows).toEqual([
+      { count: 0, amounts: [], converted: { currency: 'EUR', value: '0.00' }, unconverted: [] },
+    ]);
   });
 
   it('splits by country: the unallocated £30m and the £3m to GB', () => {
@@ -250,7 +252,11 @@ describe('amendments and withdrawals', () => {
       ['cps-smuggling-prosecutions', 1, [{ currency: 'GBP', value: '3000000.00' }], '3562800.00'],
       ['oic-supply-chains', 1, [{ currency: 'GBP', value: '31000000.00' }], '36815600.00'],
     ]);
-    expect(answer.total).toMatchObject({ count: 2, amounts: [{ currency: 'GBP', value: '34000000.00' }], converted: { value: '40378400.00' } });
+    expect(answer.total).toMatchObject({
+      count: 2,
+      amounts: [{ currency: 'GBP', value: '34000000.00' }],
+      converted: { value: '40378400.00' },
+    });
   });
 
   it('moves the money to another country', () => {
@@ -289,7 +295,11 @@ describe('amendments and withdrawals', () => {
   });
 
   it('moves the announcement to another programme', () => {
-    const answer = amendedAfterQuery((log) => log.amended(SUPPLY_CHAINS, { programme: 'cps-smuggling-prosecutions' }), ['programme'], 'EUR');
+    const answer = amendedAfterQuery(
+      (log) => log.amended(SUPPLY_CHAINS, { programme: 'cps-smuggling-prosecutions' }),
+      ['programme'],
+      'EUR',
+    );
     expect(answer.rows).toEqual([
       {
         programme: 'cps-smuggling-prosecutions',
@@ -362,14 +372,17 @@ describe('amendments and withdrawals', () => {
     // A second £30m in exactly the same cell as the first (programme, country, year, funder, currency).
     log.announced(SPLIT, { ...supplyChains, title: 'A second tranche' });
     const state = replay(totalsProjection, log.events);
-    const unconverted = () => queryTotals(state, { groupBy: ['programme'], currency: 'EUR', filter: {} }).rows.map((row) => row.unconverted);
+    const unconverted = () =>
+      queryTotals(state, { groupBy: ['programme'], currency: 'EUR', filter: {} }).rows.map((row) => row.unconverted);
     expect(unconverted()).toEqual([[PROSECUTIONS], [SUPPLY_CHAINS, SPLIT].sort()]);
     totalsProjection.evolve(state, log.withdrawn(SUPPLY_CHAINS));
     expect(unconverted()).toEqual([[PROSECUTIONS], [SPLIT]]);
     totalsProjection.evolve(state, log.amended(SPLIT, { programme: 'cps-smuggling-prosecutions' }));
     expect(unconverted()).toEqual([[PROSECUTIONS, SPLIT].sort()]);
     totalsProjection.evolve(state, log.amended(PROSECUTIONS, { country: 'FR' }));
-    expect(queryTotals(state, { groupBy: ['country'], currency: 'EUR', filter: {} }).rows.map((row) => [row.country, row.unconverted])).toEqual([
+    expect(
+      queryTotals(state, { groupBy: ['country'], currency: 'EUR', filter: {} }).rows.map((row) => [row.country, row.unconverted]),
+    ).toEqual([
       ['FR', [PROSECUTIONS]],
       ['unallocated', [SPLIT]],
     ]);
@@ -412,7 +425,10 @@ describe('allocations across countries', () => {
       { programme: 'oic-supply-chains', country: 'unallocated', count: 1, amounts: [{ currency: 'GBP', value: '30000000.00' }] },
     ]);
     expect(answer.total.count).toBe(3);
-    expect(totals(withSplit(), [], undefined, { country: 'XK' }).total).toEqual({ count: 1, amounts: [{ currency: 'GBP', value: '5000000.00' }] });
+    expect(totals(withSplit(), [], undefined, { country: 'XK' }).total).toEqual({
+      count: 1,
+      amounts: [{ currency: 'GBP', value: '5000000.00' }],
+    });
   });
 
   it('sorts rows by their dimensions in groupBy order, years as numbers', () => {

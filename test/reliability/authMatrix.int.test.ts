@@ -63,7 +63,16 @@ describe.each([false, true])('the auth matrix with PUBLIC_READ=%s', (publicRead)
     expect(wrong).toEqual([]);
     // The routes every deployment has, whatever else appears: the matrix is derived, so it must at least cover these.
     const names = new Set(routes.map(nameOf));
-    for (const name of ['GET /health/live', 'POST /announcements', 'GET /totals', 'GET /events', 'GET /metrics', 'GET /openapi.json', 'GET /docs']) expect(names).toContain(name);
+    for (const name of [
+      'GET /health/live',
+      'POST /announcements',
+      'GET /totals',
+      'GET /events',
+      'GET /metrics',
+      'GET /openapi.json',
+      'GET /docs',
+    ])
+      expect(names).toContain(name);
     expect(routes.filter((route) => route.documented && route.scope !== 'public').length).toBeGreaterThan(15);
     expect(await journalExport(agent, ledger.baseUrl, ledger.adminKey)).toBe(before);
     agent.destroy();

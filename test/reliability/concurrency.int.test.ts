@@ -23,7 +23,12 @@ describe('50 parallel registrations of one programme code', () => {
 
     const replies = await Promise.all(
       Array.from({ length: WRITERS }, (_, n) =>
-        send(agent, ledger.baseUrl, { method: 'POST', path: '/programmes', headers: { authorization: `Bearer ${ledger.adminKey}` }, body: aProgramme({ name: `Registrar ${n}` }) }),
+        send(agent, ledger.baseUrl, {
+          method: 'POST',
+          path: '/programmes',
+          headers: { authorization: `Bearer ${ledger.adminKey}` },
+          body: aProgramme({ name: `Registrar ${n}` }),
+        }),
       ),
     );
 
@@ -39,7 +44,9 @@ describe('50 parallel registrations of one programme code', () => {
     const headers = { authorization: `Bearer ${admin}` };
 
     const registrations = await Promise.all(
-      Array.from({ length: WRITERS }, (_, n) => send(agent, server.baseUrl, { method: 'POST', path: '/programmes', headers, body: aProgramme({ name: `Registrar ${n}` }) })),
+      Array.from({ length: WRITERS }, (_, n) =>
+        send(agent, server.baseUrl, { method: 'POST', path: '/programmes', headers, body: aProgramme({ name: `Registrar ${n}` }) }),
+      ),
     );
     const created = await send(agent, server.baseUrl, { method: 'POST', path: '/announcements', headers, body: theThirtyMillion() });
     const id = answered(created) ? (created.json.id as string) : '';
@@ -68,7 +75,9 @@ describe('parallel writes to many streams at once', () => {
   it('answer each amendment of 50 announcements, 4 editors each, with one 200 per announcement', async () => {
     const ledger = await startTestLedger({ env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } });
     await registerProgrammes(ledger);
-    const ids = await Promise.all(Array.from({ length: WRITERS }, async (_, n) => (await announce(ledger, theThirtyMillion({ title: `Announcement ${n}` }))).id));
+    const ids = await Promise.all(
+      Array.from({ length: WRITERS }, async (_, n) => (await announce(ledger, theThirtyMillion({ title: `Announcement ${n}` }))).id),
+    );
     const agent = agentOf(WRITERS);
 
     const replies = await Promise.all(
@@ -86,8 +95,14 @@ describe('parallel writes to many streams at once', () => {
 
     for (const id of ids) {
       const mine = replies.filter((entry) => entry.id === id).map((entry) => entry.reply.status);
-      expect(mine.filter((status) => status === 200), id).toHaveLength(1);
-      expect(mine.filter((status) => status !== 200 && status !== 409 && status !== 412), id).toEqual([]);
+      expect(
+        mine.filter((status) => status === 200),
+        id,
+      ).toHaveLength(1);
+      expect(
+        mine.filter((status) => status !== 200 && status !== 409 && status !== 412),
+        id,
+      ).toEqual([]);
     }
     expect((await ledger.eventsIn('announcement-')).filter((event) => event.type === 'FundingAmended')).toHaveLength(WRITERS);
     agent.destroy();

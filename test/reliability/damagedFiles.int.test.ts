@@ -2,7 +2,18 @@
 // start-up with one message naming the file and the damage, a non-zero exit and no stack trace; a damaged page first
 // read at run time (after a start from a snapshot) fails that request with a 503 problem while the rest is served.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +31,15 @@ const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loade
 async function startExpectingExit(dataDir: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/server.ts')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(await freePort()) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'info',
+      ...env,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
@@ -39,7 +58,10 @@ async function aStoppedLedgerWithSnapshot(): Promise<{ dataDir: string; ids: str
   const api = clientOf(ledger);
   const ids: string[] = [];
   for (let i = 0; i < 120; i += 1) {
-    const reply = expectStatus(await api.post('/announcements', theThirtyMillion({ title: `Announcement ${i} ${'of some length '.repeat(10)}` })), 201);
+    const reply = expectStatus(
+      await api.post('/announcements', theThirtyMillion({ title: `Announcement ${i} ${'of some length '.repeat(10)}` })),
+      201,
+    );
     ids.push((reply.json as { id: string }).id);
   }
   await ledger.close();
@@ -57,7 +79,10 @@ async function aStoppedLedger(): Promise<string> {
 function leafPagesOfEvents(file: string): number[] {
   const db = new Database(file);
   try {
-    return db.prepare<[], { pageno: number }>("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY path").all().map((row) => row.pageno);
+    return db
+      .prepare<[], { pageno: number }>("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY path")
+      .all()
+      .map((row) => row.pageno);
   } finally {
     db.close();
   }
@@ -156,7 +181,9 @@ describe('a damaged file under DATA_DIR stops start-up', () => {
     writeFileSync(file, '{"keys": [{"name": "ops", "sco');
     const { code, output } = await startExpectingExit(dataDir);
     expect(code).toBe(2);
-    expect(output).toMatch(new RegExp(`^funding-ledger: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not JSON \\(.+\\); fix or remove it`, 'm'));
+    expect(output).toMatch(
+      new RegExp(`^funding-ledger: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not JSON \\(.+\\); fix or remove it`, 'm'),
+    );
     expect(output).not.toMatch(/\n\s+at /);
   }, 60_000);
 
@@ -195,7 +222,8 @@ describe('a damaged page first read at run time', () => {
     // The middle third of the events' leaves: the start from the snapshot reads neither end's, nor any index or interior page.
     const leaves = leafPagesOfEvents(file);
     expect(leaves.length).toBeGreaterThan(20);
-    for (const page of leaves.slice(Math.floor(leaves.length / 3), Math.ceil((2 * leaves.length) / 3))) overwritePages(file, page - 1, page);
+    for (const page of leaves.slice(Math.floor(leaves.length / 3), Math.ceil((2 * leaves.length) / 3)))
+      overwritePages(file, page - 1, page);
 
     const service = await startChildLedger({ dataDir });
     expect(service.output()).toContain('projections restored from a snapshot');
@@ -208,7 +236,12 @@ describe('a damaged page first read at run time', () => {
       expect(reply.status, `${route}: ${reply.text}`).toBe(503);
       expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(reply.headers.get('retry-after')).toBeNull();
-      expect(reply.json).toMatchObject({ type: 'urn:funding-ledger:problem:store-damaged', title: 'Service unavailable', status: 503, instance: route });
+      expect(reply.json).toMatchObject({
+        type: 'urn:funding-ledger:problem:store-damaged',
+        title: 'Service unavailable',
+        status: 503,
+        instance: route,
+      });
       expect(reply.json.detail).toMatch(/^the event store's file is damaged \(damaged pages: .+\): .*ledger restore --from <backup>/);
       expect(reply.text).not.toContain(dataDir);
       expect(reply.text).not.toMatch(/\n\s+at |"stack"/);
@@ -229,14 +262,23 @@ describe('a damaged page first read at run time', () => {
     expect((await get('/health/live')).status).toBe(200);
 
     // One error line per failed request or cut-off export, naming the file and the way back; no stack trace anywhere.
-    const errors = () => service
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"level":50'))
-      .map((line) => JSON.parse(line) as { msg: string; reason: string });
+    const errors = () =>
+      service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .map((line) => JSON.parse(line) as { msg: string; reason: string });
     await expect.poll(() => errors().length).toBe(damagedReads.length + 1);
-    expect(errors().map((line) => line.msg)).toEqual([...damagedReads.map(() => 'the event store is damaged'), 'the event store is damaged; the export was cut off']);
-    for (const line of errors()) expect(line.reason).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(damaged pages: .+\\); stop the service and restore it from a backup: ledger restore --from <backup>$`));
+    expect(errors().map((line) => line.msg)).toEqual([
+      ...damagedReads.map(() => 'the event store is damaged'),
+      'the event store is damaged; the export was cut off',
+    ]);
+    for (const line of errors())
+      expect(line.reason).toMatch(
+        new RegExp(
+          `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(damaged pages: .+\\); stop the service and restore it from a backup: ledger restore --from <backup>$`,
+        ),
+      );
     expect(service.output()).not.toMatch(/\n\s+at |\\n\s+at |"stack"/);
   }, 90_000);
 });

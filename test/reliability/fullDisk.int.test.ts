@@ -25,9 +25,13 @@ describe.skipIf(!mountable)('a full disk under DATA_DIR', () => {
     const acknowledged = [first.id];
     let refused;
     for (let attempt = 0; attempt < 2_000 && refused === undefined; attempt += 1) {
-      const reply = await api.post('/announcements', anAnnouncement({ title: `Written while the disk fills, number ${attempt} ${'x'.repeat(150)}` }), {
-        headers: { 'idempotency-key': `full-${attempt}` },
-      });
+      const reply = await api.post(
+        '/announcements',
+        anAnnouncement({ title: `Written while the disk fills, number ${attempt} ${'x'.repeat(150)}` }),
+        {
+          headers: { 'idempotency-key': `full-${attempt}` },
+        },
+      );
       if (reply.status === 201) acknowledged.push((reply.json as { id: string }).id);
       else refused = { reply, key: `full-${attempt}` };
     }
@@ -47,9 +51,13 @@ describe.skipIf(!mountable)('a full disk under DATA_DIR', () => {
 
     rmSync(filler);
     const retried = expectStatus(
-      await api.post('/announcements', anAnnouncement({ title: `Written while the disk fills, number ${acknowledged.length - 1} ${'x'.repeat(150)}` }), {
-        headers: { 'idempotency-key': (refused as NonNullable<typeof refused>).key },
-      }),
+      await api.post(
+        '/announcements',
+        anAnnouncement({ title: `Written while the disk fills, number ${acknowledged.length - 1} ${'x'.repeat(150)}` }),
+        {
+          headers: { 'idempotency-key': (refused as NonNullable<typeof refused>).key },
+        },
+      ),
       201,
     );
     acknowledged.push((retried.json as { id: string }).id);

@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { snapshotPath } from '../../src/projections/snapshot.js';
 import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
-import { anAnnouncement, clientOf, expectStatus, registerProgrammes, request, startTestLedger, theProgrammes, type TestLedger } from '../support/ledger.js';
+import {
+  anAnnouncement,
+  clientOf,
+  expectStatus,
+  registerProgrammes,
+  request,
+  startTestLedger,
+  theProgrammes,
+  type TestLedger,
+} from '../support/ledger.js';
 import { canMountTmpfs, fillDisk, mountTmpfs, mountTmpfsAt } from './tmpfs.js';
 
 const mountable = canMountTmpfs();
@@ -29,9 +38,14 @@ describe.skipIf(!mountable)('a full disk under the snapshots, the scheduled expo
     const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
     const post = (route: string, body: unknown) => request((service as ChildLedger).baseUrl, 'POST', route, { key, body });
     const get = (route: string) => request((service as ChildLedger).baseUrl, 'GET', route, { key });
-    const lines = (message: string) => (service as ChildLedger).output().split('\n').filter((line) => line.includes(`"msg":"${message}`));
+    const lines = (message: string) =>
+      (service as ChildLedger)
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(`"msg":"${message}`));
     const announceMany = async (count: number) => {
-      for (let i = 0; i < count; i += 1) expectStatus(await post('/announcements', anAnnouncement({ title: `Announcement ${i} ${'x'.repeat(100)}` })), 201);
+      for (let i = 0; i < count; i += 1)
+        expectStatus(await post('/announcements', anAnnouncement({ title: `Announcement ${i} ${'x'.repeat(100)}` })), 201);
     };
 
     for (const programme of theProgrammes()) expectStatus(await post('/programmes', programme), 201);
@@ -72,13 +86,18 @@ describe.skipIf(!mountable)('a full disk under the snapshots, the scheduled expo
     const running: { ledger?: TestLedger } = {};
     const exportsDir = mountTmpfs('1m', async () => running.ledger?.close());
     const schedulesFile = path.join(tempDataDir(), 'schedules.json');
-    writeFileSync(schedulesFile, JSON.stringify([{ name: 'journal', cron: '* * * * * *', kind: 'events', directory: exportsDir, keep: 3 }]));
+    writeFileSync(
+      schedulesFile,
+      JSON.stringify([{ name: 'journal', cron: '* * * * * *', kind: 'events', directory: exportsDir, keep: 3 }]),
+    );
     const ledger = await startTestLedger({ env: { EXPORT_SCHEDULES_FILE: schedulesFile } });
     running.ledger = ledger;
     const api = clientOf(ledger);
     await registerProgrammes(ledger);
     expectStatus(await api.post('/announcements', anAnnouncement()), 201);
-    const lastRun = async () => ((await api.get('/exports/schedules')).json as { schedules: { lastRun: Record<string, unknown> | null }[] }).schedules[0]?.lastRun ?? null;
+    const lastRun = async () =>
+      ((await api.get('/exports/schedules')).json as { schedules: { lastRun: Record<string, unknown> | null }[] }).schedules[0]?.lastRun ??
+      null;
     /** Every csv under its final name has its manifest, and its bytes are the ones the manifest hashes. */
     const expectOnlyCompleteRuns = () => {
       const names = readdirSync(exportsDir).filter((name) => name !== 'filler');
@@ -129,10 +148,19 @@ describe.skipIf(!mountable)('a full disk under the snapshots, the scheduled expo
     expect(refused.status, refused.text).toBe(507);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.headers.get('retry-after')).toBe('60');
-    expect(refused.json).toMatchObject({ type: 'urn:funding-ledger:problem:backup-disk-full', title: 'Insufficient storage', status: 507, instance: '/admin/backups' });
+    expect(refused.json).toMatchObject({
+      type: 'urn:funding-ledger:problem:backup-disk-full',
+      title: 'Insufficient storage',
+      status: 507,
+      instance: '/admin/backups',
+    });
     expect(refused.text).not.toContain(dataDir);
     // Nothing partial: the earlier backup, whole, and the filler; no temp copy, no copy without its manifest.
-    expect(readdirSync(backups).filter((name) => name !== 'filler').sort()).toEqual(kept);
+    expect(
+      readdirSync(backups)
+        .filter((name) => name !== 'filler')
+        .sort(),
+    ).toEqual(kept);
 
     // The service keeps serving and writing.
     expect((await api.get('/health/live')).status).toBe(200);

@@ -1,7 +1,17 @@
 // Fuzz every route with hostile bodies, parameters, queries and headers: 4xx problems, never a 5xx or a hang, journal unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anExchangeRate, announce, expectStatus, clientOf, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import {
+  anExchangeRate,
+  announce,
+  expectStatus,
+  clientOf,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../support/ledger.js';
 import {
   contentTypes,
   garbageAuthorization,
@@ -27,7 +37,9 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 0x7fff_ffff);
 /** FUZZ_SCALE=10 runs ten times the cases (a longer hunt than the suite's). */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const RUNS = Object.fromEntries(
-  Object.entries({ bodies: 220, replayBodies: 40, params: 400, queries: 500, authorization: 600, headers: 400, contentTypes: 200 }).map(([name, runs]) => [name, runs * SCALE]),
+  Object.entries({ bodies: 220, replayBodies: 40, params: 400, queries: 500, authorization: 600, headers: 400, contentTypes: 200 }).map(
+    ([name, runs]) => [name, runs * SCALE],
+  ),
 ) as Record<'bodies' | 'replayBodies' | 'params' | 'queries' | 'authorization' | 'headers' | 'contentTypes', number>;
 /** A request unanswered after this long is a hang. */
 const HANG_MS = 10_000;
@@ -45,7 +57,11 @@ interface Template {
 }
 
 const TEMPLATES: Record<string, Template> = {
-  'POST /programmes': { body: { code: 'oic-supply-chains', name: 'Registered twice', description: 'the code exists' }, anchors: ['code'], refusedWith: 409 },
+  'POST /programmes': {
+    body: { code: 'oic-supply-chains', name: 'Registered twice', description: 'the code exists' },
+    anchors: ['code'],
+    refusedWith: 409,
+  },
   'POST /programmes/:code/rename': {
     body: { name: 'A new name', description: 'for a programme nobody registered', reason: 'renaming what does not exist' },
     anchors: [],
@@ -59,7 +75,12 @@ const TEMPLATES: Record<string, Template> = {
     params: { id: NOWHERE },
     refusedWith: 404,
   },
-  'POST /announcements/:id/withdrawal': { body: { reason: 'withdrawing what does not exist' }, anchors: [], params: { id: NOWHERE }, refusedWith: 404 },
+  'POST /announcements/:id/withdrawal': {
+    body: { reason: 'withdrawing what does not exist' },
+    anchors: [],
+    params: { id: NOWHERE },
+    refusedWith: 404,
+  },
   'POST /exchange-rates': { body: anExchangeRate({ base: 'GBP', quote: 'GBP' }), anchors: ['base', 'quote'], refusedWith: 422 },
 };
 
@@ -93,7 +114,13 @@ function expectNoFault(reply: Answer | NoAnswer, method: string, what: string): 
 
 /** Percent-encodes UTF-8 bytes (lone surrogates become U+FFFD, as a browser sends them); never throws. */
 function encode(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((byte) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((byte) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
 interface Fuzzed {
@@ -149,18 +176,32 @@ type Mutation =
 function mutationsOf(template: Template): fc.Arbitrary<Mutation> {
   const paths = pathsIn(template.body);
   const settable = paths.filter((path) => !template.anchors.includes(String(path[0])) || path.length > 1);
-  const objects: Path[] = [[], ...paths.filter((path) => typeof valueAt(template.body, path) === 'object' && !Array.isArray(valueAt(template.body, path)))];
+  const objects: Path[] = [
+    [],
+    ...paths.filter((path) => typeof valueAt(template.body, path) === 'object' && !Array.isArray(valueAt(template.body, path))),
+  ];
   return fc.oneof(
     { arbitrary: fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...settable), value: hostileValues }), weight: 5 },
     { arbitrary: fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom(...paths) }), weight: 1 },
-    { arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.constantFrom(...objects), key: strangeKeys, value: hostileValues }), weight: 2 },
-    { arbitrary: pollution.chain(({ key, value }) => fc.record({ kind: fc.constant('add' as const), at: fc.constantFrom(...objects), key: fc.constant(key), value: fc.constant(value) })), weight: 2 },
+    {
+      arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.constantFrom(...objects), key: strangeKeys, value: hostileValues }),
+      weight: 2,
+    },
+    {
+      arbitrary: pollution.chain(({ key, value }) =>
+        fc.record({ kind: fc.constant('add' as const), at: fc.constantFrom(...objects), key: fc.constant(key), value: fc.constant(value) }),
+      ),
+      weight: 2,
+    },
     { arbitrary: fc.record({ kind: fc.constant('replace' as const), value: hostileValues }), weight: 1 },
   );
 }
 
 function valueAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** Applies a mutation to a copy, keeping own `__proto__` keys as plain keys. */
@@ -178,7 +219,11 @@ function mutate(body: unknown, mutation: Mutation): unknown {
       return copy;
     }
     if (last && mutation.kind === 'delete') return Object.fromEntries(Object.entries(node).filter(([name]) => name !== key));
-    return withKey(node, String(key), last ? (mutation as { value: unknown }).value : rebuild((node as Record<string, unknown>)[key], depth + 1));
+    return withKey(
+      node,
+      String(key),
+      last ? (mutation as { value: unknown }).value : rebuild((node as Record<string, unknown>)[key], depth + 1),
+    );
   };
   return rebuild(body, 0);
 }
@@ -201,7 +246,13 @@ describe('fuzzing every route', () => {
         );
         await fc.assert(
           fc.asyncProperty(refusedAnywhere, async (text) => {
-            const reply = await send(agent, ledger.baseUrl, { method: 'POST', path: pathOf(route), headers: { ...admin, 'content-type': 'application/json' }, body: text, timeoutMs: HANG_MS });
+            const reply = await send(agent, ledger.baseUrl, {
+              method: 'POST',
+              path: pathOf(route),
+              headers: { ...admin, 'content-type': 'application/json' },
+              body: text,
+              timeoutMs: HANG_MS,
+            });
             (route.takesBody ? expectProblem : expectNoFault)(reply, 'POST', `${nameOf(route)} with ${text.slice(0, 200)}`);
           }),
           { seed: SEED, numRuns: RUNS.replayBodies },
@@ -242,7 +293,13 @@ describe('fuzzing every route', () => {
     expect(withParams.length).toBeGreaterThan(5);
     const value = fc
       .record({
-        base: fc.oneof(unicodeStrings, maliciousStrings, nanLikeStrings, fc.uuid(), fc.constantFrom('oic-supply-chains', 'GB', 'unallocated', NOWHERE)),
+        base: fc.oneof(
+          unicodeStrings,
+          maliciousStrings,
+          nanLikeStrings,
+          fc.uuid(),
+          fc.constantFrom('oic-supply-chains', 'GB', 'unallocated', NOWHERE),
+        ),
         poison: paramPoison,
         at: fc.nat(),
         suffix: fc.constantFrom('', '', '', '%', '%zz', '%c0%af', '%ED%A0%80', '%2e%2e%2f%2e%2e%2fpackage.json', '/../../package.json'),
@@ -268,7 +325,9 @@ describe('fuzzing every route', () => {
         if (route.url.includes('*')) {
           // A static file may legitimately be found; what must never be is a file from outside the asset root.
           expectNoFault(reply, route.method, what);
-          expect(answered(reply) && /"name": "funding-ledger"|root:x:0:0/.test(reply.text), `${what} served a file outside its root`).toBe(false);
+          expect(answered(reply) && /"name": "funding-ledger"|root:x:0:0/.test(reply.text), `${what} served a file outside its root`).toBe(
+            false,
+          );
         } else {
           expectProblem(reply, route.method, what);
         }
@@ -286,17 +345,29 @@ describe('fuzzing every route', () => {
         key: fc.oneof(
           { arbitrary: route.queryParameters.length > 0 ? fc.constantFrom(...route.queryParameters) : strangeKeys, weight: 3 },
           { arbitrary: strangeKeys, weight: 1 },
-          { arbitrary: fc.constantFrom('__proto__[polluted]', 'constructor[prototype][polluted]', '__proto__.polluted', 'a[]', 'a[b][c]'), weight: 1 },
+          {
+            arbitrary: fc.constantFrom('__proto__[polluted]', 'constructor[prototype][polluted]', '__proto__.polluted', 'a[]', 'a[b][c]'),
+            weight: 1,
+          },
         ),
-        value: fc.oneof(nanLikeStrings, maliciousStrings, unicodeStrings, fc.constantFrom('2025-03-31', '2025-04-02T09:00:00Z', 'programme,country', 'GBP', 'true', '1', '0', '-1')),
+        value: fc.oneof(
+          nanLikeStrings,
+          maliciousStrings,
+          unicodeStrings,
+          fc.constantFrom('2025-03-31', '2025-04-02T09:00:00Z', 'programme,country', 'GBP', 'true', '1', '0', '-1'),
+        ),
         raw: fc.constantFrom('', '', '', '', '%', '%zz', '%00', '&&', '=', '#x'),
       });
-    const query = fc.constantFrom(...reads).chain((route) => fc.record({ route: fc.constant(route), pairs: fc.array(pair(route), { minLength: 1, maxLength: 6 }) }));
+    const query = fc
+      .constantFrom(...reads)
+      .chain((route) => fc.record({ route: fc.constant(route), pairs: fc.array(pair(route), { minLength: 1, maxLength: 6 }) }));
 
     await fc.assert(
       fc.asyncProperty(query, async ({ route, pairs }) => {
         // minPosition is always unreachable garbage here: a reachable-looking one would wait its documented 5 s and answer 503.
-        const text = pairs.map(({ key, value, raw }) => `${encode(key)}=${encode(key === 'minPosition' ? `x${value}` : value)}${raw}`).join('&');
+        const text = pairs
+          .map(({ key, value, raw }) => `${encode(key)}=${encode(key === 'minPosition' ? `x${value}` : value)}${raw}`)
+          .join('&');
         const path = `${pathOf(route)}?${text}`;
         const reply = await send(agent, ledger.baseUrl, { method: 'GET', path, headers: admin, timeoutMs: HANG_MS });
         expectNoFault(reply, 'GET', `GET ${path}`);
@@ -333,35 +404,48 @@ describe('fuzzing every route', () => {
     await expectJournalUnchanged();
   });
 
-  it('refuses garbage If-Match, Idempotency-Key and other headers on writes, and shrugs them off on reads', { timeout: 60_000 }, async () => {
-    const { routes, ledger, agent, admin, expectJournalUnchanged } = await fuzzedLedger();
-    const known = routes.filter((route) => route.method !== 'POST' || TEMPLATES[nameOf(route)] !== undefined);
-    const headerName = fc.oneof(
-      fc.constantFrom('If-Match', 'Idempotency-Key', 'X-Correlation-ID', 'If-None-Match', 'X-Request-Id', 'Accept', 'Accept-Encoding', 'Accept-Language'),
-      fc.constantFrom('Range', 'Origin', 'X-Forwarded-For', 'X-HTTP-Method-Override', 'Content-Encoding', 'Cookie', 'Forwarded', 'TE'),
-      fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
-    );
-    const headers = fc.array(fc.tuple(headerName, garbageHeaderValues), { minLength: 1, maxLength: 4 });
+  it(
+    'refuses garbage If-Match, Idempotency-Key and other headers on writes, and shrugs them off on reads',
+    { timeout: 60_000 },
+    async () => {
+      const { routes, ledger, agent, admin, expectJournalUnchanged } = await fuzzedLedger();
+      const known = routes.filter((route) => route.method !== 'POST' || TEMPLATES[nameOf(route)] !== undefined);
+      const headerName = fc.oneof(
+        fc.constantFrom(
+          'If-Match',
+          'Idempotency-Key',
+          'X-Correlation-ID',
+          'If-None-Match',
+          'X-Request-Id',
+          'Accept',
+          'Accept-Encoding',
+          'Accept-Language',
+        ),
+        fc.constantFrom('Range', 'Origin', 'X-Forwarded-For', 'X-HTTP-Method-Override', 'Content-Encoding', 'Cookie', 'Forwarded', 'TE'),
+        fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
+      );
+      const headers = fc.array(fc.tuple(headerName, garbageHeaderValues), { minLength: 1, maxLength: 4 });
 
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...known), headers, async (route, pairs) => {
-        const template = TEMPLATES[nameOf(route)];
-        const sent = Object.fromEntries(pairs.map(([name, value]) => [name.toLowerCase(), onTheWire(value)]));
-        const reply = await send(agent, ledger.baseUrl, {
-          method: route.method,
-          path: pathOf(route, template?.params),
-          headers: { ...sent, ...admin, ...(template && { 'content-type': 'application/json' }) },
-          ...(template && { body: template.body }),
-          timeoutMs: HANG_MS,
-        });
-        const what = `${nameOf(route)} with ${JSON.stringify(sent).slice(0, 400)}`;
-        if (template) expectProblem(reply, route.method, what);
-        else expectNoFault(reply, route.method, what);
-      }),
-      { seed: SEED, numRuns: RUNS.headers },
-    );
-    await expectJournalUnchanged();
-  });
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...known), headers, async (route, pairs) => {
+          const template = TEMPLATES[nameOf(route)];
+          const sent = Object.fromEntries(pairs.map(([name, value]) => [name.toLowerCase(), onTheWire(value)]));
+          const reply = await send(agent, ledger.baseUrl, {
+            method: route.method,
+            path: pathOf(route, template?.params),
+            headers: { ...sent, ...admin, ...(template && { 'content-type': 'application/json' }) },
+            ...(template && { body: template.body }),
+            timeoutMs: HANG_MS,
+          });
+          const what = `${nameOf(route)} with ${JSON.stringify(sent).slice(0, 400)}`;
+          if (template) expectProblem(reply, route.method, what);
+          else expectNoFault(reply, route.method, what);
+        }),
+        { seed: SEED, numRuns: RUNS.headers },
+      );
+      await expectJournalUnchanged();
+    },
+  );
 
   it('refuses a write whose Content-Type is not JSON, or JSON it does not take, with a 4xx problem', { timeout: 60_000 }, async () => {
     const { routes, ledger, agent, admin, expectJournalUnchanged } = await fuzzedLedger();
@@ -370,7 +454,9 @@ describe('fuzzing every route', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...writes), contentTypes, fc.boolean(), async (route, contentType, asForm) => {
         const template = TEMPLATES[nameOf(route)] as Template;
-        const body = asForm ? new URLSearchParams(Object.entries(template.body).map(([key, value]): [string, string] => [key, String(value)])).toString() : JSON.stringify(template.body);
+        const body = asForm
+          ? new URLSearchParams(Object.entries(template.body).map(([key, value]): [string, string] => [key, String(value)])).toString()
+          : JSON.stringify(template.body);
         const reply = await send(agent, ledger.baseUrl, {
           method: 'POST',
           path: pathOf(route, template.params),

@@ -81,18 +81,37 @@ describe('malformed HTTP', () => {
     ['an unknown method', 'BREW /health/live HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['headers over 16 KiB', `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
     ['a URL over 16 KiB', `GET /programmes/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
-    ['Content-Length and Transfer-Encoding together', 'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
-    ['a broken chunk size', 'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400],
-    ['a negative Content-Length', 'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
+    [
+      'Content-Length and Transfer-Encoding together',
+      'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+    [
+      'a broken chunk size',
+      'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+      400,
+    ],
+    [
+      'a negative Content-Length',
+      'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}',
+      400,
+    ],
     ['an obsolete folded header', 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n', 400],
     ['an unknown HTTP version', 'GET /health/live HTTP/7.3\r\nHost: x\r\n\r\n', 400],
     ['a path that is not percent-encoding', 'GET /programmes/%zz%c0 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['a parameter over 100 characters', `GET /programmes/${'a'.repeat(150)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
-    ['a declared body over the limit', 'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n{', 413],
+    [
+      'a declared body over the limit',
+      'POST /programmes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n{',
+      413,
+    ],
   ])('answers %s with a 4xx problem and stays up', async (_what, bytes, status) => {
     const ledger = await startTestLedger();
 
-    const response = await exchange(ledger.baseUrl, bytes.replace('Host: x', `Host: x\r\nConnection: close\r\nAuthorization: Bearer ${ledger.adminKey}`));
+    const response = await exchange(
+      ledger.baseUrl,
+      bytes.replace('Host: x', `Host: x\r\nConnection: close\r\nAuthorization: Bearer ${ledger.adminKey}`),
+    );
 
     expect(statusOf(response), response.slice(0, 300)).toBe(status);
     expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
@@ -116,7 +135,11 @@ describe('request ids', () => {
 
     expect([traced, hostile, spaced].map((reply) => reply.status)).toEqual([201, 201, 201]);
     const events = await ledger.eventsIn('announcement-');
-    expect(events.map((event) => event.metadata.causationId)).toEqual(['proxy-7f3a', expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    expect(events.map((event) => event.metadata.causationId)).toEqual([
+      'proxy-7f3a',
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+    ]);
   });
 });
 
@@ -129,7 +152,12 @@ describe('API keys in logs', () => {
     const all = { ...keys, admin };
     const neverIssued = `flk_${'Q'.repeat(43)}`;
     const call = (key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      send(agent, server.baseUrl, { method, path, headers: { authorization: `Bearer ${key}`, ...headers }, ...(body !== undefined && { body }) });
+      send(agent, server.baseUrl, {
+        method,
+        path,
+        headers: { authorization: `Bearer ${key}`, ...headers },
+        ...(body !== undefined && { body }),
+      });
 
     for (const programme of theProgrammes()) expect((await call(admin, 'POST', '/programmes', programme)).status).toBe(201);
     const created = await call(keys.writer, 'POST', '/announcements', theThirtyMillion(), { 'idempotency-key': 'logged-once' });
@@ -151,9 +179,16 @@ describe('API keys in logs', () => {
       call(keys.writer, 'POST', '/announcements', theThirtyMillion({ title: 'other' }), { 'idempotency-key': 'logged-once' }),
       call(keys.reader, 'GET', '/programmes/%zz'),
       send(agent, server.baseUrl, { method: 'GET', path: '/programmes', headers: { authorization: keys.reader } }),
-      send(agent, server.baseUrl, { method: 'GET', path: '/programmes', headers: { authorization: `Basic ${Buffer.from(`user:${keys.reader}`).toString('base64')}` } }),
+      send(agent, server.baseUrl, {
+        method: 'GET',
+        path: '/programmes',
+        headers: { authorization: `Basic ${Buffer.from(`user:${keys.reader}`).toString('base64')}` },
+      }),
     ]);
-    await exchange(server.baseUrl, `GET /health/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await exchange(
+      server.baseUrl,
+      `GET /health/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     await exchange(server.baseUrl, `GET /health/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nX-Bad: a\0b\r\n\r\n`);
     expect(outcomes.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 403, 401, 401, 400, 422, 412, 400, 415, 422, 400, 401, 401]);
     expect(await eventsOfType(agent, server.baseUrl, admin, 'FundingAnnounced')).toHaveLength(1);

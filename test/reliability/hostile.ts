@@ -11,7 +11,9 @@ export function serialize(value: unknown): string {
   if (value instanceof Raw) return value.text;
   if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${serialize(item)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}:${serialize(item)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -24,14 +26,63 @@ export function withKey(target: object, key: string, value: unknown): Record<str
 }
 
 export const nanLikeStrings = fc.constantFrom(
-  'NaN', '-NaN', 'Infinity', '-Infinity', '1e309', '-1e309', '0x1F', '0b11', '0o7', '1_000', '1,000.00', ' 1', '1 ', '1.', '.5',
-  '-1', '+1', '-0', '00', '1e-7', '1E3', '١٢٣', '１２３', '0.0', '9'.repeat(40), 'null', 'undefined', 'true', '[]', '{}', '',
+  'NaN',
+  '-NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '-1e309',
+  '0x1F',
+  '0b11',
+  '0o7',
+  '1_000',
+  '1,000.00',
+  ' 1',
+  '1 ',
+  '1.',
+  '.5',
+  '-1',
+  '+1',
+  '-0',
+  '00',
+  '1e-7',
+  '1E3',
+  '١٢٣',
+  '１２３',
+  '0.0',
+  '9'.repeat(40),
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  '',
 );
 
 export const maliciousStrings = fc.constantFrom(
-  '<script>alert(1)</script>', "' OR 1=1; DROP TABLE events; --", '../../../../etc/passwd', '..\\..\\windows\\win.ini', '%00', '\u0000',
-  '${jndi:ldap://127.0.0.1/a}', '{{7*7}}', '${7*7}', '\r\nX-Injected: 1', '\u202e', '\ufeff', '\ud800', '\udfff\ud800', '__proto__',
-  'constructor', 'prototype', 'toString', 'hasOwnProperty', 'A'.repeat(5000), '\u0085\u2028\u2029', '😀'.repeat(300), 'e\u0301'.repeat(200),
+  '<script>alert(1)</script>',
+  "' OR 1=1; DROP TABLE events; --",
+  '../../../../etc/passwd',
+  '..\\..\\windows\\win.ini',
+  '%00',
+  '\u0000',
+  '${jndi:ldap://127.0.0.1/a}',
+  '{{7*7}}',
+  '${7*7}',
+  '\r\nX-Injected: 1',
+  '\u202e',
+  '\ufeff',
+  '\ud800',
+  '\udfff\ud800',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'A'.repeat(5000),
+  '\u0085\u2028\u2029',
+  '😀'.repeat(300),
+  'e\u0301'.repeat(200),
 );
 
 /** Any code points, lone surrogates included. */
@@ -46,7 +97,10 @@ export const hugeStrings = fc.oneof(
 /** `[[[[...]]]]` or `{"a":{"a":...}}`, deep enough to break a recursive walker. */
 export const deepNesting = fc
   .record({ depth: fc.integer({ min: 64, max: 20_000 }), kind: fc.constantFrom('array', 'object') })
-  .map(({ depth, kind }) => new Raw(kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
+  .map(
+    ({ depth, kind }) =>
+      new Raw(kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+  );
 
 export const hostileNumbers = fc.oneof(
   fc.double(),
@@ -124,8 +178,9 @@ export const contentTypes = fc.constantFrom(
 
 /** A header value as bytes a client can put on the wire: UTF-8 sent as latin-1, line breaks and NULs removed. */
 export function onTheWire(value: string): string {
+  const latin1 = Buffer.from(value, 'utf8').toString('latin1');
   // eslint-disable-next-line no-control-regex
-  return Buffer.from(value, 'utf8').toString('latin1').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '').trim();
+  return latin1.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '').trim();
 }
 
 export const garbageHeaderValues = fc.oneof(
@@ -141,9 +196,37 @@ export const garbageHeaderValues = fc.oneof(
 export const garbageAuthorization = fc.oneof(
   garbageHeaderValues,
   garbageHeaderValues.map((value) => `Bearer ${value}`),
-  fc.constantFrom('Bearer', 'Bearer ', 'bearer', 'Basic YWRtaW46YWRtaW4=', 'Token flk_x', 'Bearer flk_', 'Bearer null', 'Bearer undefined', 'Bearer a b'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'bearer',
+    'Basic YWRtaW46YWRtaW4=',
+    'Token flk_x',
+    'Bearer flk_',
+    'Bearer null',
+    'Bearer undefined',
+    'Bearer a b',
+  ),
   fc.integer({ min: 513, max: 7_000 }).map((length) => `Bearer flk_${'A'.repeat(length)}`),
 );
 
 /** A character no route parameter (UUID, programme code, country code) may hold. */
-export const paramPoison = fc.constantFrom(' ', '!', '€', '\u0000', '/', '..', '%', '"', '<', '\u202e', '😀', '\ud800', '#', '?', ';', '\\', '*');
+export const paramPoison = fc.constantFrom(
+  ' ',
+  '!',
+  '€',
+  '\u0000',
+  '/',
+  '..',
+  '%',
+  '"',
+  '<',
+  '\u202e',
+  '😀',
+  '\ud800',
+  '#',
+  '?',
+  ';',
+  '\\',
+  '*',
+);

@@ -20,7 +20,11 @@ function expectAnswer(reply: Awaited<ReturnType<typeof send>>, status: number, w
 
 /** GET /audit/export: every event and the manifest, as the bytes an auditor would download. */
 export async function journalExport(agent: Agent, baseUrl: string, key: string): Promise<string> {
-  return expectAnswer(await send(agent, baseUrl, { method: 'GET', path: '/audit/export', headers: { authorization: `Bearer ${key}` } }), 200, 'GET /audit/export').text;
+  return expectAnswer(
+    await send(agent, baseUrl, { method: 'GET', path: '/audit/export', headers: { authorization: `Bearer ${key}` } }),
+    200,
+    'GET /audit/export',
+  ).text;
 }
 
 /** Every event of one type from GET /events, page by page. */
@@ -29,7 +33,11 @@ export async function eventsOfType(agent: Agent, baseUrl: string, key: string, t
   let after: string | null = null;
   do {
     const path = `/events?type=${type}&limit=1000${after === null ? '' : `&after=${after}`}`;
-    const page = expectAnswer(await send(agent, baseUrl, { method: 'GET', path, headers: { authorization: `Bearer ${key}` } }), 200, `GET ${path}`);
+    const page = expectAnswer(
+      await send(agent, baseUrl, { method: 'GET', path, headers: { authorization: `Bearer ${key}` } }),
+      200,
+      `GET ${path}`,
+    );
     events.push(...(page.json.items as JournalEvent[]));
     after = page.json.nextCursor as string | null;
   } while (after !== null);
@@ -38,7 +46,11 @@ export async function eventsOfType(agent: Agent, baseUrl: string, key: string, t
 
 /** POST /audit/replay: every projection rebuilt from position 0 must equal the live one. Returns the digest. */
 export async function expectReplayMatches(agent: Agent, baseUrl: string, key: string): Promise<{ digest: string; events: number }> {
-  const report = expectAnswer(await send(agent, baseUrl, { method: 'POST', path: '/audit/replay', headers: { authorization: `Bearer ${key}` } }), 200, 'POST /audit/replay').json;
+  const report = expectAnswer(
+    await send(agent, baseUrl, { method: 'POST', path: '/audit/replay', headers: { authorization: `Bearer ${key}` } }),
+    200,
+    'POST /audit/replay',
+  ).json;
   expect(report.match, `replay digest ${String(report.digest)} differs from the live ${String(report.liveDigest)}`).toBe(true);
   return { digest: report.digest as string, events: report.events as number };
 }

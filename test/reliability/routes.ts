@@ -55,7 +55,12 @@ const ASSET_PROBES = ['/dashboard/index.js', '/docs/static/swagger-ui.css'];
 /** A concrete path for a route: each parameter gets `values[name]` or a harmless default, a wildcard a file name. */
 export function pathOf(route: Pick<Route, 'url'>, values: Record<string, string> = {}): string {
   return route.url
-    .replace(/:(\w+)/g, (_match, name: string) => values[name] ?? (name === 'id' ? '9d0b2f3e-0000-4000-8000-000000000000' : route.url.startsWith('/countries/') ? 'GB' : 'oic-supply-chains'))
+    .replace(
+      /:(\w+)/g,
+      (_match, name: string) =>
+        values[name] ??
+        (name === 'id' ? '9d0b2f3e-0000-4000-8000-000000000000' : route.url.startsWith('/countries/') ? 'GB' : 'oic-supply-chains'),
+    )
     .replace('*', values['*'] ?? 'index.js');
 }
 
@@ -63,7 +68,9 @@ export function pathOf(route: Pick<Route, 'url'>, values: Record<string, string>
 export async function routesOf(ledger: TestLedger): Promise<Route[]> {
   const app = ledger.ledger.app;
   const document = (await request(ledger.baseUrl, 'GET', '/openapi.json')).json as { paths: Record<string, Record<string, Operation>> };
-  const found = printedRoutes(app).filter(({ method, url }) => !url.includes('*') || app.findRoute({ method, url: pathOf({ url }) }) !== null);
+  const found = printedRoutes(app).filter(
+    ({ method, url }) => !url.includes('*') || app.findRoute({ method, url: pathOf({ url }) }) !== null,
+  );
   for (const probe of ASSET_PROBES) {
     if (app.findRoute({ method: 'GET', url: probe }) !== null) {
       const url = `${probe.slice(0, probe.lastIndexOf('/') + 1)}*`;

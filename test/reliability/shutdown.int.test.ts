@@ -21,7 +21,16 @@ describe('SIGTERM under load', () => {
     const server = await startChildLedger({ dataDir, env: ENV });
     const setup = agentOf(4);
     for (const programme of theProgrammes()) {
-      expect((await send(setup, server.baseUrl, { method: 'POST', path: '/programmes', headers: { authorization: `Bearer ${keys.admin}` }, body: programme })).status).toBe(201);
+      expect(
+        (
+          await send(setup, server.baseUrl, {
+            method: 'POST',
+            path: '/programmes',
+            headers: { authorization: `Bearer ${keys.admin}` },
+            body: programme,
+          })
+        ).status,
+      ).toBe(201);
     }
     setup.destroy();
 
@@ -62,10 +71,16 @@ describe('SIGTERM under load', () => {
     const check = agentOf(16);
     const announced = await eventsOfType(check, after.baseUrl, keys.admin, 'FundingAnnounced');
     const recorded = new Set(announced.map((event) => event.data.announcementId));
-    expect([...acknowledged.values()].filter((id) => !recorded.has(id)), 'acknowledged before SIGTERM, missing after').toEqual([]);
+    expect(
+      [...acknowledged.values()].filter((id) => !recorded.has(id)),
+      'acknowledged before SIGTERM, missing after',
+    ).toEqual([]);
     // Unlike kill -9, a graceful stop finishes every write it started: none is recorded without its answer having gone out.
     expect(recorded.size, 'writes recorded but never answered').toBe(acknowledged.size);
-    expectUnique(announced.map((event) => event.stream), 'announcement stream');
+    expectUnique(
+      announced.map((event) => event.stream),
+      'announcement stream',
+    );
     // The rest, retried with their keys, are appended exactly once each.
     const pending = Array.from({ length: REQUESTS }, (_, n) => n).filter((n) => !acknowledged.has(n));
     const retried = await inBatches(pending.length, SOCKETS, async (i) =>
@@ -79,10 +94,14 @@ describe('SIGTERM under load', () => {
     expect(retried.filter((reply) => reply.status !== 201)).toEqual([]);
     const finally_ = await eventsOfType(check, after.baseUrl, keys.admin, 'FundingAnnounced');
     expect(finally_).toHaveLength(REQUESTS);
-    expectUnique(finally_.map((event) => String(event.metadata.idempotencyKey)), 'Idempotency-Key');
+    expectUnique(
+      finally_.map((event) => String(event.metadata.idempotencyKey)),
+      'Idempotency-Key',
+    );
     await expectReplayMatches(check, after.baseUrl, keys.admin);
     check.destroy();
-    for (const key of Object.values(keys)) expect(server.output().includes(key) || after.output().includes(key), 'an API key in the log').toBe(false);
+    for (const key of Object.values(keys))
+      expect(server.output().includes(key) || after.output().includes(key), 'an API key in the log').toBe(false);
 
     console.info(
       `sigterm: ${REQUESTS} announcements, exit 0 after ${shutdownMs} ms, answers ${JSON.stringify(Object.fromEntries(outcomes))}, ` +

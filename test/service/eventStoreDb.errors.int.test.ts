@@ -63,7 +63,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     expectStatus(await auditor.get('/events?after=0&limit=1'), 200);
   });
 
-  it('answers a write whose events exceed the server\'s MaxAppendSize 413, recording nothing', async () => {
+  it("answers a write whose events exceed the server's MaxAppendSize 413, recording nothing", async () => {
     // A limit the programmes and keys fit under but an announcement with a long title does not.
     const standIn = await aStandIn({ maxAppendSize: 1_500 });
     const service = await aServiceOn(standIn.connectionString);
@@ -79,7 +79,11 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
 
   it('answers reads and writes of an announcement whose stream was tombstoned outside the ledger 410 Gone', async () => {
     const { service, created, api } = await anAnnouncementRemovedOutside('tombstone');
-    expectProblem(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }), 410, 'stream-deleted');
+    expectProblem(
+      await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }),
+      410,
+      'stream-deleted',
+    );
     expectProblem(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'announced in error' }), 410, 'stream-deleted');
     expectProblem(await api.get(`/announcements/${created.id}/history`), 410, 'stream-deleted');
     // Everything else goes on.
@@ -88,7 +92,11 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
 
   it('answers writes and history of an announcement whose stream was soft-deleted outside the ledger 404, as missing', async () => {
     const { created, api } = await anAnnouncementRemovedOutside('delete');
-    expectProblem(await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }), 404, 'not-found');
+    expectProblem(
+      await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }),
+      404,
+      'not-found',
+    );
     expectProblem(await api.get(`/announcements/${created.id}/history`), 404, 'not-found');
   });
 
@@ -155,8 +163,6 @@ async function runServer(env: Record<string, string>): Promise<{ code: number | 
   clearTimeout(timer);
   return { code, output };
 }
-
-
 
 /** A service with one announcement whose stream an operator then tombstoned or soft-deleted in the store itself. */
 async function anAnnouncementRemovedOutside(how: 'tombstone' | 'delete') {

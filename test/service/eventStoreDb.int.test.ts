@@ -69,7 +69,7 @@ interface JournalItem {
 async function journal(ledger: TestLedger, query: string): Promise<JournalItem[]> {
   const auditor = auditorOf(ledger);
   const items: JournalItem[] = [];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = expectStatus(await auditor.get(`/events?limit=1000&${query}${after === null ? '' : `&after=${after}`}`), 200);
     items.push(...page.json.items);
     after = page.json.nextCursor;
@@ -80,7 +80,13 @@ async function journal(ledger: TestLedger, query: string): Promise<JournalItem[]
 /** The answer to one POST, or 'hung' when none came within the client's timeout. */
 type Outcome = Reply | 'hung';
 
-async function postWithin(ledger: TestLedger, path: string, body: Body, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+async function postWithin(
+  ledger: TestLedger,
+  path: string,
+  body: Body,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Outcome> {
   try {
     const response = await fetch(new URL(path, ledger.baseUrl), {
       method: 'POST',
@@ -112,15 +118,22 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     const thirty = await announce(service, theThirtyMillion());
     const three = await announce(service, theThreeMillion());
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
-    expectStatus(await api.post(`/announcements/${three.id}/amendments`, { changes: { amount: gbp('3500000.00') }, reason: 'corrected figure' }), 200);
-    const twice = await api.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), { headers: { 'idempotency-key': 'import-cps-twice' } });
+    expectStatus(
+      await api.post(`/announcements/${three.id}/amendments`, { changes: { amount: gbp('3500000.00') }, reason: 'corrected figure' }),
+      200,
+    );
+    const twice = await api.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), {
+      headers: { 'idempotency-key': 'import-cps-twice' },
+    });
     expectStatus(twice, 201);
 
     const head = await service.storeHead();
     // The journal first: reading it creates the auditor's key, an event of the apikeys stream in the same database.
     const journalSize = (await journal(service, '')).length;
     const logSize = standIn.log.events.length;
-    const retry = await api.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), { headers: { 'idempotency-key': 'import-cps-twice' } });
+    const retry = await api.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), {
+      headers: { 'idempotency-key': 'import-cps-twice' },
+    });
 
     expect(retry.status).toBe(201);
     expect(retry.json).toEqual(twice.json);
@@ -158,9 +171,16 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     const again = clientOf(restarted);
 
     expect((await again.get('/totals?groupBy=programme&currency=EUR')).json).toEqual(totals.json);
-    expect((await readiness(restarted)).json).toMatchObject({ ready: true, caughtUp: true, overloaded: false, position: totals.json.position });
+    expect((await readiness(restarted)).json).toMatchObject({
+      ready: true,
+      caughtUp: true,
+      overloaded: false,
+      position: totals.json.position,
+    });
     expect((await again.get(`/announcements/${thirty.id}`)).json).toEqual(thirtyShown.json);
-    const retriedAfterRestart = await again.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), { headers: { 'idempotency-key': 'import-cps-twice' } });
+    const retriedAfterRestart = await again.post('/announcements', theThreeMillion({ title: 'The £3m, announced twice' }), {
+      headers: { 'idempotency-key': 'import-cps-twice' },
+    });
     expect(retriedAfterRestart.status).toBe(201);
     expect(retriedAfterRestart.json.id).toBe(twice.json.id);
     expect(await restarted.storeHead()).toBe(totals.json.position);
@@ -208,11 +228,19 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
 
     await standIn.start();
     // More writes while this instance reconnects.
-    expectStatus(await elsewhere.post(`/announcements/${thirty.id}/amendments`, { changes: { allocations: [{ country: 'RS', value: '30000000.00' }] }, reason: 'all to Serbia' }), 200);
+    expectStatus(
+      await elsewhere.post(`/announcements/${thirty.id}/amendments`, {
+        changes: { allocations: [{ country: 'RS', value: '30000000.00' }] },
+        reason: 'all to Serbia',
+      }),
+      200,
+    );
     expectStatus(await elsewhere.post(`/announcements/${three.id}/withdrawal`, { reason: 'duplicate' }), 200);
 
     await untilReady(service, 200, { position: await other.storeHead() });
-    const afterOutage = await api.post('/announcements', theThreeMillion({ title: 'After the outage' }), { headers: { 'idempotency-key': 'after-outage' } });
+    const afterOutage = await api.post('/announcements', theThreeMillion({ title: 'After the outage' }), {
+      headers: { 'idempotency-key': 'after-outage' },
+    });
     expectStatus(afterOutage, 201);
     await untilReady(service, 200, { position: afterOutage.json.position });
     const replay = await auditorOf(service).post('/audit/replay', undefined);
@@ -234,7 +262,14 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     ]);
 
     const fresh = await aServiceOn(standIn);
-    for (const path of ['/totals?groupBy=programme&currency=EUR', '/totals?groupBy=country', '/announcements', '/programmes', '/exchange-rates', '/health/ready']) {
+    for (const path of [
+      '/totals?groupBy=programme&currency=EUR',
+      '/totals?groupBy=country',
+      '/announcements',
+      '/programmes',
+      '/exchange-rates',
+      '/health/ready',
+    ]) {
       expect((await api.get(path)).json, path).toEqual((await clientOf(fresh, service.adminKey).get(path)).json);
     }
     // The £30m, all to Serbia, and the £3m announced after the outage; the one withdrawn elsewhere counts nowhere.
@@ -275,7 +310,9 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
 
     await standIn.start();
     await untilReady(service, 200);
-    const retried = await Promise.all(failed.map(({ key, body }) => postWithin(service, '/announcements', body, { 'idempotency-key': key }, 10_000)));
+    const retried = await Promise.all(
+      failed.map(({ key, body }) => postWithin(service, '/announcements', body, { 'idempotency-key': key }, 10_000)),
+    );
     expect(retried.map((outcome) => (outcome === 'hung' ? 'hung' : outcome.status))).toEqual(failed.map(() => 201));
     const retriedIds = retried.map((outcome) => (outcome as Exclude<Outcome, 'hung'>).json.id as string);
 

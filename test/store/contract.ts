@@ -76,8 +76,7 @@ function recordSubscription(store: EventStore, options: SubscribeOptions, onEven
     onCaughtUp: (position) => caughtUp.push({ position, deliveredSoFar: seen.length }),
     onError: (error) => errors.push(error),
   });
-  const waitUntilSeen = (id: string) =>
-    vi.waitFor(() => expect(idsOf(seen)).toContain(id), { timeout: 15_000, interval: 5 });
+  const waitUntilSeen = (id: string) => vi.waitFor(() => expect(idsOf(seen)).toContain(id), { timeout: 15_000, interval: 5 });
   const waitUntilCaughtUp = () => vi.waitFor(() => expect(caughtUp.length).toBeGreaterThan(0), { timeout: 15_000, interval: 5 });
   return { seen, caughtUp, errors, subscription, waitUntilSeen, waitUntilCaughtUp };
 }
@@ -238,7 +237,9 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
 
           const fulfilled = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{ outcome, index }] : []));
           expect(fulfilled).toHaveLength(1);
-          const [{ outcome, index }] = fulfilled as [{ outcome: PromiseFulfilledResult<{ nextRevision: bigint; position: Position }>; index: number }];
+          const [{ outcome, index }] = fulfilled as [
+            { outcome: PromiseFulfilledResult<{ nextRevision: bigint; position: Position }>; index: number },
+          ];
           expect(outcome.value.nextRevision).toBe(revision + 1n);
           winners.push(attempts[index]!.id);
           winningPositions.push(outcome.value.position);
@@ -347,8 +348,8 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
         const names = ['a_1', 'ab1', 'a%1', 'aX%', 'A_1', 'ünï-流'];
         for (const name of names) await store.append(`${prefix}${name}`, events(1), 'no-stream');
         const streamsMatching = async (...prefixes: string[]) =>
-          (await collect(store.readAll({ after: headBefore, filter: { streamPrefixes: prefixes.map((p) => `${prefix}${p}`) } }))).map(
-            (e) => e.stream.slice(prefix.length),
+          (await collect(store.readAll({ after: headBefore, filter: { streamPrefixes: prefixes.map((p) => `${prefix}${p}`) } }))).map((e) =>
+            e.stream.slice(prefix.length),
           );
 
         expect(await streamsMatching('a_')).toEqual(['a_1']);
@@ -459,7 +460,11 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
           { actor: 'a', note: '"hash":"' + hex + '"}' },
           {},
         ];
-        await store.append(`${prefix}hashes`, metadatas.map((metadata) => anEvent('Hashed', {}, metadata)), 'no-stream');
+        await store.append(
+          `${prefix}hashes`,
+          metadatas.map((metadata) => anEvent('Hashed', {}, metadata)),
+          'no-stream',
+        );
         const read = [...(await collect(store.readStream(`${prefix}hashes`))), ...(await collect(store.readAll(ours())))];
         expect(read.map((event) => recordedHashOf(event))).toEqual([...metadatas, ...metadatas].map((metadata) => metadata.hash));
       });
@@ -494,7 +499,10 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
         const wanted = `${prefix}Wanted`;
         await store.append(`${prefix}in`, [anEvent(wanted), anEvent('Unwanted')], 'any');
         await store.append(`${prefix}out`, [anEvent(wanted)], 'any');
-        const recorder = recordSubscription(store, { after: headBefore, filter: { streamPrefixes: [`${prefix}in`], eventTypes: [wanted] } });
+        const recorder = recordSubscription(store, {
+          after: headBefore,
+          filter: { streamPrefixes: [`${prefix}in`], eventTypes: [wanted] },
+        });
 
         await recorder.waitUntilCaughtUp();
         await store.append(`${prefix}out`, [anEvent(wanted)], 'any');

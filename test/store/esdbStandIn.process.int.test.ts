@@ -60,7 +60,9 @@ it('takes the mode flags: with --no-server-features it has no ServerFeatures, an
   const standIn = await spawnStandIn(['--no-server-features']);
   const features = new ServerFeaturesClient(standIn.connectionString.replace(/^esdb:\/\/|\?.*$/g, ''), credentials.createInsecure());
   try {
-    const asked = await new Promise<ServiceError | null>((resolve) => features.getSupportedMethods(new sharedPb.Empty(), (error) => resolve(error)));
+    const asked = await new Promise<ServiceError | null>((resolve) =>
+      features.getSupportedMethods(new sharedPb.Empty(), (error) => resolve(error)),
+    );
     const { ids, written } = await roundTrip(standIn.connectionString);
     expect(asked?.code).toBe(status.UNIMPLEMENTED);
     expect(ids).toEqual([written]);

@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  EventStoreDBClient} from '@eventstore/db-client';
+import type { EventStoreDBClient } from '@eventstore/db-client';
 import {
   AccessDeniedError,
   UnknownError,
@@ -131,14 +130,35 @@ describe('secure mode: TLS, users and the default ACLs (LegacyStreamPermissionAs
     // A throwaway self-signed certificate for 127.0.0.1, made at test time; nothing of it is kept.
     directory = mkdtempSync(join(tmpdir(), 'esdb-stand-in-tls-'));
     const [certFile, keyFile] = [join(directory, 'node.crt'), join(directory, 'node.key')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     secure = { certFile, keyFile };
   });
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-  const as = (standIn: StandIn, user?: string) => connect(standIn.connectionString.replace('esdb://', user === undefined ? 'esdb://' : `esdb://${user}@`));
+  const as = (standIn: StandIn, user?: string) =>
+    connect(standIn.connectionString.replace('esdb://', user === undefined ? 'esdb://' : `esdb://${user}@`));
 
   it('refuses to read $all to a user outside $admins, and to anyone without credentials', async () => {
     const { standIn } = await serve({ secure });
@@ -152,7 +172,7 @@ describe('secure mode: TLS, users and the default ACLs (LegacyStreamPermissionAs
     expect(admin).toHaveLength(1);
   });
 
-  it("lets any user write and read a user stream, but not a system stream; wrong credentials are refused", async () => {
+  it('lets any user write and read a user stream, but not a system stream; wrong credentials are refused', async () => {
     const { standIn } = await serve({ secure });
     const ops = as(standIn, 'ops:changeit');
     const stream = `secure-${randomUUID()}`;

@@ -48,9 +48,13 @@ describe('ServerFeatures and BatchAppend (ServerFeatures.cs, Streams.BatchAppend
     const raw = new ServerFeaturesClient(standIn.connectionString.replace(/^esdb:\/\/|\?.*$/g, ''), credentials.createInsecure());
     cleanups.push(async () => raw.close());
 
-    const answer = await new Promise<SupportedMethods>((resolve, reject) => raw.getSupportedMethods(new sharedPb.Empty(), (error, value) => (error ? reject(error) : resolve(value))));
+    const answer = await new Promise<SupportedMethods>((resolve, reject) =>
+      raw.getSupportedMethods(new sharedPb.Empty(), (error, value) => (error ? reject(error) : resolve(value))),
+    );
 
-    const methods = new Map(answer.getMethodsList().map((method) => [`${method.getServiceName()}/${method.getMethodName()}`, method.getFeaturesList()]));
+    const methods = new Map(
+      answer.getMethodsList().map((method) => [`${method.getServiceName()}/${method.getMethodName()}`, method.getFeaturesList()]),
+    );
     expect(answer.getEventStoreServerVersion()).toBe('24.10.0');
     expect(methods.get('event_store.client.streams.streams/batchappend')).toEqual(['deadline_duration']);
     expect(methods.get('event_store.client.streams.streams/read')).toEqual(['position', 'events']);
@@ -171,7 +175,12 @@ describe.each([
 
     for (const error of errors) expect(error).toBeInstanceOf(StreamDeletedError);
     expect(errors[0]).toMatchObject({ streamName: stream });
-    expect(tail[0]!.event).toMatchObject({ streamId: stream, type: '$streamDeleted', revision: 2n ** 63n - 1n, position: tombstoned.position });
+    expect(tail[0]!.event).toMatchObject({
+      streamId: stream,
+      type: '$streamDeleted',
+      revision: 2n ** 63n - 1n,
+      position: tombstoned.position,
+    });
   });
 });
 
@@ -190,7 +199,10 @@ describe('event-id deduplication, bounded as the server bounds it (IndexWriter.C
     const first = await client.appendToStream(stream, events);
     const logSize = standIn.log.events.length;
 
-    const retries = [await client.appendToStream(stream, events), await client.appendToStream(stream, events, { expectedRevision: STREAM_EXISTS })];
+    const retries = [
+      await client.appendToStream(stream, events),
+      await client.appendToStream(stream, events, { expectedRevision: STREAM_EXISTS }),
+    ];
 
     expect(retries.map((retry) => retry.position)).toEqual([first.position, first.position]);
     expect(standIn.log.events.length).toBe(logSize);

@@ -49,14 +49,16 @@ describe.each([
   { path: 'BatchAppend (24.10 with ServerFeatures)', serverFeatures: true },
   { path: 'Append (no ServerFeatures)', serverFeatures: false },
 ])('EventStoreDB adapter failures, appending through $path', ({ serverFeatures }) => {
-  it('refuses an append over the server\'s MaxAppendSize as AppendTooLargeError naming the limit, and writes none of it', async () => {
+  it("refuses an append over the server's MaxAppendSize as AppendTooLargeError naming the limit, and writes none of it", async () => {
     const standIn = await aStandIn({ serverFeatures });
     const store = await aStoreOn(standIn.connectionString);
     const name = stream();
     const before = standIn.log.events.length;
     // Just over 1 MiB of event data across three events: each alone is well under the limit.
     const third = 'x'.repeat(Math.ceil(DEFAULT_MAX_APPEND_SIZE / 3));
-    const error = await store.append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream').catch((e: unknown) => e);
+    const error = await store
+      .append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppendTooLargeError);
     expect(error).toMatchObject({ stream: name, maxBytes: DEFAULT_MAX_APPEND_SIZE });
     expect(standIn.log.events.length).toBe(before);
@@ -90,7 +92,7 @@ describe.each([
 });
 
 describe('EventStoreDB adapter failures', () => {
-  it('refuses a read of $all after a position that is not an event\'s as InvalidPositionError; 0, an event\'s position and the end are fine', async () => {
+  it("refuses a read of $all after a position that is not an event's as InvalidPositionError; 0, an event's position and the end are fine", async () => {
     const standIn = await aStandIn();
     const store = await aStoreOn(standIn.connectionString);
     const name = stream();
@@ -112,11 +114,17 @@ describe('EventStoreDB adapter failures', () => {
     const store = await aStoreOn(standIn.connectionString);
     const name = stream();
     for (let batch = 0; batch < 12; batch += 1) {
-      await store.append(name, Array.from({ length: 100 }, (_, i) => anEvent({ n: batch * 100 + i })), batch === 0 ? 'no-stream' : 'any');
+      await store.append(
+        name,
+        Array.from({ length: 100 }, (_, i) => anEvent({ n: batch * 100 + i })),
+        batch === 0 ? 'no-stream' : 'any',
+      );
     }
     const all = await collect(store.readAll());
     expect(all.map((event) => event.data.n)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
-    expect((await collect(store.readAll({ after: all[600]!.position }))).map((event) => event.data.n)).toEqual(Array.from({ length: 599 }, (_, i) => i + 601));
+    expect((await collect(store.readAll({ after: all[600]!.position }))).map((event) => event.data.n)).toEqual(
+      Array.from({ length: 599 }, (_, i) => i + 601),
+    );
     expect((await collect(store.readStream(name, { fromRevision: 500n, limit: 600 }))).map((event) => event.revision)).toEqual(
       Array.from({ length: 600 }, (_, i) => BigInt(i + 500)),
     );
@@ -185,8 +193,6 @@ function withUser(standIn: StandIn, user: string, password: string): string {
   return standIn.connectionString.replace('esdb://', `esdb://${user}:${password}@`);
 }
 
-
-
 // The same answers from a real server (CI runs these against 24.10 and KurrentDB's LTS): what the stand-in models.
 const realServer = process.env.EVENTSTORE_CONNECTION_STRING;
 if (realServer) {
@@ -195,7 +201,9 @@ if (realServer) {
       const store = await aStoreOn(realServer);
       const name = stream();
       const third = 'x'.repeat(Math.ceil(DEFAULT_MAX_APPEND_SIZE / 3));
-      const error = await store.append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream').catch((e: unknown) => e);
+      const error = await store
+        .append(name, [anEvent({ third }), anEvent({ third }), anEvent({ third })], 'no-stream')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppendTooLargeError);
       expect(await collect(store.readStream(name))).toEqual([]);
     });

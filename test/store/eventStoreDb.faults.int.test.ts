@@ -51,7 +51,9 @@ function follow(store: EventStore, onEvent: () => Promise<void> | void = () => u
 
 /** The trace with runs of events folded into one 'events' entry. */
 function shape(trace: readonly string[]): string[] {
-  return trace.map((entry) => (entry === 'event' ? 'events' : entry)).filter((entry, i, all) => entry !== 'events' || all[i - 1] !== 'events');
+  return trace
+    .map((entry) => (entry === 'event' ? 'events' : entry))
+    .filter((entry, i, all) => entry !== 'events' || all[i - 1] !== 'events');
 }
 
 describe('EventStoreDB adapter when the stand-in server goes away and comes back', () => {

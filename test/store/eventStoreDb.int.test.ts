@@ -130,7 +130,9 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       const port = await closedPort();
       const started = performance.now();
 
-      const error = await openEventStoreDb({ connectionString: `esdb://admin:s3cr%3Ft@127.0.0.1:${port}?tls=false` }).catch((e: unknown) => e);
+      const error = await openEventStoreDb({ connectionString: `esdb://admin:s3cr%3Ft@127.0.0.1:${port}?tls=false` }).catch(
+        (e: unknown) => e,
+      );
 
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as Error).message).toContain(`EventStoreDB at esdb://***@127.0.0.1:${port}?tls=false is not usable`);
@@ -147,7 +149,9 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       const { port } = silent.address() as net.AddressInfo;
       const started = performance.now();
 
-      const error = await openEventStoreDb({ connectionString: `esdb://127.0.0.1:${port}?tls=false`, connectTimeoutMs: 300 }).catch((e: unknown) => e);
+      const error = await openEventStoreDb({ connectionString: `esdb://127.0.0.1:${port}?tls=false`, connectTimeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      );
 
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as Error).message).toMatch(new RegExp(`^EventStoreDB at esdb://127.0.0.1:${port}\\?tls=false is not usable: `));
@@ -195,7 +199,7 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
 
   describe('positions', () => {
     // Over gRPC every event is a committed prepare of its own: commit = prepare, in a batch too (see log.ts).
-    it('carries the server\'s positions (commit = prepare over gRPC) unchanged through append, reads, subscriptions and the text form', async () => {
+    it("carries the server's positions (commit = prepare over gRPC) unchanged through append, reads, subscriptions and the text form", async () => {
       const store = await open();
       const stream = programmeStream(`pos-${randomUUID()}`);
       const head = await store.headPosition();
@@ -205,7 +209,10 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       const fromStream = await collect(store.readStream(stream));
       const fromAll = await collect(store.readAll({ after: head, filter: { streamPrefixes: [stream] } }));
       const seen: RecordedEvent[] = [];
-      const subscription = store.subscribeToAll({ after: head, filter: { streamPrefixes: [stream] } }, { onEvent: (event) => void seen.push(event) });
+      const subscription = store.subscribeToAll(
+        { after: head, filter: { streamPrefixes: [stream] } },
+        { onEvent: (event) => void seen.push(event) },
+      );
       await vi.waitFor(() => expect(seen).toHaveLength(4));
       await subscription.close();
 
@@ -217,7 +224,9 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       expect(fromAll.map((event) => event.position)).toEqual(positions);
       expect(seen.map((event) => event.position)).toEqual(positions);
       expect(positions.map((position) => parsePosition(formatPosition(position)))).toEqual(positions);
-      expect(positions.map((position) => standIn.log.events.find((event) => event.position.prepare === position.prepare)?.position)).toEqual(positions);
+      expect(
+        positions.map((position) => standIn.log.events.find((event) => event.position.prepare === position.prepare)?.position),
+      ).toEqual(positions);
     });
   });
 
@@ -303,7 +312,9 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
       expect(seen.map((event) => event.id)).toEqual([ours[0]!.id, rate.id]);
       expect(await store.headPosition()).toEqual(last.position);
       expect(await collect(store.readAll({ after, filter: { streamPrefixes: ['other-', '$$'] } }))).toEqual([]);
-      expect((await collect(store.readAll({ after, filter: { streamPrefixes: ['prog'] } }))).map((event) => event.id)).toEqual([ours[0]!.id]);
+      expect((await collect(store.readAll({ after, filter: { streamPrefixes: ['prog'] } }))).map((event) => event.id)).toEqual([
+        ours[0]!.id,
+      ]);
     });
   });
 
@@ -321,9 +332,15 @@ describe('EventStoreDB adapter (against the stand-in)', () => {
 
       const seen: string[] = [];
       const caughtUp: (Position | undefined)[] = [];
-      const subscription = store.subscribeToAll({}, { onEvent: (event) => void seen.push(event.id), onCaughtUp: (position) => caughtUp.push(position) });
+      const subscription = store.subscribeToAll(
+        {},
+        { onEvent: (event) => void seen.push(event.id), onCaughtUp: (position) => caughtUp.push(position) },
+      );
       await vi.waitFor(() => expect(caughtUp).toHaveLength(1));
-      const empty = store.subscribeToAll({ filter: { streamPrefixes: ['announcement-'] } }, { onEvent: () => undefined, onCaughtUp: (position) => caughtUp.push(position) });
+      const empty = store.subscribeToAll(
+        { filter: { streamPrefixes: ['announcement-'] } },
+        { onEvent: () => undefined, onCaughtUp: (position) => caughtUp.push(position) },
+      );
       await vi.waitFor(() => expect(caughtUp).toHaveLength(2));
       await subscription.close();
       await empty.close();

@@ -105,7 +105,9 @@ export function createKeys<Name extends string>(dataDir: string, keys: Record<Na
   const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys : [];
   const created = Object.fromEntries(Object.keys(keys).map((name) => [name, generateKey()])) as Record<Name, string>;
   for (const [name, scopes] of Object.entries<readonly Scope[]>(keys)) {
-    const sha256 = createHash('sha256').update(created[name as Name], 'utf8').digest('hex');
+    const sha256 = createHash('sha256')
+      .update(created[name as Name], 'utf8')
+      .digest('hex');
     records.push({ name, scopes, sha256, createdAt: new Date().toISOString() });
   }
   writeFileSync(file, `${JSON.stringify({ keys: records }, null, 2)}\n`, { mode: 0o600 });

@@ -154,7 +154,8 @@ export interface Client {
 
 /** Requests to one ledger with the admin key, another key, or (null) none; `options.key` overrides it per request. */
 export function clientOf(ledger: TestLedger, key: string | null = ledger.adminKey): Client {
-  const withKey = (options: Omit<RequestOptions, 'body'> = {}): RequestOptions => ('key' in options ? options : { ...options, key: key ?? undefined });
+  const withKey = (options: Omit<RequestOptions, 'body'> = {}): RequestOptions =>
+    'key' in options ? options : { ...options, key: key ?? undefined };
   return {
     get: (path, options) => request(ledger.baseUrl, 'GET', path, withKey(options)),
     post: (path, body, options) => request(ledger.baseUrl, 'POST', path, { ...withKey(options), body }),

@@ -14,7 +14,9 @@ const EVENT_NAMES: Record<HistoryVersion['event'], string> = {
 function whereItGoes(announcement: Announcement): string {
   if (announcement.country !== undefined) return countryName(announcement.country);
   if (announcement.allocations !== undefined) {
-    return announcement.allocations.map((a) => `${countryName(a.country)} ${formatMoney({ value: a.value, currency: announcement.amount.currency })}`).join(', ');
+    return announcement.allocations
+      .map((a) => `${countryName(a.country)} ${formatMoney({ value: a.value, currency: announcement.amount.currency })}`)
+      .join(', ');
   }
   return 'Unallocated';
 }
@@ -22,11 +24,28 @@ function whereItGoes(announcement: Announcement): string {
 function versionItem(version: HistoryVersion): HTMLLIElement {
   return el(
     'li',
-    { class: `version version-${EVENT_NAMES[version.event].toLowerCase()}`, 'data-event': version.event, 'data-revision': version.revision },
-    el('p', {}, el('strong', {}, EVENT_NAMES[version.event]), ` ${formatInstant(version.recordedAt)} by `, el('span', { class: 'actor' }, version.actor), ` (revision ${version.revision}, position ${version.position})`),
+    {
+      class: `version version-${EVENT_NAMES[version.event].toLowerCase()}`,
+      'data-event': version.event,
+      'data-revision': version.revision,
+    },
+    el(
+      'p',
+      {},
+      el('strong', {}, EVENT_NAMES[version.event]),
+      ` ${formatInstant(version.recordedAt)} by `,
+      el('span', { class: 'actor' }, version.actor),
+      ` (revision ${version.revision}, position ${version.position})`,
+    ),
     version.reason === null ? null : el('p', { class: 'reason' }, 'Why: ', el('q', {}, version.reason)),
     version.event === 'FundingAnnounced' ? null : el('p', { class: 'changed' }, `Changed: ${version.changed.join(', ')}`),
-    version.event === 'FundingAmended' ? el('p', { class: 'then' }, `Now: ${formatMoney(version.state.amount)}, ${whereItGoes(version.state)}, announced ${formatDate(version.state.announcedOn)}`) : null,
+    version.event === 'FundingAmended'
+      ? el(
+          'p',
+          { class: 'then' },
+          `Now: ${formatMoney(version.state.amount)}, ${whereItGoes(version.state)}, announced ${formatDate(version.state.announcedOn)}`,
+        )
+      : null,
   );
 }
 
@@ -58,7 +77,9 @@ export class AnnouncementList {
   /** Shows the first page for this view; histories the reader opened stay open (and are refreshed). */
   async reload(state: ViewState): Promise<void> {
     const generation = ++this.generation;
-    const open = new Set([...this.list.querySelectorAll<HTMLButtonElement>('button[data-history][aria-expanded="true"]')].map((b) => b.dataset.history));
+    const open = new Set(
+      [...this.list.querySelectorAll<HTMLButtonElement>('button[data-history][aria-expanded="true"]')].map((b) => b.dataset.history),
+    );
     const page = await getJson<AnnouncementPage>('/announcements', announcementParams(state));
     if (generation !== this.generation) return;
     this.state = state;
@@ -88,7 +109,10 @@ export class AnnouncementList {
     this.nextCursor = cursor;
     this.moreButton.hidden = cursor === null;
     const shown = this.list.children.length;
-    this.summary.textContent = shown === 0 ? 'No announcement matches these filters.' : `${plural(shown, 'announcement')} shown${cursor === null ? '' : ', more below'}.`;
+    this.summary.textContent =
+      shown === 0
+        ? 'No announcement matches these filters.'
+        : `${plural(shown, 'announcement')} shown${cursor === null ? '' : ', more below'}.`;
   }
 
   private item(announcement: Announcement): HTMLLIElement {
@@ -96,21 +120,46 @@ export class AnnouncementList {
     const withdrawn = announcement.status === 'withdrawn';
     return el(
       'li',
-      { class: `announcement${withdrawn ? ' withdrawn' : ''}`, id: `announcement-${announcement.id}`, 'data-id': announcement.id, 'data-status': announcement.status },
+      {
+        class: `announcement${withdrawn ? ' withdrawn' : ''}`,
+        id: `announcement-${announcement.id}`,
+        'data-id': announcement.id,
+        'data-status': announcement.status,
+      },
       el('h3', { tabindex: -1 }, announcement.title),
       el(
         'p',
         { class: 'meta' },
-        el('span', { class: 'amount', 'data-value': announcement.amount.value, 'data-currency': announcement.amount.currency }, formatMoney(announcement.amount)),
+        el(
+          'span',
+          { class: 'amount', 'data-value': announcement.amount.value, 'data-currency': announcement.amount.currency },
+          formatMoney(announcement.amount),
+        ),
         announcement.statedEquivalent === undefined ? null : ` (quoted as ${formatMoney(announcement.statedEquivalent)})`,
         ` · ${formatDate(announcement.announcedOn)} · funder ${countryName(announcement.funder)} · `,
         this.programmes.get(announcement.programme) ?? announcement.programme,
         ` · to ${whereItGoes(announcement)}`,
       ),
-      withdrawn ? el('p', { class: 'withdrawal' }, el('strong', {}, 'Withdrawn'), announcement.withdrawalReason === undefined ? '' : `: ${announcement.withdrawalReason}`) : null,
+      withdrawn
+        ? el(
+            'p',
+            { class: 'withdrawal' },
+            el('strong', {}, 'Withdrawn'),
+            announcement.withdrawalReason === undefined ? '' : `: ${announcement.withdrawalReason}`,
+          )
+        : null,
       announcement.source === undefined
         ? null
-        : el('p', { class: 'source' }, 'Source: ', el('a', { href: announcement.source.url, rel: 'noopener noreferrer' }, announcement.source.publisher ?? announcement.source.url)),
+        : el(
+            'p',
+            { class: 'source' },
+            'Source: ',
+            el(
+              'a',
+              { href: announcement.source.url, rel: 'noopener noreferrer' },
+              announcement.source.publisher ?? announcement.source.url,
+            ),
+          ),
       el(
         'button',
         { type: 'button', class: 'link-button', 'data-history': announcement.id, 'aria-expanded': 'false', 'aria-controls': historyId },

@@ -36,7 +36,11 @@ async function refusal(response: Response): Promise<ApiError> {
 
 export async function getJson<T>(path: string, params?: URLSearchParams, signal?: AbortSignal): Promise<T> {
   const url = params === undefined || params.size === 0 ? path : `${path}?${params.toString()}`;
-  const response = await fetch(url, { headers: { accept: 'application/json', ...authorizationHeaders() }, cache: 'no-store', signal: signal ?? null });
+  const response = await fetch(url, {
+    headers: { accept: 'application/json', ...authorizationHeaders() },
+    cache: 'no-store',
+    signal: signal ?? null,
+  });
   if (!response.ok) throw await refusal(response);
   return (await response.json()) as T;
 }

@@ -59,7 +59,11 @@ export class BarChartCard {
   readonly csvLink: HTMLAnchorElement;
   private chart: Chart<'bar', (number | null)[], string | string[]> | undefined;
   /** What the chart shows now, for its tooltips. */
-  private shown: { bars: readonly Bar[]; currencies: readonly Currency[]; currency: Currency | null } = { bars: [], currencies: [], currency: null };
+  private shown: { bars: readonly Bar[]; currencies: readonly Currency[]; currency: Currency | null } = {
+    bars: [],
+    currencies: [],
+    currency: null,
+  };
 
   constructor(private readonly spec: ChartSpec) {
     const headingId = `${spec.id}-heading`;
@@ -88,7 +92,8 @@ export class BarChartCard {
     const alternative = bars.map((bar) => `${bar.label}: ${describeFigures(bar.figures, currency !== null)}`).join('; ');
     this.canvas.setAttribute('aria-label', `${this.spec.title}. ${bars.length === 0 ? 'No announcements.' : alternative}`);
 
-    const currencies: Currency[] = currency !== null ? [currency] : [...new Set(bars.flatMap((bar) => bar.figures.amounts.map((m) => m.currency)))].sort();
+    const currencies: Currency[] =
+      currency !== null ? [currency] : [...new Set(bars.flatMap((bar) => bar.figures.amounts.map((m) => m.currency)))].sort();
     const datasets: ChartDataset<'bar', (number | null)[]>[] = currencies.map((code) => ({
       label: currency === null ? code : `Converted to ${code}`,
       data: bars.map((bar) =>
@@ -158,21 +163,39 @@ export class BarChartCard {
         currency === null
           ? currencies.map((code) => {
               const money = figures.amounts.find((m) => m.currency === code);
-              return el('td', { class: 'num', 'data-currency': code, 'data-value': money?.value }, money === undefined ? '–' : formatMoney(money));
+              return el(
+                'td',
+                { class: 'num', 'data-currency': code, 'data-value': money?.value },
+                money === undefined ? '–' : formatMoney(money),
+              );
             })
           : [
-              el('td', { class: 'num', 'data-converted': currency, 'data-value': figures.converted?.value }, figures.converted === undefined ? '–' : formatMoney(figures.converted)),
+              el(
+                'td',
+                { class: 'num', 'data-converted': currency, 'data-value': figures.converted?.value },
+                figures.converted === undefined ? '–' : formatMoney(figures.converted),
+              ),
               el(
                 'td',
                 { 'data-unconverted': (figures.unconverted ?? []).join(' ') },
                 (figures.unconverted?.length ?? 0) === 0 ? 'none' : plural(figures.unconverted?.length ?? 0, 'announcement'),
               ),
             ];
-      return el('tr', { 'data-key': bar.key }, el('th', { scope: 'row' }, bar.label), el('td', { class: 'num', 'data-count': figures.count }, figures.count), ...cells);
+      return el(
+        'tr',
+        { 'data-key': bar.key },
+        el('th', { scope: 'row' }, bar.label),
+        el('td', { class: 'num', 'data-count': figures.count }, figures.count),
+        ...cells,
+      );
     });
     this.table.replaceChildren(
       el('caption', { class: 'visually-hidden' }, this.spec.title),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, this.spec.dimensionLabel), el('th', { scope: 'col' }, 'Announcements'), ...head)),
+      el(
+        'thead',
+        {},
+        el('tr', {}, el('th', { scope: 'col' }, this.spec.dimensionLabel), el('th', { scope: 'col' }, 'Announcements'), ...head),
+      ),
       el('tbody', {}, ...rows),
     );
   }

@@ -4,7 +4,12 @@ import { countryName, formatMoney, plural } from './format.js';
 import type { Currency, Figures, Totals } from './model.js';
 
 /** One cell: exact amounts (or the converted sum, marked when announcements are left out), and the same in data-*. */
-function figureCell(tag: 'td' | 'th', figures: Figures | undefined, currency: Currency | null, attributes: Record<string, string>): HTMLTableCellElement {
+function figureCell(
+  tag: 'td' | 'th',
+  figures: Figures | undefined,
+  currency: Currency | null,
+  attributes: Record<string, string>,
+): HTMLTableCellElement {
   const cell = el(tag, { class: 'num', ...attributes });
   if (tag === 'th') cell.setAttribute('scope', 'row');
   if (figures === undefined || figures.count === 0) {
@@ -29,12 +34,7 @@ function figureCell(tag: 'td' | 'th', figures: Figures | undefined, currency: Cu
   return cell;
 }
 
-export function renderCountryYearTable(
-  table: HTMLTableElement,
-  cells: Totals,
-  byCountry: Totals,
-  byYear: Totals,
-): void {
+export function renderCountryYearTable(table: HTMLTableElement, cells: Totals, byCountry: Totals, byYear: Totals): void {
   const { currency } = cells;
   const years = byYear.rows.map((row) => row.year).filter((year): year is number => year !== undefined);
   const countries = byCountry.rows.map((row) => row.country).filter((country): country is string => country !== undefined);
@@ -45,11 +45,21 @@ export function renderCountryYearTable(
   table.dataset.position = cells.position;
   table.dataset.currency = currency ?? 'original';
   table.replaceChildren(
-    el('caption', {}, currency === null ? 'Totals by country and year, in the original currencies' : `Totals by country and year, converted to ${currency}`),
+    el(
+      'caption',
+      {},
+      currency === null ? 'Totals by country and year, in the original currencies' : `Totals by country and year, converted to ${currency}`,
+    ),
     el(
       'thead',
       {},
-      el('tr', {}, el('th', { scope: 'col' }, 'Country'), ...years.map((year) => el('th', { scope: 'col', class: 'num' }, year)), el('th', { scope: 'col', class: 'num' }, 'All years')),
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'Country'),
+        ...years.map((year) => el('th', { scope: 'col', class: 'num' }, year)),
+        el('th', { scope: 'col', class: 'num' }, 'All years'),
+      ),
     ),
     el(
       'tbody',

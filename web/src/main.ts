@@ -30,7 +30,11 @@ const charts: Record<Exclude<Grouping, 'countryYear'>, BarChartCard> = {
 };
 byId('charts').append(charts.programme.element, charts.country.element, charts.year.element);
 
-const announcements = new AnnouncementList(byId<HTMLOListElement>('announcements'), byId('announcements-summary'), byId<HTMLButtonElement>('more-announcements'));
+const announcements = new AnnouncementList(
+  byId<HTMLOListElement>('announcements'),
+  byId('announcements-summary'),
+  byId<HTMLButtonElement>('more-announcements'),
+);
 
 let state: ViewState = viewStateOf(location.search);
 let programmes = new Map<string, string>();
@@ -92,7 +96,10 @@ function handleFailure(error: unknown): void {
 
 function fillSelect(select: HTMLSelectElement, choices: readonly { value: string; label: string }[], selected: string | undefined): void {
   const first = select.options[0];
-  select.replaceChildren(...(first === undefined ? [] : [first]), ...choices.map((choice) => el('option', { value: choice.value }, choice.label)));
+  select.replaceChildren(
+    ...(first === undefined ? [] : [first]),
+    ...choices.map((choice) => el('option', { value: choice.value }, choice.label)),
+  );
   select.value = selected ?? '';
 }
 
@@ -149,17 +156,28 @@ async function showUnconverted(totals: Totals): Promise<void> {
     box.replaceChildren();
     return;
   }
-  const listed = await Promise.all(ids.slice(0, 10).map((id) => getJson<Announcement>(`/announcements/${encodeURIComponent(id)}`).catch(() => undefined)));
+  const listed = await Promise.all(
+    ids.slice(0, 10).map((id) => getJson<Announcement>(`/announcements/${encodeURIComponent(id)}`).catch(() => undefined)),
+  );
   box.replaceChildren(
     el('h3', {}, `${plural(ids.length, 'announcement')} not converted to ${totals.currency}`),
-    el('p', {}, `No ${totals.currency} rate was recorded on or before their dates, so they are left out of the converted figures (bars and cells marked *) and are never guessed. Their original amounts:`),
+    el(
+      'p',
+      {},
+      `No ${totals.currency} rate was recorded on or before their dates, so they are left out of the converted figures (bars and cells marked *) and are never guessed. Their original amounts:`,
+    ),
     el(
       'ul',
       {},
       ...listed.map((announcement, index) =>
         announcement === undefined
           ? el('li', {}, ids[index])
-          : el('li', { 'data-id': announcement.id }, el('a', { href: `#announcement-${announcement.id}` }, announcement.title), ` — ${formatMoney(announcement.amount)}, ${formatDate(announcement.announcedOn)}`),
+          : el(
+              'li',
+              { 'data-id': announcement.id },
+              el('a', { href: `#announcement-${announcement.id}` }, announcement.title),
+              ` — ${formatMoney(announcement.amount)}, ${formatDate(announcement.announcedOn)}`,
+            ),
       ),
       ids.length > 10 ? el('li', {}, `and ${ids.length - 10} more`) : null,
     ),
@@ -207,8 +225,16 @@ async function refresh(minPosition?: string): Promise<void> {
       const [view, choices] = await Promise.all([loadTotals(state, wanted), loadFilterChoices()]);
       programmes = new Map(list.items.map((p) => [p.code, p.name]));
       announcements.setProgrammes(list.items);
-      fillSelect(byId<HTMLSelectElement>('filter-programme'), list.items.map((p) => ({ value: p.code, label: p.name })), state.programme);
-      fillSelect(byId<HTMLSelectElement>('filter-funder'), choices.funders.map((code) => ({ value: code, label: countryName(code) })), state.funder);
+      fillSelect(
+        byId<HTMLSelectElement>('filter-programme'),
+        list.items.map((p) => ({ value: p.code, label: p.name })),
+        state.programme,
+      );
+      fillSelect(
+        byId<HTMLSelectElement>('filter-funder'),
+        choices.funders.map((code) => ({ value: code, label: countryName(code) })),
+        state.funder,
+      );
       fillSelect(
         byId<HTMLSelectElement>('filter-country'),
         choices.countries.map((code) => ({ value: code, label: countryName(code) })),
@@ -236,7 +262,12 @@ async function refresh(minPosition?: string): Promise<void> {
 
 let stopFollowing: (() => void) | undefined;
 
-const STATUS_TEXT: Record<StreamStatus, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', stopped: 'Not live' };
+const STATUS_TEXT: Record<StreamStatus, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  stopped: 'Not live',
+};
 
 function startStream(): void {
   if (stopFollowing !== undefined) return;

@@ -23,7 +23,11 @@ export function followPositions(url: string, handlers: PositionStreamHandlers): 
   let retryMs = 2_000;
 
   async function connectOnce(): Promise<void> {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...authorizationHeaders() }, cache: 'no-store', signal: controller.signal });
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...authorizationHeaders() },
+      cache: 'no-store',
+      signal: controller.signal,
+    });
     if (response.status === 401 || response.status === 403) {
       handlers.onRefused(response.status);
       controller.abort();

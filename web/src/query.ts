@@ -48,7 +48,9 @@ function filterParams(state: ViewState): [string, string][] {
     ['yearFrom', state.yearFrom],
     ['yearTo', state.yearTo],
   ];
-  return entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([name, value]) => [name, String(value)]);
+  return entries
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([name, value]) => [name, String(value)]);
 }
 
 /** The query string of the page itself. */

@@ -26,7 +26,9 @@ export async function loadTotals(state: ViewState, minPosition?: string): Promis
     answers = await Promise.all(
       names.map(async (name, index) => {
         const answer = behind[index];
-        return answer !== undefined && answer.position === latest ? answer : getJson<Totals>('/totals', totalsParams(state, GROUPINGS[name], { minPosition: latest }));
+        return answer !== undefined && answer.position === latest
+          ? answer
+          : getJson<Totals>('/totals', totalsParams(state, GROUPINGS[name], { minPosition: latest }));
       }),
     );
   }

@@ -2,12 +2,7 @@
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../../domain/errors.js';
 import { assertNever, type Decider } from '../decider.js';
-import {
-  ANNOUNCEMENT_EVENT_TYPES,
-  type AnnouncementChanges,
-  type AnnouncementEvent,
-  type AnnouncementFields,
-} from './events.js';
+import { ANNOUNCEMENT_EVENT_TYPES, type AnnouncementChanges, type AnnouncementEvent, type AnnouncementFields } from './events.js';
 import { brokenRules } from './rules.js';
 import { applyChanges, evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from './state.js';
 

@@ -48,10 +48,7 @@ export interface AnnouncementChanges {
 
 export type FundingAnnounced = DomainEvent<'FundingAnnounced', AnnouncementFields & { announcementId: string }>;
 
-export type FundingAmended = DomainEvent<
-  'FundingAmended',
-  { announcementId: string; changes: AnnouncementChanges; reason: string }
->;
+export type FundingAmended = DomainEvent<'FundingAmended', { announcementId: string; changes: AnnouncementChanges; reason: string }>;
 
 export type FundingWithdrawn = DomainEvent<'FundingWithdrawn', { announcementId: string; reason: string }>;
 

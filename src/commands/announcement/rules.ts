@@ -36,7 +36,10 @@ function allocationErrors(fields: AnnouncementFields): FieldError[] {
     seen.add(allocation.country);
   });
   if (errors.length > 0) return errors;
-  const sum = sumMoney(fields.amount.currency, allocations.map((a) => a.amount));
+  const sum = sumMoney(
+    fields.amount.currency,
+    allocations.map((a) => a.amount),
+  );
   if (!sameMoney(sum, fields.amount)) {
     errors.push({ field: 'allocations', message: 'allocations must sum exactly to the amount' });
   }

@@ -28,8 +28,10 @@ export type ApiKeyCommand = CreateApiKey | CreateFirstApiKey | RevokeApiKey | Im
 
 function checked(key: NewKey): NewKey {
   const errors: FieldError[] = [];
-  if (!KEY_NAME_PATTERN.test(key.name)) errors.push({ field: 'name', message: 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit' });
-  if (key.scopes.length === 0 || key.scopes.some((scope) => !SCOPES.includes(scope))) errors.push({ field: 'scopes', message: `must be one or more of ${SCOPES.join(', ')}` });
+  if (!KEY_NAME_PATTERN.test(key.name))
+    errors.push({ field: 'name', message: 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit' });
+  if (key.scopes.length === 0 || key.scopes.some((scope) => !SCOPES.includes(scope)))
+    errors.push({ field: 'scopes', message: `must be one or more of ${SCOPES.join(', ')}` });
   if (!SHA256_PATTERN.test(key.sha256)) errors.push({ field: 'sha256', message: 'must be 64 lower-case hex digits' });
   if (errors.length > 0) throw new ValidationError('the key is not valid', errors);
   return { name: key.name, scopes: [...new Set(key.scopes)], sha256: key.sha256 };
@@ -42,7 +44,9 @@ function created(key: NewKey, now: string): ApiKeyEvent {
 function createKey(state: ApiKeysState, data: NewKey, now: string): ApiKeyEvent[] {
   const key = checked(data);
   if (activeKeyNamed(state, key.name) !== undefined) {
-    throw new ConflictError(`an active key named "${key.name}" exists`, [{ field: 'name', message: 'revoke the active key of this name first, or choose another name' }]);
+    throw new ConflictError(`an active key named "${key.name}" exists`, [
+      { field: 'name', message: 'revoke the active key of this name first, or choose another name' },
+    ]);
   }
   if (state.keys.some((existing) => existing.sha256 === key.sha256)) {
     throw new ConflictError('this key was issued before', [{ field: 'sha256', message: 'a key is issued once' }]);
@@ -80,7 +84,8 @@ export function decideApiKeys(state: ApiKeysState, command: ApiKeyCommand): ApiK
       const { name } = command.data;
       if (!state.keys.some((key) => key.name === name)) throw new NotFoundError(`no key named "${name}"`);
       const active = activeKeyNamed(state, name);
-      if (active === undefined) throw new ConflictError(`the key named "${name}" is already revoked`, [{ field: 'name', message: 'already revoked' }]);
+      if (active === undefined)
+        throw new ConflictError(`the key named "${name}" is already revoked`, [{ field: 'name', message: 'already revoked' }]);
       return [{ type: 'ApiKeyRevoked', data: { name, keyId: keyIdOf(active.sha256), revokedAt: command.metadata.now } }];
     }
     case 'ImportApiKeys':
@@ -88,7 +93,8 @@ export function decideApiKeys(state: ApiKeysState, command: ApiKeyCommand): ApiK
       return importableKeys(state, command.data.keys).flatMap((record): ApiKeyEvent[] => {
         const key = checked(record);
         const events: ApiKeyEvent[] = [created(key, record.createdAt)];
-        if (record.revokedAt !== undefined) events.push({ type: 'ApiKeyRevoked', data: { name: key.name, keyId: keyIdOf(key.sha256), revokedAt: record.revokedAt } });
+        if (record.revokedAt !== undefined)
+          events.push({ type: 'ApiKeyRevoked', data: { name: key.name, keyId: keyIdOf(key.sha256), revokedAt: record.revokedAt } });
         return events;
       });
     default:

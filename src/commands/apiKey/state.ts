@@ -24,7 +24,9 @@ export function evolveApiKeys(state: ApiKeysState, event: ApiKeyEvent): ApiKeysS
       return { keys: [...state.keys, { ...event.data }] };
     case 'ApiKeyRevoked':
       return {
-        keys: state.keys.map((key) => (key.revokedAt === undefined && keyIdOf(key.sha256) === event.data.keyId ? { ...key, revokedAt: event.data.revokedAt } : key)),
+        keys: state.keys.map((key) =>
+          key.revokedAt === undefined && keyIdOf(key.sha256) === event.data.keyId ? { ...key, revokedAt: event.data.revokedAt } : key,
+        ),
       };
     default:
       return assertNever(event);

@@ -14,9 +14,12 @@ export type ExchangeRateCommand = RecordExchangeRate;
 
 export function decideExchangeRate(state: ExchangeRateState, command: ExchangeRateCommand): ExchangeRateEvent[] {
   const { base, quote, rate, effectiveOn } = command.data;
-  if (base === quote) throw new RuleViolationError('a rate needs two different currencies', [{ field: 'quote', message: `must differ from base (${base})` }]);
+  if (base === quote)
+    throw new RuleViolationError('a rate needs two different currencies', [{ field: 'quote', message: `must differ from base (${base})` }]);
   if (!RATE_PATTERN.test(rate) || /^0(\.0*)?$/.test(rate)) {
-    throw new RuleViolationError('the rate must be a positive decimal string', [{ field: 'rate', message: 'must be a positive decimal string such as "1.1876"' }]);
+    throw new RuleViolationError('the rate must be a positive decimal string', [
+      { field: 'rate', message: 'must be a positive decimal string such as "1.1876"' },
+    ]);
   }
   const inForce = currentRates(state).find((r) => r.effectiveOn === effectiveOn);
   if (inForce && inForce.rate === rate && inForce.source === command.data.source) {

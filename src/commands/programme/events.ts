@@ -6,10 +6,7 @@ export type ProgrammeRegistered = DomainEvent<
   { code: string; name: string; description: string; registeredAt: string }
 >;
 
-export type ProgrammeRenamed = DomainEvent<
-  'ProgrammeRenamed',
-  { code: string; name: string; description: string; reason: string }
->;
+export type ProgrammeRenamed = DomainEvent<'ProgrammeRenamed', { code: string; name: string; description: string; reason: string }>;
 
 export type ProgrammeEvent = ProgrammeRegistered | ProgrammeRenamed;
 

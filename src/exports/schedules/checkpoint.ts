@@ -27,7 +27,8 @@ export function journalCheckpoints(
     let leaf = projections.journal.indexOf(position);
     // An events export reads up to the store's head, which the projections may not have applied yet.
     if (leaf === undefined && (await projections.waitFor(position, catchUpMs))) leaf = projections.journal.indexOf(position);
-    if (leaf === undefined) throw new Error(`no event of the journal tree is at position ${text}: the export's checkpoint cannot be signed`);
+    if (leaf === undefined)
+      throw new Error(`no event of the journal tree is at position ${text}: the export's checkpoint cannot be signed`);
     return signer.at(leaf + 1).note;
   };
 }

@@ -50,7 +50,9 @@ function cronProblem(pattern: string, timezone: string): string | undefined {
 
 const scheduleSchema = z
   .strictObject({
-    name: z.string({ error: 'is required' }).regex(NAME_PATTERN, 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit'),
+    name: z
+      .string({ error: 'is required' })
+      .regex(NAME_PATTERN, 'must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit'),
     cron: z.string({ error: 'must be a cron pattern such as "0 6 * * *"' }),
     timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/London"').default('UTC'),
     kind: z.enum(EXPORT_KINDS, { error: `must be ${EXPORT_KINDS.join(', ')}` }),

@@ -75,7 +75,11 @@ export function evolveRecord(record: ScheduleRecord, stored: RecordedEvent): Sch
     case 'ScheduledExportSucceeded':
     case 'ScheduledExportFailed':
       lastRun = resultOf(event);
-      slots.set(slot, { holder: before?.holder ?? event.data.instance, leaseUntil: before?.leaseUntil ?? event.data.finishedAt, result: lastRun });
+      slots.set(slot, {
+        holder: before?.holder ?? event.data.instance,
+        leaseUntil: before?.leaseUntil ?? event.data.finishedAt,
+        result: lastRun,
+      });
       break;
     default:
       return { ...record, last: stored };

@@ -24,11 +24,21 @@ export interface ExportManifest {
 
 export type RunResult =
   | ({ readonly status: 'ok'; readonly file: string; readonly finishedAt: string } & Omit<ExportManifest, 'checkpoint'>)
-  | { readonly status: 'failed'; readonly file: null; readonly startedAt: string; readonly finishedAt: string; readonly durationMs: number; readonly error: string };
+  | {
+      readonly status: 'failed';
+      readonly file: null;
+      readonly startedAt: string;
+      readonly finishedAt: string;
+      readonly durationMs: number;
+      readonly error: string;
+    };
 
 /** 2026-11-25T06:00:00.123Z -> 20261125T060000Z: sorts as it reads, and is safe in a file name everywhere. */
 export function utcStamp(instant: Date): string {
-  return instant.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return instant
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -45,7 +55,11 @@ export async function applyRetention(schedule: Pick<ExportSchedule, 'name' | 'di
     .map((file) => ({ file, match: pattern.exec(file) }))
     .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
     // By time, then by position for two runs within one second.
-    .sort((a, b) => (a.match[1] as string).localeCompare(b.match[1] as string) || Number(BigInt((a.match[2] as string).split('-')[0] as string) - BigInt((b.match[2] as string).split('-')[0] as string)));
+    .sort(
+      (a, b) =>
+        (a.match[1] as string).localeCompare(b.match[1] as string) ||
+        Number(BigInt((a.match[2] as string).split('-')[0] as string) - BigInt((b.match[2] as string).split('-')[0] as string)),
+    );
   const expired = runs.slice(0, Math.max(0, runs.length - schedule.keep));
   for (const { file } of expired) {
     const base = file.slice(0, -'.csv'.length);

@@ -136,7 +136,10 @@ export class ExportScheduler {
         const abandoned = latest !== undefined && latest.result === undefined && Date.parse(latest.leaseUntil) <= this.clock().getTime();
         // Only the current slot: an older one is past, and the next slot's run brings the export up to date anyway.
         if (abandoned && record.latestSlot === slotAt(job.cron, this.clock())) {
-          this.logger.warn({ schedule: job.schedule.name, slot: record.latestSlot, holder: latest.holder }, 'scheduled export slot abandoned by its holder; taking it over');
+          this.logger.warn(
+            { schedule: job.schedule.name, slot: record.latestSlot, holder: latest.holder },
+            'scheduled export slot abandoned by its holder; taking it over',
+          );
           await this.run(job, record.latestSlot);
         }
       } catch (error) {
@@ -153,24 +156,36 @@ export class ExportScheduler {
       claim = await slots.claim(slot, this.leaseMs);
     } catch (error) {
       // Without the store no instance can be sure it alone runs the slot, nor record a result: the next slot tries again.
-      this.logger.error({ schedule: schedule.name, slot, err: error }, 'could not claim the scheduled export slot; it runs again at the next slot');
+      this.logger.error(
+        { schedule: schedule.name, slot, err: error },
+        'could not claim the scheduled export slot; it runs again at the next slot',
+      );
       return;
     }
     if (claim !== true) {
-      if (claim === 'busy') this.logger.warn({ schedule: schedule.name, slot }, 'scheduled export still running on another instance; this slot is skipped');
+      if (claim === 'busy')
+        this.logger.warn({ schedule: schedule.name, slot }, 'scheduled export still running on another instance; this slot is skipped');
       else this.logger.debug({ schedule: schedule.name, slot, why: claim }, 'scheduled export slot not run here');
       return;
     }
     let holding = true;
-    const renewal = setInterval(() => {
-      slots.renew(slot, this.leaseMs).then(
-        (renewed) => {
-          if (!renewed && holding) this.logger.warn({ schedule: schedule.name, slot }, 'lost the lease on a scheduled export slot; another instance took it over');
-          holding &&= renewed;
-        },
-        (error: unknown) => this.logger.warn({ schedule: schedule.name, slot, err: error }, 'could not renew the lease on a scheduled export slot'),
-      );
-    }, Math.max(100, Math.round(this.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        slots.renew(slot, this.leaseMs).then(
+          (renewed) => {
+            if (!renewed && holding)
+              this.logger.warn(
+                { schedule: schedule.name, slot },
+                'lost the lease on a scheduled export slot; another instance took it over',
+              );
+            holding &&= renewed;
+          },
+          (error: unknown) =>
+            this.logger.warn({ schedule: schedule.name, slot, err: error }, 'could not renew the lease on a scheduled export slot'),
+        );
+      },
+      Math.max(100, Math.round(this.leaseMs / 3)),
+    );
     let failure: unknown;
     let result: RunResult;
     try {
@@ -183,10 +198,16 @@ export class ExportScheduler {
     await this.record(job, slot, result);
     if (result.status === 'failed') {
       // Logged and left for the next slot: nothing partial remains to clean up. The log has the paths the answer leaves out.
-      this.logger.error({ schedule: schedule.name, error: result.error, err: failure, durationMs: result.durationMs }, 'scheduled export failed; it runs again at the next slot');
+      this.logger.error(
+        { schedule: schedule.name, error: result.error, err: failure, durationMs: result.durationMs },
+        'scheduled export failed; it runs again at the next slot',
+      );
       return;
     }
-    this.logger.info({ schedule: schedule.name, slot, file: result.file, rows: result.rows, position: result.position, durationMs: result.durationMs }, 'scheduled export written');
+    this.logger.info(
+      { schedule: schedule.name, slot, file: result.file, rows: result.rows, position: result.position, durationMs: result.durationMs },
+      'scheduled export written',
+    );
     try {
       const removed = await applyRetention(schedule);
       if (removed.length > 0) this.logger.info({ schedule: schedule.name, removed }, 'old scheduled exports removed');
@@ -198,10 +219,16 @@ export class ExportScheduler {
   private async record(job: Job, slot: string, result: RunResult): Promise<void> {
     try {
       if (!(await job.slots!.recordResult(slot, result))) {
-        this.logger.warn({ schedule: job.schedule.name, slot, file: result.file }, 'another instance took this scheduled export slot over; its result stands, not this one');
+        this.logger.warn(
+          { schedule: job.schedule.name, slot, file: result.file },
+          'another instance took this scheduled export slot over; its result stands, not this one',
+        );
       }
     } catch (error) {
-      this.logger.error({ schedule: job.schedule.name, slot, file: result.file, err: error }, 'could not record the scheduled export result in the store');
+      this.logger.error(
+        { schedule: job.schedule.name, slot, file: result.file, err: error },
+        'could not record the scheduled export result in the store',
+      );
     }
   }
 

@@ -89,7 +89,17 @@ export class ScheduleSlots {
       const event: ScheduleEvent =
         result.status === 'ok'
           ? { type: 'ScheduledExportSucceeded', data: { slot, instance: this.instance, ...withoutStatus(result) } }
-          : { type: 'ScheduledExportFailed', data: { slot, instance: this.instance, startedAt: result.startedAt, finishedAt: result.finishedAt, durationMs: result.durationMs, error: result.error } };
+          : {
+              type: 'ScheduledExportFailed',
+              data: {
+                slot,
+                instance: this.instance,
+                startedAt: result.startedAt,
+                finishedAt: result.finishedAt,
+                durationMs: result.durationMs,
+                error: result.error,
+              },
+            };
       if (await this.append(record, event, slot)) return true;
     }
     return false;
@@ -104,7 +114,11 @@ export class ScheduleSlots {
       now: this.clock().toISOString(),
     };
     try {
-      await this.store.append(this.stream, eventsToAppend(this.stream, record.last, [event], metadata), record.last?.revision ?? 'no-stream');
+      await this.store.append(
+        this.stream,
+        eventsToAppend(this.stream, record.last, [event], metadata),
+        record.last?.revision ?? 'no-stream',
+      );
       return true;
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) return false;

@@ -13,11 +13,14 @@ const TAGS = ['API keys'];
 const createSchema = {
   operationId: 'createApiKey',
   summary: 'Create an API key',
-  description: 'Answers the key once, with `Cache-Control: no-store`: only its SHA-256 is kept. Every instance on the store accepts it within a second.',
+  description:
+    'Answers the key once, with `Cache-Control: no-store`: only its SHA-256 is kept. Every instance on the store accepts it within a second.',
   tags: TAGS,
   body: createKeyBodySchema,
   response: {
-    201: jsonResponse('Created: the only answer that shows the key', createdKeySchema, { 'Cache-Control': z.string().meta({ description: 'no-store: the key must not be kept by a cache', examples: ['no-store'] }) }),
+    201: jsonResponse('Created: the only answer that shows the key', createdKeySchema, {
+      'Cache-Control': z.string().meta({ description: 'no-store: the key must not be kept by a cache', examples: ['no-store'] }),
+    }),
     400: problems.invalid,
     ...authProblems,
     409: problemResponse('An active key has this name (revoke it first, or choose another), or a concurrent key write came first: retry'),
@@ -57,7 +60,12 @@ const revokeSchema = {
 };
 
 function presentKey(record: ApiKeyRecord) {
-  return { name: record.name, scopes: [...record.scopes], createdAt: record.createdAt, ...(record.revokedAt !== undefined && { revokedAt: record.revokedAt }) };
+  return {
+    name: record.name,
+    scopes: [...record.scopes],
+    createdAt: record.createdAt,
+    ...(record.revokedAt !== undefined && { revokedAt: record.revokedAt }),
+  };
 }
 
 export const adminKeyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
@@ -65,7 +73,10 @@ export const adminKeyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = as
 
   app.post('/admin/keys', { schema: createSchema, config: { scope: 'admin' } }, async (request, reply) => {
     const { key, record } = await context.keys.create(request.body.name, request.body.scopes, commandMetadataOf(context, request));
-    return reply.code(201).header('cache-control', 'no-store').send({ ...presentKey(record), key });
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send({ ...presentKey(record), key });
   });
 
   app.get('/admin/keys', { schema: listSchema, config: { scope: 'admin' } }, async (_request, reply) => {

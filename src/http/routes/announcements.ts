@@ -38,7 +38,9 @@ const ANNOUNCEMENT_ID_NAMESPACE = '9b2f3c1e-7a44-5d0b-8c6e-2f1a9d3b4c5e';
 
 const TAGS = ['Announcements'];
 const unknownAnnouncement = problemResponse('No announcement has this id');
-const changed = jsonResponse('The announcement as it now stands, with the position of the write', announcementSchema, { ETag: responseHeaders.etag });
+const changed = jsonResponse('The announcement as it now stands, with the position of the write', announcementSchema, {
+  ETag: responseHeaders.etag,
+});
 
 const announceSchema = {
   operationId: 'announceFunding',
@@ -99,14 +101,26 @@ const listSchema = {
   description: 'Paged with `limit` and `cursor` (pass `nextCursor` back unchanged); the filters combine.',
   tags: TAGS,
   querystring: listAnnouncementsQuerySchema,
-  response: { 200: jsonResponse('One page of announcements', announcementPageSchema), 400: problems.invalid, ...authProblems, 410: problems.gone },
+  response: {
+    200: jsonResponse('One page of announcements', announcementPageSchema),
+    400: problems.invalid,
+    ...authProblems,
+    410: problems.gone,
+  },
 };
 
 /** Allocation values are parsed in the amount's currency; a bad one is a 400 naming its field. */
-function parseAllocations(allocations: readonly { country: string; value: string }[], currency: CurrencyCode, fieldPrefix: string): Allocation[] {
+function parseAllocations(
+  allocations: readonly { country: string; value: string }[],
+  currency: CurrencyCode,
+  fieldPrefix: string,
+): Allocation[] {
   const parsed = parseAllocationValues(allocations, currency);
   if (parsed.problems.length > 0) {
-    throw new ValidationError('the request body is invalid', parsed.problems.map((p) => ({ field: `${fieldPrefix}[${p.index}].value`, message: p.message })));
+    throw new ValidationError(
+      'the request body is invalid',
+      parsed.problems.map((p) => ({ field: `${fieldPrefix}[${p.index}].value`, message: p.message })),
+    );
   }
   return parsed.allocations;
 }
@@ -128,7 +142,9 @@ function decodeCursor(cursor: string | undefined): number {
   } catch (_error) {
     // fall through to the refusal below
   }
-  throw new ValidationError('the cursor is not one this service gave out', [{ field: 'cursor', message: 'pass nextCursor from a previous page unchanged' }]);
+  throw new ValidationError('the cursor is not one this service gave out', [
+    { field: 'cursor', message: 'pass nextCursor from a previous page unchanged' },
+  ]);
 }
 
 export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
@@ -161,7 +177,8 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
 
   function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
     if (body.id !== undefined) return body.id;
-    if (metadata.idempotencyKey !== undefined) return uuidV5(`${metadata.keyId ?? metadata.actor}\n${metadata.idempotencyKey}`, ANNOUNCEMENT_ID_NAMESPACE);
+    if (metadata.idempotencyKey !== undefined)
+      return uuidV5(`${metadata.keyId ?? metadata.actor}\n${metadata.idempotencyKey}`, ANNOUNCEMENT_ID_NAMESPACE);
     return randomUUID();
   }
 
@@ -179,63 +196,71 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
           context: { programmeRegistered: await isRegistered(fields.programme) },
         };
         const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata });
-        return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 201, result.state, result.revision, result.position) };
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: outcomeOf(id, 201, result.state, result.revision, result.position),
+        };
       },
       (write) => announcementOutcome(write.stream.slice('announcement-'.length), 201, write.revision, write.position),
     );
     return sendOutcome(reply, outcome);
   });
 
-  app.post(
-    '/announcements/:id/amendments',
-    { schema: amendSchema, config: { scope: 'write' } },
-    async (request, reply) => {
-      const { id } = request.params;
-      const ifMatch = ifMatchOf(request);
-      const { allocations, ...changes } = request.body.changes;
-      const outcome = await runIdempotently(
-        context,
-        request,
-        async (metadata) => {
-          const stream = announcementStream(id);
-          const current = await loadStream(context.store, announcementDecider, stream);
-          const currency = changes.amount?.currency ?? (current.state.status === 'none' ? undefined : current.state.announcement.amount.currency);
-          const parsedAllocations =
-            allocations === undefined || allocations === null || currency === undefined ? allocations : parseAllocations(allocations, currency, 'changes.allocations');
-          const command = {
-            type: 'AmendFunding' as const,
-            data: { announcementId: id, changes: { ...changes, ...(parsedAllocations !== undefined && { allocations: parsedAllocations as Allocation[] | null }) }, reason: request.body.reason },
-            context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
-          };
-          const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
-          return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 200, result.state, result.revision, result.position) };
-        },
-        (write) => announcementOutcome(id, 200, write.revision, write.position),
-      );
-      return sendOutcome(reply, outcome);
-    },
-  );
+  app.post('/announcements/:id/amendments', { schema: amendSchema, config: { scope: 'write' } }, async (request, reply) => {
+    const { id } = request.params;
+    const ifMatch = ifMatchOf(request);
+    const { allocations, ...changes } = request.body.changes;
+    const outcome = await runIdempotently(
+      context,
+      request,
+      async (metadata) => {
+        const stream = announcementStream(id);
+        const current = await loadStream(context.store, announcementDecider, stream);
+        const currency =
+          changes.amount?.currency ?? (current.state.status === 'none' ? undefined : current.state.announcement.amount.currency);
+        const parsedAllocations =
+          allocations === undefined || allocations === null || currency === undefined
+            ? allocations
+            : parseAllocations(allocations, currency, 'changes.allocations');
+        const command = {
+          type: 'AmendFunding' as const,
+          data: {
+            announcementId: id,
+            changes: { ...changes, ...(parsedAllocations !== undefined && { allocations: parsedAllocations as Allocation[] | null }) },
+            reason: request.body.reason,
+          },
+          context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
+        };
+        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: outcomeOf(id, 200, result.state, result.revision, result.position),
+        };
+      },
+      (write) => announcementOutcome(id, 200, write.revision, write.position),
+    );
+    return sendOutcome(reply, outcome);
+  });
 
-  app.post(
-    '/announcements/:id/withdrawal',
-    { schema: withdrawSchema, config: { scope: 'write' } },
-    async (request, reply) => {
-      const { id } = request.params;
-      const ifMatch = ifMatchOf(request);
-      const outcome = await runIdempotently(
-        context,
-        request,
-        async (metadata) => {
-          const stream = announcementStream(id);
-          const command = { type: 'WithdrawFunding' as const, data: { announcementId: id, reason: request.body.reason } };
-          const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
-          return { write: { stream, revision: result.revision, position: result.position }, outcome: outcomeOf(id, 200, result.state, result.revision, result.position) };
-        },
-        (write) => announcementOutcome(id, 200, write.revision, write.position),
-      );
-      return sendOutcome(reply, outcome);
-    },
-  );
+  app.post('/announcements/:id/withdrawal', { schema: withdrawSchema, config: { scope: 'write' } }, async (request, reply) => {
+    const { id } = request.params;
+    const ifMatch = ifMatchOf(request);
+    const outcome = await runIdempotently(
+      context,
+      request,
+      async (metadata) => {
+        const stream = announcementStream(id);
+        const command = { type: 'WithdrawFunding' as const, data: { announcementId: id, reason: request.body.reason } };
+        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: outcomeOf(id, 200, result.state, result.revision, result.position),
+        };
+      },
+      (write) => announcementOutcome(id, 200, write.revision, write.position),
+    );
+    return sendOutcome(reply, outcome);
+  });
 
   app.get('/announcements/:id', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { state, revision, last } = await loadStream(context.store, announcementDecider, announcementStream(request.params.id));
@@ -251,7 +276,12 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     const position = context.projections.position;
     const page = pageOfAnnouncements(state, filter, decodeCursor(cursor), limit);
     const items = [];
-    for await (const view of announcementsAt(context.store, page.items.map((item) => item.id), position)) items.push(presentAnnouncement(view.state, view.revision));
+    for await (const view of announcementsAt(
+      context.store,
+      page.items.map((item) => item.id),
+      position,
+    ))
+      items.push(presentAnnouncement(view.state, view.revision));
     return reply.send({
       items,
       nextCursor: page.next === undefined ? null : encodeCursor(page.next),

@@ -45,7 +45,8 @@ const replaySchema = {
 const exportSchema = {
   operationId: 'exportJournal',
   summary: 'Every event as JSON Lines, for offline audit',
-  description: 'One event a line in position order, then a manifest line `{ format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }`: the checkpoint is the signed C2SP checkpoint of exactly the exported events. Streamed.',
+  description:
+    'One event a line in position order, then a manifest line `{ format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }`: the checkpoint is the signed C2SP checkpoint of exactly the exported events. Streamed.',
   tags: TAGS,
   // A stream is sent as is, never through the serializer; the schema documents the lines.
   response: looseResponses({
@@ -118,10 +119,21 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     // The live digest and the position it reflects are taken together, synchronously, before the rebuild starts.
     const position = context.projections.position;
     const liveDigest = digestOf(context.projections.states);
-    const rebuilt = await rebuildProjections(context.store.readAll(), PROJECTIONS, { until: position ?? { commit: 0n, prepare: 0n }, slice: new TimeSlice() });
+    const rebuilt = await rebuildProjections(context.store.readAll(), PROJECTIONS, {
+      until: position ?? { commit: 0n, prepare: 0n },
+      slice: new TimeSlice(),
+    });
     const report = replayReport(rebuilt, liveDigest);
     context.logger.info({ match: report.match, events: report.events, eventsPerSecond: report.eventsPerSecond }, 'audit replay');
-    return reply.send({ match: report.match, events: report.events, eventsPerSecond: report.eventsPerSecond, digest: report.digest, liveDigest, position: report.position, seconds: report.seconds });
+    return reply.send({
+      match: report.match,
+      events: report.events,
+      eventsPerSecond: report.eventsPerSecond,
+      digest: report.digest,
+      liveDigest,
+      position: report.position,
+      seconds: report.seconds,
+    });
   });
 
   app.get('/audit/export', { schema: exportSchema, config: { scope: 'audit' } }, async (request, reply) => {

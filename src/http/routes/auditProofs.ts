@@ -8,7 +8,15 @@ import { NotFoundError } from '../../domain/errors.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { ifNoneMatchHolds } from '../consistency.js';
-import { checkpointQuerySchema, consistencyProofSchema, consistencyQuerySchema, inclusionProofSchema, inclusionQuerySchema, signedCheckpointSchema, verifierKeySchema } from '../schemas/auditProofs.js';
+import {
+  checkpointQuerySchema,
+  consistencyProofSchema,
+  consistencyQuerySchema,
+  inclusionProofSchema,
+  inclusionQuerySchema,
+  signedCheckpointSchema,
+  verifierKeySchema,
+} from '../schemas/auditProofs.js';
 import { responseHeaders } from '../schemas/headers.js';
 import { emptyResponse, jsonResponse, looseResponses, problemResponse, problems } from '../schemas/responses.js';
 
@@ -28,7 +36,11 @@ const checkpointSchema = {
   querystring: checkpointQuerySchema,
   // Text is sent as is, never through the serializer; the schema documents it.
   response: looseResponses({
-    200: { description: 'The signed checkpoint', headers: checkpointHeaders, content: { 'text/plain': { schema: signedCheckpointSchema } } },
+    200: {
+      description: 'The signed checkpoint',
+      headers: checkpointHeaders,
+      content: { 'text/plain': { schema: signedCheckpointSchema } },
+    },
     304: emptyResponse('Not modified: the tree is still the one named in If-None-Match', checkpointHeaders),
     400: problems.invalid,
     500: problems.internal,
@@ -38,7 +50,8 @@ const checkpointSchema = {
 const verifierKeySchemaOfRoute = {
   operationId: 'getVerifierKey',
   summary: 'The key that verifies the checkpoints',
-  description: 'The C2SP verifier key text (vkey) of the ledger\'s signing key; its name is the checkpoints\' origin line. Pin it out of band.',
+  description:
+    "The C2SP verifier key text (vkey) of the ledger's signing key; its name is the checkpoints' origin line. Pin it out of band.",
   tags: TAGS,
   response: looseResponses({
     200: { description: 'The verifier key, then a newline', content: { 'text/plain': { schema: verifierKeySchema } } },
@@ -51,13 +64,17 @@ const inclusionSchema = {
   summary: 'Proof that one event is in the journal tree',
   description:
     'The RFC 9162 audit path of the event at `position` (or at `leafIndex`) in the tree of `treeSize` leaves (the current tree by default). ' +
-    'Recompute the root from SHA-256(0x00 || the event\'s 32-byte `hash`) and the path, and compare it with a signed checkpoint of that size.',
+    "Recompute the root from SHA-256(0x00 || the event's 32-byte `hash`) and the path, and compare it with a signed checkpoint of that size.",
   tags: TAGS,
   querystring: inclusionQuerySchema,
   response: {
     200: jsonResponse('The inclusion proof', inclusionProofSchema),
-    400: problemResponse('A malformed query, or a treeSize beyond the tree, or an event (leafIndex) not within treeSize; `errors` names the field'),
-    404: problemResponse('No event of the tree is at this position (it does not exist, or the projections have not applied it yet); `errors` names `position`'),
+    400: problemResponse(
+      'A malformed query, or a treeSize beyond the tree, or an event (leafIndex) not within treeSize; `errors` names the field',
+    ),
+    404: problemResponse(
+      'No event of the tree is at this position (it does not exist, or the projections have not applied it yet); `errors` names `position`',
+    ),
     500: problems.internal,
   },
 };
@@ -110,7 +127,8 @@ export const auditProofRoutes: FastifyPluginAsync<{ context: LedgerContext }> = 
         const message = `no event of the journal tree (${journal.size} leaves) is at position ${text}`;
         throw new NotFoundError(message, [{ field: 'position', message }]);
       }
-      if (found >= size) throw new TreeRangeError('position', `the event at position ${text} is leaf ${found}, not in a tree of ${size} leaves`);
+      if (found >= size)
+        throw new TreeRangeError('position', `the event at position ${text} is leaf ${found}, not in a tree of ${size} leaves`);
       index = found;
     } else {
       index = leafIndex as number;

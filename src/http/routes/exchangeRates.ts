@@ -12,7 +12,12 @@ import { formatPosition, positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
 import { sendOutcome } from '../presenters.js';
-import { exchangeRateListSchema, exchangeRateQuerySchema, recordedExchangeRateSchema, recordExchangeRateBodySchema } from '../schemas/exchangeRates.js';
+import {
+  exchangeRateListSchema,
+  exchangeRateQuerySchema,
+  recordedExchangeRateSchema,
+  recordExchangeRateBodySchema,
+} from '../schemas/exchangeRates.js';
 import { commandHeaders } from '../schemas/headers.js';
 import { authProblems, jsonResponse, looseResponses, problems, writeProblems } from '../schemas/responses.js';
 
@@ -35,7 +40,11 @@ const listSchema = {
   summary: 'List exchange rates',
   tags: TAGS,
   querystring: exchangeRateQuerySchema,
-  response: { 200: jsonResponse('Every recorded rate matching the filters', exchangeRateListSchema), 400: problems.invalid, ...authProblems },
+  response: {
+    200: jsonResponse('Every recorded rate matching the filters', exchangeRateListSchema),
+    400: problems.invalid,
+    ...authProblems,
+  },
 };
 
 export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
@@ -59,8 +68,17 @@ export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
       request,
       async (metadata) => {
         const stream = exchangeRateStream(base, quote);
-        const result = await handleCommand(context.store, exchangeRateDecider, stream, { type: 'RecordExchangeRate', data: request.body }, { metadata });
-        return { write: { stream, revision: result.revision, position: result.position }, outcome: await rateOutcome(base, quote, result.revision, result.position) };
+        const result = await handleCommand(
+          context.store,
+          exchangeRateDecider,
+          stream,
+          { type: 'RecordExchangeRate', data: request.body },
+          { metadata },
+        );
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: await rateOutcome(base, quote, result.revision, result.position),
+        };
       },
       (write) => rateOutcome(base, quote, write.revision, write.position),
     );

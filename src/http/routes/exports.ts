@@ -17,7 +17,15 @@ import {
   totalsCsvSchema,
   totalsExportQuerySchema,
 } from '../schemas/exports.js';
-import { authProblems, heavyProblems, jsonResponse, looseResponses, problemResponse, problems, type ResponseSpec } from '../schemas/responses.js';
+import {
+  authProblems,
+  heavyProblems,
+  jsonResponse,
+  looseResponses,
+  problemResponse,
+  problems,
+  type ResponseSpec,
+} from '../schemas/responses.js';
 
 const TAGS = ['Exports'];
 
@@ -43,19 +51,28 @@ const totalsExportSchema = {
     400: problems.invalid,
     ...authProblems,
     429: heavyProblems[429],
-    503: problemResponse('The projections did not reach minPosition within 5 seconds, the event store is unavailable (asOf), or the heavy-work queue is full', {
-      'Retry-After': responseHeaders.retryAfter,
-    }),
+    503: problemResponse(
+      'The projections did not reach minPosition within 5 seconds, the event store is unavailable (asOf), or the heavy-work queue is full',
+      {
+        'Retry-After': responseHeaders.retryAfter,
+      },
+    ),
   }),
 };
 
 const announcementsExportSchema = {
   operationId: 'exportAnnouncementsCsv',
   summary: 'Every announcement as CSV, one row per allocation',
-  description: 'The current state of every announcement, withdrawn ones included with their status and reason, in the order first recorded.',
+  description:
+    'The current state of every announcement, withdrawn ones included with their status and reason, in the order first recorded.',
   tags: TAGS,
   querystring: plainExportQuerySchema,
-  response: looseResponses({ 200: csvResponse('The announcements as CSV', announcementsCsvSchema), 400: problems.invalid, ...authProblems, ...heavyProblems }),
+  response: looseResponses({
+    200: csvResponse('The announcements as CSV', announcementsCsvSchema),
+    400: problems.invalid,
+    ...authProblems,
+    ...heavyProblems,
+  }),
 };
 
 const eventsExportSchema = {
@@ -64,7 +81,12 @@ const eventsExportSchema = {
   description: 'Every event in position order up to the last one recorded when the download began; `data` stays JSON text.',
   tags: TAGS,
   querystring: plainExportQuerySchema,
-  response: looseResponses({ 200: csvResponse('The journal as CSV', eventsCsvSchema), 400: problems.invalid, ...authProblems, ...heavyProblems }),
+  response: looseResponses({
+    200: csvResponse('The journal as CSV', eventsCsvSchema),
+    400: problems.invalid,
+    ...authProblems,
+    ...heavyProblems,
+  }),
 };
 
 const schedulesSchema = {
@@ -94,7 +116,8 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     // The rows stream after the headers: a failure then can only cut the download short (the client sees the transfer
     // end unfinished), so the operator learns of it here.
     rows.once('error', (error: Error) => {
-      if (error instanceof StoreDamagedError) request.log.error({ reason: error.message }, 'the event store is damaged; the export was cut off');
+      if (error instanceof StoreDamagedError)
+        request.log.error({ reason: error.message }, 'the event store is damaged; the export was cut off');
       else request.log.error({ err: error }, 'the export failed after its headers were sent; it was cut off');
     });
     return csvHeaders(reply, csv).send(rows);
@@ -122,5 +145,7 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     sendCsv(request, reply, { kind: 'events' }, request.query.bom),
   );
 
-  app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) => reply.send({ schedules: await schedules.list() }));
+  app.get('/exports/schedules', { schema: schedulesSchema, config: { scope: 'read' } }, async (_request, reply) =>
+    reply.send({ schedules: await schedules.list() }),
+  );
 };

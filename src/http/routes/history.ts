@@ -36,7 +36,8 @@ function presentChanges(changes: AnnouncementChanges): Record<string, unknown> {
     const value = changes[field];
     if (value) presented[field] = toMoneyJson(value);
   }
-  if (changes.allocations) presented.allocations = changes.allocations.map((a) => ({ country: a.country, value: toMoneyJson(a.amount).value }));
+  if (changes.allocations)
+    presented.allocations = changes.allocations.map((a) => ({ country: a.country, value: toMoneyJson(a.amount).value }));
   return presented;
 }
 
@@ -70,11 +71,22 @@ export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asy
       switch (event.type) {
         case 'FundingAnnounced': {
           const { announcementId: _id, ...fields } = event.data;
-          versions.push({ ...base, reason: null, changed: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined), state: presentAnnouncement(state, recorded.revision) });
+          versions.push({
+            ...base,
+            reason: null,
+            changed: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined),
+            state: presentAnnouncement(state, recorded.revision),
+          });
           break;
         }
         case 'FundingAmended':
-          versions.push({ ...base, reason: event.data.reason, changed: Object.keys(event.data.changes), changes: presentChanges(event.data.changes), state: presentAnnouncement(state, recorded.revision) });
+          versions.push({
+            ...base,
+            reason: event.data.reason,
+            changed: Object.keys(event.data.changes),
+            changes: presentChanges(event.data.changes),
+            state: presentAnnouncement(state, recorded.revision),
+          });
           break;
         case 'FundingWithdrawn':
           versions.push({ ...base, reason: event.data.reason, changed: ['status'], state: presentAnnouncement(state, recorded.revision) });

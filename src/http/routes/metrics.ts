@@ -12,7 +12,7 @@ const metricsSchema = {
   operationId: 'getMetrics',
   summary: 'Prometheus metrics of this instance',
   description:
-    'Requests by route and status, events appended by this instance and applied by its projections by type, idempotent replays, scheduled export runs, the projections\' position and lag ' +
+    "Requests by route and status, events appended by this instance and applied by its projections by type, idempotent replays, scheduled export runs, the projections' position and lag " +
     'behind the event store, the store connection, and the process (CPU, memory, event loop, GC). Each instance answers for itself: scrape every replica.',
   tags: ['Metrics'],
   // Text is sent as is, never through the serializer; the schema documents it.
@@ -26,6 +26,9 @@ export const metricsRoutes: FastifyPluginAsync<{ metrics: LedgerMetrics }> = asy
   // Exempt from the overload guard: an overloaded instance is the one whose metrics matter most.
   const config = { scope: 'metrics' as const, pressureHandler: () => undefined };
   app.get('/metrics', { schema: metricsSchema, config }, async (_request, reply) =>
-    reply.header('cache-control', 'no-store').type(metrics.contentType).send(await metrics.text()),
+    reply
+      .header('cache-control', 'no-store')
+      .type(metrics.contentType)
+      .send(await metrics.text()),
   );
 };

@@ -93,33 +93,47 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
       request,
       async (metadata) => {
         const stream = programmeStream(request.body.code);
-        const result = await handleCommand(context.store, programmeDecider, stream, { type: 'RegisterProgramme', data: request.body, metadata: { now: metadata.now } }, { metadata });
-        return { write: { stream, revision: result.revision, position: result.position }, outcome: await programmeOutcome(request.body.code, 201, result.revision, result.position) };
+        const result = await handleCommand(
+          context.store,
+          programmeDecider,
+          stream,
+          { type: 'RegisterProgramme', data: request.body, metadata: { now: metadata.now } },
+          { metadata },
+        );
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: await programmeOutcome(request.body.code, 201, result.revision, result.position),
+        };
       },
       (write) => programmeOutcome(request.body.code, 201, write.revision, write.position),
     );
     return sendOutcome(reply, outcome);
   });
 
-  app.post(
-    '/programmes/:code/rename',
-    { schema: renameSchema, config: { scope: 'write' } },
-    async (request, reply) => {
-      const ifMatch = ifMatchOf(request);
-      const { code } = request.params;
-      const outcome = await runIdempotently(
-        context,
-        request,
-        async (metadata) => {
-          const stream = programmeStream(code);
-          const result = await handleCommand(context.store, programmeDecider, stream, { type: 'RenameProgramme', data: { code, ...request.body } }, { metadata, ifMatch });
-          return { write: { stream, revision: result.revision, position: result.position }, outcome: await programmeOutcome(code, 200, result.revision, result.position) };
-        },
-        (write) => programmeOutcome(code, 200, write.revision, write.position),
-      );
-      return sendOutcome(reply, outcome);
-    },
-  );
+  app.post('/programmes/:code/rename', { schema: renameSchema, config: { scope: 'write' } }, async (request, reply) => {
+    const ifMatch = ifMatchOf(request);
+    const { code } = request.params;
+    const outcome = await runIdempotently(
+      context,
+      request,
+      async (metadata) => {
+        const stream = programmeStream(code);
+        const result = await handleCommand(
+          context.store,
+          programmeDecider,
+          stream,
+          { type: 'RenameProgramme', data: { code, ...request.body } },
+          { metadata, ifMatch },
+        );
+        return {
+          write: { stream, revision: result.revision, position: result.position },
+          outcome: await programmeOutcome(code, 200, result.revision, result.position),
+        };
+      },
+      (write) => programmeOutcome(code, 200, write.revision, write.position),
+    );
+    return sendOutcome(reply, outcome);
+  });
 
   app.get('/programmes', { schema: listSchema, config: { scope: 'read' } }, async (_request, reply) => {
     const position = context.projections.position;
@@ -129,7 +143,8 @@ export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = a
 
   app.get('/programmes/:code', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { state, revision } = await loadStream(context.store, programmeDecider, programmeStream(request.params.code));
-    if (state.status !== 'registered' || revision === undefined) throw new NotFoundError(`programme ${request.params.code} is not registered`);
+    if (state.status !== 'registered' || revision === undefined)
+      throw new NotFoundError(`programme ${request.params.code} is not registered`);
     return reply.header('etag', etagOf(revision)).send(presentProgramme(state.programme, revision));
   });
 };

@@ -20,10 +20,20 @@ import { awaitMinPosition, currentPosition, notModified } from '../consistency.j
 import { programmeParamsSchema } from '../schemas/programmes.js';
 import { requestHeaders, responseHeaders } from '../schemas/headers.js';
 import { authProblems, emptyResponse, heavyProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
-import { countryParamsSchema, countryScopedTotalsQuerySchema, programmeScopedTotalsQuerySchema, totalsQuerySchema, totalsResponseSchema } from '../schemas/totals.js';
+import {
+  countryParamsSchema,
+  countryScopedTotalsQuerySchema,
+  programmeScopedTotalsQuerySchema,
+  totalsQuerySchema,
+  totalsResponseSchema,
+} from '../schemas/totals.js';
 
 const TAGS = ['Totals'];
-const positionHeaders = { ETag: responseHeaders.positionEtag, 'X-Ledger-Position': responseHeaders.ledgerPosition, 'Cache-Control': responseHeaders.cacheControl };
+const positionHeaders = {
+  ETag: responseHeaders.positionEtag,
+  'X-Ledger-Position': responseHeaders.ledgerPosition,
+  'Cache-Control': responseHeaders.cacheControl,
+};
 
 /** Every totals route answers alike: the totals, 304 while the position is unchanged, 503 when minPosition is not reached. */
 const totalsResponses = {
@@ -32,9 +42,12 @@ const totalsResponses = {
   400: problems.invalid,
   ...authProblems,
   429: heavyProblems[429],
-  503: problemResponse('The projections did not reach minPosition within 5 seconds, or (for an answer not cached) the heavy-work queue is full', {
-    'Retry-After': responseHeaders.retryAfter,
-  }),
+  503: problemResponse(
+    'The projections did not reach minPosition within 5 seconds, or (for an answer not cached) the heavy-work queue is full',
+    {
+      'Retry-After': responseHeaders.retryAfter,
+    },
+  ),
 };
 
 const TOTALS_DESCRIPTION =
@@ -104,7 +117,10 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   // Answers per canonical query at the position they were computed; a new event makes every entry stale. Bounded in
   // bytes; an answer over the entry bound is streamed and never cached. Bodies are kept encoded: a dashboard's
   // repeated request then costs no JSON and no UTF-8 encoding of it.
-  const cache = new ByteBoundedCache<string, CachedAnswer>(cacheBytes.totals, (entry) => entry.body.length + 2 * entry.position.length + 64);
+  const cache = new ByteBoundedCache<string, CachedAnswer>(
+    cacheBytes.totals,
+    (entry) => entry.body.length + 2 * entry.position.length + 64,
+  );
   // The canonical query of each URL as sent: a dashboard asks one URL over and over, and finding it here skips
   // canonicalising the query.
   const byUrl = new Map<string, string>();
@@ -126,7 +142,9 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   function assertKnownProgramme(code: string | undefined): void {
     if (code !== undefined && !projections.stateOf(programmesProjection).has(code)) {
-      throw new ValidationError(`no programme is registered with code "${code}"`, [{ field: 'programme', message: `unknown programme "${code}"` }]);
+      throw new ValidationError(`no programme is registered with code "${code}"`, [
+        { field: 'programme', message: `unknown programme "${code}"` },
+      ]);
     }
   }
 
@@ -134,7 +152,13 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
    * Answers at once when the answer is cached, the common case: the handlers are synchronous then, since an async
    * handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
    */
-  function respond(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+  function respond(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: TotalsQuery,
+    minPosition: Position | undefined,
+    asOf: Moment | undefined,
+  ) {
     if (minPosition === undefined && asOf === undefined) {
       const position = currentPosition(projections);
       if (notModified(request, reply, position)) return reply;
@@ -145,7 +169,13 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return respondLater(request, reply, query, minPosition, asOf);
   }
 
-  async function respondLater(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, minPosition: Position | undefined, asOf: Moment | undefined) {
+  async function respondLater(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: TotalsQuery,
+    minPosition: Position | undefined,
+    asOf: Moment | undefined,
+  ) {
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
     const key = canonicalJson(query);
@@ -156,7 +186,8 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (body !== undefined) return reply.type(JSON_TYPE).send(body);
     // Uncached, over a small table: a millisecond or two at once, as cheap as the checks for slicing it.
     const state = projections.stateOf(totalsProjection);
-    if (isLight(state, query)) return sendAnswer(request, reply, position, await serialise(key, query, position, queryTotals(state, query)));
+    if (isLight(state, query))
+      return sendAnswer(request, reply, position, await serialise(key, query, position, queryTotals(state, query)));
     // Uncached over a large table: heavy work, admitted through the gate and computed in slices while the projections
     // hold still.
     const release = await admitHeavy(request, reply);
@@ -194,9 +225,10 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   async function respondAsOf(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, moment: Moment) {
     const head = projections.position;
     if ('position' in moment && (head === undefined || comparePositions(moment.position, head) > 0)) {
-      throw new ValidationError(`asOf ${formatPosition(moment.position)} is beyond the last event applied (${currentPosition(projections)})`, [
-        { field: 'asOf', message: 'must not be beyond the current position' },
-      ]);
+      throw new ValidationError(
+        `asOf ${formatPosition(moment.position)} is beyond the last event applied (${currentPosition(projections)})`,
+        [{ field: 'asOf', message: 'must not be beyond the current position' }],
+      );
     }
     // Answered without the gate when the past state is at hand and this query's answer is cached or light; otherwise
     // heavy work.
@@ -207,7 +239,8 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
       const key = canonicalJson(pastQuery);
       const body = cached(key, at);
       if (body !== undefined) return sendAnswer(request, reply, at, body);
-      if (isLight(ready.state, query)) return sendAnswer(request, reply, at, await serialise(key, pastQuery, at, queryTotals(ready.state, query)));
+      if (isLight(ready.state, query))
+        return sendAnswer(request, reply, at, await serialise(key, pastQuery, at, queryTotals(ready.state, query)));
     }
     const release = await admitHeavy(request, reply);
     if (release === undefined) return reply;
@@ -229,22 +262,14 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return respond(request, reply, { groupBy, currency, filter }, minPosition, asOf);
   });
 
-  app.get(
-    '/programmes/:code/totals',
-    { schema: programmeTotalsSchema, config: { scope: 'read' } },
-    (request, reply) => {
-      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-      assertKnownProgramme(request.params.code);
-      return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
-    },
-  );
+  app.get('/programmes/:code/totals', { schema: programmeTotalsSchema, config: { scope: 'read' } }, (request, reply) => {
+    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
+    assertKnownProgramme(request.params.code);
+    return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
+  });
 
-  app.get(
-    '/countries/:code/totals',
-    { schema: countryTotalsSchema, config: { scope: 'read' } },
-    (request, reply) => {
-      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-      return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
-    },
-  );
+  app.get('/countries/:code/totals', { schema: countryTotalsSchema, config: { scope: 'read' } }, (request, reply) => {
+    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
+    return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
+  });
 };

@@ -58,7 +58,7 @@ function keyWatch(keys: KeyRing): { watch(principal: Principal, end: () => void)
 
 const positionEventSchema = z
   .object({ position: positionSchema })
-  .meta({ id: 'PositionEvent', description: 'The JSON of each event\'s `data` line; the event\'s `id` is the same position' });
+  .meta({ id: 'PositionEvent', description: "The JSON of each event's `data` line; the event's `id` is the same position" });
 
 const streamSchema = {
   operationId: 'streamTotalsPosition',
@@ -136,11 +136,13 @@ export const totalsStreamRoutes: FastifyPluginAsync<TotalsStreamOptions> = async
 
     stream.write('retry: 2000\n\n');
     sendPosition();
-    return reply
-      .header('cache-control', 'no-cache, no-transform')
-      // Tells a buffering reverse proxy (nginx) to pass each event on at once.
-      .header('x-accel-buffering', 'no')
-      .type('text/event-stream; charset=utf-8')
-      .send(stream);
+    return (
+      reply
+        .header('cache-control', 'no-cache, no-transform')
+        // Tells a buffering reverse proxy (nginx) to pass each event on at once.
+        .header('x-accel-buffering', 'no')
+        .type('text/event-stream; charset=utf-8')
+        .send(stream)
+    );
   });
 };

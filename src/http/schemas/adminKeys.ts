@@ -11,7 +11,10 @@ const scopesSchema = z
   .array(z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }))
   .min(1, 'give at least one scope')
   .max(SCOPES.length * 2)
-  .meta({ description: '`read` (GET routes), `write` (POST routes), `audit`, `metrics` (GET /metrics), `admin` (every scope)', examples: [['read', 'write']] });
+  .meta({
+    description: '`read` (GET routes), `write` (POST routes), `audit`, `metrics` (GET /metrics), `admin` (every scope)',
+    examples: [['read', 'write']],
+  });
 
 export const createKeyBodySchema = z.strictObject({ name: keyNameSchema, scopes: scopesSchema });
 

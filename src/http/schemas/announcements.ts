@@ -16,7 +16,10 @@ import {
 const allocationSchema = z.strictObject({ country: countrySchema, value: decimalStringSchema });
 
 const sourceSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).superRefine(refuseHiddenCharacters),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .superRefine(refuseHiddenCharacters),
   publisher: z.string().trim().min(1).max(200).superRefine(refuseHiddenCharacters).optional(),
   publishedOn: isoDateSchema.optional(),
 });
@@ -73,7 +76,12 @@ export const announcementParamsSchema = z.strictObject({ id: z.uuid({ error: 'mu
 
 export const listAnnouncementsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'Page size' }),
-  cursor: z.string().max(200).superRefine(refuseHiddenCharacters).optional().meta({ description: 'nextCursor of the previous page, unchanged' }),
+  cursor: z
+    .string()
+    .max(200)
+    .superRefine(refuseHiddenCharacters)
+    .optional()
+    .meta({ description: 'nextCursor of the previous page, unchanged' }),
   programme: z.string().max(64).superRefine(refuseHiddenCharacters).optional().meta({ description: 'Only this programme (its code)' }),
   country: z
     .union([countrySchema, z.literal('unallocated')])
@@ -105,9 +113,14 @@ export const announcementSchema = z
     tags: z.array(z.string()).readonly(),
     withdrawalReason: z.string().optional(),
     revision: revisionSchema,
-    position: positionSchema.optional().meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
+    position: positionSchema
+      .optional()
+      .meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
   })
-  .meta({ id: 'Announcement', description: 'A funding announcement as it currently stands; neither country nor allocations means unallocated' });
+  .meta({
+    id: 'Announcement',
+    description: 'A funding announcement as it currently stands; neither country nor allocations means unallocated',
+  });
 
 export const announcementPageSchema = z
   .object({
@@ -124,9 +137,10 @@ export const announcementHistorySchema = z
       z.object({
         revision: revisionSchema,
         position: positionSchema,
-        inclusionProof: z
-          .string()
-          .meta({ description: 'Path of the proof that this event is in the journal tree (public)', examples: ['/audit/proofs/inclusion?position=42'] }),
+        inclusionProof: z.string().meta({
+          description: 'Path of the proof that this event is in the journal tree (public)',
+          examples: ['/audit/proofs/inclusion?position=42'],
+        }),
         event: z.enum(['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn']),
         eventId: z.string(),
         recordedAt: z.string().meta({ description: 'When the event was recorded (ISO 8601 instant)' }),
@@ -134,7 +148,10 @@ export const announcementHistorySchema = z
         correlationId: z.string(),
         reason: z.string().nullable().meta({ description: 'Why it was amended or withdrawn; null for the first version' }),
         changed: z.array(z.string()).meta({ description: 'The fields this event set or changed' }),
-        changes: z.record(z.string(), z.unknown()).optional().meta({ description: 'Amendments only: the changed fields as sent (null removed one)' }),
+        changes: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .meta({ description: 'Amendments only: the changed fields as sent (null removed one)' }),
         state: announcementSchema,
       }),
     ),

@@ -30,12 +30,10 @@ export const journalPageSchema = z
         data: z.record(z.string(), z.unknown()),
         metadata: z.record(z.string(), z.unknown()).meta({ description: 'actor, correlationId, causationId, recordedAt, prevHash, ...' }),
         hash: z.string().nullable().meta({ description: "SHA-256 of the event's canonical form, chained to the stream's previous event" }),
-        leafIndex: z
-          .number()
-          .int()
-          .min(0)
-          .nullable()
-          .meta({ description: "The event's leaf in the journal tree (`/audit/proofs/inclusion?leafIndex=`); null until the projections have applied it" }),
+        leafIndex: z.number().int().min(0).nullable().meta({
+          description:
+            "The event's leaf in the journal tree (`/audit/proofs/inclusion?leafIndex=`); null until the projections have applied it",
+        }),
       }),
     ),
     nextCursor: z.string().nullable().meta({ description: 'Pass as `after` for the next page; null when the journal is exhausted' }),
@@ -55,9 +53,7 @@ export const replayReportSchema = z
   .meta({ id: 'ReplayReport', description: 'A full replay from position 0, compared with the live projections' });
 
 /** The export is a stream of lines, sent as is: this only documents it. */
-export const journalExportSchema = z
-  .string()
-  .meta({
-    description:
-      'JSON Lines: one journal item per line in position order, then the manifest line { format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }: checkpoint is the signed C2SP checkpoint of exactly the exported events, verifierKey the C2SP vkey that verifies it',
-  });
+export const journalExportSchema = z.string().meta({
+  description:
+    'JSON Lines: one journal item per line in position order, then the manifest line { format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }: checkpoint is the signed C2SP checkpoint of exactly the exported events, verifierKey the C2SP vkey that verifies it',
+});

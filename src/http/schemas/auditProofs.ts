@@ -17,9 +17,13 @@ const countParamSchema = (example: string) =>
 
 export const inclusionQuerySchema = z
   .strictObject({
-    position: positionParamSchema.optional().meta({ description: 'The event\'s global position, as `/events` gives it', examples: ['42'] }),
-    leafIndex: countParamSchema('41').optional().meta({ description: 'Instead of `position`: the event\'s leaf index, as `/events` gives it' }),
-    treeSize: countParamSchema('100').optional().meta({ description: 'The size of the tree to prove inclusion in (a checkpoint\'s size); the current size by default' }),
+    position: positionParamSchema.optional().meta({ description: "The event's global position, as `/events` gives it", examples: ['42'] }),
+    leafIndex: countParamSchema('41')
+      .optional()
+      .meta({ description: "Instead of `position`: the event's leaf index, as `/events` gives it" }),
+    treeSize: countParamSchema('100')
+      .optional()
+      .meta({ description: "The size of the tree to prove inclusion in (a checkpoint's size); the current size by default" }),
   })
   .superRefine((query, ctx) => {
     if ((query.position === undefined) === (query.leafIndex === undefined)) {
@@ -28,7 +32,9 @@ export const inclusionQuerySchema = z
   });
 
 export const checkpointQuerySchema = z.strictObject({
-  treeSize: countParamSchema('100').optional().meta({ description: 'A checkpoint of this older size (signed now, with the same key); the current size by default' }),
+  treeSize: countParamSchema('100')
+    .optional()
+    .meta({ description: 'A checkpoint of this older size (signed now, with the same key); the current size by default' }),
 });
 
 export const consistencyQuerySchema = z.strictObject({
@@ -36,19 +42,35 @@ export const consistencyQuerySchema = z.strictObject({
   to: countParamSchema('20').optional().meta({ description: 'The newer tree size; the current size by default' }),
 });
 
-const base64HashSchema = z.string().meta({ description: 'A 32-byte SHA-256 hash, standard base64', examples: ['47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='] });
+const base64HashSchema = z
+  .string()
+  .meta({ description: 'A 32-byte SHA-256 hash, standard base64', examples: ['47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='] });
 
-const treeSizeSchema = z.number().int().min(0).meta({ description: 'Leaves in the tree: events, in global order', examples: [100] });
+const treeSizeSchema = z
+  .number()
+  .int()
+  .min(0)
+  .meta({ description: 'Leaves in the tree: events, in global order', examples: [100] });
 
 export const inclusionProofSchema = z
   .object({
     position: positionSchema,
-    leafIndex: z.number().int().min(0).meta({ description: 'Where the event sits in the tree: leaf i is the i-th event of the journal', examples: [41] }),
+    leafIndex: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Where the event sits in the tree: leaf i is the i-th event of the journal', examples: [41] }),
     treeSize: treeSizeSchema,
-    leafHash: base64HashSchema.meta({ description: 'SHA-256(0x00 || the 32 bytes of the event\'s `hash`), standard base64' }),
-    hashes: z.array(base64HashSchema).meta({ description: 'The audit path, PATH(leafIndex, D[treeSize]) of RFC 9162 2.1.3.1, leaf side first' }),
+    leafHash: base64HashSchema.meta({ description: "SHA-256(0x00 || the 32 bytes of the event's `hash`), standard base64" }),
+    hashes: z
+      .array(base64HashSchema)
+      .meta({ description: 'The audit path, PATH(leafIndex, D[treeSize]) of RFC 9162 2.1.3.1, leaf side first' }),
   })
-  .meta({ id: 'InclusionProof', description: 'RFC 9162 inclusion proof of one event in the journal tree of `treeSize` leaves; verify it against a signed checkpoint of that size' });
+  .meta({
+    id: 'InclusionProof',
+    description:
+      'RFC 9162 inclusion proof of one event in the journal tree of `treeSize` leaves; verify it against a signed checkpoint of that size',
+  });
 
 export const consistencyProofSchema = z
   .object({
@@ -66,5 +88,6 @@ export const signedCheckpointSchema = z.string().meta({
 });
 
 export const verifierKeySchema = z.string().meta({
-  description: 'The C2SP verifier key (vkey) of the checkpoints: `<name>+<8 hex digit key id>+<base64(0x01 || Ed25519 public key)>`, then a newline',
+  description:
+    'The C2SP verifier key (vkey) of the checkpoints: `<name>+<8 hex digit key id>+<base64(0x01 || Ed25519 public key)>`, then a newline',
 });

@@ -18,7 +18,11 @@ export const decimalStringSchema = z
           : 'must be a decimal string such as "30000000.00"',
   })
   .max(32, 'is too long for an amount')
-  .meta({ description: 'Decimal string with at most the currency\'s minor digits', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', examples: ['30000000.00'] });
+  .meta({
+    description: "Decimal string with at most the currency's minor digits",
+    pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$',
+    examples: ['30000000.00'],
+  });
 
 export const moneyJsonSchema = z
   .strictObject({ value: decimalStringSchema, currency: currencySchema })
@@ -59,7 +63,12 @@ export function refuseHiddenCharacters(text: string, ctx: z.RefinementCtx): void
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, continue: false });
 }
 
-export const reasonSchema = z.string().trim().min(3, 'give a reason of at least 3 characters').max(2000).superRefine(refuseHiddenCharacters);
+export const reasonSchema = z
+  .string()
+  .trim()
+  .min(3, 'give a reason of at least 3 characters')
+  .max(2000)
+  .superRefine(refuseHiddenCharacters);
 
 /** Where a validation error was found, as the problem's `errors[].in` names it. */
 const problemFieldSchema = z.object({
@@ -75,7 +84,10 @@ export const problemSchema = z
     status: z.number().int().min(400).max(599),
     detail: z.string().optional(),
     instance: z.string().optional().meta({ description: 'The request path (and query) that met the problem' }),
-    errors: z.array(problemFieldSchema).optional().meta({ description: 'Every offending field, when the request was refused for its content' }),
+    errors: z
+      .array(problemFieldSchema)
+      .optional()
+      .meta({ description: 'Every offending field, when the request was refused for its content' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details, sent as application/problem+json' });
 
@@ -85,7 +97,11 @@ export const positionSchema = z
   .regex(/^(0|[1-9][0-9]*)(-(0|[1-9][0-9]*))?$/)
   .meta({ description: 'Global position in the event store (64-bit), as a decimal string; "0" before the first event', examples: ['42'] });
 
-export const revisionSchema = z.number().int().min(0).meta({ description: 'Revision of the stream: 0 after its first event', examples: [0] });
+export const revisionSchema = z
+  .number()
+  .int()
+  .min(0)
+  .meta({ description: 'Revision of the stream: 0 after its first event', examples: [0] });
 
 export const countryCodeSchema = z
   .string()

@@ -7,7 +7,9 @@ export const recordExchangeRateBodySchema = z.strictObject({
   base: currencySchema,
   quote: currencySchema,
   rate: z
-    .string({ error: (i) => (typeof i.input === 'number' ? 'send the rate as a decimal string such as "1.1876", not a JSON number' : 'is required') })
+    .string({
+      error: (i) => (typeof i.input === 'number' ? 'send the rate as a decimal string such as "1.1876", not a JSON number' : 'is required'),
+    })
     .regex(RATE_PATTERN, 'must be a positive decimal string such as "1.1876"')
     .refine((r) => !/^0(\.0*)?$/.test(r), 'must be greater than zero'),
   effectiveOn: isoDateSchema,
@@ -29,9 +31,10 @@ export const exchangeRateSchema = z
   })
   .meta({ id: 'ExchangeRate', description: 'A rate as recorded; it applies from effectiveOn until a later one' });
 
-export const recordedExchangeRateSchema = exchangeRateSchema
-  .extend({ revision: revisionSchema, position: positionSchema })
-  .meta({ id: 'RecordedExchangeRate', description: 'The rate just recorded, with the revision of its pair stream and the position of the write' });
+export const recordedExchangeRateSchema = exchangeRateSchema.extend({ revision: revisionSchema, position: positionSchema }).meta({
+  id: 'RecordedExchangeRate',
+  description: 'The rate just recorded, with the revision of its pair stream and the position of the write',
+});
 
 export const exchangeRateListSchema = z
   .object({ items: z.array(exchangeRateSchema), position: positionSchema })

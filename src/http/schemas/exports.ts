@@ -21,7 +21,9 @@ export const totalsCsvSchema = csvOf(
   `RFC 4180 CSV, CRLF line ends, a header row: the groupBy dimensions in the order asked (not currency), then ${TOTALS_FIGURE_COLUMNS.join(', ')}; ` +
     `with \`currency\` also ${TOTALS_CONVERSION_COLUMNS.join(', ')}. One row per group and original currency, so the rows add up to /totals exactly.`,
 );
-export const announcementsCsvSchema = csvOf(`RFC 4180 CSV, CRLF line ends, one row per allocation of each announcement: ${ANNOUNCEMENT_COLUMNS.join(', ')}`);
+export const announcementsCsvSchema = csvOf(
+  `RFC 4180 CSV, CRLF line ends, one row per allocation of each announcement: ${ANNOUNCEMENT_COLUMNS.join(', ')}`,
+);
 export const eventsCsvSchema = csvOf(`RFC 4180 CSV, CRLF line ends, one row per event in position order: ${EVENT_COLUMNS.join(', ')}`);
 
 const runResultSchema = z

@@ -19,5 +19,6 @@ export const readinessSchema = z
   })
   .meta({
     id: 'Readiness',
-    description: 'Ready when the projections have caught up and the service is not overloaded; the position they have applied, and the load',
+    description:
+      'Ready when the projections have caught up and the service is not overloaded; the position they have applied, and the load',
   });

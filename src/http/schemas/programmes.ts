@@ -31,7 +31,9 @@ export const programmeSchema = z
     description: z.string(),
     registeredAt: z.iso.datetime({ offset: true }),
     revision: revisionSchema,
-    position: positionSchema.optional().meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
+    position: positionSchema
+      .optional()
+      .meta({ description: 'Global position of the write that produced this answer (write responses only)' }),
   })
   .meta({ id: 'Programme', description: 'A funding programme' });
 

@@ -25,11 +25,20 @@ export function emptyResponse(description: string, headers?: Record<string, ZodT
 
 /** Problems go out as application/problem+json (see problems.ts), so that is the content type they are declared under. */
 export function problemResponse(description: string, headers?: Record<string, ZodType>) {
-  return { description, ...(headers !== undefined && { headers }), content: { 'application/problem+json': { schema: problemSchema } } } satisfies ResponseSpec;
+  return {
+    description,
+    ...(headers !== undefined && { headers }),
+    content: { 'application/problem+json': { schema: problemSchema } },
+  } satisfies ResponseSpec;
 }
 
 export function isResponseSpec(value: unknown): value is ResponseSpec {
-  return typeof value === 'object' && value !== null && !(value instanceof z.ZodType) && typeof (value as { description?: unknown }).description === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof z.ZodType) &&
+    typeof (value as { description?: unknown }).description === 'string'
+  );
 }
 
 export const problems = {
@@ -38,17 +47,27 @@ export const problems = {
   forbidden: problemResponse('The API key lacks the scope this route needs'),
   conflict: problemResponse('It exists already, or a concurrent write reached the stream first: reload and retry'),
   preconditionFailed: problemResponse('If-Match names a revision that is no longer current: reload and decide again'),
-  tooLarge: problemResponse('The body is larger than the configured limit (BODY_LIMIT_BYTES), or the events it would record are larger than the event store accepts in one write'),
-  gone: problemResponse('The stream was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to'),
+  tooLarge: problemResponse(
+    'The body is larger than the configured limit (BODY_LIMIT_BYTES), or the events it would record are larger than the event store accepts in one write',
+  ),
+  gone: problemResponse(
+    'The stream was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to',
+  ),
   unsupportedMediaType: problemResponse('The body is not application/json'),
   ruleViolated: problemResponse('A ledger rule refused the command, or the Idempotency-Key was used before for a different request'),
   internal: problemResponse('An unexpected error; it has been logged'),
-  storeFull: problemResponse('The disk holding the event store is full; nothing was written: retry after Retry-After, once space is freed, with the same Idempotency-Key', {
-    'Retry-After': responseHeaders.retryAfter,
-  }),
-  storeUnavailable: problemResponse('The event store is unavailable, or (for a write) the service is still catching up with it; nothing was written: retry', {
-    'Retry-After': responseHeaders.retryAfter,
-  }),
+  storeFull: problemResponse(
+    'The disk holding the event store is full; nothing was written: retry after Retry-After, once space is freed, with the same Idempotency-Key',
+    {
+      'Retry-After': responseHeaders.retryAfter,
+    },
+  ),
+  storeUnavailable: problemResponse(
+    'The event store is unavailable, or (for a write) the service is still catching up with it; nothing was written: retry',
+    {
+      'Retry-After': responseHeaders.retryAfter,
+    },
+  ),
 } as const;
 
 /**
@@ -56,12 +75,18 @@ export const problems = {
  * share or its budget (429), or every slot and queue place is taken (503).
  */
 export const heavyProblems = {
-  429: problemResponse('This client already has its share of heavy requests running or waiting, or has used its budget of heavy requests for the minute', {
-    'Retry-After': responseHeaders.retryAfter,
-  }),
-  503: problemResponse('The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry after Retry-After', {
-    'Retry-After': responseHeaders.retryAfter,
-  }),
+  429: problemResponse(
+    'This client already has its share of heavy requests running or waiting, or has used its budget of heavy requests for the minute',
+    {
+      'Retry-After': responseHeaders.retryAfter,
+    },
+  ),
+  503: problemResponse(
+    'The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry after Retry-After',
+    {
+      'Retry-After': responseHeaders.retryAfter,
+    },
+  ),
 } as const;
 
 /** What every route that needs a key can answer besides its own statuses. */

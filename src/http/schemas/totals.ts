@@ -10,10 +10,16 @@ export const groupBySchema = z
   .string()
   .max(200)
   .transform((text, ctx): Dimension[] => {
-    const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const names = text
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const unknown = names.filter((name) => !(DIMENSIONS as readonly string[]).includes(name));
     if (unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown dimension ${unknown.map((u) => `"${u}"`).join(', ')}; use ${DIMENSIONS.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown dimension ${unknown.map((u) => `"${u}"`).join(', ')}; use ${DIMENSIONS.join(', ')}`,
+      });
       return z.NEVER;
     }
     if (new Set(names).size !== names.length) {
@@ -61,11 +67,16 @@ export const momentSchema = z
     ctx.addIssue({ code: 'custom', message: 'must be a position such as "42" or an ISO 8601 instant such as "2025-04-02T09:00:00Z"' });
     return z.NEVER;
   })
-  .meta({ description: 'Answer as /totals would have right after this position, or after the last event recorded at or before this instant', example: '2025-04-02T09:00:00Z' });
+  .meta({
+    description: 'Answer as /totals would have right after this position, or after the last event recorded at or before this instant',
+    example: '2025-04-02T09:00:00Z',
+  });
 
 export const totalsQuerySchema = z.strictObject({
   groupBy: groupBySchema.default([]),
-  currency: currencySchema.optional().meta({ description: "Also convert every amount into this currency, at the rate in force on each announcement's date" }),
+  currency: currencySchema
+    .optional()
+    .meta({ description: "Also convert every amount into this currency, at the rate in force on each announcement's date" }),
   ...totalsFilterShape,
   minPosition: positionParamSchema
     .optional()
@@ -83,20 +94,31 @@ export const countryParamsSchema = z.strictObject({ code: z.union([countrySchema
 const totalsFiguresShape = {
   count: z.number().int().min(0).meta({ description: 'Announcements contributing (per country when the answer is per country)' }),
   amounts: z.array(moneyJsonSchema).meta({ description: 'Exact sums by original currency; GBP and EUR are never added together' }),
-  converted: moneyJsonSchema.optional().meta({ description: 'With `currency`: the sum converted at the rate in force on each announcement\'s date' }),
+  converted: moneyJsonSchema
+    .optional()
+    .meta({ description: "With `currency`: the sum converted at the rate in force on each announcement's date" }),
   unconverted: z
     .array(z.uuid())
     .optional()
     .meta({ description: 'With `currency`: announcements left out of `converted` because no rate applied to them' }),
 };
 
-export const totalsFiguresSchema = z.object(totalsFiguresShape).meta({ id: 'TotalsFigures', description: 'Figures without dimensions: the grand total' });
+export const totalsFiguresSchema = z
+  .object(totalsFiguresShape)
+  .meta({ id: 'TotalsFigures', description: 'Figures without dimensions: the grand total' });
 
 export const totalsRowSchema = z
   .object({
     programme: z.string().optional(),
-    country: z.string().optional().meta({ description: 'ISO 3166-1 alpha-2 code, XK, or "unallocated"', examples: ['GB'] }),
-    year: z.number().int().optional().meta({ description: 'Calendar year of announcedOn', examples: [2025] }),
+    country: z
+      .string()
+      .optional()
+      .meta({ description: 'ISO 3166-1 alpha-2 code, XK, or "unallocated"', examples: ['GB'] }),
+    year: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Calendar year of announcedOn', examples: [2025] }),
     fiscalYear: z
       .string()
       .regex(/^[0-9]{4}-[0-9]{2}$/)

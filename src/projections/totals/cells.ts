@@ -209,7 +209,10 @@ export class CellTable {
   }
 
   toStored(): StoredCellTable {
-    const dictionaries = Object.fromEntries(CODE_FIELDS.map((field) => [field, [...this.dictionaries[field].values]])) as Record<CodeField, string[]>;
+    const dictionaries = Object.fromEntries(CODE_FIELDS.map((field) => [field, [...this.dictionaries[field].values]])) as Record<
+      CodeField,
+      string[]
+    >;
     return {
       dictionaries,
       keys: this.keys.toArray(),

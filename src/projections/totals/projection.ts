@@ -100,7 +100,13 @@ function rateFor(state: TotalsState, conversion: Conversion, slot: number, curre
 }
 
 /** Converts one allocation (row) at the rate in force on its announcement date; undefined when no rate applies. */
-function convertedRow(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode): number | bigint | undefined {
+function convertedRow(
+  state: TotalsState,
+  conversion: Conversion,
+  slot: number,
+  row: number,
+  target: CurrencyCode,
+): number | bigint | undefined {
   const minor = state.contributions.rowMinors.get(row);
   const currency = currencyOf(state, slot);
   if (currency === target) return minor;
@@ -126,7 +132,8 @@ function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void
   for (let row = first; row < end; row += 1) {
     state.cells.apply(c.rowCells.get(row), c.rowMinors.get(row), sign, row === first);
     // Checked first: iterating an empty map still makes an iterator, on every row of a replay.
-    if (state.conversions.size > 0) for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
+    if (state.conversions.size > 0)
+      for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
   }
 }
 

@@ -181,9 +181,14 @@ const ROWS_PER_STEP = 256;
  * about a second; the service runs these steps in slices (holding the projections still meanwhile). A conversion built
  * on the way is kept in the state unless `keepConversion` is false (past states in a cache bounded in bytes).
  */
-export function* totalsQuerySteps(state: TotalsState, query: TotalsQuery, options: { readonly keepConversion?: boolean } = {}): Steps<TotalsAnswer> {
+export function* totalsQuerySteps(
+  state: TotalsState,
+  query: TotalsQuery,
+  options: { readonly keepConversion?: boolean } = {},
+): Steps<TotalsAnswer> {
   const { cells } = state;
-  const conversion = query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency, options.keepConversion ?? true);
+  const conversion =
+    query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency, options.keepConversion ?? true);
   const wanted = wantedCodes(cells, query.filter);
   const keyOf = groupKeyer(cells, query.groupBy);
   const groups = new Map<number | string, Accumulator>();

@@ -49,7 +49,14 @@ describe('scheduled export manifests', () => {
     writeFileSync(
       schedulesFile,
       JSON.stringify([
-        { name: 'totals', cron: '*/1 * * * * *', kind: 'totals', options: { groupBy: ['country'] }, directory: join(root, 'totals'), keep: 50 },
+        {
+          name: 'totals',
+          cron: '*/1 * * * * *',
+          kind: 'totals',
+          options: { groupBy: ['country'] },
+          directory: join(root, 'totals'),
+          keep: 50,
+        },
         { name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory: join(root, 'events'), keep: 50 },
       ]),
     );
@@ -78,7 +85,10 @@ describe('scheduled export manifests', () => {
       expect(checkpoint).toMatchObject({ origin, treeSize: covered.length });
       expect(checkpoint.rootHash.equals(tree.root())).toBe(true);
     }
-    expect(manifests.slice(0, 2).map((manifest) => openCheckpoint(manifest.checkpoint!, verifier).checkpoint.treeSize)).toEqual([events.length, events.length]);
+    expect(manifests.slice(0, 2).map((manifest) => openCheckpoint(manifest.checkpoint!, verifier).checkpoint.treeSize)).toEqual([
+      events.length,
+      events.length,
+    ]);
   });
 });
 
@@ -116,6 +126,8 @@ describe('journalCheckpoints', () => {
     const atFour = await checkpoints('4');
 
     expect(openCheckpoint(atFour, signer.identity.verifier).checkpoint.treeSize).toBe(4);
-    await expect(checkpoints('9')).rejects.toThrow("no event of the journal tree is at position 9: the export's checkpoint cannot be signed");
+    await expect(checkpoints('9')).rejects.toThrow(
+      "no event of the journal tree is at position 9: the export's checkpoint cannot be signed",
+    );
   });
 });

@@ -33,14 +33,31 @@ describe('the export schedules file', () => {
   it('reads the example of the issue', () => {
     const [schedule] = parseExportSchedules([dailyByCountry], DATA_DIR);
 
-    expect(schedule).toMatchObject({ name: 'daily-by-country', cron: '0 6 * * *', timezone: 'Europe/London', kind: 'totals', keep: 30, directory: '/srv/ledger-data/exports' });
-    expect(schedule?.spec).toEqual({ bom: false, request: { kind: 'totals', groupBy: ['country', 'year'], currency: 'EUR', asOf: undefined, filter: {} } });
+    expect(schedule).toMatchObject({
+      name: 'daily-by-country',
+      cron: '0 6 * * *',
+      timezone: 'Europe/London',
+      kind: 'totals',
+      keep: 30,
+      directory: '/srv/ledger-data/exports',
+    });
+    expect(schedule?.spec).toEqual({
+      bom: false,
+      request: { kind: 'totals', groupBy: ['country', 'year'], currency: 'EUR', asOf: undefined, filter: {} },
+    });
   });
 
   it('takes a cron with seconds, a comma list of dimensions, filters, an absolute directory, UTC by default, and the other kinds', () => {
     const schedules = parseExportSchedules(
       [
-        { name: 'every-second', cron: '*/1 * * * * *', kind: 'totals', options: { groupBy: 'programme,funder', programme: 'oic-supply-chains', yearFrom: 2025, bom: true }, directory: '/var/exports', keep: 1 },
+        {
+          name: 'every-second',
+          cron: '*/1 * * * * *',
+          kind: 'totals',
+          options: { groupBy: 'programme,funder', programme: 'oic-supply-chains', yearFrom: 2025, bom: true },
+          directory: '/var/exports',
+          keep: 1,
+        },
         { name: 'announcements.weekly', cron: '0 7 * * MON', kind: 'announcements', directory: 'a', keep: 4 },
         { name: 'journal', cron: '@daily', kind: 'events', options: { bom: true }, directory: 'j', keep: 2 },
       ],
@@ -52,11 +69,18 @@ describe('the export schedules file', () => {
       ['announcements.weekly', 'UTC', '/srv/ledger-data/a', false],
       ['journal', 'UTC', '/srv/ledger-data/j', true],
     ]);
-    expect(schedules[0]?.spec.request).toMatchObject({ groupBy: ['programme', 'funder'], filter: { programme: 'oic-supply-chains', yearFrom: 2025 } });
+    expect(schedules[0]?.spec.request).toMatchObject({
+      groupBy: ['programme', 'funder'],
+      filter: { programme: 'oic-supply-chains', yearFrom: 2025 },
+    });
   });
 
   it.each([
-    ['an unknown dimension', { options: { groupBy: ['country', 'planet'] } }, 'schedule "daily-by-country": options.groupBy: unknown dimension "planet"'],
+    [
+      'an unknown dimension',
+      { options: { groupBy: ['country', 'planet'] } },
+      'schedule "daily-by-country": options.groupBy: unknown dimension "planet"',
+    ],
     ['an unknown currency', { options: { currency: 'USD' } }, 'schedule "daily-by-country": options.currency: must be one of GBP, EUR'],
     ['a bad country filter', { options: { country: 'Narnia' } }, 'schedule "daily-by-country": options.country:'],
     ['an option of another kind', { kind: 'events' }, 'schedule "daily-by-country": options: Unrecognized keys: "groupBy", "currency"'],
@@ -82,11 +106,16 @@ describe('the export schedules file', () => {
   });
 
   it('refuses two schedules with one name', () => {
-    expect(problemOf([dailyByCountry, { ...dailyByCountry, cron: '0 7 * * *' }])).toContain('schedule "daily-by-country": name: another schedule has this name');
+    expect(problemOf([dailyByCountry, { ...dailyByCountry, cron: '0 7 * * *' }])).toContain(
+      'schedule "daily-by-country": name: another schedule has this name',
+    );
   });
 
   it('lists every problem, not only the first', () => {
-    const message = problemOf([{ ...dailyByCountry, keep: 0, cron: 'nope' }, { ...dailyByCountry, name: 'other', kind: 'x' }]);
+    const message = problemOf([
+      { ...dailyByCountry, keep: 0, cron: 'nope' },
+      { ...dailyByCountry, name: 'other', kind: 'x' },
+    ]);
 
     expect(message.split('\n').slice(1)).toHaveLength(3);
   });
@@ -108,7 +137,9 @@ describe('the export schedules file', () => {
       writeFileSync(file, '[{');
       expect(() => loadExportSchedules(file, dir)).toThrow(`EXPORT_SCHEDULES_FILE: ${file} is not JSON`);
       writeFileSync(file, JSON.stringify([{ ...dailyByCountry, options: { groupBy: ['planet'] } }]));
-      expect(() => loadExportSchedules(file, dir)).toThrow(`EXPORT_SCHEDULES_FILE ${file}: invalid export schedules:\n  schedule "daily-by-country": options.groupBy: unknown dimension "planet"`);
+      expect(() => loadExportSchedules(file, dir)).toThrow(
+        `EXPORT_SCHEDULES_FILE ${file}: invalid export schedules:\n  schedule "daily-by-country": options.groupBy: unknown dimension "planet"`,
+      );
     });
   });
 });

@@ -12,7 +12,15 @@ import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore } from '../../../src/store/port.js';
-import { announce, clientOf, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion, type TestLedger } from '../../support/ledger.js';
+import {
+  announce,
+  clientOf,
+  registerProgrammes,
+  startTestLedger,
+  theThirtyMillion,
+  theThreeMillion,
+  type TestLedger,
+} from '../../support/ledger.js';
 import { rowsOf } from '../support.js';
 
 const RUN_FILE = /^(?<name>[a-z-]+)-(?<stamp>\d{8}T\d{6}Z)-(?<position>\d+)\.csv$/;
@@ -99,7 +107,10 @@ function startScheduler(ledger: TestLedger, schedules: unknown[], options: { sto
     parseExportSchedules(schedules, ledger.dataDir),
     liveSources(options.store ?? ledger.ledger.context.store, ledger.ledger.context.projections),
     options.logger ?? pino({ level: 'silent' }),
-    { store: () => openScheduleStore({ eventStore: 'embedded', dataDir: aDirectory() }, pino({ level: 'silent' }), ledger.ledger.context.store) },
+    {
+      store: () =>
+        openScheduleStore({ eventStore: 'embedded', dataDir: aDirectory() }, pino({ level: 'silent' }), ledger.ledger.context.store),
+    },
   );
   scheduler.start();
   onTestFinished(() => scheduler.stop());
@@ -126,7 +137,14 @@ describe('scheduled exports', () => {
     const ledger = await aLedgerWithAnnouncements();
     const directory = aDirectory();
     const scheduler = startScheduler(ledger, [
-      { name: 'by-country', cron: '*/1 * * * * *', kind: 'totals', options: { groupBy: ['country', 'year'], currency: 'EUR' }, directory, keep: 10 },
+      {
+        name: 'by-country',
+        cron: '*/1 * * * * *',
+        kind: 'totals',
+        options: { groupBy: ['country', 'year'], currency: 'EUR' },
+        directory,
+        keep: 10,
+      },
     ]);
 
     await until('two runs', () => runsIn(directory).length >= 2 && true);
@@ -209,7 +227,10 @@ describe('scheduled exports', () => {
 
     expect(failed).toMatchObject({ file: null, error: 'the event store went away mid-export' });
     expect(readdirSync(directory)).toEqual([]);
-    expect(lines.find((line) => line.msg === 'scheduled export failed; it runs again at the next slot')).toMatchObject({ schedule: 'journal', error: failed.error });
+    expect(lines.find((line) => line.msg === 'scheduled export failed; it runs again at the next slot')).toMatchObject({
+      schedule: 'journal',
+      error: failed.error,
+    });
 
     control.failAfter = undefined;
     const ok = await until('a good run', async () => {

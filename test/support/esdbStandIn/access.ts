@@ -9,7 +9,8 @@ export interface StandInUser {
   readonly groups?: readonly string[];
 }
 
-export type Principal = { readonly kind: 'anonymous' } | { readonly kind: 'user'; readonly name: string; readonly roles: readonly string[] };
+export type Principal =
+  { readonly kind: 'anonymous' } | { readonly kind: 'user'; readonly name: string; readonly roles: readonly string[] };
 
 export type Action = 'read' | 'write' | 'delete';
 

@@ -40,9 +40,7 @@ export type AppendOutcome =
 export type DeleteOutcome = { readonly kind: 'success'; readonly position: LogPosition } | Exclude<AppendOutcome, { kind: 'success' }>;
 
 export type StreamRead =
-  | { readonly kind: 'events'; readonly events: readonly StoredEvent[] }
-  | { readonly kind: 'not-found' }
-  | { readonly kind: 'deleted' };
+  { readonly kind: 'events'; readonly events: readonly StoredEvent[] } | { readonly kind: 'not-found' } | { readonly kind: 'deleted' };
 
 /** EventNumber.DeletedStream (long.MaxValue): a tombstone's revision, and the `$tb` a soft delete writes. */
 export const DELETED_STREAM = 2n ** 63n - 1n;
@@ -138,11 +136,16 @@ export class TransactionLog {
    * prepare, so each has commit = prepare = its record's offset, and the answer carries the last one's.
    */
   append(stream: string, proposed: readonly ProposedEvent[], expected: ExpectedVersion): AppendOutcome {
-    const check = this.checkCommit(stream, expected, proposed.map((event) => event.id));
+    const check = this.checkCommit(
+      stream,
+      expected,
+      proposed.map((event) => event.id),
+    );
     if (check.kind === 'wrong') return { kind: 'wrong-expected-version', currentRevision: check.current < 0n ? undefined : check.current };
     if (check.kind === 'deleted') return { kind: 'stream-deleted' };
     if (check.kind === 'idempotent') return { kind: 'success', currentRevision: check.last.revision, position: check.last.position };
-    if (proposed.length === 0) return { kind: 'success', currentRevision: check.current < 0n ? undefined : check.current, position: undefined };
+    if (proposed.length === 0)
+      return { kind: 'success', currentRevision: check.current < 0n ? undefined : check.current, position: undefined };
     const undeleteMetastream = stream.startsWith('$$') && this.isSoftDeleted(stream.slice(2));
     const written = proposed.map((event) => this.write(stream, event));
     // A write to a soft-deleted stream brings it back from the next revision on (SoftUndeleteStream); so does new
@@ -164,10 +167,15 @@ export class TransactionLog {
     if (check.kind === 'deleted') return { kind: 'stream-deleted' };
     let record: StoredEvent;
     if (hard) {
-      record = this.write(stream, { ...systemEvent('$streamDeleted'), contentType: 'application/octet-stream', data: new Uint8Array() }, DELETED_STREAM);
+      record = this.write(
+        stream,
+        { ...systemEvent('$streamDeleted'), contentType: 'application/octet-stream', data: new Uint8Array() },
+        DELETED_STREAM,
+      );
       this.tombstones.set(stream, record);
     } else {
-      if (this.lastEventNumber(stream) < 0n && this.lastEventNumber(`$$${stream}`) < 0n) return { kind: 'wrong-expected-version', currentRevision: undefined };
+      if (this.lastEventNumber(stream) < 0n && this.lastEventNumber(`$$${stream}`) < 0n)
+        return { kind: 'wrong-expected-version', currentRevision: undefined };
       record = this.write(`$$${stream}`, metadataEvent(`{"$tb":${DELETED_STREAM}}`));
     }
     this.notify();
@@ -293,5 +301,11 @@ function systemEvent(type: string): ProposedEvent {
 }
 
 function metadataEvent(json: string): ProposedEvent {
-  return { id: randomUUID(), type: '$metadata', contentType: 'application/json', data: Buffer.from(json), customMetadata: new Uint8Array() };
+  return {
+    id: randomUUID(),
+    type: '$metadata',
+    contentType: 'application/json',
+    data: Buffer.from(json),
+    customMetadata: new Uint8Array(),
+  };
 }

@@ -101,7 +101,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
   const users = options.secure?.users ?? DEFAULT_USERS;
   const credentials = options.secure
-    ? ServerCredentials.createSsl(null, [{ private_key: readFileSync(options.secure.keyFile), cert_chain: readFileSync(options.secure.certFile) }], false)
+    ? ServerCredentials.createSsl(
+        null,
+        [{ private_key: readFileSync(options.secure.keyFile), cert_chain: readFileSync(options.secure.certFile) }],
+        false,
+      )
     : ServerCredentials.createInsecure();
   const calls: Record<Rpc, number> = { getSupportedMethods: 0, read: 0, append: 0, batchAppend: 0, delete: 0, tombstone: 0 };
   const appendsServed = { append: 0, batchAppend: 0 };
@@ -119,14 +123,16 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     refusal,
     served: () => (appendsServed[rpc] += 1),
   });
-  const unary = <Req, Res>(rpc: Rpc, handle: (call: ServerUnaryCall<Req, Res>) => Res) => (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    calls[rpc] += 1;
-    try {
-      callback(null, handle(call));
-    } catch (error) {
-      callback(serviceError(error));
-    }
-  };
+  const unary =
+    <Req, Res>(rpc: Rpc, handle: (call: ServerUnaryCall<Req, Res>) => Res) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      calls[rpc] += 1;
+      try {
+        callback(null, handle(call));
+      } catch (error) {
+        callback(serviceError(error));
+      }
+    };
 
   const streams = {
     read: (call: ServerWritableStream<ReadReq, ReadResp>) => {
@@ -161,10 +167,22 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
         return void call.emit('error', serviceError(error));
       }
       // The refusal is read per request, so refuse() reaches a BatchAppend call the client keeps open.
-      serveBatchAppend({ ...writeContext(principal, 'batchAppend'), get refusal() { return refusal; } }, call);
+      serveBatchAppend(
+        {
+          ...writeContext(principal, 'batchAppend'),
+          get refusal() {
+            return refusal;
+          },
+        },
+        call,
+      );
     },
-    delete: unary<DeleteReq, DeleteResp>('delete', (call) => serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, false)),
-    tombstone: unary<TombstoneReq, TombstoneResp>('tombstone', (call) => serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, true)),
+    delete: unary<DeleteReq, DeleteResp>('delete', (call) =>
+      serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, false),
+    ),
+    tombstone: unary<TombstoneReq, TombstoneResp>('tombstone', (call) =>
+      serveDelete({ ...writeContext(principalOf(call), 'append') }, call.request, true),
+    ),
   } satisfies UntypedServiceImplementation;
 
   const start = async (): Promise<void> => {

@@ -10,10 +10,27 @@ import type { SupportedMethods } from '@eventstore/db-client/generated/serverfea
  * to one would get UNIMPLEMENTED.
  */
 const SERVICES: Readonly<Record<string, readonly string[]>> = {
-  'event_store.client.persistent_subscriptions.PersistentSubscriptions': ['Create', 'Update', 'Delete', 'Read', 'GetInfo', 'ReplayParked', 'List', 'RestartSubsystem'],
+  'event_store.client.persistent_subscriptions.PersistentSubscriptions': [
+    'Create',
+    'Update',
+    'Delete',
+    'Read',
+    'GetInfo',
+    'ReplayParked',
+    'List',
+    'RestartSubsystem',
+  ],
   'event_store.client.users.Users': ['Create', 'Update', 'Delete', 'Disable', 'Enable', 'Details', 'ChangePassword', 'ResetPassword'],
   'event_store.client.streams.Streams': ['Read', 'Append', 'Delete', 'Tombstone', 'BatchAppend'],
-  'event_store.client.operations.Operations': ['StartScavenge', 'StopScavenge', 'Shutdown', 'MergeIndexes', 'ResignNode', 'SetNodePriority', 'RestartPersistentSubscriptions'],
+  'event_store.client.operations.Operations': [
+    'StartScavenge',
+    'StopScavenge',
+    'Shutdown',
+    'MergeIndexes',
+    'ResignNode',
+    'SetNodePriority',
+    'RestartPersistentSubscriptions',
+  ],
   'event_store.client.gossip.Gossip': ['Read'],
   'event_store.client.monitoring.Monitoring': ['Stats'],
   'event_store.client.server_features.ServerFeatures': ['GetSupportedMethods'],
@@ -38,7 +55,10 @@ export function supportedMethods(): SupportedMethods {
           : service.includes('Streams') && name.includes('BatchAppend')
             ? ['deadline_duration']
             : [];
-      return new serverFeaturesPb.SupportedMethod().setServiceName(service.toLowerCase()).setMethodName(name.toLowerCase()).setFeaturesList(features);
+      return new serverFeaturesPb.SupportedMethod()
+        .setServiceName(service.toLowerCase())
+        .setMethodName(name.toLowerCase())
+        .setFeaturesList(features);
     }),
   );
   return new serverFeaturesPb.SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(SERVER_VERSION);

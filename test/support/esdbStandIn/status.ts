@@ -30,12 +30,18 @@ export function serviceError(error: unknown): Partial<ServiceError> {
 }
 
 /** How a node that cannot serve answers every call (RpcExceptions.ServerNotReady, ServerBusy, LeaderInfo). */
-export type Refusal = { readonly kind: 'not-ready' } | { readonly kind: 'too-busy' } | { readonly kind: 'not-leader'; readonly host: string; readonly port: number };
+export type Refusal =
+  | { readonly kind: 'not-ready' }
+  | { readonly kind: 'too-busy' }
+  | { readonly kind: 'not-leader'; readonly host: string; readonly port: number };
 
 export const refused = {
   accessDenied: () => new RefusedRequest(status.PERMISSION_DENIED, 'Access Denied', { exception: 'access-denied' }),
   streamDeleted: (stream: string) =>
-    new RefusedRequest(status.FAILED_PRECONDITION, `Event stream '${stream}' is deleted.`, { exception: 'stream-deleted', 'stream-name': stream }),
+    new RefusedRequest(status.FAILED_PRECONDITION, `Event stream '${stream}' is deleted.`, {
+      exception: 'stream-deleted',
+      'stream-name': stream,
+    }),
   maxAppendSize: (max: number) =>
     new RefusedRequest(status.INVALID_ARGUMENT, `Maximum Append Size of ${max} Exceeded.`, {
       exception: 'maximum-append-size-exceeded',
@@ -105,14 +111,22 @@ export const batchStatus = {
     return packed(codePb.Code.ALREADY_EXISTS, 'WrongExpectedVersion', detail, 'event_store.client.WrongExpectedVersion');
   },
   streamDeleted: (stream: string) => {
-    const detail = new sharedPb.StreamDeleted().setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream, 'utf8')));
+    const detail = new sharedPb.StreamDeleted().setStreamIdentifier(
+      new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream, 'utf8')),
+    );
     return packed(codePb.Code.NOT_FOUND, 'StreamDeleted', detail, 'event_store.client.StreamDeleted');
   },
   accessDenied: () => packed(codePb.Code.PERMISSION_DENIED, 'AccessDenied', new sharedPb.AccessDenied(), 'event_store.client.AccessDenied'),
   timeout: () => packed(codePb.Code.DEADLINE_EXCEEDED, 'Timeout', new sharedPb.Timeout(), 'event_store.client.Timeout'),
   maxAppendSize: (max: number) =>
-    packed(codePb.Code.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', new sharedPb.MaximumAppendSizeExceeded().setMaxappendsize(max), 'event_store.client.MaximumAppendSizeExceeded'),
-  badRequest: (message: string) => packed(codePb.Code.INVALID_ARGUMENT, 'BadRequest', new sharedPb.BadRequest().setMessage(message), 'event_store.client.BadRequest'),
+    packed(
+      codePb.Code.INVALID_ARGUMENT,
+      'MaximumAppendSizeExceeded',
+      new sharedPb.MaximumAppendSizeExceeded().setMaxappendsize(max),
+      'event_store.client.MaximumAppendSizeExceeded',
+    ),
+  badRequest: (message: string) =>
+    packed(codePb.Code.INVALID_ARGUMENT, 'BadRequest', new sharedPb.BadRequest().setMessage(message), 'event_store.client.BadRequest'),
   /** ClientMessage.NotHandled for NotReady / TooBusy: an Empty detail, no code, and the reason as the message. */
   notHandled: (message: string) => packed(codePb.Code.OK, message, new emptyPb.Empty(), 'google.protobuf.Empty'),
 };

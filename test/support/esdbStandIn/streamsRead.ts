@@ -47,7 +47,8 @@ export async function serveRead(log: TransactionLog, call: ReadCall, request: Re
       break;
     }
     case 'all':
-      if (typeof request.from === 'object' && !log.isReadablePosition(request.from)) throw refused.readFromInvalidPosition(request.filter !== undefined);
+      if (typeof request.from === 'object' && !log.isReadablePosition(request.from))
+        throw refused.readFromInvalidPosition(request.filter !== undefined);
       if (!(await sendAll(allSlice(log, request)))) return;
       break;
     case 'subscribe-all':
@@ -78,9 +79,13 @@ function* allSlice(log: TransactionLog, request: Extract<ReadRequest, { kind: 'a
   const step = request.direction === 'forwards' ? 1 : -1;
   let index =
     request.from === 'start'
-      ? request.direction === 'forwards' ? 0 : -1
+      ? request.direction === 'forwards'
+        ? 0
+        : -1
       : request.from === 'end'
-        ? request.direction === 'forwards' ? events.length : events.length - 1
+        ? request.direction === 'forwards'
+          ? events.length
+          : events.length - 1
         : log.indexAtOrAfter(request.from) - (request.direction === 'forwards' ? 0 : 1);
   for (let sent = 0n; index >= 0 && index < events.length && sent < request.count; index += step) {
     const event = events[index]!;
@@ -97,7 +102,12 @@ function* allSlice(log: TransactionLog, request: Extract<ReadRequest, { kind: 'a
  * subscription also gets a checkpoint every `checkpointEvery` events scanned. One cursor over the log serves catch-up
  * and live, so the switch can neither skip nor repeat an event.
  */
-async function subscribe(log: TransactionLog, call: ReadCall, request: Extract<ReadRequest, { kind: 'subscribe-all' }>, settings: ReadSettings): Promise<void> {
+async function subscribe(
+  log: TransactionLog,
+  call: ReadCall,
+  request: Extract<ReadRequest, { kind: 'subscribe-all' }>,
+  settings: ReadSettings,
+): Promise<void> {
   const { events } = log;
   let next = request.from === 'start' ? 0 : request.from === 'end' ? events.length : log.indexAtOrAfter(request.from);
   if (typeof request.from === 'object' && next < events.length && comparePositions(events[next]!.position, request.from) === 0) next += 1;

@@ -63,7 +63,8 @@ export function serveAppend(context: WriteContext, call: ServerReadableStream<Ap
           return;
         }
         const message = request.getProposedMessage();
-        if (message === undefined || target === undefined) throw new RefusedRequest(status.INVALID_ARGUMENT, 'an append starts with its options');
+        if (message === undefined || target === undefined)
+          throw new RefusedRequest(status.INVALID_ARGUMENT, 'an append starts with its options');
         const event = parseProposedMessage(message);
         size += sizeOnDisk(event);
         if (size > context.maxAppendSize) throw refused.maxAppendSize(context.maxAppendSize);
@@ -105,7 +106,11 @@ interface PendingWrite {
 export function serveBatchAppend(context: WriteContext, call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
   const pending = new Map<string, PendingWrite>();
   let failed = false;
-  const answer = (correlationId: UUID | undefined, stream: string | undefined, result: { error: ReturnType<typeof batchStatus.timeout> } | { success: BatchAppendResp.Success }) => {
+  const answer = (
+    correlationId: UUID | undefined,
+    stream: string | undefined,
+    result: { error: ReturnType<typeof batchStatus.timeout> } | { success: BatchAppendResp.Success },
+  ) => {
     if (failed || call.cancelled || call.destroyed) return;
     const response = new streamsPb.BatchAppendResp();
     if (correlationId !== undefined) response.setCorrelationId(correlationId);
@@ -169,12 +174,15 @@ export function serveBatchAppend(context: WriteContext, call: ServerDuplexStream
         return;
       }
       if (context.refusal !== undefined) {
-        return answer(correlationId, write.stream, { error: batchStatus.notHandled(context.refusal.kind === 'not-ready' ? 'Server Is Not Ready' : 'Server Is Busy') });
+        return answer(correlationId, write.stream, {
+          error: batchStatus.notHandled(context.refusal.kind === 'not-ready' ? 'Server Is Not Ready' : 'Server Is Busy'),
+        });
       }
       const outcome = context.log.append(write.stream, write.events, write.expected);
       context.served();
       if (outcome.kind === 'stream-deleted') return answer(correlationId, write.stream, { error: batchStatus.streamDeleted(write.stream) });
-      if (outcome.kind === 'wrong-expected-version') return answer(correlationId, write.stream, { error: batchStatus.wrongExpectedVersion(outcome.currentRevision, write.expected) });
+      if (outcome.kind === 'wrong-expected-version')
+        return answer(correlationId, write.stream, { error: batchStatus.wrongExpectedVersion(outcome.currentRevision, write.expected) });
       answer(correlationId, write.stream, { success: batchSuccess(outcome.currentRevision, outcome.position) });
     } catch (error) {
       forget(key);
@@ -212,7 +220,7 @@ export function serveDelete(context: WriteContext, request: DeleteReq | Tombston
   const response = hard ? new streamsPb.TombstoneResp() : new streamsPb.DeleteResp();
   const position = hard ? new streamsPb.TombstoneResp.Position() : new streamsPb.DeleteResp.Position();
   position.setCommitPosition(outcome.position.commit.toString()).setPreparePosition(outcome.position.prepare.toString());
-  return (response).setPosition(position);
+  return response.setPosition(position);
 }
 
 function batchExpected(options: BatchAppendReq.Options): ExpectedVersion {
@@ -238,7 +246,10 @@ function batchSuccess(currentRevision: bigint | undefined, position: LogPosition
   if (currentRevision === undefined) success.setNoStream(new sharedPb.Empty());
   else success.setCurrentRevision(currentRevision.toString());
   if (position === undefined) success.setNoPosition(new sharedPb.Empty());
-  else success.setPosition(new sharedPb.AllStreamPosition().setCommitPosition(position.commit.toString()).setPreparePosition(position.prepare.toString()));
+  else
+    success.setPosition(
+      new sharedPb.AllStreamPosition().setCommitPosition(position.commit.toString()).setPreparePosition(position.prepare.toString()),
+    );
   return success;
 }
 

@@ -106,7 +106,13 @@ export function parseProposedMessage(message: AppendReq.ProposedMessage | BatchA
   // Streams.Append.cs: RpcExceptions.RequiredMetadataPropertyMissing for either.
   if (!type) throw refused.missingMetadata('type');
   if (!contentType) throw refused.missingMetadata('content-type');
-  return { id: uuidText(message.getId()), type, contentType, data: message.getData_asU8(), customMetadata: message.getCustomMetadata_asU8() };
+  return {
+    id: uuidText(message.getId()),
+    type,
+    contentType,
+    data: message.getData_asU8(),
+    customMetadata: message.getCustomMetadata_asU8(),
+  };
 }
 
 export function appendResponse(outcome: Exclude<AppendOutcome, { kind: 'stream-deleted' }>, expected: ExpectedVersion): AppendResp {
