@@ -33,13 +33,28 @@ export class AppendedEvents {
       for (const { events } of batch) record(events);
       return results;
     };
+    // A member set on the metered store (a test holding appends back, say) stays on it: set on the store itself, the
+    // metered append would call it and it the metered append, without end.
+    const own = new Map<PropertyKey, unknown>();
+    // Each method bound once, not at every access.
+    const bound = new Map<PropertyKey, { readonly method: unknown; readonly bound: unknown }>();
     const metered = new Proxy(store, {
       get(target, property) {
+        if (own.has(property)) return own.get(property);
         if (property === 'append') return append;
         const value: unknown = Reflect.get(target, property, target);
         if (property === 'appendMany' && typeof value === 'function') return appendMany;
+        if (typeof value !== 'function') return value;
         // Bound to the store: its methods may rely on fields a proxy would not pass through.
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        const known = bound.get(property);
+        if (known?.method === value) return known.bound;
+        const method = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(property, { method: value, bound: method });
+        return method;
+      },
+      set(_target, property, value) {
+        own.set(property, value);
+        return true;
       },
     });
     this.metered.add(metered);
