@@ -23,7 +23,7 @@ const DATABASE = 'events.sqlite';
 /** The sources that decide what `generate` writes: a change to any of them makes the cached ledgers stale. */
 const GENERATOR_SOURCES = [
   'src/synthetic/history.ts',
-  'src/commands/handle.ts',
+  'src/commands/envelope.ts',
   'src/store/embedded.ts',
   'src/audit/chain.ts',
   'src/cli/generate.ts',

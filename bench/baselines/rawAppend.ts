@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventsToAppend, type CommandMetadata } from '../../src/commands/handle.js';
+import { eventsToAppend, type CommandMetadata } from '../../src/commands/envelope.js';
 import { openEmbeddedStore, type StreamAppend } from '../../src/store/embedded.js';
 import type { EventToAppend } from '../../src/store/port.js';
 import { syntheticHistory } from '../../src/synthetic/history.js';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { withStore as WithStore } from '../../src/cli/store.js';
-import type { eventsToAppend as EventsToAppend } from '../../src/commands/handle.js';
+import type { eventsToAppend as EventsToAppend } from '../../src/commands/envelope.js';
 import type { syntheticHistory as SyntheticHistory } from '../../src/synthetic/history.js';
 import { REPO_ROOT } from '../paths.js';
 
@@ -36,7 +36,7 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as FillSpec;
 process.env.EVENT_STORE = 'eventstoredb';
 process.env.EVENTSTORE_CONNECTION_STRING = spec.connectionString;
 const { withStore } = await fromDist<{ withStore: typeof WithStore }>('cli/store.js');
-const { eventsToAppend } = await fromDist<{ eventsToAppend: typeof EventsToAppend }>('commands/handle.js');
+const { eventsToAppend } = await fromDist<{ eventsToAppend: typeof EventsToAppend }>('commands/envelope.js');
 const { syntheticHistory } = await fromDist<{ syntheticHistory: typeof SyntheticHistory }>('synthetic/history.js');
 
 const started = performance.now();

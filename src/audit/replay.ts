@@ -1,6 +1,6 @@
 // Replay: rebuild every projection from the first event into fresh state, measure it, and digest the result.
-import { digestOf } from '../projections/digest.js';
-import type { Projection } from '../projections/projection.js';
+import { digestOf } from '../projections/storage/digest.js';
+import type { Projection } from '../projections/runtime/projection.js';
 import type { Position, RecordedEvent } from '../store/port.js';
 import { comparePositions, positionText } from '../store/position.js';
 import type { TimeSlice } from '../runtime/timeSlice.js';

@@ -2,7 +2,7 @@
 // with its tree now, and, given a reference tree the checkpoint vouches for, the first leaf where the two part.
 import type { EventStore, RecordedEvent } from '../store/port.js';
 import { formatPosition } from '../store/position.js';
-import { readSnapshotJournal } from '../projections/snapshot.js';
+import { readSnapshotJournal } from '../projections/storage/snapshot.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { AuditIdentity } from './checkpoints.js';
 import { checkSignature, describeSignature, type SignatureCheck } from './checkpointSignature.js';

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { apiKeyDecider } from '../commands/apiKey/decide.js';
 import { API_KEYS_STREAM, keyIdOf, type Scope } from '../commands/apiKey/events.js';
 import { evolveApiKeys, initialApiKeysState, type ApiKeyRecord, type ApiKeysState } from '../commands/apiKey/state.js';
-import { toDomainEvent, type CommandMetadata } from '../commands/handle.js';
+import { toDomainEvent } from '../commands/decider.js';
+import type { CommandMetadata } from '../commands/envelope.js';
 import type { EventStore } from '../store/port.js';
 import { createApiKey, revokeApiKey, systemMetadata, type CreatedKey } from './keyCommands.js';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { importableKeys } from '../commands/apiKey/decide.js';
 import { KEY_NAME_PATTERN, SCOPES, SHA256_PATTERN } from '../commands/apiKey/events.js';
 import type { ApiKeyRecord } from '../commands/apiKey/state.js';
-import type { CommandMetadata } from '../commands/handle.js';
+import type { CommandMetadata } from '../commands/envelope.js';
 import type { EventStore } from '../store/port.js';
 import { loadApiKeys, runKeyCommand } from './keyCommands.js';
 

@@ -1,7 +1,7 @@
 // `ledger export`: the CSV files of GET /exports/*.csv, written from the event store to a file, atomically.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXPORT_KINDS, type ExportKind } from '../exports/csv.js';
+import { EXPORT_KINDS, type ExportKind } from '../schemas/csv.js';
 import { writeCsvFile } from '../exports/file.js';
 import { parseExportSpec } from '../exports/options.js';
 import { prepareExport } from '../exports/request.js';

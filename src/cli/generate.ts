@@ -1,7 +1,7 @@
 // `ledger generate`: write a realistic synthetic ledger into an empty data dir, fast, through bulk appends.
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { eventsToAppend } from '../commands/handle.js';
+import { eventsToAppend } from '../commands/envelope.js';
 import type { EmbeddedEventStore, StreamAppend } from '../store/embedded.js';
 import { syntheticHistory } from '../synthetic/history.js';
 import { progressOf } from './progress.js';

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { eventsOfExport } from '../audit/exportFile.js';
 import { rebuildProjections, replayReport } from '../audit/replay.js';
-import { PROJECTIONS } from '../projections/all.js';
-import { totalsProjection } from '../projections/totals/projection.js';
-import { queryTotals } from '../projections/totals/query.js';
-import type { TotalsState } from '../projections/totals/state.js';
-import { loadSnapshot } from '../projections/snapshot.js';
+import { PROJECTIONS } from '../projections/runtime/all.js';
+import { totalsProjection } from '../projections/models/totals/projection.js';
+import { queryTotals } from '../projections/models/totals/query.js';
+import type { TotalsState } from '../projections/models/totals/state.js';
+import { loadSnapshot } from '../projections/storage/snapshot.js';
 import { formatPosition } from '../store/position.js';
 import { progressOf } from './progress.js';
 import { withStore } from './store.js';

@@ -1,7 +1,7 @@
 // The announcements export: the current state of every announcement, one row per allocation, withdrawn ones included.
 import { formatAmount } from '../domain/money.js';
-import type { AnnouncementView } from '../projections/announcements.js';
-import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, type AnnouncementColumn } from './columns.js';
+import type { AnnouncementView } from '../projections/models/announcements.js';
+import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, type AnnouncementColumn } from '../schemas/csv.js';
 import type { CsvExport } from './csv.js';
 
 /** Every announcement as it stood at one position, with the programme names of that moment. */

@@ -2,10 +2,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { sliced } from '../runtime/timeSlice.js';
-import { neutraliseFormula } from './columns.js';
-
-export const EXPORT_KINDS = ['totals', 'announcements', 'events'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
+import { neutraliseFormula, type ExportKind } from '../schemas/csv.js';
 
 /** One export, ready to stream: the position it reflects is known before the first row is written. */
 export interface CsvExport {

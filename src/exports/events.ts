@@ -1,7 +1,7 @@
 // The events export: the journal flattened, one row per event in position order, read from the store as it streams.
 import type { EventStore, Position, RecordedEvent } from '../store/port.js';
 import { comparePositions, formatPosition, positionText } from '../store/position.js';
-import { EVENT_COLUMNS, type EventColumn } from './columns.js';
+import { EVENT_COLUMNS, type EventColumn } from '../schemas/csv.js';
 import type { CsvExport } from './csv.js';
 
 /** Metadata values are strings (ids, instants, hashes); anything else is written as JSON rather than "[object Object]". */

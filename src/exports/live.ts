@@ -1,10 +1,10 @@
 // Exports inside the service: read from the live projections, yet every row as it stood at the position reported.
-import { announcementsAt } from '../projections/announcementViews.js';
-import { announcementsProjection, type AnnouncementView } from '../projections/announcements.js';
-import { AsOfTotals } from '../projections/asOf.js';
-import { programmesProjection } from '../projections/programmes.js';
-import type { ProjectionRunner } from '../projections/runner.js';
-import { totalsProjection } from '../projections/totals/projection.js';
+import { announcementsAt } from '../projections/models/announcementViews.js';
+import { announcementsProjection, type AnnouncementView } from '../projections/models/announcements.js';
+import { AsOfTotals } from '../projections/runtime/asOf.js';
+import { programmesProjection } from '../projections/models/programmes.js';
+import type { ProjectionRunner } from '../projections/runtime/runner.js';
+import { totalsProjection } from '../projections/models/totals/projection.js';
 import type { EventStore, Position } from '../store/port.js';
 import type { AnnouncementsAt } from './announcements.js';
 import { pastTotals, positionText, type ExportSources } from './sources.js';

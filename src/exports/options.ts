@@ -1,8 +1,8 @@
 // The options of each kind of export as schedules (JSON) and the command line give them; /exports/totals.csv takes the /totals query.
 import { z } from 'zod';
-import { currencySchema } from '../http/schemas/common.js';
-import { groupBySchema, momentSchema, totalsFilterShape } from '../http/schemas/totals.js';
-import type { ExportKind } from './csv.js';
+import { currencySchema } from '../schemas/common.js';
+import { groupBySchema, momentSchema, totalsFilterShape } from '../schemas/totals.js';
+import type { ExportKind } from '../schemas/csv.js';
 import type { ExportRequest } from './request.js';
 
 /** An export request and how its file is written. */

@@ -1,7 +1,7 @@
 // What one export is asked for, and turning that into rows at a known position.
 import { assertNever } from '../commands/decider.js';
 import { ValidationError } from '../domain/errors.js';
-import type { Moment } from '../projections/asOf.js';
+import type { Moment } from '../projections/runtime/asOf.js';
 import { announcementsExport } from './announcements.js';
 import type { CsvExport } from './csv.js';
 import { eventsExport } from './events.js';

@@ -1,17 +1,17 @@
 // Where exports read from: the live read models inside the service, or read models rebuilt from the store (the CLI).
 import { rebuildProjections } from '../audit/replay.js';
 import { ValidationError } from '../domain/errors.js';
-import { announcementsAt } from '../projections/announcementViews.js';
-import { announcementsProjection, type AnnouncementsState } from '../projections/announcements.js';
-import { AsOfTotals, type Moment } from '../projections/asOf.js';
-import { programmesProjection, type ProgrammesState } from '../projections/programmes.js';
-import type { Projection } from '../projections/projection.js';
-import { totalsProjection } from '../projections/totals/projection.js';
-import type { TotalsState } from '../projections/totals/state.js';
+import { announcementsAt } from '../projections/models/announcementViews.js';
+import { announcementsProjection, type AnnouncementsState } from '../projections/models/announcements.js';
+import { AsOfTotals, type Moment } from '../projections/runtime/asOf.js';
+import { programmesProjection, type ProgrammesState } from '../projections/models/programmes.js';
+import type { Projection } from '../projections/runtime/projection.js';
+import { totalsProjection } from '../projections/models/totals/projection.js';
+import type { TotalsState } from '../projections/models/totals/state.js';
 import type { EventStore, Position } from '../store/port.js';
 import { comparePositions, formatPosition } from '../store/position.js';
 import type { AnnouncementsAt } from './announcements.js';
-import type { ExportKind } from './csv.js';
+import type { ExportKind } from '../schemas/csv.js';
 import type { TotalsAt } from './totals.js';
 
 export interface ExportSources {

@@ -1,9 +1,9 @@
 // The totals export: /totals split by original currency, one exact amount per row, so rows add up to the totals.
 import type { CurrencyCode } from '../domain/money.js';
-import { totalsQuerySteps, type TotalsAnswer, type TotalsFilter, type TotalsRow } from '../projections/totals/query.js';
+import { totalsQuerySteps, type TotalsAnswer, type TotalsFilter, type TotalsRow } from '../projections/models/totals/query.js';
 import { runInSlices } from '../runtime/timeSlice.js';
-import type { Dimension, TotalsState } from '../projections/totals/state.js';
-import { ID_SEPARATOR, totalsColumnsOf } from './columns.js';
+import type { Dimension, TotalsState } from '../projections/models/totals/state.js';
+import { ID_SEPARATOR, totalsColumnsOf } from '../schemas/csv.js';
 import type { CsvExport } from './csv.js';
 
 export interface TotalsExportOptions {

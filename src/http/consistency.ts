@@ -1,6 +1,6 @@
 // Projection answers: the position they reflect (body, X-Ledger-Position, ETag), 304 on a match, read-your-writes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ProjectionRunner } from '../projections/runner.js';
+import type { ProjectionRunner } from '../projections/runtime/runner.js';
 import type { Position } from '../store/port.js';
 import { formatPosition, positionText } from '../store/position.js';
 import { sendProblem } from './problems.js';

@@ -6,8 +6,8 @@ import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { ExportScheduler } from '../exports/schedules/scheduler.js';
 import type { ExportSources } from '../exports/sources.js';
-import type { AsOfTotals } from '../projections/asOf.js';
-import type { ProjectionRunner } from '../projections/runner.js';
+import type { AsOfTotals } from '../projections/runtime/asOf.js';
+import type { ProjectionRunner } from '../projections/runtime/runner.js';
 import type { AppendedEvents } from '../store/appendedEvents.js';
 import type { EventStore } from '../store/port.js';
 

@@ -1,11 +1,12 @@
 // Idempotency-Key on POST: a retry with the same key and body gets the first answer and appends nothing.
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AlreadyRecordedError, type CommandMetadata } from '../commands/handle.js';
+import { AlreadyRecordedError } from '../commands/handle.js';
+import type { CommandMetadata } from '../commands/envelope.js';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { IdempotencyKeyReusedError, ValidationError } from '../domain/errors.js';
 import { activeTraceId } from '../telemetry/spans.js';
-import { idempotencyProjection, idempotencyScope, priorWrite, type IdempotentWrite } from '../projections/idempotency.js';
+import { idempotencyProjection, idempotencyScope, priorWrite, type IdempotentWrite } from '../projections/models/idempotency.js';
 import type { LedgerContext } from './context.js';
 import { actorOf } from './auth.js';
 

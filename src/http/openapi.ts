@@ -4,7 +4,7 @@ import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fa
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyPluginAsync, FastifySchema } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { isResponseSpec, type ResponseSpec } from './schemas/responses.js';
+import { isResponseSpec, type ResponseSpec } from '../schemas/responses.js';
 
 const SECURITY_SCHEME = 'apiKey';
 

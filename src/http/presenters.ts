@@ -1,7 +1,7 @@
 // JSON shapes the API answers with: money as decimal strings, positions as decimal strings.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../domain/errors.js';
-import type { ProgrammeView } from '../projections/programmes.js';
+import type { ProgrammeView } from '../projections/models/programmes.js';
 import type { Announcement, AnnouncementState } from '../commands/announcement/state.js';
 import type { Programme } from '../commands/programme/state.js';
 import { toMoneyJson, type MoneyJson } from '../domain/money.js';

@@ -1,7 +1,8 @@
 // Writes an import plan through the one command handler and the real deciders, so every event is chained and hashed.
 import { announcementDecider } from '../commands/announcement/decide.js';
 import { announcementStream } from '../commands/announcement/events.js';
-import { handleCommand, type CommandMetadata } from '../commands/handle.js';
+import { handleCommand } from '../commands/handle.js';
+import type { CommandMetadata } from '../commands/envelope.js';
 import { programmeDecider } from '../commands/programme/decide.js';
 import { programmeStream } from '../commands/programme/events.js';
 import { canonicalJson } from '../domain/canonicalJson.js';

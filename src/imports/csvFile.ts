@@ -1,15 +1,9 @@
-// Reads a CSV with the announcements export's columns (src/exports/columns.ts) into one candidate per announcement.
+// Reads a CSV with the announcements export's columns (src/schemas/csv.ts) into one candidate per announcement.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import { isCurrencyCode, parseAmount } from '../domain/money.js';
-import {
-  ANNOUNCEMENT_COLUMNS,
-  TAG_SEPARATOR,
-  UNALLOCATED_COUNTRY,
-  restoreNeutralised,
-  type AnnouncementColumn,
-} from '../exports/columns.js';
+import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, restoreNeutralised, type AnnouncementColumn } from '../schemas/csv.js';
 import type { Candidate, FileItem } from './candidate.js';
 import { ImportFileError, type RowProblem } from './problems.js';
 

@@ -2,7 +2,7 @@
 import { announcementDecider } from '../commands/announcement/decide.js';
 import { announcementStream } from '../commands/announcement/events.js';
 import type { AnnouncementState } from '../commands/announcement/state.js';
-import { loadStream } from '../commands/handle.js';
+import { loadStream } from '../commands/load.js';
 import { programmeDecider } from '../commands/programme/decide.js';
 import { programmeStream } from '../commands/programme/events.js';
 import type { EventStore } from '../store/port.js';

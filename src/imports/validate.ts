@@ -4,8 +4,8 @@ import type { AnnouncementFields } from '../commands/announcement/events.js';
 import { parseAllocationValues } from '../commands/announcement/allocations.js';
 import { brokenRules } from '../commands/announcement/rules.js';
 import type { CurrencyCode } from '../domain/money.js';
-import { announceBodySchema, withdrawBodySchema, type AnnounceBody } from '../http/schemas/announcements.js';
-import { registerProgrammeBodySchema } from '../http/schemas/programmes.js';
+import { announceBodySchema, withdrawBodySchema, type AnnounceBody } from '../schemas/announcements.js';
+import { registerProgrammeBodySchema } from '../schemas/programmes.js';
 import type { Candidate } from './candidate.js';
 import { pathOf, type RowProblem } from './problems.js';
 

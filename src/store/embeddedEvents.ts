@@ -79,7 +79,7 @@ class SqliteRecordedEvent implements RecordedEvent {
   }
 
   /**
-   * The ledger writes `hash` last (commands/handle.ts), so the text ends `"hash":"<64 hex digits>"}`: a top-level key
+   * The ledger writes `hash` last (commands/envelope.ts), so the text ends `"hash":"<64 hex digits>"}`: a top-level key
    * (a nested one would end the text `}}`), and a string with no escapes. Anything else is read from the parsed metadata.
    */
   recordedHash(): unknown {

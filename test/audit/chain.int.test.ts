@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { ChainVerifier } from '../../src/audit/verify.js';
 import type { Decider, DomainEvent } from '../../src/commands/decider.js';
-import { handleCommand, type CommandMetadata } from '../../src/commands/handle.js';
+import { handleCommand } from '../../src/commands/handle.js';
+import type { CommandMetadata } from '../../src/commands/envelope.js';
 import { openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 

@@ -1,10 +1,10 @@
 // The digest of projection state: equal for equal meaning, different for any change in what the state says.
 import { describe, expect, it } from 'vitest';
 import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
-import { PROJECTIONS } from '../../src/projections/all.js';
-import { digestOf } from '../../src/projections/digest.js';
-import type { IdempotentWrite } from '../../src/projections/idempotency.js';
-import { totalsProjection } from '../../src/projections/totals/projection.js';
+import { PROJECTIONS } from '../../src/projections/runtime/all.js';
+import { digestOf } from '../../src/projections/storage/digest.js';
+import type { IdempotentWrite } from '../../src/projections/models/idempotency.js';
+import { totalsProjection } from '../../src/projections/models/totals/projection.js';
 import { positionOf } from '../../src/store/position.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { EventLog, replay } from '../projections/events.js';

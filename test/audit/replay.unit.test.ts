@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rebuildProjections, replayReport } from '../../src/audit/replay.js';
-import { PROJECTIONS } from '../../src/projections/all.js';
-import { digestOf } from '../../src/projections/digest.js';
+import { PROJECTIONS } from '../../src/projections/runtime/all.js';
+import { digestOf } from '../../src/projections/storage/digest.js';
 import type { Position, RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
 import { asAsync } from './chainedLog.js';

@@ -1,9 +1,9 @@
 // The announcements export: one row per allocation, every field in its column, withdrawn ones with status and reason.
 import { describe, expect, it } from 'vitest';
-import { announcementsProjection } from '../../src/projections/announcements.js';
-import { announcementsAt as viewsAt } from '../../src/projections/announcementViews.js';
+import { announcementsProjection } from '../../src/projections/models/announcements.js';
+import { announcementsAt as viewsAt } from '../../src/projections/models/announcementViews.js';
 import type { EventStore } from '../../src/store/port.js';
-import { ANNOUNCEMENT_COLUMNS } from '../../src/exports/columns.js';
+import { ANNOUNCEMENT_COLUMNS } from '../../src/schemas/csv.js';
 import { announcementsExport, type AnnouncementsAt } from '../../src/exports/announcements.js';
 import { EventLog, replay } from '../projections/events.js';
 import { recordsOf, rowsOf, textOf } from './support.js';

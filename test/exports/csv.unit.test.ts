@@ -1,6 +1,6 @@
 // The CSV writer: header and column order, RFC 4180 quoting read back by csv-parse, CRLF, BOM, formula neutralisation.
 import { describe, expect, it } from 'vitest';
-import { FORMULA_TRIGGERS, restoreNeutralised } from '../../src/exports/columns.js';
+import { FORMULA_TRIGGERS, restoreNeutralised } from '../../src/schemas/csv.js';
 import { anExport, bytesOf, recordsOf, textOf } from './support.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

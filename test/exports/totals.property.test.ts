@@ -1,8 +1,8 @@
 // The totals export against queryTotals: per group and currency, the rows add up to the totals exactly, converted too.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { totalsProjection } from '../../src/projections/totals/projection.js';
-import { queryTotals, type TotalsQuery } from '../../src/projections/totals/query.js';
+import { totalsProjection } from '../../src/projections/models/totals/projection.js';
+import { queryTotals, type TotalsQuery } from '../../src/projections/models/totals/query.js';
 import { totalsExport } from '../../src/exports/totals.js';
 import { replay } from '../projections/events.js';
 import { histories, queries, World, type Action } from '../projections/histories.js';

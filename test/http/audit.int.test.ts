@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { EXPORT_FORMAT, verifyExportFile } from '../../src/audit/exportFile.js';
 import { Clock, recordedAtOf, writeHistory } from '../audit/ledgerHistory.js';
-import type { TotalsState } from '../../src/projections/totals/state.js';
+import type { TotalsState } from '../../src/projections/models/totals/state.js';
 import { clientOf, errorFieldsOf, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
 
 interface JournalItem {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ANNOUNCEMENT_COLUMNS, EVENT_COLUMNS } from '../../src/exports/columns.js';
+import { ANNOUNCEMENT_COLUMNS, EVENT_COLUMNS } from '../../src/schemas/csv.js';
 import { formatPosition } from '../../src/store/position.js';
 import { recordsOf, rowsOf } from '../exports/support.js';
 import {

@@ -5,9 +5,9 @@ import { get, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { totalsProjection } from '../../src/projections/totals/projection.js';
-import { queryTotals } from '../../src/projections/totals/query.js';
-import type { Dimension } from '../../src/projections/totals/state.js';
+import { totalsProjection } from '../../src/projections/models/totals/projection.js';
+import { queryTotals } from '../../src/projections/models/totals/query.js';
+import type { Dimension } from '../../src/projections/models/totals/state.js';
 import { ledger as runLedger } from '../cli/ledgerCli.js';
 import { request, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
 

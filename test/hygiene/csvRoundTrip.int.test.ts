@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { FORMULA_TRIGGERS, neutraliseFormula, restoreNeutralised } from '../../src/exports/columns.js';
+import { FORMULA_TRIGGERS, neutraliseFormula, restoreNeutralised } from '../../src/schemas/csv.js';
 import { importFile } from '../../src/imports/importFile.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { anAnnouncement, announce, clientOf, expectStatus, registerProgrammes, startTestLedger } from '../support/ledger.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ANNOUNCEMENT_COLUMNS } from '../../src/exports/columns.js';
+import { ANNOUNCEMENT_COLUMNS } from '../../src/schemas/csv.js';
 import { checkFile, importFile, readImportFile, type ImportFormat } from '../../src/imports/importFile.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { ledger } from '../cli/ledgerCli.js';

@@ -1,7 +1,7 @@
 // Fixtures for import tests: rows with the announcements export's columns, and files made of them.
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import { ANNOUNCEMENT_COLUMNS, type AnnouncementColumn } from '../../src/exports/columns.js';
+import { ANNOUNCEMENT_COLUMNS, type AnnouncementColumn } from '../../src/schemas/csv.js';
 import type { FileItem } from '../../src/imports/candidate.js';
 import { checkFile, readImportFile, type ImportFormat } from '../../src/imports/importFile.js';
 import { describeProblem, sortedProblems } from '../../src/imports/problems.js';

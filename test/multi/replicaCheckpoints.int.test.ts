@@ -4,7 +4,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { snapshotPath } from '../../src/projections/snapshot.js';
+import { snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { request, theProgrammes, theThreeMillion, type TestLedger } from '../support/ledger.js';
 import { aDataDir, aStandIn, replicasOn, shareKeys } from './replicas.js';
 import { startTestLedger } from '../support/ledger.js';

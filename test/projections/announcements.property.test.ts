@@ -3,14 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ANNOUNCEMENT_EVENT_TYPES, type AnnouncementEvent } from '../../src/commands/announcement/events.js';
 import { evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from '../../src/commands/announcement/state.js';
-import { toDomainEvent } from '../../src/commands/handle.js';
+import { toDomainEvent } from '../../src/commands/decider.js';
 import {
   announcementsProjection,
   countriesOfPlace,
   pageOfAnnouncements,
   type AnnouncementFilter,
   type AnnouncementsState,
-} from '../../src/projections/announcements.js';
+} from '../../src/projections/models/announcements.js';
 import { replay, type EventLog } from './events.js';
 import { histories, World } from './histories.js';
 

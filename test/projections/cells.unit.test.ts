@@ -1,6 +1,6 @@
 // The totals' cell table: one cell per distinct set of codes, sums exact beyond 2^53, and the same after a snapshot.
 import { describe, expect, it } from 'vitest';
-import { CellTable } from '../../src/projections/totals/cells.js';
+import { CellTable } from '../../src/projections/models/totals/cells.js';
 
 /** The cell for plain values, as the totals projection finds it. */
 function cellOf(cells: CellTable, programme: string, funder: string, currency: string, date: string, country: string): number {

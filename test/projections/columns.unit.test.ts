@@ -1,6 +1,6 @@
 // Dates as day numbers: the read models keep announcedOn as YYYYMMDD and must give back the same date.
 import { describe, expect, it } from 'vitest';
-import { dayNumber, dayText } from '../../src/projections/columns.js';
+import { dayNumber, dayText } from '../../src/projections/models/columns.js';
 
 describe('day numbers', () => {
   it('are YYYYMMDD, in the same order as the dates, and give the date back', () => {

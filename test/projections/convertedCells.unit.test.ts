@@ -1,7 +1,7 @@
 // One target currency's converted sums by cell: exact past 2^53 in both directions, and the ids no rate converts.
 import { describe, expect, it } from 'vitest';
-import { ConvertedCells } from '../../src/projections/totals/convertedCells.js';
-import { ExactSum } from '../../src/projections/totals/exactSum.js';
+import { ConvertedCells } from '../../src/projections/models/totals/convertedCells.js';
+import { ExactSum } from '../../src/projections/models/totals/exactSum.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 

@@ -9,7 +9,7 @@ import {
 import { exchangeRateStream, type ExchangeRateEvent } from '../../src/commands/exchangeRate/events.js';
 import { programmeStream, type ProgrammeEvent } from '../../src/commands/programme/events.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import type { Projection } from '../../src/projections/projection.js';
+import type { Projection } from '../../src/projections/runtime/projection.js';
 import type { EventToAppend, RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
 

@@ -9,8 +9,8 @@ import { decideProgramme } from '../../src/commands/programme/decide.js';
 import { evolveProgramme, initialProgrammeState, type ProgrammeState } from '../../src/commands/programme/state.js';
 import { LedgerError } from '../../src/domain/errors.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import type { TotalsQuery } from '../../src/projections/totals/query.js';
-import { DIMENSIONS } from '../../src/projections/totals/state.js';
+import type { TotalsQuery } from '../../src/projections/models/totals/query.js';
+import { DIMENSIONS } from '../../src/projections/models/totals/state.js';
 import { EventLog, type LedgerEvent } from './events.js';
 
 const PROGRAMMES = ['oic-supply-chains', 'cps-smuggling-prosecutions', 'border-security'] as const;

@@ -1,7 +1,7 @@
 // The packed id index: every id finds its slot and reads back exactly, through growth, odd ids and a restore.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { IdIndex } from '../../src/projections/idIndex.js';
+import { IdIndex } from '../../src/projections/models/idIndex.js';
 
 /** Time-ordered ids, as UUID v7 makes them: the leading words barely change from one to the next. */
 function timeOrdered(count: number): string[] {

@@ -1,6 +1,6 @@
 // The idempotency read model: writes scoped by key id, and writes stored before key ids read through the upcaster.
 import { describe, expect, it } from 'vitest';
-import { idempotencyProjection, priorWrite, type IdempotencyState } from '../../src/projections/idempotency.js';
+import { idempotencyProjection, priorWrite, type IdempotencyState } from '../../src/projections/models/idempotency.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
 

@@ -4,7 +4,7 @@ import type { AnnouncementEvent } from '../../src/commands/announcement/events.j
 import { evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from '../../src/commands/announcement/state.js';
 import type { ExchangeRateRecorded } from '../../src/commands/exchangeRate/events.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import type { TotalsAnswer, TotalsFigures, TotalsQuery, TotalsRow } from '../../src/projections/totals/query.js';
+import type { TotalsAnswer, TotalsFigures, TotalsQuery, TotalsRow } from '../../src/projections/models/totals/query.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 
 const CURRENCIES: readonly CurrencyCode[] = ['GBP', 'EUR'];

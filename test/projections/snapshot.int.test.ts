@@ -1,8 +1,8 @@
 // Projection snapshots: a restart restores instead of replaying, and a damaged, stale or foreign snapshot is ignored.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { digestOf } from '../../src/projections/digest.js';
-import { loadSnapshot, snapshotPath } from '../../src/projections/snapshot.js';
+import { digestOf } from '../../src/projections/storage/digest.js';
+import { loadSnapshot, snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import {
   clientOf,

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import { totalsProjection } from '../../src/projections/totals/projection.js';
-import { queryTotals, type TotalsFilter } from '../../src/projections/totals/query.js';
-import type { Dimension, TotalsState } from '../../src/projections/totals/state.js';
+import { totalsProjection } from '../../src/projections/models/totals/projection.js';
+import { queryTotals, type TotalsFilter } from '../../src/projections/models/totals/query.js';
+import type { Dimension, TotalsState } from '../../src/projections/models/totals/state.js';
 import { EventLog, replay } from './events.js';
 
 const SUPPLY_CHAINS = '3f0c9d52-7a4e-4b1a-9c2d-5e8f6a7b8c90';

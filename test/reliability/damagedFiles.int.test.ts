@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { snapshotPath } from '../../src/projections/snapshot.js';
+import { snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { embeddedDatabasePath, openEmbeddedStore } from '../../src/store/embedded.js';
 import { freePort, startChildLedger } from '../support/childLedger.js';
 import { clientOf, expectStatus, registerProgrammes, request, startTestLedger, theThirtyMillion } from '../support/ledger.js';

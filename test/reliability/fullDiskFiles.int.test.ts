@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
-import { snapshotPath } from '../../src/projections/snapshot.js';
+import { snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
 import {
   anAnnouncement,

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ConfigError } from '../../config.js';
-import { EXPORT_KINDS, type ExportKind } from '../csv.js';
+import { EXPORT_KINDS, type ExportKind } from '../../schemas/csv.js';
 import { parseExportSpec, type ExportSpec } from '../options.js';
 
 export interface ExportSchedule {

@@ -1,5 +1,5 @@
 // Slots of one schedule shared by every instance: leases taken at the stream's expected revision, results recorded.
-import { eventsToAppend, type CommandMetadata } from '../../commands/handle.js';
+import { eventsToAppend, type CommandMetadata } from '../../commands/envelope.js';
 import { WrongExpectedRevisionError, type EventStore } from '../../store/port.js';
 import { emptyRecord, evolveRecord, scheduleStream, type ScheduleEvent, type ScheduleRecord } from './record.js';
 import type { RunResult } from './run.js';

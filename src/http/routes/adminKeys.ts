@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiKeyRecord } from '../../auth/keys.js';
 import type { LedgerContext } from '../context.js';
 import { commandMetadataOf } from '../idempotency.js';
-import { apiKeyListSchema, apiKeySchema, createdKeySchema, createKeyBodySchema, keyParamsSchema } from '../schemas/adminKeys.js';
-import { authProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { apiKeyListSchema, apiKeySchema, createdKeySchema, createKeyBodySchema, keyParamsSchema } from '../../schemas/adminKeys.js';
+import { authProblems, jsonResponse, problemResponse, problems } from '../../schemas/responses.js';
 import { z } from 'zod';
 
 const TAGS = ['API keys'];

@@ -7,14 +7,16 @@ import { parseAllocationValues } from '../../commands/announcement/allocations.j
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { announcementStream, type Allocation, type AnnouncementFields } from '../../commands/announcement/events.js';
 import type { AnnouncementState } from '../../commands/announcement/state.js';
-import { handleCommand, loadStream, type CommandMetadata } from '../../commands/handle.js';
+import { handleCommand } from '../../commands/handle.js';
+import { loadStream } from '../../commands/load.js';
+import type { CommandMetadata } from '../../commands/envelope.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
-import { announcementsAt } from '../../projections/announcementViews.js';
-import { announcementsProjection, pageOfAnnouncements } from '../../projections/announcements.js';
-import { programmesProjection } from '../../projections/programmes.js';
+import { announcementsAt } from '../../projections/models/announcementViews.js';
+import { announcementsProjection, pageOfAnnouncements } from '../../projections/models/announcements.js';
+import { programmesProjection } from '../../projections/models/programmes.js';
 import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
@@ -29,9 +31,9 @@ import {
   listAnnouncementsQuerySchema,
   withdrawBodySchema,
   type AnnounceBody,
-} from '../schemas/announcements.js';
-import { commandHeaders, requestHeaders, responseHeaders } from '../schemas/headers.js';
-import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../schemas/responses.js';
+} from '../../schemas/announcements.js';
+import { commandHeaders, requestHeaders, responseHeaders } from '../../schemas/headers.js';
+import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../../schemas/responses.js';
 
 /** Announcement ids made from an Idempotency-Key, so a retried create lands on the same stream. */
 const ANNOUNCEMENT_ID_NAMESPACE = '9b2f3c1e-7a44-5d0b-8c6e-2f1a9d3b4c5e';

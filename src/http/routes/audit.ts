@@ -4,17 +4,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { exportLines } from '../../audit/exportFile.js';
 import { rebuildProjections, replayReport } from '../../audit/replay.js';
-import { PROJECTIONS } from '../../projections/all.js';
-import { digestOf } from '../../projections/digest.js';
+import { PROJECTIONS } from '../../projections/runtime/all.js';
+import { digestOf } from '../../projections/storage/digest.js';
 import type { RecordedEvent } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
 import { admitHeavy } from '../heavyWork.js';
 import { sliced, TimeSlice } from '../../runtime/timeSlice.js';
-import { journalExportSchema, journalPageSchema, journalQuerySchema, replayReportSchema } from '../schemas/audit.js';
-import { responseHeaders } from '../schemas/headers.js';
-import { authProblems, heavyProblems, jsonResponse, looseResponses, problems } from '../schemas/responses.js';
+import { journalExportSchema, journalPageSchema, journalQuerySchema, replayReportSchema } from '../../schemas/audit.js';
+import { responseHeaders } from '../../schemas/headers.js';
+import { authProblems, heavyProblems, jsonResponse, looseResponses, problems } from '../../schemas/responses.js';
 
 const TAGS = ['Audit'];
 

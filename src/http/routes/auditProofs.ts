@@ -16,9 +16,9 @@ import {
   inclusionQuerySchema,
   signedCheckpointSchema,
   verifierKeySchema,
-} from '../schemas/auditProofs.js';
-import { responseHeaders } from '../schemas/headers.js';
-import { emptyResponse, jsonResponse, looseResponses, problemResponse, problems } from '../schemas/responses.js';
+} from '../../schemas/auditProofs.js';
+import { responseHeaders } from '../../schemas/headers.js';
+import { emptyResponse, jsonResponse, looseResponses, problemResponse, problems } from '../../schemas/responses.js';
 
 const TAGS = ['Audit'];
 

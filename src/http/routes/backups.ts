@@ -3,8 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BackupNotSupportedError } from '../../backup/backups.js';
 import type { LedgerContext } from '../context.js';
-import { backupManifestSchema } from '../schemas/backups.js';
-import { authProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { backupManifestSchema } from '../../schemas/backups.js';
+import { authProblems, jsonResponse, problemResponse, problems } from '../../schemas/responses.js';
 
 const backupSchema = {
   operationId: 'createBackup',

@@ -3,10 +3,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { exchangeRateDecider } from '../../commands/exchangeRate/decide.js';
 import { exchangeRateStream } from '../../commands/exchangeRate/events.js';
-import { handleCommand, loadStream } from '../../commands/handle.js';
+import { handleCommand } from '../../commands/handle.js';
+import { loadStream } from '../../commands/load.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
-import { exchangeRatesProjection } from '../../projections/exchangeRates.js';
+import { exchangeRatesProjection } from '../../projections/models/exchangeRates.js';
 import type { Position } from '../../store/port.js';
 import { formatPosition, positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
@@ -17,9 +18,9 @@ import {
   exchangeRateQuerySchema,
   recordedExchangeRateSchema,
   recordExchangeRateBodySchema,
-} from '../schemas/exchangeRates.js';
-import { commandHeaders } from '../schemas/headers.js';
-import { authProblems, jsonResponse, looseResponses, problems, writeProblems } from '../schemas/responses.js';
+} from '../../schemas/exchangeRates.js';
+import { commandHeaders } from '../../schemas/headers.js';
+import { authProblems, jsonResponse, looseResponses, problems, writeProblems } from '../../schemas/responses.js';
 
 const TAGS = ['Exchange rates'];
 

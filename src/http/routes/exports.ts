@@ -8,7 +8,7 @@ import { StoreDamagedError } from '../../store/port.js';
 import type { LedgerContext } from '../context.js';
 import { awaitMinPosition } from '../consistency.js';
 import { admitHeavy } from '../heavyWork.js';
-import { responseHeaders } from '../schemas/headers.js';
+import { responseHeaders } from '../../schemas/headers.js';
 import {
   announcementsCsvSchema,
   eventsCsvSchema,
@@ -16,7 +16,7 @@ import {
   schedulesResponseSchema,
   totalsCsvSchema,
   totalsExportQuerySchema,
-} from '../schemas/exports.js';
+} from '../../schemas/exports.js';
 import {
   authProblems,
   heavyProblems,
@@ -25,7 +25,7 @@ import {
   problemResponse,
   problems,
   type ResponseSpec,
-} from '../schemas/responses.js';
+} from '../../schemas/responses.js';
 
 const TAGS = ['Exports'];
 

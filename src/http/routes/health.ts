@@ -2,8 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
-import { livenessSchema, readinessSchema } from '../schemas/health.js';
-import { jsonResponse, problems } from '../schemas/responses.js';
+import { livenessSchema, readinessSchema } from '../../schemas/health.js';
+import { jsonResponse, problems } from '../../schemas/responses.js';
 
 const TAGS = ['Health'];
 

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { announcementStream, type AnnouncementChanges, type AnnouncementEvent } from '../../commands/announcement/events.js';
-import { toDomainEvent } from '../../commands/handle.js';
+import { toDomainEvent } from '../../commands/decider.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { toMoneyJson } from '../../domain/money.js';
 import { formatPosition } from '../../store/position.js';
@@ -11,8 +11,8 @@ import { sliced } from '../../runtime/timeSlice.js';
 import type { LedgerContext } from '../context.js';
 import { admitHeavy } from '../heavyWork.js';
 import { presentAnnouncement } from '../presenters.js';
-import { announcementHistorySchema, announcementParamsSchema } from '../schemas/announcements.js';
-import { authProblems, heavyProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { announcementHistorySchema, announcementParamsSchema } from '../../schemas/announcements.js';
+import { authProblems, heavyProblems, jsonResponse, problemResponse, problems } from '../../schemas/responses.js';
 
 const historySchema = {
   operationId: 'getAnnouncementHistory',

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { LedgerMetrics } from '../metrics.js';
-import { authProblems, looseResponses } from '../schemas/responses.js';
+import { authProblems, looseResponses } from '../../schemas/responses.js';
 
 const metricsTextSchema = z.string().meta({
   description: 'The Prometheus text exposition format (version 0.0.4): `# HELP` and `# TYPE` lines, then one sample a line',

@@ -1,25 +1,26 @@
 // Routes: register, rename, list and show funding programmes.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { handleCommand, loadStream } from '../../commands/handle.js';
+import { handleCommand } from '../../commands/handle.js';
+import { loadStream } from '../../commands/load.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
 import { NotFoundError } from '../../domain/errors.js';
-import { listProgrammes, programmesProjection } from '../../projections/programmes.js';
+import { listProgrammes, programmesProjection } from '../../projections/models/programmes.js';
 import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { runIdempotently, type Outcome } from '../idempotency.js';
 import { etagOf, ifMatchOf, presentProgramme, sendOutcome } from '../presenters.js';
-import { commandHeaders, requestHeaders, responseHeaders } from '../schemas/headers.js';
+import { commandHeaders, requestHeaders, responseHeaders } from '../../schemas/headers.js';
 import {
   programmeListSchema,
   programmeParamsSchema,
   programmeSchema,
   registerProgrammeBodySchema,
   renameProgrammeBodySchema,
-} from '../schemas/programmes.js';
-import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../schemas/responses.js';
+} from '../../schemas/programmes.js';
+import { authProblems, jsonResponse, looseResponses, problemResponse, problems, writeProblems } from '../../schemas/responses.js';
 
 const TAGS = ['Programmes'];
 const notRegistered = problemResponse('No programme is registered with this code');

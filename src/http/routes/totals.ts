@@ -3,11 +3,11 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ValidationError } from '../../domain/errors.js';
-import { programmesProjection } from '../../projections/programmes.js';
-import { totalsProjection } from '../../projections/totals/projection.js';
-import { queryTotals, totalsQuerySteps, type TotalsAnswer, type TotalsQuery } from '../../projections/totals/query.js';
-import type { TotalsState } from '../../projections/totals/state.js';
-import type { Moment } from '../../projections/asOf.js';
+import { programmesProjection } from '../../projections/models/programmes.js';
+import { totalsProjection } from '../../projections/models/totals/projection.js';
+import { queryTotals, totalsQuerySteps, type TotalsAnswer, type TotalsQuery } from '../../projections/models/totals/query.js';
+import type { TotalsState } from '../../projections/models/totals/state.js';
+import type { Moment } from '../../projections/runtime/asOf.js';
 import type { Position } from '../../store/port.js';
 import { comparePositions, formatPosition, positionText } from '../../store/position.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
@@ -17,16 +17,16 @@ import type { LedgerContext } from '../context.js';
 import { admitHeavy } from '../heavyWork.js';
 import { jsonBody } from '../jsonBody.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
-import { programmeParamsSchema } from '../schemas/programmes.js';
-import { requestHeaders, responseHeaders } from '../schemas/headers.js';
-import { authProblems, emptyResponse, heavyProblems, jsonResponse, problemResponse, problems } from '../schemas/responses.js';
+import { programmeParamsSchema } from '../../schemas/programmes.js';
+import { requestHeaders, responseHeaders } from '../../schemas/headers.js';
+import { authProblems, emptyResponse, heavyProblems, jsonResponse, problemResponse, problems } from '../../schemas/responses.js';
 import {
   countryParamsSchema,
   countryScopedTotalsQuerySchema,
   programmeScopedTotalsQuerySchema,
   totalsQuerySchema,
   totalsResponseSchema,
-} from '../schemas/totals.js';
+} from '../../schemas/totals.js';
 
 const TAGS = ['Totals'];
 const positionHeaders = {

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import type { KeyRing, Principal } from '../../auth/keys.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
-import { positionSchema } from '../schemas/common.js';
-import { authProblems, looseResponses } from '../schemas/responses.js';
+import { positionSchema } from '../../schemas/common.js';
+import { authProblems, looseResponses } from '../../schemas/responses.js';
 
 export interface TotalsStreamOptions {
   readonly context: LedgerContext;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { eventsToAppend } from '../../../src/commands/handle.js';
+import { eventsToAppend } from '../../../src/commands/envelope.js';
 import { liveSources } from '../../../src/exports/live.js';
 import { parseExportSchedules } from '../../../src/exports/schedules/config.js';
 import { scheduleStream } from '../../../src/exports/schedules/record.js';

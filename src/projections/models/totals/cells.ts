@@ -1,0 +1,252 @@
+// The totals' cells in columns: one row per distinct (programme, funder, currency, period, country), its sum and counts
+// in typed arrays, found through an open-addressing hash of its codes. A quarter of a million cells (at a million
+// events) are then a few megabytes the garbage collector never walks, and adding an allocation allocates nothing.
+import { fiscalYearOf, yearOf } from '../../../domain/dates.js';
+import { Dictionary, float64Column, uint32Column, type Column } from '../columns.js';
+import { safeSum } from './exactSum.js';
+
+const EMPTY = -1;
+
+type CodeField = 'programmes' | 'funders' | 'currencies' | 'periods' | 'countries';
+const CODE_FIELDS: readonly CodeField[] = ['programmes', 'funders', 'currencies', 'periods', 'countries'];
+/** Where each code sits among a cell's five, which are stored side by side (one cache line to compare a key). */
+const OFFSET: Readonly<Record<CodeField, number>> = { programmes: 0, funders: 1, currencies: 2, periods: 3, countries: 4 };
+const STRIDE = CODE_FIELDS.length;
+
+/** What a snapshot keeps: the columns as they are, and each dictionary's values (a period is "2025|2024-25"). */
+export interface StoredCellTable {
+  readonly dictionaries: Record<CodeField, string[]>;
+  /** Five codes per cell, in the order of CODE_FIELDS. */
+  readonly keys: Uint32Array;
+  readonly allocations: Uint32Array;
+  readonly announcements: Uint32Array;
+  readonly sums: Float64Array;
+  readonly overflow: [number, bigint][];
+}
+
+/** One cell as plain values: for tests and tools; queries read the columns. */
+export interface CellView {
+  readonly programme: string;
+  readonly country: string;
+  readonly year: number;
+  readonly fiscalYear: string;
+  readonly funder: string;
+  readonly currency: string;
+  readonly minor: bigint;
+  readonly allocations: number;
+  readonly announcements: number;
+}
+
+/** Mixes the five codes of a cell into a table index. */
+function hashOf(programme: number, funder: number, currency: number, period: number, country: number): number {
+  let h = Math.imul(programme ^ 0x9e3779b1, 0x85ebca6b);
+  h = Math.imul(h ^ funder ^ (h >>> 15), 0xc2b2ae35);
+  h = Math.imul(h ^ currency ^ (h >>> 13), 0x27d4eb2f);
+  h = Math.imul(h ^ period ^ (h >>> 16), 0x165667b1);
+  h = Math.imul(h ^ country ^ (h >>> 15), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+function tableSizeFor(length: number): number {
+  let size = 1024;
+  while (size < length * 2 + 2) size *= 2;
+  return size;
+}
+
+export class CellTable {
+  /** Each dimension's strings, numbered in the order first seen; the code columns hold the numbers. */
+  readonly dictionaries: Readonly<Record<CodeField, Dictionary>>;
+  private readonly keys: Column<Uint32Array>;
+  private readonly allocationCounts: Column<Uint32Array>;
+  private readonly announcementCounts: Column<Uint32Array>;
+  /**
+   * Each cell's sum in minor units as a number while it is a safe integer (every allocation is one, so each addition
+   * is exact while the result stays safe). A sum that would leave that range moves to `overflow`, exact as bigint.
+   */
+  private readonly sums: Column<Float64Array>;
+  private readonly overflow: Map<number, bigint>;
+  private table: Int32Array;
+  /** Year and fiscal year of each period code, and the period of each date seen: worked out once each. */
+  private readonly periodYears: number[] = [];
+  private readonly periodFiscalYears: string[] = [];
+  private readonly periodOfDate = new Map<string, number>();
+
+  constructor(stored?: StoredCellTable) {
+    this.dictionaries = {
+      programmes: new Dictionary(stored?.dictionaries.programmes),
+      funders: new Dictionary(stored?.dictionaries.funders),
+      currencies: new Dictionary(stored?.dictionaries.currencies),
+      periods: new Dictionary(stored?.dictionaries.periods),
+      countries: new Dictionary(stored?.dictionaries.countries),
+    };
+    this.keys = uint32Column(stored?.keys);
+    this.allocationCounts = uint32Column(stored?.allocations);
+    this.announcementCounts = uint32Column(stored?.announcements);
+    this.sums = float64Column(stored?.sums);
+    this.overflow = new Map(stored?.overflow);
+    for (const period of this.dictionaries.periods.values) this.notePeriod(period);
+    this.table = new Int32Array(0);
+    this.rehash(tableSizeFor(this.length));
+  }
+
+  get length(): number {
+    return this.sums.length;
+  }
+
+  /** The period code of a date ("YYYY-MM-DD"): its calendar year with its fiscal year. */
+  periodOf(date: string): number {
+    let period = this.periodOfDate.get(date);
+    if (period === undefined) {
+      const text = `${yearOf(date)}|${fiscalYearOf(date)}`;
+      period = this.dictionaries.periods.find(text) ?? this.newPeriod(text);
+      this.periodOfDate.set(date, period);
+    }
+    return period;
+  }
+
+  /** The number of the cell with these codes, made (empty) on first sight. */
+  numberOf(programme: number, funder: number, currency: number, period: number, country: number): number {
+    const hash = hashOf(programme, funder, currency, period, country) | 0;
+    const mask = (this.table.length >> 1) - 1;
+    let at = hash & mask;
+    for (; ; at = (at + 1) & mask) {
+      const cell = this.table[2 * at] as number;
+      if (cell === EMPTY) break;
+      // The hash first: it sits beside the cell number, so another cell's key is seldom read.
+      if (this.table[2 * at + 1] !== hash) continue;
+      const key = cell * STRIDE;
+      const keys = this.keys;
+      if (
+        keys.get(key + 4) === country &&
+        keys.get(key) === programme &&
+        keys.get(key + 1) === funder &&
+        keys.get(key + 3) === period &&
+        keys.get(key + 2) === currency
+      ) {
+        return cell;
+      }
+    }
+    const cell = this.length;
+    this.keys.push(programme);
+    this.keys.push(funder);
+    this.keys.push(currency);
+    this.keys.push(period);
+    this.keys.push(country);
+    this.allocationCounts.push(0);
+    this.announcementCounts.push(0);
+    this.sums.push(0);
+    // At most half full, so probes stay short.
+    if (this.length * 4 > this.table.length) this.rehash(tableSizeFor(this.length));
+    else {
+      this.table[2 * at] = cell;
+      this.table[2 * at + 1] = hash;
+    }
+    return cell;
+  }
+
+  /** Adds (sign 1) or removes (-1) one allocation of `minor` units; `first` when it is its announcement's first. */
+  apply(cell: number, minor: number, sign: 1 | -1, first: boolean): void {
+    this.allocationCounts.set(cell, this.allocationCounts.get(cell) + sign);
+    if (first) this.announcementCounts.set(cell, this.announcementCounts.get(cell) + sign);
+    const sum = this.sums.get(cell);
+    const next = safeSum(sum, sign * minor);
+    if (next !== undefined) this.sums.set(cell, next);
+    else {
+      // Past 2^53 a number can no longer be exact: this cell's sum goes on as a bigint.
+      this.overflow.set(cell, (this.overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(sign * minor));
+      this.sums.set(cell, 0);
+    }
+  }
+
+  /** A cell's sum as a number when it is one (almost always), else as a bigint: for adding many without allocating. */
+  sumOf(cell: number): number | bigint {
+    const sum = this.sums.get(cell);
+    if (this.overflow.size === 0) return sum;
+    const over = this.overflow.get(cell);
+    return over === undefined ? sum : over + BigInt(sum);
+  }
+
+  minorOf(cell: number): bigint {
+    const sum = this.sumOf(cell);
+    return typeof sum === 'bigint' ? sum : BigInt(sum);
+  }
+
+  allocationsOf(cell: number): number {
+    return this.allocationCounts.get(cell);
+  }
+
+  announcementsOf(cell: number): number {
+    return this.announcementCounts.get(cell);
+  }
+
+  /** A cell's code for one dimension; `periods` codes map to years through yearOfPeriod and fiscalYearOfPeriod. */
+  codeOf(cell: number, field: CodeField): number {
+    return this.keys.get(cell * STRIDE + OFFSET[field]);
+  }
+
+  yearOfPeriod(period: number): number {
+    return this.periodYears[period] as number;
+  }
+
+  fiscalYearOfPeriod(period: number): string {
+    return this.periodFiscalYears[period] as string;
+  }
+
+  view(cell: number): CellView {
+    const text = (field: CodeField) => this.dictionaries[field].valueOf(this.codeOf(cell, field));
+    const period = this.codeOf(cell, 'periods');
+    return {
+      programme: text('programmes'),
+      country: text('countries'),
+      year: this.yearOfPeriod(period),
+      fiscalYear: this.fiscalYearOfPeriod(period),
+      funder: text('funders'),
+      currency: text('currencies'),
+      minor: this.minorOf(cell),
+      allocations: this.allocationsOf(cell),
+      announcements: this.announcementsOf(cell),
+    };
+  }
+
+  toStored(): StoredCellTable {
+    const dictionaries = Object.fromEntries(CODE_FIELDS.map((field) => [field, [...this.dictionaries[field].values]])) as Record<
+      CodeField,
+      string[]
+    >;
+    return {
+      dictionaries,
+      keys: this.keys.toArray(),
+      allocations: this.allocationCounts.toArray(),
+      announcements: this.announcementCounts.toArray(),
+      sums: this.sums.toArray(),
+      overflow: [...this.overflow],
+    };
+  }
+
+  private newPeriod(text: string): number {
+    const period = this.dictionaries.periods.codeOf(text);
+    this.notePeriod(text);
+    return period;
+  }
+
+  private notePeriod(text: string): void {
+    const bar = text.indexOf('|');
+    this.periodYears.push(Number(text.slice(0, bar)));
+    this.periodFiscalYears.push(text.slice(bar + 1));
+  }
+
+  /** The table holds `capacity` entries of two numbers each: a cell number (or EMPTY), and its key's hash. */
+  private rehash(capacity: number): void {
+    this.table = new Int32Array(capacity * 2).fill(EMPTY);
+    const mask = capacity - 1;
+    const keys = this.keys;
+    for (let cell = 0; cell < this.length; cell += 1) {
+      const key = cell * STRIDE;
+      const hash = hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4)) | 0;
+      let at = hash & mask;
+      while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;
+      this.table[2 * at] = cell;
+      this.table[2 * at + 1] = hash;
+    }
+  }
+}

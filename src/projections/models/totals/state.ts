@@ -1,0 +1,76 @@
+// Totals read model: each active announcement's allocations summed into cells of every dimension at once.
+import type { CurrencyCode, ExactRate } from '../../../domain/money.js';
+import { float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
+import { IdIndex } from '../idIndex.js';
+import { CellTable, type CellView } from './cells.js';
+import type { ConvertedCells } from './convertedCells.js';
+import { RateBook } from './rateBook.js';
+
+export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/**
+ * The finest grain the totals keep is a cell: one per distinct (programme, country, year, fiscal year, funder,
+ * currency), held in columns (see cells.ts). Every query is a fold over cells, never over announcements.
+ */
+export type { CellView as Cell } from './cells.js';
+
+/** programme|year|fiscalYear|funder|currency|country: what names a cell in the digest, and orders it there. */
+export function cellKey(cell: CellView): string {
+  return `${cell.programme}|${cell.year}|${cell.fiscalYear}|${cell.funder}|${cell.currency}|${cell.country}`;
+}
+
+/**
+ * What each announcement currently adds to the cells, one slot per announcement, in columns: its allocations are
+ * rows `firstRow .. firstRow + rowCount` of the row columns (cell number and minor units). A withdrawn announcement
+ * keeps its slot with rowCount 0. An amendment writes new rows at the end; the old ones are left unused.
+ */
+export interface Contributions {
+  readonly ids: IdIndex;
+  /** announcedOn as YYYYMMDD: the date whose exchange rate converts it. */
+  readonly days: Column<Uint32Array>;
+  /** Codes of the cells' currency dictionary. */
+  readonly currencies: Column<Uint16Array>;
+  /** 1 when the money was given as allocations (even a single one) rather than a country or nothing. */
+  readonly split: Column<Uint16Array>;
+  readonly firstRow: Column<Uint32Array>;
+  readonly rowCount: Column<Uint16Array>;
+  readonly rowCells: Column<Uint32Array>;
+  /** Minor units of one allocation: a safe integer (see domain/money.ts); a cell's sum is exact past that (cells.ts). */
+  readonly rowMinors: Column<Float64Array>;
+}
+
+/** Converted sums for one target currency, by cell number, kept while the rates stay as they were. */
+export interface Conversion {
+  readonly cells: ConvertedCells;
+  /**
+   * The rate from a currency on a day (key: currency code * 10^8 + YYYYMMDD), null when none applies: looked up and
+   * parsed once per day rather than once per allocation. Valid as long as the conversion is (no rate recorded since).
+   */
+  readonly rates: Map<number, ExactRate | null>;
+}
+
+export interface TotalsState {
+  readonly cells: CellTable;
+  readonly contributions: Contributions;
+  readonly rates: RateBook;
+  /** Dropped when a rate is recorded, rebuilt by the next query that converts. */
+  readonly conversions: Map<CurrencyCode, Conversion>;
+}
+
+export function emptyContributions(): Contributions {
+  return {
+    ids: new IdIndex(),
+    days: uint32Column(),
+    currencies: uint16Column(),
+    split: uint16Column(),
+    firstRow: uint32Column(),
+    rowCount: uint16Column(),
+    rowCells: uint32Column(),
+    rowMinors: float64Column(),
+  };
+}
+
+export function initialTotalsState(): TotalsState {
+  return { cells: new CellTable(), contributions: emptyContributions(), rates: new RateBook(), conversions: new Map() };
+}

@@ -1,0 +1,124 @@
+// Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
+import type { EventStore, Position } from '../../store/port.js';
+import type { AsOfCheckpoints } from '../storage/asOfCheckpoints.js';
+import { comparePositions, formatPosition, positionText } from '../../store/position.js';
+import { ByteBoundedCache } from '../../runtime/byteBoundedCache.js';
+import { runInSlices, TimeSlice } from '../../runtime/timeSlice.js';
+import { totalsProjection } from '../models/totals/projection.js';
+import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
+import type { TotalsState } from '../models/totals/state.js';
+
+/** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
+export type Moment = { readonly position: Position } | { readonly time: string };
+
+export interface PastTotals {
+  /** The last event folded in; undefined when the moment is before the first event. */
+  readonly position: Position | undefined;
+  readonly state: TotalsState;
+}
+
+/** The bytes of past states kept by default: three at 60,000 events, where one holds 9 MB (retainedBytesSteps). */
+export const DEFAULT_AS_OF_CACHE_BYTES = 32 * 1024 * 1024;
+const TIME_CACHE_SIZE = 1000;
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > limit) cache.delete(cache.keys().next().value as K);
+}
+
+/** The last event at or before a time; `open` when nothing after the time was recorded yet, so a later write may still move it. */
+interface ResolvedTime {
+  readonly key: string;
+  readonly open: boolean;
+}
+
+const keyOf = positionText;
+
+export class AsOfTotals {
+  private readonly states: ByteBoundedCache<string, PastTotals & { readonly bytes: number }>;
+  private readonly positionsByTime = new Map<string, ResolvedTime>();
+  private readonly building = new Map<string, Promise<PastTotals>>();
+
+  constructor(
+    private readonly store: EventStore,
+    /** Where rebuilds leave totals every `everyEvents` events folded, and start from the nearest; none: always from the first event. */
+    private readonly checkpointing?: { readonly checkpoints: AsOfCheckpoints; readonly everyEvents: number },
+    /** Bound on the bytes of past states kept (an estimate: see approximateBytes). */
+    cacheBytes: number = DEFAULT_AS_OF_CACHE_BYTES,
+  ) {
+    this.states = new ByteBoundedCache(cacheBytes, (past) => past.bytes);
+  }
+
+  /** The totals at a moment when they are at hand without reading the store; undefined when they need a rebuild. */
+  cachedAt(moment: Moment): PastTotals | undefined {
+    if ('position' in moment) return this.states.get(formatPosition(moment.position));
+    const resolved = this.positionsByTime.get(moment.time);
+    return resolved === undefined || resolved.open ? undefined : this.states.get(resolved.key);
+  }
+
+  /**
+   * Lets go of the past states kept: each is a burst's (9 MB at 60,000 events), and a rebuild from the nearest
+   * checkpoint makes it again. The times resolved stay: they are small, and a closed one never changes.
+   */
+  releaseStates(): void {
+    this.states.clear();
+  }
+
+  /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
+  async at(moment: Moment): Promise<PastTotals> {
+    const key = 'position' in moment ? formatPosition(moment.position) : await this.resolvedKeyOf(moment.time);
+    const cached = key === undefined ? undefined : this.states.get(key);
+    if (cached !== undefined) return cached;
+    const flightKey = key ?? `time:${'time' in moment ? moment.time : ''}`;
+    const inFlight = this.building.get(flightKey);
+    if (inFlight !== undefined) return inFlight;
+    const build = this.rebuild(moment).finally(() => this.building.delete(flightKey));
+    this.building.set(flightKey, build);
+    return build;
+  }
+
+  /** Where a time was resolved before; forgotten when it was open and the log has grown since. */
+  private async resolvedKeyOf(time: string): Promise<string | undefined> {
+    const resolved = this.positionsByTime.get(time);
+    if (resolved === undefined || !resolved.open) return resolved?.key;
+    return keyOf(await this.store.headPosition()) === resolved.key ? resolved.key : undefined;
+  }
+
+  private async rebuild(moment: Moment): Promise<PastTotals> {
+    const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
+    const checkpoints = this.checkpointing?.checkpoints;
+    const start = await checkpoints?.latestBefore(
+      this.store,
+      limit === undefined ? { position: (moment as { position: Position }).position } : { time: limit },
+    );
+    let state = start?.state ?? totalsProjection.initialState();
+    let position: Position | undefined = start?.position;
+    let latestRecordedAt = start?.latestRecordedAt ?? '';
+    let reachedLaterEvent = false;
+    let folded = 0;
+    // A long rebuild runs in slices, letting other requests through instead of holding the event loop for seconds.
+    const slice = new TimeSlice();
+    for await (const event of this.store.readAll(start === undefined ? {} : { after: start.position })) {
+      folded += 1;
+      if (slice.due()) await slice.pause();
+      if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
+      const recordedAt = String(event.metadata.recordedAt);
+      if (limit !== undefined && Date.parse(recordedAt) > limit) {
+        reachedLaterEvent = true;
+        break;
+      }
+      if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
+      position = event.position;
+      if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
+      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0)
+        checkpoints.save(event, latestRecordedAt, state);
+    }
+    const past = { position, state, bytes: await runInSlices(retainedBytesSteps(state)) };
+    const key = keyOf(position);
+    if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
+    else this.states.set(formatPosition(moment.position), past);
+    this.states.set(key, past);
+    return past;
+  }
+}
