@@ -1,6 +1,4 @@
 // JSON shapes the API answers with: money as decimal strings, positions as decimal strings.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../domain/errors.js';
 import type { ProgrammeView } from '../projections/models/programmes.js';
 import type { Announcement, AnnouncementState } from '../commands/announcement/state.js';
 import type { Programme } from '../commands/programme/state.js';
@@ -66,29 +64,4 @@ export function presentProgramme(programme: Programme | ProgrammeView, revision:
 
 export function etagOf(revision: bigint): string {
   return `"${revision.toString()}"`;
-}
-
-/** The If-Match revision of a request, if any; a malformed one is a 400 naming the header. */
-export function ifMatchOf(request: FastifyRequest): bigint | undefined {
-  const ifMatch = parseIfMatch(request.headers['if-match']);
-  if (ifMatch === 'invalid') {
-    throw new ValidationError('If-Match must be a quoted revision such as "0"', [{ field: 'If-Match', message: 'must be "<revision>"' }]);
-  }
-  return ifMatch;
-}
-
-/** Answers with a write's outcome: the first time, and the same again when an idempotent retry replays it. */
-export function sendOutcome(
-  reply: FastifyReply,
-  outcome: { status: number; headers: Record<string, string>; body: unknown },
-): FastifyReply {
-  return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
-}
-
-/** Parses If-Match: "<revision>" (a weak or list form is refused: the ledger compares exact revisions). */
-export function parseIfMatch(header: string | string[] | undefined): bigint | undefined | 'invalid' {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string') return 'invalid';
-  const match = /^\s*"(0|[1-9][0-9]{0,18})"\s*$/.exec(header);
-  return match ? BigInt(match[1] as string) : 'invalid';
 }

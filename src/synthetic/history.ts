@@ -1,7 +1,7 @@
 // A realistic synthetic ledger for benchmarks and demos: deterministic from a seed, decided by the real deciders.
 import { v5 as uuidV5 } from 'uuid';
-import { announcementDecider } from '../commands/announcement/decide.js';
-import { announcementStream, type AnnouncementChanges, type AnnouncementFields } from '../commands/announcement/events.js';
+import { announcementDecider, type RequestedChanges } from '../commands/announcement/decide.js';
+import { announcementStream, type AnnouncementFields } from '../commands/announcement/events.js';
 import type { DomainEvent } from '../commands/decider.js';
 import { exchangeRateDecider } from '../commands/exchangeRate/decide.js';
 import { exchangeRateStream } from '../commands/exchangeRate/events.js';
@@ -199,7 +199,7 @@ export function* syntheticHistory(options: SyntheticOptions): Generator<Syntheti
     };
     decideAndApply({ type: 'AnnounceFunding', data: { announcementId: id, fields }, context: { programmeRegistered: true } });
     if (random() < 0.2) {
-      const changes: AnnouncementChanges =
+      const changes: RequestedChanges =
         destination.allocations === undefined && random() < 0.5
           ? { amount: { currency, minor: minor + 100 * Math.ceil(random() * 1000) } }
           : { title: `${fields.title} (corrected)` };

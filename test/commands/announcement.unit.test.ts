@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { announcementDecider, type AnnouncementCommand } from '../../src/commands/announcement/decide.js';
 import type { AnnouncementEvent, AnnouncementFields, FundingAnnounced } from '../../src/commands/announcement/events.js';
-import { ConflictError, NotFoundError, RuleViolationError } from '../../src/domain/errors.js';
+import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from '../../src/domain/errors.js';
 import { deciderSpec } from '../support/decider.js';
 
 const spec = deciderSpec(announcementDecider);
@@ -105,11 +105,52 @@ describe('amending funding', () => {
       .thenState((state) => expect(state.status === 'active' && state.announcement.country).toBe('GB'));
     const toCountry: AnnouncementEvent = { type: 'FundingAmended', data: { announcementId: id, changes: { country: 'GB' }, reason: 'r' } };
     spec([announced, toCountry])
-      .when(amend({ allocations: [{ country: 'RS', amount: gbp(3_000_000_000) }] }))
+      .when(amend({ allocations: [{ country: 'RS', value: '30000000.00' }] }))
       .thenState((state) => {
         expect(state.status === 'active' && state.announcement.country).toBeUndefined();
         expect(state.status === 'active' && state.announcement.allocations).toEqual([{ country: 'RS', amount: gbp(3_000_000_000) }]);
       });
+  });
+
+  it('parses allocation values in the currency of the amount: the new one when it changes, else the announcement’s', () => {
+    spec([announced])
+      .when(amend({ allocations: [{ country: 'RS', value: '30000000' }] }))
+      .then([
+        {
+          type: 'FundingAmended',
+          data: {
+            announcementId: id,
+            changes: { allocations: [{ country: 'RS', amount: gbp(3_000_000_000) }] },
+            reason: 'corrected figure',
+          },
+        },
+      ]);
+    const inEuros = { currency: 'EUR' as const, minor: 3_500_000_000 };
+    spec([announced])
+      .when(amend({ amount: inEuros, statedEquivalent: null, allocations: [{ country: 'RS', value: '35000000.00' }] }))
+      .thenState((state) => {
+        expect(state.status === 'active' && state.announcement.allocations).toEqual([{ country: 'RS', amount: inEuros }]);
+      });
+  });
+
+  it('refuses an allocation value the currency cannot hold as a malformed request, naming the allocation', () => {
+    spec([announced])
+      .when(amend({ allocations: [{ country: 'RS', value: '30000000.001' }] }))
+      .thenThrows(ValidationError, /the request body is invalid/);
+    spec([announced])
+      .when(
+        amend({
+          allocations: [
+            { country: 'RS', value: '1000000.00' },
+            { country: 'XK', value: '0.00' },
+          ],
+        }),
+      )
+      .thenRefusesFields(['changes.allocations[1].value']);
+    // Before whether it may change: a withdrawn announcement's answer to a malformed request is still a 400.
+    spec([announced, withdrawn])
+      .when(amend({ allocations: [{ country: 'RS', value: '30000000.001' }] }))
+      .thenThrows(ValidationError);
   });
 
   it('refuses a new amount that the existing allocations no longer sum to', () => {

@@ -1,14 +1,14 @@
 // Random ledger histories for property tests: actions turned into events by the real deciders, and random totals queries.
 import fc from 'fast-check';
-import { decideAnnouncement } from '../../src/commands/announcement/decide.js';
-import type { Allocation, AnnouncementChanges, AnnouncementFields } from '../../src/commands/announcement/events.js';
+import { decideAnnouncement, type RequestedChanges } from '../../src/commands/announcement/decide.js';
+import type { Allocation, AnnouncementFields } from '../../src/commands/announcement/events.js';
 import { evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from '../../src/commands/announcement/state.js';
 import { decideExchangeRate } from '../../src/commands/exchangeRate/decide.js';
 import { evolveExchangeRate, initialExchangeRateState, type ExchangeRateState } from '../../src/commands/exchangeRate/state.js';
 import { decideProgramme } from '../../src/commands/programme/decide.js';
 import { evolveProgramme, initialProgrammeState, type ProgrammeState } from '../../src/commands/programme/state.js';
 import { LedgerError } from '../../src/domain/errors.js';
-import type { CurrencyCode } from '../../src/domain/money.js';
+import { formatAmount, type CurrencyCode } from '../../src/domain/money.js';
 import type { TotalsQuery } from '../../src/projections/models/totals/query.js';
 import { DIMENSIONS } from '../../src/projections/models/totals/state.js';
 import { EventLog, type LedgerEvent } from './events.js';
@@ -167,9 +167,10 @@ function fieldsOf(action: Action & { kind: 'announce' }): AnnouncementFields {
   }
 }
 
-function changesOf(action: Action & { kind: 'amend' }): AnnouncementChanges {
+/** An amendment as a request states it: allocation values as decimal strings, which the decider parses. */
+function changesOf(action: Action & { kind: 'amend' }): RequestedChanges {
   const { funder, programme, announcedOn, money } = action;
-  const changes: { -readonly [K in keyof AnnouncementChanges]: AnnouncementChanges[K] } = {};
+  const changes: { -readonly [K in keyof RequestedChanges]: RequestedChanges[K] } = {};
   if (funder !== undefined) changes.funder = funder;
   if (programme !== undefined) changes.programme = programme;
   if (announcedOn !== undefined) changes.announcedOn = announcedOn;
@@ -177,7 +178,11 @@ function changesOf(action: Action & { kind: 'amend' }): AnnouncementChanges {
     changes.amount = amountOf(money);
     if (money.where.kind === 'unallocated') Object.assign(changes, { country: null, allocations: null });
     if (money.where.kind === 'country') changes.country = money.where.country;
-    if (money.where.kind === 'split') changes.allocations = allocationsOf({ ...money, where: money.where });
+    if (money.where.kind === 'split')
+      changes.allocations = allocationsOf({ ...money, where: money.where }).map(({ country, amount }) => ({
+        country,
+        value: formatAmount(amount),
+      }));
   }
   return changes;
 }

@@ -1,7 +1,9 @@
 // Announcement decisions: announce once, amend while active (with a reason), withdraw once.
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../../domain/errors.js';
+import type { CurrencyCode } from '../../domain/money.js';
 import { assertNever, type Decider } from '../decider.js';
+import { requestedAllocations, type AllocationValue } from './allocations.js';
 import { ANNOUNCEMENT_EVENT_TYPES, type AnnouncementChanges, type AnnouncementEvent, type AnnouncementFields } from './events.js';
 import { brokenRules } from './rules.js';
 import { applyChanges, evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from './state.js';
@@ -17,9 +19,14 @@ export type AnnounceFunding = {
   readonly context: ProgrammeCheck;
 };
 
+/** The changes an amendment asks for: allocation values are decimal strings, parsed in the currency the amount will have. */
+export type RequestedChanges = Omit<AnnouncementChanges, 'allocations'> & {
+  readonly allocations?: readonly AllocationValue[] | null;
+};
+
 export type AmendFunding = {
   readonly type: 'AmendFunding';
-  readonly data: { announcementId: string; changes: AnnouncementChanges; reason: string };
+  readonly data: { announcementId: string; changes: RequestedChanges; reason: string };
   readonly context: ProgrammeCheck;
 };
 
@@ -51,6 +58,11 @@ function announce(state: AnnouncementState, { data, context }: AnnounceFunding):
 }
 
 function amend(state: AnnouncementState, { data, context }: AmendFunding): AnnouncementEvent[] {
+  // A bad allocation value is a malformed request (400), answered before whether the announcement exists or may
+  // change; a new amount's currency is known even when it does not exist.
+  const currency = data.changes.amount?.currency ?? (state.status === 'none' ? undefined : state.announcement.amount.currency);
+  const { allocations: values, ...otherChanges } = data.changes;
+  const allocations = currency === undefined ? undefined : parsedAllocations(values, currency);
   if (state.status === 'none') throw new NotFoundError(`announcement ${data.announcementId} does not exist`);
   if (state.status === 'withdrawn') {
     throw new RuleViolationError(`announcement ${data.announcementId} was withdrawn and accepts no further change`);
@@ -61,7 +73,8 @@ function amend(state: AnnouncementState, { data, context }: AmendFunding): Annou
       { field: 'changes.allocations', message: 'give either country or allocations, not both' },
     ]);
   }
-  const changes = effectiveChanges(state.announcement, data.changes);
+  const requested: AnnouncementChanges = { ...otherChanges, ...(allocations !== undefined && { allocations }) };
+  const changes = effectiveChanges(state.announcement, requested);
   if (Object.keys(changes).length === 0) {
     throw new RuleViolationError('the amendment changes nothing', [{ field: 'changes', message: 'every value equals the current one' }]);
   }
@@ -70,6 +83,13 @@ function amend(state: AnnouncementState, { data, context }: AmendFunding): Annou
   const errors = brokenRules(next, programmeRegistered).map((e) => ({ ...e, field: `changes.${e.field}` }));
   if (errors.length > 0) throw new RuleViolationError('the amended announcement would break the ledger rules', errors);
   return [{ type: 'FundingAmended', data: { announcementId: data.announcementId, changes, reason: data.reason } }];
+}
+
+function parsedAllocations(
+  values: readonly AllocationValue[] | null | undefined,
+  currency: CurrencyCode,
+): AnnouncementChanges['allocations'] {
+  return values === undefined || values === null ? values : requestedAllocations(values, currency, 'changes.allocations');
 }
 
 /** Only the fields whose value actually differs, so the history shows what really changed. */

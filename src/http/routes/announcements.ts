@@ -3,25 +3,22 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidV5 } from 'uuid';
-import { parseAllocationValues } from '../../commands/announcement/allocations.js';
+import { requestedAllocations } from '../../commands/announcement/allocations.js';
 import { announcementDecider } from '../../commands/announcement/decide.js';
-import { announcementStream, type Allocation, type AnnouncementFields } from '../../commands/announcement/events.js';
+import { ANNOUNCEMENT_STREAM_PREFIX, announcementStream, type AnnouncementFields } from '../../commands/announcement/events.js';
 import type { AnnouncementState } from '../../commands/announcement/state.js';
-import { handleCommand } from '../../commands/handle.js';
 import { loadStream } from '../../commands/load.js';
 import type { CommandMetadata } from '../../commands/envelope.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
-import type { CurrencyCode } from '../../domain/money.js';
 import { announcementsAt } from '../../projections/models/announcementViews.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/models/announcements.js';
 import { programmesProjection } from '../../projections/models/programmes.js';
-import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
-import { runIdempotently, type Outcome } from '../idempotency.js';
-import { etagOf, ifMatchOf, presentAnnouncement, sendOutcome } from '../presenters.js';
+import { etagOf, presentAnnouncement } from '../presenters.js';
+import { answerCommand, type WriteResult } from '../writes.js';
 import {
   amendBodySchema,
   announceBodySchema,
@@ -39,6 +36,10 @@ import { authProblems, jsonResponse, looseResponses, problemResponse, problems, 
 const ANNOUNCEMENT_ID_NAMESPACE = '9b2f3c1e-7a44-5d0b-8c6e-2f1a9d3b4c5e';
 
 const TAGS = ['Announcements'];
+
+function idOfStream(stream: string): string {
+  return stream.slice(ANNOUNCEMENT_STREAM_PREFIX.length);
+}
 const unknownAnnouncement = problemResponse('No announcement has this id');
 const changed = jsonResponse('The announcement as it now stands, with the position of the write', announcementSchema, {
   ETag: responseHeaders.etag,
@@ -111,25 +112,12 @@ const listSchema = {
   },
 };
 
-/** Allocation values are parsed in the amount's currency; a bad one is a 400 naming its field. */
-function parseAllocations(
-  allocations: readonly { country: string; value: string }[],
-  currency: CurrencyCode,
-  fieldPrefix: string,
-): Allocation[] {
-  const parsed = parseAllocationValues(allocations, currency);
-  if (parsed.problems.length > 0) {
-    throw new ValidationError(
-      'the request body is invalid',
-      parsed.problems.map((p) => ({ field: `${fieldPrefix}[${p.index}].value`, message: p.message })),
-    );
-  }
-  return parsed.allocations;
-}
-
 function fieldsOf(body: AnnounceBody): AnnouncementFields {
   const { id: _id, allocations, ...rest } = body;
-  return { ...rest, ...(allocations !== undefined && { allocations: parseAllocations(allocations, body.amount.currency, 'allocations') }) };
+  return {
+    ...rest,
+    ...(allocations !== undefined && { allocations: requestedAllocations(allocations, body.amount.currency, 'allocations') }),
+  };
 }
 
 function encodeCursor(index: number): string {
@@ -162,20 +150,14 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     return state.status === 'registered';
   }
 
-  function outcomeOf(id: string, status: number, state: AnnouncementState, revision: bigint, position: Position): Outcome {
-    if (state.status === 'none') throw new NotFoundError(`announcement ${id} does not exist`);
-    return {
-      status,
-      headers: { etag: etagOf(revision), ...(status === 201 && { location: `/announcements/${id}` }) },
-      body: presentAnnouncement(state, revision, position),
-    };
-  }
-
-  /** The answer for an announcement as it stood at `revision`: the same whether first given or replayed. */
-  async function announcementOutcome(id: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, announcementDecider, announcementStream(id), { revision });
-    return outcomeOf(id, status, state, revision, position);
-  }
+  /** Every write answers with the announcement as the write left it, and its revision. */
+  const announcementWrite = {
+    decider: announcementDecider,
+    present: ({ stream, state, revision, position }: WriteResult<AnnouncementState>) => {
+      if (state.status === 'none') throw new NotFoundError(`announcement ${idOfStream(stream)} does not exist`);
+      return presentAnnouncement(state, revision, position);
+    },
+  };
 
   function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
     if (body.id !== undefined) return body.id;
@@ -185,84 +167,56 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
   }
 
   app.post('/announcements', { schema: announceSchema, config: { scope: 'write' } }, async (request, reply) => {
+    // The amount's currency is in the body: a bad allocation value is refused before the Idempotency-Key is looked at.
     const fields = fieldsOf(request.body);
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
+    return answerCommand(context, request, reply, {
+      ...announcementWrite,
+      status: 201,
+      location: ({ stream }) => `/announcements/${idOfStream(stream)}`,
+      toCommand: async (metadata) => {
         const id = idFor(request.body, metadata);
-        const stream = announcementStream(id);
-        const command = {
-          type: 'AnnounceFunding' as const,
-          data: { announcementId: id, fields },
-          context: { programmeRegistered: await isRegistered(fields.programme) },
-        };
-        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata });
         return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: outcomeOf(id, 201, result.state, result.revision, result.position),
-        };
-      },
-      (write) => announcementOutcome(write.stream.slice('announcement-'.length), 201, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
-  });
-
-  app.post('/announcements/:id/amendments', { schema: amendSchema, config: { scope: 'write' } }, async (request, reply) => {
-    const { id } = request.params;
-    const ifMatch = ifMatchOf(request);
-    const { allocations, ...changes } = request.body.changes;
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
-        const stream = announcementStream(id);
-        const current = await loadStream(context.store, announcementDecider, stream);
-        const currency =
-          changes.amount?.currency ?? (current.state.status === 'none' ? undefined : current.state.announcement.amount.currency);
-        const parsedAllocations =
-          allocations === undefined || allocations === null || currency === undefined
-            ? allocations
-            : parseAllocations(allocations, currency, 'changes.allocations');
-        const command = {
-          type: 'AmendFunding' as const,
-          data: {
-            announcementId: id,
-            changes: { ...changes, ...(parsedAllocations !== undefined && { allocations: parsedAllocations as Allocation[] | null }) },
-            reason: request.body.reason,
+          stream: announcementStream(id),
+          command: {
+            type: 'AnnounceFunding' as const,
+            data: { announcementId: id, fields },
+            context: { programmeRegistered: await isRegistered(fields.programme) },
           },
-          context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
-        };
-        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
-        return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: outcomeOf(id, 200, result.state, result.revision, result.position),
         };
       },
-      (write) => announcementOutcome(id, 200, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
+    });
   });
 
-  app.post('/announcements/:id/withdrawal', { schema: withdrawSchema, config: { scope: 'write' } }, async (request, reply) => {
-    const { id } = request.params;
-    const ifMatch = ifMatchOf(request);
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
-        const stream = announcementStream(id);
-        const command = { type: 'WithdrawFunding' as const, data: { announcementId: id, reason: request.body.reason } };
-        const result = await handleCommand(context.store, announcementDecider, stream, command, { metadata, ifMatch });
+  app.post('/announcements/:id/amendments', { schema: amendSchema, config: { scope: 'write' } }, (request, reply) =>
+    answerCommand(context, request, reply, {
+      ...announcementWrite,
+      status: 200,
+      ifMatch: true,
+      toCommand: async () => {
+        const { changes, reason } = request.body;
         return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: outcomeOf(id, 200, result.state, result.revision, result.position),
+          stream: announcementStream(request.params.id),
+          command: {
+            type: 'AmendFunding' as const,
+            data: { announcementId: request.params.id, changes, reason },
+            context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
+          },
         };
       },
-      (write) => announcementOutcome(id, 200, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
-  });
+    }),
+  );
+
+  app.post('/announcements/:id/withdrawal', { schema: withdrawSchema, config: { scope: 'write' } }, (request, reply) =>
+    answerCommand(context, request, reply, {
+      ...announcementWrite,
+      status: 200,
+      ifMatch: true,
+      toCommand: () => ({
+        stream: announcementStream(request.params.id),
+        command: { type: 'WithdrawFunding' as const, data: { announcementId: request.params.id, reason: request.body.reason } },
+      }),
+    }),
+  );
 
   app.get('/announcements/:id', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
     const { state, revision, last } = await loadStream(context.store, announcementDecider, announcementStream(request.params.id));

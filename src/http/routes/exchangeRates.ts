@@ -3,16 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { exchangeRateDecider } from '../../commands/exchangeRate/decide.js';
 import { exchangeRateStream } from '../../commands/exchangeRate/events.js';
-import { handleCommand } from '../../commands/handle.js';
-import { loadStream } from '../../commands/load.js';
+import type { ExchangeRateState } from '../../commands/exchangeRate/state.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import { exchangeRatesProjection } from '../../projections/models/exchangeRates.js';
-import type { Position } from '../../store/port.js';
 import { formatPosition, positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
-import { runIdempotently, type Outcome } from '../idempotency.js';
-import { sendOutcome } from '../presenters.js';
+import { answerCommand, type WriteResult } from '../writes.js';
 import {
   exchangeRateListSchema,
   exchangeRateQuerySchema,
@@ -51,39 +48,20 @@ const listSchema = {
 export const exchangeRateRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  async function rateOutcome(base: CurrencyCode, quote: CurrencyCode, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, exchangeRateDecider, exchangeRateStream(base, quote), { revision });
-    const recorded = state.rates.at(-1);
-    if (recorded === undefined) throw new NotFoundError(`no ${base}/${quote} rate recorded`);
-    return {
-      status: 201,
-      headers: {},
-      body: { base, quote, ...recorded, revision: Number(revision), position: formatPosition(position) },
-    };
-  }
-
-  app.post('/exchange-rates', { schema: recordSchema, config: { scope: 'write' } }, async (request, reply) => {
+  // No ETag or Location: nothing reads or conditionally writes one pair's stream.
+  app.post('/exchange-rates', { schema: recordSchema, config: { scope: 'write' } }, (request, reply) => {
     const { base, quote } = request.body;
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
-        const stream = exchangeRateStream(base, quote);
-        const result = await handleCommand(
-          context.store,
-          exchangeRateDecider,
-          stream,
-          { type: 'RecordExchangeRate', data: request.body },
-          { metadata },
-        );
-        return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: await rateOutcome(base, quote, result.revision, result.position),
-        };
+    return answerCommand(context, request, reply, {
+      decider: exchangeRateDecider,
+      status: 201,
+      etag: false,
+      toCommand: () => ({ stream: exchangeRateStream(base, quote), command: { type: 'RecordExchangeRate' as const, data: request.body } }),
+      present: ({ state, revision, position }: WriteResult<ExchangeRateState>) => {
+        const recorded = state.rates.at(-1);
+        if (recorded === undefined) throw new NotFoundError(`no ${base}/${quote} rate recorded`);
+        return { base, quote, ...recorded, revision: Number(revision), position: formatPosition(position) };
       },
-      (write) => rateOutcome(base, quote, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
+    });
   });
 
   app.get('/exchange-rates', { schema: listSchema, config: { scope: 'read' } }, async (request, reply) => {

@@ -1,17 +1,16 @@
 // Routes: register, rename, list and show funding programmes.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { handleCommand } from '../../commands/handle.js';
 import { loadStream } from '../../commands/load.js';
 import { programmeDecider } from '../../commands/programme/decide.js';
 import { programmeStream } from '../../commands/programme/events.js';
+import type { ProgrammeState } from '../../commands/programme/state.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { listProgrammes, programmesProjection } from '../../projections/models/programmes.js';
-import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
-import { runIdempotently, type Outcome } from '../idempotency.js';
-import { etagOf, ifMatchOf, presentProgramme, sendOutcome } from '../presenters.js';
+import { etagOf, presentProgramme } from '../presenters.js';
+import { answerCommand, type WriteResult } from '../writes.js';
 import { commandHeaders, requestHeaders, responseHeaders } from '../../schemas/headers.js';
 import {
   programmeListSchema,
@@ -78,63 +77,38 @@ const showSchema = {
 export const programmeRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  async function programmeOutcome(code: string, status: number, revision: bigint, position: Position): Promise<Outcome> {
-    const { state } = await loadStream(context.store, programmeDecider, programmeStream(code), { revision });
-    if (state.status !== 'registered') throw new NotFoundError(`programme ${code} is not registered`);
-    return {
-      status,
-      headers: { location: `/programmes/${code}`, etag: etagOf(revision) },
-      body: presentProgramme(state.programme, revision, position),
-    };
-  }
-
-  app.post('/programmes', { schema: registerSchema, config: { scope: 'write' } }, async (request, reply) => {
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
-        const stream = programmeStream(request.body.code);
-        const result = await handleCommand(
-          context.store,
-          programmeDecider,
-          stream,
-          { type: 'RegisterProgramme', data: request.body, metadata: { now: metadata.now } },
-          { metadata },
-        );
-        return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: await programmeOutcome(request.body.code, 201, result.revision, result.position),
-        };
-      },
-      (write) => programmeOutcome(request.body.code, 201, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
+  /** Both writes answer alike: the programme as the write left it, its revision, and where it can be read. */
+  const programmeWrite = (code: string) => ({
+    decider: programmeDecider,
+    present: ({ state, revision, position }: WriteResult<ProgrammeState>) => {
+      if (state.status !== 'registered') throw new NotFoundError(`programme ${code} is not registered`);
+      return presentProgramme(state.programme, revision, position);
+    },
+    location: () => `/programmes/${code}`,
   });
 
-  app.post('/programmes/:code/rename', { schema: renameSchema, config: { scope: 'write' } }, async (request, reply) => {
-    const ifMatch = ifMatchOf(request);
-    const { code } = request.params;
-    const outcome = await runIdempotently(
-      context,
-      request,
-      async (metadata) => {
-        const stream = programmeStream(code);
-        const result = await handleCommand(
-          context.store,
-          programmeDecider,
-          stream,
-          { type: 'RenameProgramme', data: { code, ...request.body } },
-          { metadata, ifMatch },
-        );
-        return {
-          write: { stream, revision: result.revision, position: result.position },
-          outcome: await programmeOutcome(code, 200, result.revision, result.position),
-        };
-      },
-      (write) => programmeOutcome(code, 200, write.revision, write.position),
-    );
-    return sendOutcome(reply, outcome);
-  });
+  app.post('/programmes', { schema: registerSchema, config: { scope: 'write' } }, (request, reply) =>
+    answerCommand(context, request, reply, {
+      ...programmeWrite(request.body.code),
+      status: 201,
+      toCommand: (metadata) => ({
+        stream: programmeStream(request.body.code),
+        command: { type: 'RegisterProgramme' as const, data: request.body, metadata: { now: metadata.now } },
+      }),
+    }),
+  );
+
+  app.post('/programmes/:code/rename', { schema: renameSchema, config: { scope: 'write' } }, (request, reply) =>
+    answerCommand(context, request, reply, {
+      ...programmeWrite(request.params.code),
+      status: 200,
+      ifMatch: true,
+      toCommand: () => ({
+        stream: programmeStream(request.params.code),
+        command: { type: 'RenameProgramme' as const, data: { code: request.params.code, ...request.body } },
+      }),
+    }),
+  );
 
   app.get('/programmes', { schema: listSchema, config: { scope: 'read' } }, async (_request, reply) => {
     const position = context.projections.position;
