@@ -49,7 +49,8 @@ export async function exportHead(sources: ExportSources, request: ExportRequest)
   }
 }
 
-function assertKnownProgramme(sources: ExportSources, programme: string | undefined): void {
+/** A programme filter the ledger does not know is refused (400), as /totals refuses it, rather than answered empty. */
+export function assertKnownProgramme(sources: Pick<ExportSources, 'hasProgramme'>, programme: string | undefined): void {
   if (programme !== undefined && !sources.hasProgramme(programme)) {
     throw new ValidationError(`no programme is registered with code "${programme}"`, [
       { field: 'programme', message: `unknown programme "${programme}"` },

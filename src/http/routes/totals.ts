@@ -2,14 +2,21 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ValidationError } from '../../domain/errors.js';
 import { programmesProjection } from '../../projections/models/programmes.js';
 import { totalsProjection } from '../../projections/models/totals/projection.js';
-import { queryTotals, totalsQuerySteps, type TotalsAnswer, type TotalsQuery } from '../../projections/models/totals/query.js';
+import {
+  queryTotals,
+  totalsQuerySteps,
+  type TotalsAnswer,
+  type TotalsFilter,
+  type TotalsQuery,
+} from '../../projections/models/totals/query.js';
 import type { TotalsState } from '../../projections/models/totals/state.js';
 import type { Moment } from '../../projections/runtime/asOf.js';
 import type { Position } from '../../store/port.js';
-import { comparePositions, formatPosition, positionText } from '../../store/position.js';
+import { positionText } from '../../store/position.js';
+import { assertKnownProgramme } from '../../exports/request.js';
+import { assertNotBeyond } from '../../exports/sources.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import { ByteBoundedCache } from '../../runtime/byteBoundedCache.js';
 import { runInSlices } from '../../runtime/timeSlice.js';
@@ -54,37 +61,60 @@ const TOTALS_DESCRIPTION =
   'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted` and `unconverted`. ' +
   'Send If-None-Match with the last ETag to get 304 while nothing changed, and minPosition (from a write) to read your own writes.';
 
-const totalsSchema = {
-  operationId: 'getTotals',
-  summary: 'Totals by any combination of dimensions',
-  description: `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.`,
-  tags: TAGS,
-  querystring: totalsQuerySchema,
-  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
-  response: totalsResponses,
-};
+/** One totals route: its path, what the path adds to the filter, and whether an unknown programme is refused. */
+interface TotalsRoute {
+  readonly url: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly params?: typeof programmeParamsSchema | typeof countryParamsSchema;
+  readonly querystring: typeof totalsQuerySchema | typeof programmeScopedTotalsQuerySchema | typeof countryScopedTotalsQuerySchema;
+  /** The filter the path names (a programme or a country), over the query's own. */
+  readonly pathFilter: (params: { readonly code?: string }) => TotalsFilter;
+  /** A programme the ledger does not know is a 400 (the filter's or the path's), not empty totals. */
+  readonly refusesUnknownProgramme: boolean;
+}
 
-const programmeTotalsSchema = {
-  operationId: 'getProgrammeTotals',
-  summary: 'Totals of one programme',
-  description: `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.`,
-  tags: TAGS,
-  params: programmeParamsSchema,
-  querystring: programmeScopedTotalsQuerySchema,
-  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
-  response: totalsResponses,
-};
+const TOTALS_ROUTES: readonly TotalsRoute[] = [
+  {
+    url: '/totals',
+    operationId: 'getTotals',
+    summary: 'Totals by any combination of dimensions',
+    querystring: totalsQuerySchema,
+    pathFilter: () => ({}),
+    refusesUnknownProgramme: true,
+  },
+  {
+    url: '/programmes/:code/totals',
+    operationId: 'getProgrammeTotals',
+    summary: 'Totals of one programme',
+    params: programmeParamsSchema,
+    querystring: programmeScopedTotalsQuerySchema,
+    pathFilter: ({ code }) => ({ programme: code }),
+    refusesUnknownProgramme: true,
+  },
+  {
+    url: '/countries/:code/totals',
+    operationId: 'getCountryTotals',
+    summary: 'Totals of the money going to one country (or "unallocated")',
+    params: countryParamsSchema,
+    querystring: countryScopedTotalsQuerySchema,
+    pathFilter: ({ code }) => ({ country: code }),
+    refusesUnknownProgramme: false,
+  },
+];
 
-const countryTotalsSchema = {
-  operationId: 'getCountryTotals',
-  summary: 'Totals of the money going to one country (or "unallocated")',
-  description: TOTALS_DESCRIPTION,
-  tags: TAGS,
-  params: countryParamsSchema,
-  querystring: countryScopedTotalsQuerySchema,
-  requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
-  response: totalsResponses,
-};
+function totalsSchemaOf(route: TotalsRoute) {
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.refusesUnknownProgramme ? `${TOTALS_DESCRIPTION} An unknown programme is refused with 400.` : TOTALS_DESCRIPTION,
+    tags: TAGS,
+    ...(route.params !== undefined && { params: route.params }),
+    querystring: route.querystring,
+    requestHeaders: { 'If-None-Match': requestHeaders.ifNoneMatch },
+    response: totalsResponses,
+  };
+}
 
 /** A cached answer: the position it reflects and its encoded bytes. */
 interface CachedAnswer {
@@ -140,13 +170,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     byUrl.set(url, key);
   }
 
-  function assertKnownProgramme(code: string | undefined): void {
-    if (code !== undefined && !projections.stateOf(programmesProjection).has(code)) {
-      throw new ValidationError(`no programme is registered with code "${code}"`, [
-        { field: 'programme', message: `unknown programme "${code}"` },
-      ]);
-    }
-  }
+  const programmes = { hasProgramme: (code: string) => projections.stateOf(programmesProjection).has(code) };
 
   /**
    * Answers at once when the answer is cached, the common case: the handlers are synchronous then, since an async
@@ -223,13 +247,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   /** A past answer never changes, so it is cached by the position it reflects, like the live one. */
   async function respondAsOf(request: FastifyRequest, reply: FastifyReply, query: TotalsQuery, moment: Moment) {
-    const head = projections.position;
-    if ('position' in moment && (head === undefined || comparePositions(moment.position, head) > 0)) {
-      throw new ValidationError(
-        `asOf ${formatPosition(moment.position)} is beyond the last event applied (${currentPosition(projections)})`,
-        [{ field: 'asOf', message: 'must not be beyond the current position' }],
-      );
-    }
+    assertNotBeyond(moment, projections.position);
     // Answered without the gate when the past state is at hand and this query's answer is cached or light; otherwise
     // heavy work.
     const ready = past.cachedAt(moment);
@@ -256,20 +274,12 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
   }
 
-  app.get('/totals', { schema: totalsSchema, config: { scope: 'read' } }, (request, reply) => {
-    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-    assertKnownProgramme(filter.programme);
-    return respond(request, reply, { groupBy, currency, filter }, minPosition, asOf);
-  });
-
-  app.get('/programmes/:code/totals', { schema: programmeTotalsSchema, config: { scope: 'read' } }, (request, reply) => {
-    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-    assertKnownProgramme(request.params.code);
-    return respond(request, reply, { groupBy, currency, filter: { ...filter, programme: request.params.code } }, minPosition, asOf);
-  });
-
-  app.get('/countries/:code/totals', { schema: countryTotalsSchema, config: { scope: 'read' } }, (request, reply) => {
-    const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-    return respond(request, reply, { groupBy, currency, filter: { ...filter, country: request.params.code } }, minPosition, asOf);
-  });
+  for (const route of TOTALS_ROUTES) {
+    app.get(route.url, { schema: totalsSchemaOf(route), config: { scope: 'read' } }, (request, reply) => {
+      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
+      const query = { groupBy, currency, filter: { ...filter, ...route.pathFilter(request.params ?? {}) } };
+      if (route.refusesUnknownProgramme) assertKnownProgramme(programmes, query.filter.programme);
+      return respond(request, reply, query, minPosition, asOf);
+    });
+  }
 };
