@@ -9,7 +9,8 @@ import { keyStoreDir } from '../auth/keyStore.js';
 import { embeddedDatabasePath } from '../store/embedded.js';
 import { toRecordedEvent, type EventRow } from '../store/embeddedEvents.js';
 import { BACKUP_DIRECTORY_MODE, BACKUP_FILE_MODE } from './backups.js';
-import { backupManifestSchema, manifestPathOf, sha256OfFile, type BackupManifest } from './manifest.js';
+import { backupManifestSchema, type BackupManifest } from '../schemas/backups.js';
+import { manifestPathOf, sha256OfFile } from './manifest.js';
 
 /** A backup that cannot be restored, or a place it must not be restored to; the message says which and why. */
 export class RestoreRefusedError extends Error {
