@@ -1,4 +1,5 @@
-// What a backup's manifest (schemas/backups.ts) says of a copy: computed from the copy itself (its bytes, its events), never the live store.
+// What a backup's manifest (schemas/backups.ts) says of a copy: computed from the copy itself (its bytes, its events),
+// never the live store.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import Database from 'better-sqlite3';

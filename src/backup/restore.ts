@@ -132,7 +132,8 @@ export async function restoreBackup(from: string, dataDir: string): Promise<Rest
     const lastPosition = chains.lastPosition ?? '0';
     if (chains.events !== manifest.events || lastPosition !== manifest.lastPosition) {
       throw new RestoreRefusedError(
-        `${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ${manifest.lastPosition}`,
+        `${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ` +
+          `${manifest.lastPosition}`,
       );
     }
     withCopy(stagedKeys, () => undefined);
