@@ -6,7 +6,7 @@ import { KeysFileError } from './auth/keysFile.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLedger } from './ledger.js';
 import { startTracing } from './telemetry/tracing.js';
-import { StoreAccessDeniedError, StoreDamagedError, StoreLockedError, StoreUnavailableError } from './store/port.js';
+import { isStoreStartupFailure } from './store/port.js';
 
 async function main(): Promise<void> {
   // Everything the service creates under DATA_DIR is its own (README "Durability"); the stores and writers also set
@@ -42,12 +42,7 @@ async function main(): Promise<void> {
     // not in $admins, which reading $all needs): say so plainly and stop.
     // A damaged store file too: one message naming the file and the damage, and the way back (a restore), no stack;
     // the exit code is the same, so a supervisor that restarts on other codes does not loop on a file that stays bad.
-    const storeFailure =
-      error instanceof StoreLockedError ||
-      error instanceof StoreUnavailableError ||
-      error instanceof StoreAccessDeniedError ||
-      error instanceof StoreDamagedError;
-    if (storeFailure || (error instanceof Error && /EventStoreDB/.test(error.message))) {
+    if (isStoreStartupFailure(error)) {
       logger.fatal(error.message);
       process.exit(3);
     }

@@ -83,7 +83,9 @@ export function checkExportCheckpoints(
   let checkpoint: ExportCheckpointCheck;
   if (typeof manifest?.checkpoint === 'string') checkpoint = checkAgainstTree(manifest.checkpoint, tree, key, true);
   else if (options.verifierKey !== undefined) {
-    const problem = `the manifest carries no checkpoint (an export written before checkpoints): the key ${keyText(options.verifierKey)} cannot vouch for it`;
+    const problem =
+      `the manifest carries no checkpoint (an export written before checkpoints): the key ${keyText(options.verifierKey)} ` +
+      `cannot vouch for it`;
     checkpoint = { ...ABSENT, status: 'failed', problems: [problem] };
   } else checkpoint = ABSENT;
   const earlier = options.earlier === undefined ? null : checkAgainstTree(options.earlier, tree, key, false);

@@ -1,4 +1,5 @@
-// The journal's RFC 9162 (section 2.1) Merkle tree: kept as events append, with old roots, inclusion and consistency proofs, and their verifiers.
+// The journal's RFC 9162 (section 2.1) Merkle tree: kept as events append, with old roots, inclusion and consistency
+// proofs, and their verifiers.
 import { createSHA256 } from 'hash-wasm';
 import { LedgerError } from '../domain/errors.js';
 

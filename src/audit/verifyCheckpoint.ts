@@ -161,7 +161,9 @@ async function firstDifference(input: CheckpointVerifyInput, reference: Referenc
   const expectedAt = reference.journal.positionAt(leaf);
   let verdict: string;
   if (store === null)
-    verdict = `the store ends before this leaf: the ${treeSize - leaf} event(s) the checkpoint covers from position ${expected.position} on are not in it`;
+    verdict =
+      `the store ends before this leaf: the ${treeSize - leaf} event(s) the checkpoint covers from position ` +
+      `${expected.position} on are not in it`;
   else if (store.position === expected.position)
     verdict = `the event at position ${expected.position} was rewritten (its hash is not the one the checkpoint covers)`;
   else if (journal.indexOf(expectedAt) === undefined) verdict = `the event at position ${expected.position} is not in the store: removed`;
@@ -175,7 +177,8 @@ function noReferenceProblem(treeSize: number, reasons: readonly string[]): strin
   const why = reasons.length === 0 ? '' : ` (${reasons.join('; ')})`;
   return (
     `the first differing leaf cannot be named without the leaves the checkpoint covers${why}: ` +
-    `pass --reference with an audit export taken no earlier than the checkpoint (ledger audit export, GET /audit/export) whose first ${treeSize} events have its root`
+    `pass --reference with an audit export taken no earlier than the checkpoint (ledger audit export, GET /audit/export) whose first ` +
+    `${treeSize} events have its root`
   );
 }
 
@@ -251,7 +254,8 @@ export function checkpointLines(report: CheckpointReport): string[] {
   );
   if (report.rootMatches === true) {
     lines.push(
-      `store: ${report.storeEvents} events; its first ${report.treeSize} have the checkpoint's root${report.consistent ? ', and its tree now is consistent with it' : ''}`,
+      `store: ${report.storeEvents} events; its first ${report.treeSize} have the checkpoint's ` +
+        `root${report.consistent ? ', and its tree now is consistent with it' : ''}`,
     );
   }
   for (const problem of report.problems) if (problem !== report.signature.problem) lines.push(`problem: ${problem}`);

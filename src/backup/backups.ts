@@ -8,7 +8,8 @@ import { LedgerError } from '../domain/errors.js';
 import { writeTextFile } from '../exports/file.js';
 import { storeFailureOf } from '../store/embeddedFailures.js';
 import { StoreFullError, type EventStore } from '../store/port.js';
-import { backupManifestSchema, contentsOfCopy, sealCopy, sha256OfFile, type BackupManifest } from './manifest.js';
+import { backupManifestSchema, type BackupManifest } from '../schemas/backups.js';
+import { contentsOfCopy, sealCopy, sha256OfFile } from './manifest.js';
 
 /** A store that can copy itself while it runs (the embedded store); EventStoreDB has its own backup. */
 export interface OnlineBackup {

@@ -1,33 +1,8 @@
-// A backup's manifest, and what it says of a copy: computed from the copy itself (its bytes, its events), never the live store.
+// What a backup's manifest (schemas/backups.ts) says of a copy: computed from the copy itself (its bytes, its events),
+// never the live store.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
-
-const sha256Schema = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/)
-  .meta({ description: "SHA-256 (hex) of the file's bytes" });
-
-export const backupManifestSchema = z
-  .object({
-    file: z
-      .string()
-      .meta({ description: 'The copy of the event store, beside this manifest', examples: ['events-20261125T060000.123Z.sqlite'] }),
-    sha256: sha256Schema,
-    events: z.number().int().min(0).meta({ description: 'Events in the copy' }),
-    lastPosition: z.string().meta({
-      description: 'Position of the last event in the copy ("0" when empty): the copy answers as `/totals?asOf=<lastPosition>` did',
-      examples: ['1042'],
-    }),
-    createdAt: z.string().meta({ description: 'When the backup was taken (ISO 8601)' }),
-    keys: z
-      .object({ file: z.string().meta({ examples: ['keys-20261125T060000.123Z.sqlite'] }), sha256: sha256Schema })
-      .meta({ description: 'The copy of the API keys store (`DATA_DIR/keys`), taken in the same backup' }),
-  })
-  .meta({ id: 'BackupManifest', description: 'A backup of the embedded store, written beside it as `<name>.json`' });
-
-export type BackupManifest = z.infer<typeof backupManifestSchema>;
 
 /** The manifest of a copy named `events-<time>.sqlite` is `events-<time>.json`. */
 export function manifestPathOf(copy: string): string {

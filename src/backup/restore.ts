@@ -9,7 +9,8 @@ import { keyStoreDir } from '../auth/keyStore.js';
 import { embeddedDatabasePath } from '../store/embedded.js';
 import { toRecordedEvent, type EventRow } from '../store/embeddedEvents.js';
 import { BACKUP_DIRECTORY_MODE, BACKUP_FILE_MODE } from './backups.js';
-import { backupManifestSchema, manifestPathOf, sha256OfFile, type BackupManifest } from './manifest.js';
+import { backupManifestSchema, type BackupManifest } from '../schemas/backups.js';
+import { manifestPathOf, sha256OfFile } from './manifest.js';
 
 /** A backup that cannot be restored, or a place it must not be restored to; the message says which and why. */
 export class RestoreRefusedError extends Error {
@@ -131,7 +132,8 @@ export async function restoreBackup(from: string, dataDir: string): Promise<Rest
     const lastPosition = chains.lastPosition ?? '0';
     if (chains.events !== manifest.events || lastPosition !== manifest.lastPosition) {
       throw new RestoreRefusedError(
-        `${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ${manifest.lastPosition}`,
+        `${from} holds ${chains.events} events up to position ${lastPosition}; its manifest says ${manifest.events} up to ` +
+          `${manifest.lastPosition}`,
       );
     }
     withCopy(stagedKeys, () => undefined);

@@ -19,7 +19,10 @@ interface CheckpointFlags {
 }
 
 function describeBreak(broken: BrokenLink): string {
-  return `first broken link: ${broken.stream} revision ${broken.revision} (${broken.type}) at position ${broken.position}: ${broken.problem}`;
+  return (
+    `first broken link: ${broken.stream} revision ${broken.revision} (${broken.type}) at position ${broken.position}: ` +
+    `${broken.problem}`
+  );
 }
 
 export function registerAuditCommands(program: Command, dataDirOf: () => string): void {
@@ -28,7 +31,8 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
   audit
     .command('verify')
     .description(
-      'walk the journal and every stream, check every hash chain, and optionally hold the store to a checkpoint taken earlier; exits 1 on any break',
+      'walk the journal and every stream, check every hash chain, and optionally hold the store to a checkpoint taken earlier; exits 1 ' +
+        'on any break',
     )
     .option(
       '--checkpoint <file>',
@@ -125,7 +129,8 @@ export function registerAuditCommands(program: Command, dataDirOf: () => string)
         const identity = readLedgerIdentity(config);
         if (identity === undefined) {
           throw new Error(
-            `no audit signing key at ${config.auditSigningKeyFile}: the export's checkpoint is signed with the ledger's key (start the service once to make it, or set AUDIT_SIGNING_KEY_FILE)`,
+            `no audit signing key at ${config.auditSigningKeyFile}: the export's checkpoint is signed with the ledger's key (start the ` +
+              `service once to make it, or set AUDIT_SIGNING_KEY_FILE)`,
           );
         }
         await pipeline(Readable.from(exportLines(store, identity)), createWriteStream(partial));

@@ -51,7 +51,8 @@ export function registerExportCommand(program: Command, dataDirOf: () => string)
     .command('export')
     .argument('<kind>', `what to export: ${EXPORT_KINDS.join(', ')}`)
     .description(
-      'write the CSV that GET /exports/<kind>.csv answers, from the event store; stop the service first when the store is embedded (it holds the data directory)',
+      'write the CSV that GET /exports/<kind>.csv answers, from the event store; stop the service first when the store is embedded (it ' +
+        'holds the data directory)',
     )
     .requiredOption('--out <file>', 'file to write (through <file>.tmp, fsynced, then renamed)')
     .option('--group-by <dimensions>', 'totals: comma-separated dimensions (programme, country, year, fiscalYear, funder, currency)')

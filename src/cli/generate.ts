@@ -20,7 +20,8 @@ export function registerGenerateCommand(program: Command, dataDirOf: () => strin
   program
     .command('generate')
     .description(
-      'write a synthetic ledger (programmes, rates, announcements 2015-2026 in GBP and EUR, ~20% amended, ~5% withdrawn) into an empty store',
+      'write a synthetic ledger (programmes, rates, announcements 2015-2026 in GBP and EUR, ~20% amended, ~5% withdrawn) ' +
+        'into an empty store',
     )
     .requiredOption('--announcements <n>', 'how many announcements', positiveInteger)
     .option('--seed <s>', 'seed: the same seed gives the same ledger', positiveInteger, 1)
@@ -58,7 +59,8 @@ export function registerGenerateCommand(program: Command, dataDirOf: () => strin
       });
       const seconds = (performance.now() - started) / 1000;
       process.stdout.write(
-        `wrote ${totals.events} events in ${totals.streams} streams in ${seconds.toFixed(1)} s (${Math.round(totals.events / seconds)} events/s)\n`,
+        `wrote ${totals.events} events in ${totals.streams} streams in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(totals.events / seconds)} events/s)\n`,
       );
     });
 }

@@ -36,7 +36,8 @@ async function withKeys<T>(dataDir: string, run: (store: EventStore) => Promise<
   } catch (error) {
     if (error instanceof StoreLockedError) {
       throw new Error(
-        `${error.message}: the service holds the embedded store while it runs; stop it, or manage keys over HTTP (POST /admin/keys) with an admin key`,
+        `${error.message}: the service holds the embedded store while it runs; stop it, or manage keys over HTTP (POST /admin/keys) ` +
+          `with an admin key`,
       );
     }
     throw error;

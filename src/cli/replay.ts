@@ -42,7 +42,8 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
       if (options.json) process.stdout.write(`${JSON.stringify({ ...report, total: totals })}\n`);
       else {
         process.stdout.write(
-          `events: ${report.events}\nposition: ${report.position}\nseconds: ${report.seconds}\nevents/s: ${report.eventsPerSecond}\ndigest: ${report.digest}\n`,
+          `events: ${report.events}\nposition: ${report.position}\nseconds: ${report.seconds}\nevents/s: ` +
+            `${report.eventsPerSecond}\ndigest: ${report.digest}\n`,
         );
         process.stdout.write(
           `total: ${totals.amounts.map((a) => `${a.currency} ${a.value}`).join(', ') || 'nothing'} (${totals.count} announcements)\n`,

@@ -7,7 +7,8 @@ export function registerRestoreCommand(program: Command, dataDirOf: () => string
   program
     .command('restore')
     .description(
-      'check a backup (its manifest, SHA-256 and hash chains) and restore it into --data-dir, which must hold no store; exits 1 on a damaged backup',
+      'check a backup (its manifest, SHA-256 and hash chains) and restore it into --data-dir, which must hold no store; exits 1 on a ' +
+        'damaged backup',
     )
     .requiredOption(
       '--from <file>',
@@ -21,8 +22,10 @@ export function registerRestoreCommand(program: Command, dataDirOf: () => string
         return;
       }
       process.stdout.write(
-        `restored ${report.events} events (${report.streams} streams, up to position ${report.lastPosition}, backed up ${report.createdAt}) into ${report.dataDir}\n` +
-          'the audit signing key is not part of a backup: put it at <data-dir>/audit/signing.key (or set AUDIT_SIGNING_KEY_FILE) before starting the service\n',
+        `restored ${report.events} events (${report.streams} streams, up to position ${report.lastPosition}, backed up ` +
+          `${report.createdAt}) into ${report.dataDir}\n` +
+          'the audit signing key is not part of a backup: put it at <data-dir>/audit/signing.key (or set AUDIT_SIGNING_KEY_FILE) before ' +
+          'starting the service\n',
       );
     });
 }

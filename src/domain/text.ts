@@ -14,7 +14,10 @@ function kindOf(codePoint: number): string {
   return 'a bidirectional embedding';
 }
 
-/** Why the text is refused, naming its first forbidden code point ("must not contain U+202E (a bidirectional override)"); undefined when clean. */
+/**
+ * Why the text is refused, naming its first forbidden code point ("must not contain U+202E (a bidirectional override)");
+ * undefined when clean.
+ */
 export function forbiddenCharacterProblem(text: string): string | undefined {
   const match = FORBIDDEN.exec(text);
   if (match === null) return undefined;

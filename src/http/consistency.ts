@@ -26,7 +26,9 @@ export async function awaitMinPosition(
     type: 'urn:funding-ledger:problem:position-not-reached',
     title: 'Service unavailable',
     status: 503,
-    detail: `the projections have not reached position ${formatPosition(minPosition)} yet (they are at ${currentPosition(projections)}); retry shortly`,
+    detail:
+      `the projections have not reached position ${formatPosition(minPosition)} yet (they are at ` +
+      `${currentPosition(projections)}); retry shortly`,
   });
   return false;
 }

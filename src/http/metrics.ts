@@ -88,7 +88,9 @@ export function registerMetrics(app: FastifyInstance, context: LedgerContext): L
   const { appended } = context;
   new Counter({
     name: 'ledger_events_appended_total',
-    help: 'Events this instance appended and the store acknowledged since it started, by event type (announcements, programmes, rates, API keys, export slots)',
+    help:
+      'Events this instance appended and the store acknowledged since it started, by event type (announcements, programmes, rates, ' +
+      'API keys, export slots)',
     labelNames: ['type'],
     registers: [registry],
     // Read from the ledger's tally at scrape time: it counts from start-up, before the app (and its registry) existed.

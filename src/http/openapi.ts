@@ -13,12 +13,17 @@ function packageInfo(): { name: string; version: string; description: string; li
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as ReturnType<typeof packageInfo>;
 }
 
-const DESCRIPTION = `An event-sourced ledger of public funding announcements: every announcement, correction and withdrawal, with exact totals.
-
-- Money is a decimal string with at most the currency's minor digits (\`"30000000.00"\`), never a JSON number. GBP and EUR are never added together without a recorded rate.
-- Positions are 64-bit global positions in the event store, sent as decimal strings. Every write answers with the \`position\` of its last event; pass it as \`minPosition\` to a totals query to read your own writes.
-- Errors are RFC 9457 problem details (\`application/problem+json\`); a refused request names every offending field in \`errors\`.
-- Every write of a programme, announcement or exchange rate accepts an \`Idempotency-Key\`: a retry with the same key and body gets the first answer and records nothing.`;
+const DESCRIPTION = [
+  'An event-sourced ledger of public funding announcements: every announcement, correction and withdrawal, with exact totals.',
+  '',
+  '- Money is a decimal string with at most the currency\'s minor digits (`"30000000.00"`), never a JSON number. ' +
+    'GBP and EUR are never added together without a recorded rate.',
+  '- Positions are 64-bit global positions in the event store, sent as decimal strings. ' +
+    'Every write answers with the `position` of its last event; pass it as `minPosition` to a totals query to read your own writes.',
+  '- Errors are RFC 9457 problem details (`application/problem+json`); a refused request names every offending field in `errors`.',
+  '- Every write of a programme, announcement or exchange rate accepts an `Idempotency-Key`: ' +
+    'a retry with the same key and body gets the first answer and records nothing.',
+].join('\n');
 
 const TAGS = [
   { name: 'Health', description: 'Liveness and readiness, for orchestrators; no key needed' },
@@ -29,7 +34,8 @@ const TAGS = [
   {
     name: 'Audit',
     description:
-      'The full journal, replay against the live projections, the offline export, and the journal tree: signed checkpoints and proofs (public)',
+      'The full journal, replay against the live projections, the offline export, and the journal tree: signed ' +
+      'checkpoints and proofs (public)',
   },
   { name: 'Exports', description: 'CSV for spreadsheets: totals, announcements and the journal, on demand and on a schedule' },
   { name: 'Metrics', description: 'Prometheus metrics of this instance (metrics scope)' },
@@ -186,8 +192,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             type: 'http',
             scheme: 'bearer',
             description:
-              'An API key as "Authorization: Bearer <key>". Keys have scopes (read, write, audit, metrics, admin); each operation names the one it needs. ' +
-              'The first start writes an admin key to <DATA_DIR>/admin.key; `npx ledger keys create` makes more. With PUBLIC_READ=true, read operations need no key.',
+              'An API key as "Authorization: Bearer <key>". Keys have scopes (read, write, audit, metrics, admin); each operation names ' +
+              'the one it needs. ' +
+              'The first start writes an admin key to <DATA_DIR>/admin.key; `npx ledger keys create` makes more. With PUBLIC_READ=true, ' +
+              'read operations need no key.',
           },
         },
       },

@@ -65,8 +65,9 @@ export const zodValidatorCompiler: FastifySchemaCompiler<ZodType> = ({ schema, h
 
 /**
  * Dashboards send the same few queries over and over, and parsing one with zod was 3% of a cached read: the
- * validated form of a query that passed is kept, keyed by the parsed query (see queryKey). The schemas are pure, so the same input always gives the same output. The kept value is
- * shared between requests, so it is frozen: a handler that tried to change it would fail loudly, not corrupt others.
+ * validated form of a query that passed is kept, keyed by the parsed query (see queryKey). The schemas are pure, so the
+ * same input always gives the same output. The kept value is shared between requests, so it is frozen: a handler that
+ * tried to change it would fail loudly, not corrupt others.
  */
 function memoisedByInput(
   validate: (data: unknown) => { value: unknown } | { error: Error },
@@ -125,7 +126,8 @@ function problemFor(error: FastifyError | Error): Omit<Problem, 'instance'> | un
       title: 'Service unavailable',
       status: 503,
       detail:
-        'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the same Idempotency-Key',
+        'the event store is unavailable; nothing is half-written, but a write cut off in flight may have been recorded: retry with the ' +
+        'same Idempotency-Key',
     };
   }
   return storeProblemFor(error) ?? frameworkProblemFor(error);
@@ -160,7 +162,9 @@ function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
       type: `${PROBLEM_BASE}stream-deleted`,
       title: 'Gone',
       status: 410,
-      detail: `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to`,
+      detail:
+        `${error.stream} was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or ` +
+        `added to`,
     };
   }
   if (error instanceof StoreFullError) {
@@ -174,7 +178,9 @@ function storeProblemFor(error: Error): Omit<Problem, 'instance'> | undefined {
   }
   if (error instanceof StoreDamagedError) {
     // A page first read after a start from a snapshot: what the projections hold in memory is still served.
-    const detail = `the event store's file is damaged (${withoutPaths(error.damage)}): this request cannot be answered until an operator stops the service and restores the store from a backup (ledger restore --from <backup>)`;
+    const detail =
+      `the event store's file is damaged (${withoutPaths(error.damage)}): this request cannot be answered until an ` +
+      `operator stops the service and restores the store from a backup (ledger restore --from <backup>)`;
     return { type: `${PROBLEM_BASE}store-damaged`, title: 'Service unavailable', status: 503, detail };
   }
   if (error instanceof StoreAccessDeniedError) {
@@ -301,7 +307,8 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
   if (socket.writable && !answering) {
     const body = JSON.stringify({ type: PROBLEM_BASE + slug, title, status, detail });
     socket.end(
-      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ` +
+        `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.resume();

@@ -55,5 +55,7 @@ export const replayReportSchema = z
 /** The export is a stream of lines, sent as is: this only documents it. */
 export const journalExportSchema = z.string().meta({
   description:
-    'JSON Lines: one journal item per line in position order, then the manifest line { format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }: checkpoint is the signed C2SP checkpoint of exactly the exported events, verifierKey the C2SP vkey that verifies it',
+    'JSON Lines: one journal item per line in position order, then the manifest line { format, count, lastPosition, chainHeads, sha256, ' +
+    'checkpoint, verifierKey }: checkpoint is the signed C2SP checkpoint of exactly the exported events, verifierKey the C2SP vkey ' +
+    'that verifies it',
 });

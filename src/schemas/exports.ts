@@ -17,8 +17,10 @@ export const plainExportQuerySchema = z.strictObject({ bom: bomSchema });
 const csvOf = (description: string) => z.string().meta({ description });
 
 export const totalsCsvSchema = csvOf(
-  `RFC 4180 CSV, CRLF line ends, a header row: the groupBy dimensions in the order asked (not currency), then ${TOTALS_FIGURE_COLUMNS.join(', ')}; ` +
-    `with \`currency\` also ${TOTALS_CONVERSION_COLUMNS.join(', ')}. One row per group and original currency, so the rows add up to /totals exactly.`,
+  `RFC 4180 CSV, CRLF line ends, a header row: the groupBy dimensions in the order asked (not currency), then ` +
+    `${TOTALS_FIGURE_COLUMNS.join(', ')}; ` +
+    `with \`currency\` also ${TOTALS_CONVERSION_COLUMNS.join(', ')}. One row per group and original currency, so the rows add up to ` +
+    `/totals exactly.`,
 );
 export const announcementsCsvSchema = csvOf(
   `RFC 4180 CSV, CRLF line ends, one row per allocation of each announcement: ${ANNOUNCEMENT_COLUMNS.join(', ')}`,

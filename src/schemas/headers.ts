@@ -38,7 +38,8 @@ export const requestHeaders = {
   }),
   correlationId: z.string().meta({
     description:
-      'Recorded as the correlationId of the events written (1-200 visible ASCII characters); without it, the trace id of the request while tracing is on, else the request id',
+      'Recorded as the correlationId of the events written (1-200 visible ASCII characters); without it, the trace id of the request ' +
+      'while tracing is on, else the request id',
   }),
   ifMatch: z.string().meta({
     description: 'The revision you last saw, quoted ("3"): the write is refused with 412 if the stream has moved on',

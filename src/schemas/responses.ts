@@ -48,7 +48,8 @@ export const problems = {
   conflict: problemResponse('It exists already, or a concurrent write reached the stream first: reload and retry'),
   preconditionFailed: problemResponse('If-Match names a revision that is no longer current: reload and decide again'),
   tooLarge: problemResponse(
-    'The body is larger than the configured limit (BODY_LIMIT_BYTES), or the events it would record are larger than the event store accepts in one write',
+    'The body is larger than the configured limit (BODY_LIMIT_BYTES), or the events it would record are larger than the event store ' +
+      'accepts in one write',
   ),
   gone: problemResponse(
     'The stream was deleted in the event store, outside the ledger (which never deletes): its history cannot be read or added to',
@@ -57,7 +58,8 @@ export const problems = {
   ruleViolated: problemResponse('A ledger rule refused the command, or the Idempotency-Key was used before for a different request'),
   internal: problemResponse('An unexpected error; it has been logged'),
   storeFull: problemResponse(
-    'The disk holding the event store is full; nothing was written: retry after Retry-After, once space is freed, with the same Idempotency-Key',
+    'The disk holding the event store is full; nothing was written: retry after Retry-After, once space is freed, with the same ' +
+      'Idempotency-Key',
     {
       'Retry-After': responseHeaders.retryAfter,
     },
@@ -82,7 +84,8 @@ export const heavyProblems = {
     },
   ),
   503: problemResponse(
-    'The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry after Retry-After',
+    'The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry ' +
+      'after Retry-After',
     {
       'Retry-After': responseHeaders.retryAfter,
     },

@@ -15,6 +15,7 @@ import { assertExpectedRevision } from './expectedRevision.js';
 import {
   limitOf,
   StoreAccessDeniedError,
+  StoreNotUsableError,
   StoreUnavailableError,
   type AppendResult,
   type EventStore,
@@ -77,7 +78,7 @@ export async function openEventStoreDb(options: EventStoreDbOptions): Promise<Ev
   try {
     client = EventStoreDBClient.connectionString(options.connectionString);
   } catch (error) {
-    throw new Error(`invalid EventStoreDB connection string ${where}: ${messageOf(error)}`, { cause: error });
+    throw new StoreNotUsableError(`invalid EventStoreDB connection string ${where}: ${messageOf(error)}`, { cause: error });
   }
   const store = new EventStoreDbStore(client, where, prefixes, options);
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
@@ -96,7 +97,7 @@ export async function openEventStoreDb(options: EventStoreDbOptions): Promise<Ev
     if (error instanceof StoreAccessDeniedError) throw error;
     throw error instanceof StartupTimeout || error instanceof StoreUnavailableError || isUnavailable(error)
       ? new StoreUnavailableError(message, { cause: error })
-      : new Error(message, { cause: error });
+      : new StoreNotUsableError(message, { cause: error });
   }
 }
 

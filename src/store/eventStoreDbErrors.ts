@@ -82,7 +82,8 @@ function accessDenied(error: AccessDeniedError, where: string, operation: Operat
   const advice = refusedUser
     ? 'the server did not accept the user and password in the connection string (esdb://<user>:<password>@host:2113?tls=true)'
     : operation.kind === 'read-all'
-      ? "reading $all needs a user in the $admins group: put the user and password of a member of $admins in the connection string (esdb://<user>:<password>@host:2113?tls=true), or add the ledger's user to $admins"
+      ? 'reading $all needs a user in the $admins group: put the user and password of a member of $admins in the connection string ' +
+        "(esdb://<user>:<password>@host:2113?tls=true), or add the ledger's user to $admins"
       : "the connection string's user lacks the right the stream's ACL asks for; a member of $admins has it";
   return new StoreAccessDeniedError(`EventStoreDB at ${where} denied ${what}: ${advice}`, { cause: error });
 }

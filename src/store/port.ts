@@ -235,3 +235,24 @@ export class StoreDamagedError extends Error {
     super(`${file} is damaged (${damage}); stop the service and restore it from a backup: ledger restore --from <backup>`, options);
   }
 }
+
+/**
+ * The store cannot be opened at start-up for a reason none of the errors above names: a connection string that does
+ * not parse, or a server that answers but not as a store the ledger can use. The service says so and stops.
+ */
+export class StoreNotUsableError extends Error {
+  override readonly name = 'StoreNotUsableError';
+}
+
+/** Why a store would not open at start-up: the service logs the message alone and exits 3, whichever it is. */
+export function isStoreStartupFailure(
+  error: unknown,
+): error is StoreLockedError | StoreUnavailableError | StoreAccessDeniedError | StoreDamagedError | StoreNotUsableError {
+  return (
+    error instanceof StoreLockedError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof StoreAccessDeniedError ||
+    error instanceof StoreDamagedError ||
+    error instanceof StoreNotUsableError
+  );
+}

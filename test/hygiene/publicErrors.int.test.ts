@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { publicMessage, withoutPaths } from '../../src/domain/publicMessage.js';
 import { liveSources } from '../../src/exports/live.js';
@@ -41,8 +41,8 @@ function aLog() {
       done();
     },
   });
-  // Typed as Fastify's logger, which is what the scheduler and an app built on it take.
-  const logger: FastifyBaseLogger = pino({ level: 'info' }, sink);
+  // pino's logger, which is what the scheduler takes; an app built on it sees it as Fastify's logger type.
+  const logger: PinoLogger = pino({ level: 'info' }, sink);
   return { logger, lines };
 }
 
@@ -151,7 +151,8 @@ describe('problems made of errors that name a path', () => {
   it('answer without the path, whatever the status, and log it', async () => {
     const file = '/srv/funding-ledger/data/events.sqlite';
     const { logger, lines } = aLog();
-    const app = Fastify({ loggerInstance: logger });
+    const appLogger: FastifyBaseLogger = logger;
+    const app = Fastify({ loggerInstance: appLogger });
     registerProblemHandlers(app);
     app.get('/plugin-4xx', async () => {
       throw Object.assign(systemError('ENOENT', 'no such file or directory', file), { statusCode: 404 });

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from 'pino';
 import type { ExportSources } from '../sources.js';
 import type { ExportCheckpoints } from './checkpoint.js';
 import { CRON_MODE, type ExportSchedule } from './config.js';

@@ -14,7 +14,8 @@ const createSchema = {
   operationId: 'createApiKey',
   summary: 'Create an API key',
   description:
-    'Answers the key once, with `Cache-Control: no-store`: only its SHA-256 is kept. Every instance on the store accepts it within a second.',
+    'Answers the key once, with `Cache-Control: no-store`: only its SHA-256 is kept. ' +
+    'Every instance on the store accepts it within a second.',
   tags: TAGS,
   body: createKeyBodySchema,
   response: {

@@ -49,7 +49,8 @@ const announceSchema = {
   operationId: 'announceFunding',
   summary: 'Record a funding announcement',
   description:
-    'The id is yours to choose (a UUID) or made by the ledger. Where the money goes is `country`, or `allocations` summing exactly to the amount, or neither (unallocated). ' +
+    'The id is yours to choose (a UUID) or made by the ledger. Where the money goes is `country`, or `allocations` summing exactly to ' +
+    'the amount, or neither (unallocated). ' +
     'Send an Idempotency-Key to make retries safe: a retry gets the first answer and records nothing.',
   tags: TAGS,
   body: announceBodySchema,
@@ -64,7 +65,8 @@ const amendSchema = {
   operationId: 'amendAnnouncement',
   summary: 'Amend an announcement',
   description:
-    'Changes the given fields (null removes an optional one) for a stated reason. Send If-Match: "<revision>" to refuse the change if the announcement changed since you read it; a withdrawn announcement accepts no change.',
+    'Changes the given fields (null removes an optional one) for a stated reason. Send If-Match: "<revision>" to refuse the change if ' +
+    'the announcement changed since you read it; a withdrawn announcement accepts no change.',
   tags: TAGS,
   params: announcementParamsSchema,
   body: amendBodySchema,

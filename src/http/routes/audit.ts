@@ -46,7 +46,8 @@ const exportSchema = {
   operationId: 'exportJournal',
   summary: 'Every event as JSON Lines, for offline audit',
   description:
-    'One event a line in position order, then a manifest line `{ format, count, lastPosition, chainHeads, sha256, checkpoint, verifierKey }`: the checkpoint is the signed C2SP checkpoint of exactly the exported events. Streamed.',
+    'One event a line in position order, then a manifest line `{ format, count, lastPosition, chainHeads, sha256, checkpoint, ' +
+    'verifierKey }`: the checkpoint is the signed C2SP checkpoint of exactly the exported events. Streamed.',
   tags: TAGS,
   // A stream is sent as is, never through the serializer; the schema documents the lines.
   response: looseResponses({

@@ -63,8 +63,10 @@ const inclusionSchema = {
   operationId: 'getInclusionProof',
   summary: 'Proof that one event is in the journal tree',
   description:
-    'The RFC 9162 audit path of the event at `position` (or at `leafIndex`) in the tree of `treeSize` leaves (the current tree by default). ' +
-    "Recompute the root from SHA-256(0x00 || the event's 32-byte `hash`) and the path, and compare it with a signed checkpoint of that size.",
+    'The RFC 9162 audit path of the event at `position` (or at `leafIndex`) in the tree of `treeSize` leaves (the current tree by ' +
+    'default). ' +
+    "Recompute the root from SHA-256(0x00 || the event's 32-byte `hash`) and the path, and compare it with a signed " +
+    'checkpoint of that size.',
   tags: TAGS,
   querystring: inclusionQuerySchema,
   response: {

@@ -12,7 +12,8 @@ const backupSchema = {
   description:
     "Copies the event store and the API keys store under `DATA_DIR/backups/` with SQLite's online backup API while writes go on, " +
     'and answers the manifest written beside the copies, computed from the copies: restore with `ledger restore --from <file>`. ' +
-    "Backups run one at a time; after each, the oldest beyond `BACKUP_KEEP` are removed. On EventStoreDB: 501, use the server's own backup.",
+    'Backups run one at a time; after each, the oldest beyond `BACKUP_KEEP` are removed. On EventStoreDB: 501, ' +
+    "use the server's own backup.",
   tags: ['Backups'],
   response: {
     201: jsonResponse('The backup is on disk; this is its manifest', backupManifestSchema),
@@ -33,7 +34,8 @@ export const backupRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   app.post('/admin/backups', { schema: backupSchema, config: { scope: 'admin' } }, async (_request, reply) => {
     if (context.backups === undefined) {
       throw new BackupNotSupportedError(
-        'this ledger runs on EventStoreDB, which this route cannot copy: back it up with the server\'s own backup (see README "Backups and restore")',
+        'this ledger runs on EventStoreDB, which this route cannot copy: back it up with the server\'s own backup (see README "Backups ' +
+          'and restore")',
       );
     }
     return reply.code(201).send(await context.backups.take());

@@ -25,7 +25,8 @@ const recordSchema = {
   operationId: 'recordExchangeRate',
   summary: 'Record an exchange rate',
   description:
-    'The rate applies to announcements from effectiveOn until a later rate for the pair; a GBP->EUR rate also converts EUR->GBP as its exact inverse. ' +
+    'The rate applies to announcements from effectiveOn until a later rate for the pair; a GBP->EUR rate also converts EUR->GBP as its ' +
+    'exact inverse. ' +
     'Send an Idempotency-Key to make retries safe.',
   tags: TAGS,
   body: recordExchangeRateBodySchema,

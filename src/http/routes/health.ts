@@ -18,7 +18,8 @@ const readySchema = {
   operationId: 'checkReadiness',
   summary: 'Have the projections caught up, and is the service keeping up with its load?',
   description:
-    'Ready once every projection has caught up with the event store and while the service is not overloaded; otherwise 503 with the same body, ' +
+    'Ready once every projection has caught up with the event store and while the service is not overloaded; otherwise 503 with the ' +
+    'same body, ' +
     'which says which. Writes are refused while the projections catch up. Never refused by the overload guard itself.',
   tags: TAGS,
   response: {

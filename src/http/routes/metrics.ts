@@ -12,8 +12,10 @@ const metricsSchema = {
   operationId: 'getMetrics',
   summary: 'Prometheus metrics of this instance',
   description:
-    "Requests by route and status, events appended by this instance and applied by its projections by type, idempotent replays, scheduled export runs, the projections' position and lag " +
-    'behind the event store, the store connection, and the process (CPU, memory, event loop, GC). Each instance answers for itself: scrape every replica.',
+    'Requests by route and status, events appended by this instance and applied by its projections by type, idempotent replays, ' +
+    "scheduled export runs, the projections' position and lag " +
+    'behind the event store, the store connection, and the process (CPU, memory, event loop, GC). Each instance answers for itself: ' +
+    'scrape every replica.',
   tags: ['Metrics'],
   // Text is sent as is, never through the serializer; the schema documents it.
   response: looseResponses({

@@ -58,7 +58,8 @@ const totalsResponses = {
 };
 
 const TOTALS_DESCRIPTION =
-  'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted` and `unconverted`. ' +
+  'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted` and ' +
+  '`unconverted`. ' +
   'Send If-None-Match with the last ETag to get 304 while nothing changed, and minPosition (from a write) to read your own writes.';
 
 /** One totals route: its path, what the path adds to the filter, and whether an unknown programme is refused. */

@@ -1,5 +1,5 @@
 // Feeds every projection from one subscription to $all and owns the position they have applied.
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from 'pino';
 import { JournalTree } from '../../audit/journalTree.js';
 import { StoreDamagedError, type EventStore, type Position, type RecordedEvent, type Subscription } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';

@@ -1,5 +1,5 @@
 // When snapshots are taken and used: restored before the runner starts, saved every N events and at shutdown.
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from 'pino';
 import { publicMessage } from '../../domain/publicMessage.js';
 import type { EventStore, Position } from '../../store/port.js';
 import { comparePositions, formatPosition } from '../../store/position.js';
