@@ -10,18 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger } from '../../src/ledger.js';
-import {
-  anAnnouncement,
-  announce,
-  anExchangeRate,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { anAnnouncement, anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;

@@ -4,16 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 import { aRow, csvOf } from '../imports/rows.js';
 import { jsonOf, ledger, type Ran } from './ledgerCli.js';
 

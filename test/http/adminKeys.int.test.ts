@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ledger as ledgerCli } from '../cli/ledgerCli.js';
-import { aProgramme, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { aProgramme } from '../support/scenarios.js';
 
 async function createOverHttp(ledger: TestLedger, body: unknown) {
   return clientOf(ledger).post('/admin/keys', body);

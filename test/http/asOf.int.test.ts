@@ -1,19 +1,8 @@
 // GET /totals?asOf=: the totals as they stood right after a position or at an instant, over real HTTP.
 import { describe, expect, it, vi } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
-import {
-  anAnnouncement,
-  anExchangeRate,
-  clientOf,
-  errorFieldsOf,
-  expectStatus,
-  startTestLedger,
-  theProgrammes,
-  theThirtyMillion,
-  theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, errorFieldsOf, expectStatus, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
+import { anExchangeRate, theGermanContribution, theProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 /** recordedAt of the write at minute n: the event at position n (from 1) is recorded at minute n. */
 const at = (minute: number, second = 0): string => new Date(Date.UTC(2025, 3, 2, 9, minute, second)).toISOString();
@@ -67,17 +56,7 @@ async function aLedgerWithAnswersAfterEveryWrite() {
   const thirty = (await write('/announcements', theThirtyMillion())).json.id as string;
   const three = (await write('/announcements', theThreeMillion())).json.id as string;
   await write('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' }));
-  await write(
-    '/announcements',
-    anAnnouncement({
-      funder: 'DE',
-      title: 'German contribution',
-      announcedOn: '2025-10-22',
-      amount: { currency: 'EUR', value: '5000000.00' },
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
+  await write('/announcements', theGermanContribution());
   await write(`/announcements/${thirty}/amendments`, {
     changes: {
       allocations: [

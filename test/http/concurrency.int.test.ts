@@ -1,14 +1,7 @@
 // Optimistic concurrency over real HTTP: parallel writers to one stream, exactly one wins, no lost update.
 import { describe, expect, it } from 'vitest';
-import {
-  announce,
-  aProgramme,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 /**
  * In-process, the embedded store reads and appends without yielding to the event loop, so parallel requests never

@@ -1,21 +1,14 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
 import { describe, expect, it, vi } from 'vitest';
+import { announce, clientOf, errorFieldsOf, expectStatus, request, startTestLedger, type Reply } from '../support/ledger.js';
 import {
+  aLedgerWithProgrammes,
   anAnnouncement,
   anExchangeRate,
-  announce,
-  clientOf,
-  errorFieldsOf,
-  expectStatus,
-  registerProgrammes,
-  request,
-  startTestLedger,
   theProgrammes,
   theThirtyMillion,
   theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+} from '../support/scenarios.js';
 
 const UNKNOWN_ID = '0b6d4f1e-93c2-4a57-8e1d-2c3b4a5f6e70';
 
@@ -25,12 +18,6 @@ function expectProblem(reply: Reply, status: number): void {
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(reply.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
   expect(reply.json.type).not.toBe('about:blank');
-}
-
-async function aLedgerWithProgrammes(): Promise<TestLedger> {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  return ledger;
 }
 
 describe('400 malformed JSON', () => {

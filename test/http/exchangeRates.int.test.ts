@@ -1,6 +1,7 @@
 // Exchange rates over real HTTP: record rates between the ledger's currencies and list them by pair.
 import { describe, expect, it } from 'vitest';
-import { anExchangeRate, clientOf, errorFieldsOf, expectStatus, itemsOf, startTestLedger } from '../support/ledger.js';
+import { clientOf, errorFieldsOf, expectStatus, itemsOf, startTestLedger } from '../support/ledger.js';
+import { anExchangeRate } from '../support/scenarios.js';
 
 describe('POST /exchange-rates', () => {
   it('records a rate: 201 with the rate as a decimal string', async () => {

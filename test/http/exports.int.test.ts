@@ -8,58 +8,27 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ANNOUNCEMENT_COLUMNS, EVENT_COLUMNS } from '../../src/schemas/csv.js';
 import { formatPosition } from '../../src/store/position.js';
 import { recordsOf, rowsOf } from '../exports/support.js';
+import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
 import {
-  anAnnouncement,
+  aLedgerWithTheRealAnnouncements,
   anExchangeRate,
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
+  gbp,
+  minorOf,
+  theBalkansBorderTechnology,
+  theEarlierCpsFunding,
+  theGermanContribution,
   theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
-
-const gbp = (value: string) => ({ currency: 'GBP', value });
-const eur = (value: string) => ({ currency: 'EUR', value });
-const minorOf = (value: string): bigint => BigInt(value.replace('.', ''));
+} from '../support/scenarios.js';
 
 /** The two real announcements, three made-up ones (split, EUR, earlier), a withdrawn one, and a GBP-EUR rate: position 10. */
 async function aLedger() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  const thirty = await announce(ledger, theThirtyMillion());
-  const three = await announce(ledger, theThreeMillion());
+  const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
   const balkans = await announce(
     ledger,
-    anAnnouncement({
-      title: 'Western Balkans, "border" technology',
-      announcedOn: '2025-04-17',
-      amount: gbp('2000000.00'),
-      allocations: [
-        { country: 'RS', value: '1500000.00' },
-        { country: 'XK', value: '500000.00' },
-      ],
-      statedEquivalent: undefined,
-      tags: ['western-balkans'],
-    }),
+    theBalkansBorderTechnology({ title: 'Western Balkans, "border" technology', tags: ['western-balkans'] }),
   );
-  await announce(
-    ledger,
-    anAnnouncement({
-      funder: 'DE',
-      title: '=German contribution',
-      announcedOn: '2025-10-22',
-      amount: eur('5000000.00'),
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
-  await announce(
-    ledger,
-    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
-  );
+  await announce(ledger, theGermanContribution({ title: '=German contribution' }));
+  await announce(ledger, theEarlierCpsFunding());
   const withdrawn = await announce(
     ledger,
     theThreeMillion({ title: 'Announced in error', amount: gbp('7.77'), statedEquivalent: undefined }),

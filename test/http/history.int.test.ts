@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, type Body, type Reply } from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type Reply } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, type Body } from '../support/scenarios.js';
 
 const at = (minute: number): string => `2025-04-02T09:${String(minute).padStart(2, '0')}:00.000Z`;
 

@@ -1,17 +1,7 @@
 // Idempotency-Key over real HTTP: a retry gets the first answer and writes nothing; a reused key with another body is refused.
 import { describe, expect, it } from 'vitest';
-import {
-  announce,
-  anExchangeRate,
-  aProgramme,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type Reply,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type Reply } from '../support/ledger.js';
+import { anExchangeRate, aProgramme, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 const key = (value: string) => ({ headers: { 'idempotency-key': value } });
 

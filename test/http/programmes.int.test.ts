@@ -1,6 +1,7 @@
 // Programmes over real HTTP: register once, show, list, rename.
 import { describe, expect, it } from 'vitest';
-import { aProgramme, clientOf, expectStatus, itemsOf, registerProgrammes, startTestLedger, theProgrammes } from '../support/ledger.js';
+import { clientOf, expectStatus, itemsOf, startTestLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theProgrammes } from '../support/scenarios.js';
 
 describe('POST /programmes', () => {
   it('registers a programme: 201 with Location, ETag and the programme', async () => {

@@ -1,69 +1,29 @@
 // Totals over real HTTP: grouping, filters, conversion, amendments, positions and ETags, read-your-writes, CORS, restarts.
 import { describe, expect, it } from 'vitest';
 import {
-  anAnnouncement,
-  anExchangeRate,
   announce,
   clientOf,
   errorFieldsOf,
   expectStatus,
-  registerProgrammes,
   request,
   startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
   type Reply,
   type TestLedger,
 } from '../support/ledger.js';
-
-const gbp = (value: string) => ({ currency: 'GBP', value });
-const eur = (value: string) => ({ currency: 'EUR', value });
+import {
+  aLedgerWithFiveAnnouncements,
+  aLedgerWithTheRealAnnouncements,
+  anAnnouncement,
+  anExchangeRate,
+  eur,
+  gbp,
+  registerProgrammes,
+  theThirtyMillion,
+  theThreeMillion,
+} from '../support/scenarios.js';
 
 function totals(ledger: TestLedger, query = '', headers: Record<string, string> = {}): Promise<Reply> {
   return clientOf(ledger).get(`/totals${query}`, { headers });
-}
-
-/** The £30m (unallocated) and the £3m (GB), both announced on 2025-03-31: positions 3 and 4 after the two programmes. */
-async function aLedgerWithTheRealAnnouncements() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  const thirty = await announce(ledger, theThirtyMillion());
-  const three = await announce(ledger, theThreeMillion());
-  return { ledger, thirty, three };
-}
-
-/** The two real announcements plus three made-up ones differing in date, funder, currency and countries. */
-async function aLedgerWithFiveAnnouncements() {
-  const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
-  const balkans = await announce(
-    ledger,
-    anAnnouncement({
-      title: 'Western Balkans border technology',
-      announcedOn: '2025-04-17',
-      amount: gbp('2000000.00'),
-      allocations: [
-        { country: 'RS', value: '1500000.00' },
-        { country: 'XK', value: '500000.00' },
-      ],
-      statedEquivalent: undefined,
-    }),
-  );
-  const german = await announce(
-    ledger,
-    anAnnouncement({
-      funder: 'DE',
-      title: 'German contribution',
-      announcedOn: '2025-10-22',
-      amount: eur('5000000.00'),
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
-  const earlier = await announce(
-    ledger,
-    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
-  );
-  return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, earlier: earlier.id } };
 }
 
 const allFive = { count: 5, amounts: [eur('5000000.00'), gbp('36000000.00')] };

@@ -1,4 +1,4 @@
-// Fixtures for the HTTP tests: a real ledger listening on 127.0.0.1, a fetch wrapper, and request bodies from real announcements.
+// Fixtures for the HTTP tests: a real ledger listening on 127.0.0.1 and a fetch wrapper; the scenarios built on them are in scenarios.ts.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,6 @@ import { loadConfig } from '../../src/config.js';
 import { startLedger, type Ledger } from '../../src/ledger.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { formatPosition } from '../../src/store/position.js';
-import fixtures from '../fixtures/announcements.json' with { type: 'json' };
 
 export interface TestLedgerOptions {
   /** Reuse a data directory; a fresh one under the OS temp dir (removed after the test) when absent. */
@@ -189,55 +188,10 @@ export function expectStatus(reply: Reply, status: number): Reply {
   return reply;
 }
 
-// ---- Request bodies, from the real announcements in test/fixtures/announcements.json ----
-
-export type Body = Record<string, unknown>;
-
-const [supplyChains, prosecutions] = fixtures.programmes as unknown as [Body, Body];
-const [thirtyMillion, threeMillion] = fixtures.announcements as unknown as [Body, Body];
-
-/** A field set to undefined in `overrides` is left out of the JSON. */
-function build(base: Body, overrides: Body): Body {
-  return { ...structuredClone(base), ...overrides };
-}
-
-/** The oic-supply-chains programme. */
-export function aProgramme(overrides: Body = {}): Body {
-  return build(supplyChains, overrides);
-}
-
-/** Both programmes the real announcements name. */
-export function theProgrammes(): Body[] {
-  return [build(supplyChains, {}), build(prosecutions, {})];
-}
-
-/** £30m for supply chains, illicit finance and trafficking routes (€36m quoted beside it); unallocated. */
-export function theThirtyMillion(overrides: Body = {}): Body {
-  return build(thirtyMillion, overrides);
-}
-
-/** £3m for the Crown Prosecution Service (€3.5m quoted beside it); all to GB. */
-export function theThreeMillion(overrides: Body = {}): Body {
-  return build(threeMillion, overrides);
-}
-
-/** An announcement: the £30m one unless overridden. */
-export function anAnnouncement(overrides: Body = {}): Body {
-  return theThirtyMillion(overrides);
-}
-
-export function anExchangeRate(overrides: Body = {}): Body {
-  return { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-03-31', source: 'test fixture', ...overrides };
-}
-
-/** Registers both programmes of the real announcements. */
-export async function registerProgrammes(ledger: TestLedger): Promise<void> {
-  const api = clientOf(ledger);
-  for (const programme of theProgrammes()) expectStatus(await api.post('/programmes', programme), 201);
-}
+// ---- Writes ----
 
 /** Announces and returns the 201 body. */
-export async function announce(ledger: TestLedger, body: Body): Promise<AnnouncementReply> {
+export async function announce(ledger: TestLedger, body: Record<string, unknown>): Promise<AnnouncementReply> {
   return expectStatus(await clientOf(ledger).post('/announcements', body), 201).json as AnnouncementReply;
 }
 

@@ -12,7 +12,8 @@ import { scheduleStream } from '../../../src/exports/schedules/record.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore, RecordedEvent } from '../../../src/store/port.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThreeMillion, type TestLedger } from '../../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../../support/ledger.js';
+import { registerProgrammes, theThreeMillion } from '../../support/scenarios.js';
 import { aStandIn, replicasOn } from '../../multi/replicas.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,15 +12,8 @@ import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore } from '../../../src/store/port.js';
-import {
-  announce,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../../support/ledger.js';
+import { clientOf, type TestLedger } from '../../support/ledger.js';
+import { aLedgerWithTheRealAnnouncements } from '../../support/scenarios.js';
 import { rowsOf } from '../support.js';
 
 const RUN_FILE = /^(?<name>[a-z-]+)-(?<stamp>\d{8}T\d{6}Z)-(?<position>\d+)\.csv$/;
@@ -41,14 +34,6 @@ function aDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'scheduled-exports-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-async function aLedgerWithAnnouncements(): Promise<TestLedger> {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  await announce(ledger, theThirtyMillion());
-  await announce(ledger, theThreeMillion());
-  return ledger;
 }
 
 /** Log lines as objects, to see what the scheduler reported. */
@@ -134,7 +119,7 @@ const tempFilesIn = (directory: string) => readdirSync(directory).filter((file) 
 
 describe('scheduled exports', () => {
   it('write, every second, a csv and beside it a manifest whose rows and sha256 are those of the file', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const scheduler = startScheduler(ledger, [
       {
@@ -168,7 +153,7 @@ describe('scheduled exports', () => {
   });
 
   it('keep only the newest `keep` runs, csv and manifest together', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     writeFileSync(join(directory, 'unrelated.csv'), 'kept\r\n');
     const scheduler = startScheduler(ledger, [{ name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory, keep: 2 }]);
@@ -187,7 +172,7 @@ describe('scheduled exports', () => {
   });
 
   it('never overlap: a run slower than the interval makes the scheduler skip slots', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 400, failAfter: undefined, active: 0, maxActive: 0 };
     const { logger, lines } = aLog();
@@ -211,7 +196,7 @@ describe('scheduled exports', () => {
   });
 
   it('leave no partial file when a run fails midway, log it, and succeed at the next slot', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 0, failAfter: 2, active: 0, maxActive: 0 };
     const { logger, lines } = aLog();
@@ -243,7 +228,7 @@ describe('scheduled exports', () => {
   });
 
   it('fail while the directory cannot be made, and write once it can', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const parent = aDirectory();
     const directory = join(parent, 'exports');
     // A file where the directory should be: refused even to root, unlike a permission bit.
@@ -267,7 +252,7 @@ describe('scheduled exports', () => {
   });
 
   it('stop cleanly: a run in progress finishes, and no slot fires afterwards', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 300, failAfter: undefined, active: 0, maxActive: 0 };
     const scheduler = startScheduler(ledger, [{ name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory, keep: 5 }], {
