@@ -1,6 +1,6 @@
 // Announcements over real HTTP: announce, show with ETag, amend with If-Match, withdraw, list with filters and paging.
 import { describe, expect, it } from 'vitest';
-import { announce, clientOf, errorFieldsOf, expectStatus, idsOf, startTestLedger } from '../support/ledger.js';
+import { announce, clientOf, errorFieldsOf, expectStatus, idsOf, startInjectedLedger } from '../support/ledger.js';
 import {
   aLedgerWithProgrammes,
   aLedgerWithTheRealAnnouncements,
@@ -87,7 +87,7 @@ describe('POST /announcements', () => {
   });
 
   it('records the event with its metadata: actor, correlation, causation, time and schema version', async () => {
-    const ledger = await startTestLedger({ now: () => '2025-04-02T09:30:00.000Z' });
+    const ledger = await startInjectedLedger({ now: () => '2025-04-02T09:30:00.000Z' });
     await registerProgrammes(ledger);
 
     const reply = await clientOf(ledger).post('/announcements', theThirtyMillion(), { headers: { 'x-correlation-id': 'summit-import-1' } });

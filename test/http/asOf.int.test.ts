@@ -1,7 +1,7 @@
 // GET /totals?asOf=: the totals as they stood right after a position or at an instant, over real HTTP.
 import { describe, expect, it, vi } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
-import { clientOf, errorFieldsOf, expectStatus, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
+import { clientOf, errorFieldsOf, expectStatus, startInjectedLedger, type Reply, type LedgerUnderTest } from '../support/ledger.js';
 import { anExchangeRate, theGermanContribution, theProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 /** recordedAt of the write at minute n: the event at position n (from 1) is recorded at minute n. */
@@ -34,7 +34,7 @@ interface Answered {
  */
 async function aLedgerWithAnswersAfterEveryWrite() {
   const clock = new Clock(at(0));
-  const ledger = await startTestLedger({ now: clock.now });
+  const ledger = await startInjectedLedger({ now: clock.now });
   const api = clientOf(ledger);
   const answered: Answered[] = [{ position: 0, query: '/totals', body: (await api.get('/totals')).json }];
   let position = 0;
@@ -72,7 +72,7 @@ async function aLedgerWithAnswersAfterEveryWrite() {
 }
 
 /** Counts full reads of the log: what an as-of query replays from. */
-function countReplays(ledger: TestLedger) {
+function countReplays(ledger: LedgerUnderTest) {
   return vi.spyOn(ledger.ledger.context.store, 'readAll');
 }
 

@@ -1,6 +1,6 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
 import { describe, expect, it, vi } from 'vitest';
-import { announce, clientOf, errorFieldsOf, expectStatus, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { announce, clientOf, errorFieldsOf, expectStatus, request, startInjectedLedger, type Reply } from '../support/ledger.js';
 import {
   aLedgerWithProgrammes,
   anAnnouncement,
@@ -28,7 +28,7 @@ describe('400 malformed JSON', () => {
   ])('refuses a body that is %s', async (_name, body) => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -164,7 +164,7 @@ describe('400 validation', () => {
   });
 
   it('refuses a programme code that is not a lower-case slug', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/programmes', { code: 'OIC Supply', name: 'Supply chains' });
 
@@ -188,13 +188,13 @@ describe('404', () => {
   });
 
   it('answers 404 for a programme that is not registered', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     expectProblem(await clientOf(ledger).get('/programmes/no-such-programme'), 404);
   });
 
   it('answers 404 for an unknown route', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).get('/no-such-route');
 
@@ -205,7 +205,7 @@ describe('404', () => {
 
 describe('409', () => {
   it('refuses to register a programme code twice', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
     const [programme] = theProgrammes();
     expectStatus(await api.post('/programmes', programme), 201);
@@ -267,7 +267,7 @@ describe('413', () => {
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(65 * 1024) }));
     expect(body.length).toBeGreaterThan(64 * 1024);
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -280,7 +280,7 @@ describe('413', () => {
     const ledger = await aLedgerWithProgrammes();
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(60 * 1024) }));
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -296,7 +296,7 @@ describe('415', () => {
   it('refuses a text/plain body', async () => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body: JSON.stringify(theThirtyMillion()),
       headers: { 'content-type': 'text/plain' },
@@ -307,9 +307,9 @@ describe('415', () => {
   });
 
   it('refuses a form-encoded body', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/programmes', {
+    const reply = await request(ledger, 'POST', '/programmes', {
       key: ledger.adminKey,
       body: 'code=oic-supply-chains&name=Supply',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -481,13 +481,13 @@ describe('bad input changes nothing', () => {
     const json = { 'content-type': 'application/json' };
 
     const replies = [
-      await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body: '{"funder":', headers: json }),
-      await request(ledger.baseUrl, 'POST', '/announcements', {
+      await request(ledger, 'POST', '/announcements', { key: ledger.adminKey, body: '{"funder":', headers: json }),
+      await request(ledger, 'POST', '/announcements', {
         key: ledger.adminKey,
         body: JSON.stringify(theThirtyMillion()),
         headers: { 'content-type': 'text/plain' },
       }),
-      await request(ledger.baseUrl, 'POST', '/announcements', {
+      await request(ledger, 'POST', '/announcements', {
         key: ledger.adminKey,
         body: JSON.stringify(anAnnouncement({ title: 'x'.repeat(70_000) })),
         headers: json,

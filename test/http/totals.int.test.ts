@@ -6,9 +6,9 @@ import {
   errorFieldsOf,
   expectStatus,
   request,
-  startTestLedger,
+  startInjectedLedger,
   type Reply,
-  type TestLedger,
+  type LedgerUnderTest,
 } from '../support/ledger.js';
 import {
   aLedgerWithFiveAnnouncements,
@@ -22,7 +22,7 @@ import {
   theThreeMillion,
 } from '../support/scenarios.js';
 
-function totals(ledger: TestLedger, query = '', headers: Record<string, string> = {}): Promise<Reply> {
+function totals(ledger: LedgerUnderTest, query = '', headers: Record<string, string> = {}): Promise<Reply> {
   return clientOf(ledger).get(`/totals${query}`, { headers });
 }
 
@@ -219,7 +219,7 @@ describe('GET /totals?currency=', () => {
   });
 
   it('rounds each allocation half to even, so the rows add up to the total', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1875' })), 201);
     await announce(
@@ -245,7 +245,7 @@ describe('GET /totals?currency=', () => {
   });
 
   it('converts EUR to GBP at the exact inverse of a GBP->EUR rate, and GBP stays as it is', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
     await announce(ledger, theThirtyMillion());
@@ -577,7 +577,7 @@ describe('CORS', () => {
   const dashboard = 'https://dash.example.org';
 
   it('lets the configured dashboard read totals and their position headers', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
     const reply = await totals(ledger, '', { origin: dashboard });
 
@@ -588,9 +588,9 @@ describe('CORS', () => {
   });
 
   it('answers a preflight without a key', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
-    const reply = await request(ledger.baseUrl, 'OPTIONS', '/totals?groupBy=programme', {
+    const reply = await request(ledger, 'OPTIONS', '/totals?groupBy=programme', {
       headers: {
         origin: dashboard,
         'access-control-request-method': 'GET',
@@ -605,7 +605,7 @@ describe('CORS', () => {
   });
 
   it('gives another origin no allow-origin header', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
     const reply = await totals(ledger, '', { origin: 'https://elsewhere.example.com' });
 
@@ -614,10 +614,10 @@ describe('CORS', () => {
   });
 
   it('sends no CORS headers at all without CORS_ORIGINS', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await totals(ledger, '', { origin: dashboard });
-    const preflight = await request(ledger.baseUrl, 'OPTIONS', '/totals', {
+    const preflight = await request(ledger, 'OPTIONS', '/totals', {
       headers: { origin: dashboard, 'access-control-request-method': 'GET' },
     });
 
@@ -632,7 +632,7 @@ describe('readiness and restarts', () => {
   it("is ready at the store's position after start", async () => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
 
-    const reply = await request(ledger.baseUrl, 'GET', '/health/ready');
+    const reply = await request(ledger, 'GET', '/health/ready');
 
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({ ready: true, position: '4', caughtUp: true, overloaded: false, heavyWork: { running: 0, queued: 0 } });
@@ -659,6 +659,6 @@ describe('readiness and restarts', () => {
     expect(after.map((reply): unknown => reply.json)).toEqual(before.map((reply): unknown => reply.json));
     expect(after.map((reply) => reply.headers.get('etag'))).toEqual(before.map((reply) => reply.headers.get('etag')));
     expect(after[0]?.json.position).toBe('10');
-    expect((await request(restarted.baseUrl, 'GET', '/health/ready')).json).toMatchObject({ ready: true, position: '10', caughtUp: true });
+    expect((await request(restarted, 'GET', '/health/ready')).json).toMatchObject({ ready: true, position: '10', caughtUp: true });
   });
 });

@@ -91,7 +91,13 @@ async function postWithin(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes: Buffer.from(text),
+      text,
+      json: text ? JSON.parse(text) : undefined,
+    };
   } catch (error) {
     if (error instanceof DOMException && error.name === 'TimeoutError') return 'hung';
     throw error;

@@ -1,6 +1,6 @@
 // Named scenarios shared by the tests: the real programmes and announcements, made-up ones that differ from them in one way each, the money helpers, and ledgers built from them.
 import fixtures from '../fixtures/announcements.json' with { type: 'json' };
-import { announce, clientOf, expectStatus, startTestLedger, type TestLedger, type TestLedgerOptions } from './ledger.js';
+import { announce, clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest, type TestLedgerOptions } from './ledger.js';
 
 // ---- Money, as the API writes it ----
 
@@ -98,14 +98,14 @@ export function theEarlierCpsFunding(overrides: Body = {}): Body {
 // ---- Ledgers ----
 
 /** Registers both programmes of the real announcements. */
-export async function registerProgrammes(ledger: TestLedger): Promise<void> {
+export async function registerProgrammes(ledger: LedgerUnderTest): Promise<void> {
   const api = clientOf(ledger);
   for (const programme of theProgrammes()) expectStatus(await api.post('/programmes', programme), 201);
 }
 
-/** A fresh ledger with both real programmes registered (positions 1 and 2). */
-export async function aLedgerWithProgrammes(options: TestLedgerOptions = {}): Promise<TestLedger> {
-  const ledger = await startTestLedger(options);
+/** A fresh ledger, answering through app.inject(), with both real programmes registered (positions 1 and 2). */
+export async function aLedgerWithProgrammes(options: TestLedgerOptions = {}): Promise<LedgerUnderTest> {
+  const ledger = await startInjectedLedger(options);
   await registerProgrammes(ledger);
   return ledger;
 }

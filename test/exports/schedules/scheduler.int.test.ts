@@ -12,7 +12,7 @@ import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore } from '../../../src/store/port.js';
-import { clientOf, type TestLedger } from '../../support/ledger.js';
+import { clientOf, type LedgerUnderTest } from '../../support/ledger.js';
 import { aLedgerWithTheRealAnnouncements } from '../../support/scenarios.js';
 import { rowsOf } from '../support.js';
 
@@ -87,7 +87,7 @@ function controlledStore(store: EventStore, control: StoreControl): EventStore {
 }
 
 /** Slots and results go to a store of their own, as the ledger keeps them on the embedded store. */
-function startScheduler(ledger: TestLedger, schedules: unknown[], options: { store?: EventStore; logger?: pino.Logger } = {}) {
+function startScheduler(ledger: LedgerUnderTest, schedules: unknown[], options: { store?: EventStore; logger?: pino.Logger } = {}) {
   const scheduler = new ExportScheduler(
     parseExportSchedules(schedules, ledger.dataDir),
     liveSources(options.store ?? ledger.ledger.context.store, ledger.ledger.context.projections),
