@@ -6,6 +6,7 @@ import {
   eur,
   theBalkansBorderTechnology,
   theProgrammes,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
 } from '../support/scenarios.js';
@@ -52,10 +53,7 @@ export async function writeHistory(baseUrl: string, keys: { admin: string; clerk
   await write('/exchange-rates', anExchangeRate());
   await write(`/announcements/${thirty}/amendments`, {
     changes: {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     },
     reason: 'split between Serbia and Kosovo',
   });

@@ -8,8 +8,10 @@ import {
   registerProgrammes,
   theBalkansBorderTechnology,
   theGermanContribution,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
+  theThreeMillionSplit,
 } from '../support/scenarios.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -131,10 +133,7 @@ describe('POST /announcements/:id/amendments', () => {
       `/announcements/${created.id}/amendments`,
       {
         changes: {
-          allocations: [
-            { country: 'RS', value: '20000000.00' },
-            { country: 'XK', value: '10000000.00' },
-          ],
+          allocations: theSummitSplit(),
         },
         reason: 'split announced at the summit',
       },
@@ -148,10 +147,7 @@ describe('POST /announcements/:id/amendments', () => {
       status: 'active',
       revision: 1,
       amount: { value: '30000000.00', currency: 'GBP' },
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     });
     expect(BigInt(reply.json.position)).toBeGreaterThan(BigInt(created.position));
 
@@ -180,16 +176,7 @@ describe('POST /announcements/:id/amendments', () => {
 
   it('moves the money from allocations to one country, dropping the allocations', async () => {
     const ledger = await aLedgerWithProgrammes();
-    const created = await announce(
-      ledger,
-      theThreeMillion({
-        country: undefined,
-        allocations: [
-          { country: 'RS', value: '1000000.00' },
-          { country: 'XK', value: '2000000.00' },
-        ],
-      }),
-    );
+    const created = await announce(ledger, theThreeMillionSplit());
 
     const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
       changes: { country: 'GB' },

@@ -2,7 +2,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
 import { clientOf, errorFieldsOf, expectStatus, startInjectedLedger, type Reply, type LedgerUnderTest } from '../support/ledger.js';
-import { anExchangeRate, theGermanContribution, theProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
+import {
+  anExchangeRate,
+  theGermanContribution,
+  theProgrammes,
+  theSummitSplit,
+  theThirtyMillion,
+  theThreeMillion,
+} from '../support/scenarios.js';
 
 /** recordedAt of the write at minute n: the event at position n (from 1) is recorded at minute n. */
 const at = (minute: number, second = 0): string => new Date(Date.UTC(2025, 3, 2, 9, minute, second)).toISOString();
@@ -59,10 +66,7 @@ async function aLedgerWithAnswersAfterEveryWrite() {
   await write('/announcements', theGermanContribution());
   await write(`/announcements/${thirty}/amendments`, {
     changes: {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     },
     reason: 'split between Serbia and Kosovo',
   });

@@ -8,6 +8,7 @@ import {
   theProgrammes,
   theThirtyMillion,
   theThreeMillion,
+  theThreeMillionSplit,
 } from '../support/scenarios.js';
 
 const UNKNOWN_ID = '0b6d4f1e-93c2-4a57-8e1d-2c3b4a5f6e70';
@@ -382,16 +383,7 @@ describe('422', () => {
 
   it('refuses an amendment whose new amount no longer matches the allocations', async () => {
     const ledger = await aLedgerWithProgrammes();
-    const created = await announce(
-      ledger,
-      theThreeMillion({
-        country: undefined,
-        allocations: [
-          { country: 'RS', value: '1000000.00' },
-          { country: 'XK', value: '2000000.00' },
-        ],
-      }),
-    );
+    const created = await announce(ledger, theThreeMillionSplit());
 
     const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
       changes: { amount: { value: '3500000.00', currency: 'GBP' } },

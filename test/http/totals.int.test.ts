@@ -18,6 +18,7 @@ import {
   eur,
   gbp,
   registerProgrammes,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
 } from '../support/scenarios.js';
@@ -297,10 +298,7 @@ describe('GET /totals after amendments and withdrawals', () => {
     expect((await totals(ledger, '?currency=EUR')).json.total.converted).toEqual(eur('39190800.00'));
 
     const split = {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     };
     expectStatus(
       await api.post(`/announcements/${thirty.id}/amendments`, { changes: split, reason: 'split announced at the summit' }),

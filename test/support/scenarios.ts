@@ -54,6 +54,26 @@ export function anExchangeRate(overrides: Body = {}): Body {
   return { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-03-31', source: 'test fixture', ...overrides };
 }
 
+/** The £30m as split at the summit: £20m to Serbia, £10m to Kosovo. */
+export function theSummitSplit(): Body[] {
+  return [
+    { country: 'RS', value: '20000000.00' },
+    { country: 'XK', value: '10000000.00' },
+  ];
+}
+
+/** The £3m allocated £1m to Serbia and £2m to Kosovo instead of all to GB. */
+export function theThreeMillionSplit(overrides: Body = {}): Body {
+  return theThreeMillion({
+    country: undefined,
+    allocations: [
+      { country: 'RS', value: '1000000.00' },
+      { country: 'XK', value: '2000000.00' },
+    ],
+    ...overrides,
+  });
+}
+
 // ---- Made-up announcements, each unlike the real ones in date, funder, currency or countries ----
 
 /** £2m for border technology on 2025-04-17, split between Serbia (£1.5m) and Kosovo (£0.5m); no stated equivalent. */
