@@ -15,20 +15,9 @@ import type { EventStore } from '../../../src/store/port.js';
 import { clientOf, type LedgerUnderTest } from '../../support/ledger.js';
 import { aLedgerWithTheRealAnnouncements } from '../../support/scenarios.js';
 import { rowsOf } from '../support.js';
+import { sleep, until } from '../../support/until.js';
 
 const RUN_FILE = /^(?<name>[a-z-]+)-(?<stamp>\d{8}T\d{6}Z)-(?<position>\d+)\.csv$/;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function aDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'scheduled-exports-'));
