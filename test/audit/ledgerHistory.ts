@@ -1,14 +1,15 @@
 // A ledger history for the audit tests, written through the real HTTP API at known times by two actors.
+import { expectStatus, request } from '../support/ledger.js';
 import {
-  anAnnouncement,
   anExchangeRate,
-  expectStatus,
-  request,
+  type Body,
+  eur,
+  theBalkansBorderTechnology,
   theProgrammes,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
-  type Body,
-} from '../support/ledger.js';
+} from '../support/scenarios.js';
 
 /** A clock the test sets: recordedAt of the next write. */
 export class Clock {
@@ -52,25 +53,13 @@ export async function writeHistory(baseUrl: string, keys: { admin: string; clerk
   await write('/exchange-rates', anExchangeRate());
   await write(`/announcements/${thirty}/amendments`, {
     changes: {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     },
     reason: 'split between Serbia and Kosovo',
   });
   await write(`/announcements/${three}/withdrawal`, { reason: 'announced twice' }, keys.clerk);
   await write('/programmes/cps-smuggling-prosecutions/rename', { name: 'CPS: prosecuting smugglers', reason: 'shorter name' });
-  const balkans = anAnnouncement({
-    title: 'Western Balkans border technology',
-    announcedOn: '2025-04-17',
-    amount: { currency: 'EUR', value: '2000000.00' },
-    allocations: [
-      { country: 'RS', value: '1500000.00' },
-      { country: 'XK', value: '500000.00' },
-    ],
-    statedEquivalent: undefined,
-  });
+  const balkans = theBalkansBorderTechnology({ amount: eur('2000000.00') });
   const balkansId = String((await write('/announcements', balkans, keys.admin, { 'idempotency-key': 'balkans-1' })).id);
   return { thirty, three, balkans: balkansId, events: position };
 }

@@ -5,17 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ledger } from '../cli/ledgerCli.js';
-import {
-  anExchangeRate,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type Body,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion, type Body } from '../support/scenarios.js';
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,56 +1,26 @@
 // `ledger export` in a child process: the same bytes as the HTTP exports, written atomically, with clear refusals.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger } from '../../src/ledger.js';
-import {
-  anAnnouncement,
-  announce,
-  anExchangeRate,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-
-/** `ledger <args>` from the TypeScript sources, stdout and stderr not a terminal. */
-function ledgerCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(root, 'src/cli/index.ts'), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { announce, clientOf, expectStatus, request, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { ledger as ledgerCli } from './ledgerCli.js';
+import { anAnnouncement, anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 /** The real service on a data directory the tests keep (startTestLedger cannot run in beforeAll). */
 async function serviceOn(dataDir: string): Promise<TestLedger> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
   const service = await startLedger(config, pino({ level: 'silent' }));
   await service.app.listen({ host: config.host, port: config.port });
-  const { port } = service.app.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
+    send: (method, path, options) => request(baseUrl, method, path, options),
     adminKey: readFileSync(adminKeyPath(dataDir), 'utf8').trim(),
     dataDir,
     ledger: service,

@@ -4,17 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
-import { aRow, csvOf } from '../imports/rows.js';
+import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
+import { aRow, csvOf, theSplitRows } from '../imports/rows.js';
 import { jsonOf, ledger, type Ran } from './ledgerCli.js';
 
 let root: string;
@@ -44,20 +36,9 @@ function importing(file: string, dataDir: string, ...flags: string[]): Promise<R
   return ledger(['import', file, '--data-dir', dataDir, ...flags]);
 }
 
-const SPLIT_ID = '5b0c8a52-9f3e-4c1d-8e2a-6d7f0b1c2e3d';
-const split = {
-  id: SPLIT_ID,
-  currency: 'EUR',
-  amount: '100.00',
-  statedEquivalentCurrency: '',
-  statedEquivalentValue: '',
-  programme: 'wb-summit',
-  programmeName: 'Western Balkans summit',
-};
 const goodRows = [
   aRow(),
-  aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
-  aRow({ ...split, country: 'XK', allocationValue: '40.00' }),
+  ...theSplitRows({ programmeName: 'Western Balkans summit' }),
   aRow({ title: 'A duplicate', status: 'withdrawn', withdrawalReason: 'announced twice' }),
 ];
 

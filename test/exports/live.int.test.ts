@@ -2,16 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { announcementsExport } from '../../src/exports/announcements.js';
 import { liveSources } from '../../src/exports/live.js';
-import {
-  announce,
-  clientOf,
-  expectStatus,
-  readyPosition,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, readyPosition, startTestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 import { rowsOf, textOf } from './support.js';
 
 describe('a live announcements export', () => {

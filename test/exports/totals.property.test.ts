@@ -6,9 +6,8 @@ import { queryTotals, type TotalsQuery } from '../../src/projections/models/tota
 import { totalsExport } from '../../src/exports/totals.js';
 import { replay } from '../projections/events.js';
 import { histories, queries, World, type Action } from '../projections/histories.js';
+import { minorOf } from '../support/scenarios.js';
 import { rowsOf, textOf } from './support.js';
-
-const minorOf = (value: string): bigint => BigInt(value.replace('.', ''));
 
 function stateAfter(history: readonly Action[]) {
   const world = new World();

@@ -4,9 +4,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ledger as ledgerCli } from '../cli/ledgerCli.js';
-import { aProgramme, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest } from '../support/ledger.js';
+import { aProgramme } from '../support/scenarios.js';
 
-async function createOverHttp(ledger: TestLedger, body: unknown) {
+async function createOverHttp(ledger: LedgerUnderTest, body: unknown) {
   return clientOf(ledger).post('/admin/keys', body);
 }
 
@@ -20,7 +21,7 @@ function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
 
 describe('POST /admin/keys', () => {
   it('answers the key once (201, no-store), and the key works at once with its scopes', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read', 'write'] }), 201);
 
@@ -41,7 +42,7 @@ describe('POST /admin/keys', () => {
   });
 
   it('refuses bad input naming the field (400), a name an active key has (409), and changes nothing', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read'] }), 201);
     const before = (await clientOf(ledger).get('/admin/keys')).json;
 
@@ -70,7 +71,7 @@ describe('POST /admin/keys', () => {
 
 describe('GET /admin/keys', () => {
   it('lists names, scopes and dates of every key, revoked ones too, and never a key or a hash', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const created = expectStatus(await createOverHttp(ledger, { name: 'dashboard', scopes: ['read'] }), 201).json;
     expectStatus(await clientOf(ledger).post('/admin/keys/dashboard/revocation', undefined), 200);
 
@@ -87,7 +88,7 @@ describe('GET /admin/keys', () => {
 
 describe('POST /admin/keys/{name}/revocation', () => {
   it('revokes the key (200): it is refused from then on; 404 for an unknown name, 409 once revoked', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const key = expectStatus(await createOverHttp(ledger, { name: 'dashboard', scopes: ['read'] }), 201).json.key as string;
     expectStatus(await clientOf(ledger, key).get('/totals'), 200);
 
@@ -106,7 +107,7 @@ describe('POST /admin/keys/{name}/revocation', () => {
   });
 
   it('lets a new key take a revoked key’s name; the old key stays refused', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const first = expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read'] }), 201).json.key as string;
     expectStatus(await clientOf(ledger).post('/admin/keys/newsroom/revocation', undefined), 200);
     const second = expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read'] }), 201).json.key as string;
@@ -118,7 +119,7 @@ describe('POST /admin/keys/{name}/revocation', () => {
 
 describe('keys in the store', () => {
   it('are hashes only: no key created here is in any file under DATA_DIR but admin.key', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const overHttp = expectStatus(await createOverHttp(ledger, { name: 'newsroom', scopes: ['read'] }), 201).json.key as string;
     const helper = ledger.createKey('helper', ['read']);
     expectStatus(await clientOf(ledger, helper).get('/totals'), 200);
@@ -133,7 +134,7 @@ describe('keys in the store', () => {
   });
 
   it('do not move the ledger’s positions: the first write of a ledger is still at position 1', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     ledger.createKey('first', ['write']);
     expectStatus(await createOverHttp(ledger, { name: 'second', scopes: ['write'] }), 201);
 
@@ -143,7 +144,7 @@ describe('keys in the store', () => {
 
 describe('a keys.json of an earlier version', () => {
   it('is imported once on first start (its keys work, revoked ones stay revoked), renamed, and not read again', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const dataDir = ledger.dataDir;
     await ledger.close();
     const fileKeys = { kept: 'flk_keptKeyOfAnEarlierVersion000000000000000000', gone: 'flk_revokedKeyOfAnEarlierVersion00000000000000' };
@@ -167,7 +168,7 @@ describe('a keys.json of an earlier version', () => {
       { mode: 0o600 },
     );
 
-    const started = await startTestLedger({ dataDir });
+    const started = await startInjectedLedger({ dataDir });
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.imported`)).toBe(true);
     expect((await clientOf(started, fileKeys.kept).get('/totals')).status).toBe(200);
@@ -186,7 +187,7 @@ describe('a keys.json of an earlier version', () => {
 
 describe('ledger keys (the CLI) on the embedded store, while the service is stopped', () => {
   it('creates, lists and revokes through the keys stream; the service honours each on start', { timeout: 60_000 }, async () => {
-    const first = await startTestLedger();
+    const first = await startInjectedLedger();
     const { dataDir, adminKey } = first;
     await first.close();
 
@@ -213,14 +214,14 @@ describe('ledger keys (the CLI) on the embedded store, while the service is stop
     const opsKey = created.stdout.trim();
     const doomedKey = doomed.stdout.trim();
 
-    const service = await startTestLedger({ dataDir });
+    const service = await startInjectedLedger({ dataDir });
     expect(service.adminKey).toBe(adminKey);
     expect((await clientOf(service, opsKey).get('/events')).status).toBe(200);
     expect((await clientOf(service, doomedKey).get('/totals')).status).toBe(401);
   });
 
   it('is refused while the service holds the embedded store, pointing at POST /admin/keys', { timeout: 30_000 }, async () => {
-    const service = await startTestLedger();
+    const service = await startInjectedLedger();
 
     const ran = await ledgerCli(['keys', 'create', '--name', 'ops', '--scopes', 'read', '--data-dir', service.dataDir]);
 

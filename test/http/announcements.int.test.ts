@@ -1,26 +1,20 @@
 // Announcements over real HTTP: announce, show with ETag, amend with If-Match, withdraw, list with filters and paging.
 import { describe, expect, it } from 'vitest';
+import { announce, clientOf, errorFieldsOf, expectStatus, idsOf, startInjectedLedger } from '../support/ledger.js';
 import {
+  aLedgerWithProgrammes,
+  aLedgerWithTheRealAnnouncements,
   anAnnouncement,
-  announce,
-  clientOf,
-  errorFieldsOf,
-  expectStatus,
-  idsOf,
   registerProgrammes,
-  startTestLedger,
+  theBalkansBorderTechnology,
+  theGermanContribution,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+  theThreeMillionSplit,
+} from '../support/scenarios.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function aLedgerWithProgrammes(): Promise<TestLedger> {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  return ledger;
-}
 
 describe('POST /announcements', () => {
   it('records the £30m announcement with its stated euro equivalent, unallocated', async () => {
@@ -95,7 +89,7 @@ describe('POST /announcements', () => {
   });
 
   it('records the event with its metadata: actor, correlation, causation, time and schema version', async () => {
-    const ledger = await startTestLedger({ now: () => '2025-04-02T09:30:00.000Z' });
+    const ledger = await startInjectedLedger({ now: () => '2025-04-02T09:30:00.000Z' });
     await registerProgrammes(ledger);
 
     const reply = await clientOf(ledger).post('/announcements', theThirtyMillion(), { headers: { 'x-correlation-id': 'summit-import-1' } });
@@ -139,10 +133,7 @@ describe('POST /announcements/:id/amendments', () => {
       `/announcements/${created.id}/amendments`,
       {
         changes: {
-          allocations: [
-            { country: 'RS', value: '20000000.00' },
-            { country: 'XK', value: '10000000.00' },
-          ],
+          allocations: theSummitSplit(),
         },
         reason: 'split announced at the summit',
       },
@@ -156,10 +147,7 @@ describe('POST /announcements/:id/amendments', () => {
       status: 'active',
       revision: 1,
       amount: { value: '30000000.00', currency: 'GBP' },
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     });
     expect(BigInt(reply.json.position)).toBeGreaterThan(BigInt(created.position));
 
@@ -188,16 +176,7 @@ describe('POST /announcements/:id/amendments', () => {
 
   it('moves the money from allocations to one country, dropping the allocations', async () => {
     const ledger = await aLedgerWithProgrammes();
-    const created = await announce(
-      ledger,
-      theThreeMillion({
-        country: undefined,
-        allocations: [
-          { country: 'RS', value: '1000000.00' },
-          { country: 'XK', value: '2000000.00' },
-        ],
-      }),
-    );
+    const created = await announce(ledger, theThreeMillionSplit());
 
     const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
       changes: { country: 'GB' },
@@ -272,34 +251,10 @@ describe('POST /announcements/:id/withdrawal', () => {
 
 describe('GET /announcements', () => {
   /** The two real announcements plus three made-up ones that differ in funder, country, date and status. */
-  async function aLedgerWithFiveAnnouncements() {
-    const ledger = await aLedgerWithProgrammes();
-    const thirty = await announce(ledger, theThirtyMillion());
-    const three = await announce(ledger, theThreeMillion());
-    const balkans = await announce(
-      ledger,
-      anAnnouncement({
-        title: 'Western Balkans border technology',
-        announcedOn: '2025-04-17',
-        amount: { value: '2000000.00', currency: 'GBP' },
-        allocations: [
-          { country: 'RS', value: '1500000.00' },
-          { country: 'XK', value: '500000.00' },
-        ],
-        statedEquivalent: undefined,
-      }),
-    );
-    const german = await announce(
-      ledger,
-      anAnnouncement({
-        funder: 'DE',
-        title: 'German contribution',
-        announcedOn: '2025-10-22',
-        amount: { value: '5000000.00', currency: 'EUR' },
-        country: 'RS',
-        statedEquivalent: undefined,
-      }),
-    );
+  async function aLedgerWithFiveAnnouncementsOneWithdrawn() {
+    const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
+    const balkans = await announce(ledger, theBalkansBorderTechnology());
+    const german = await announce(ledger, theGermanContribution());
     const withdrawn = await announce(
       ledger,
       anAnnouncement({ title: 'Announced twice', announcedOn: '2025-01-15', statedEquivalent: undefined }),
@@ -309,7 +264,7 @@ describe('GET /announcements', () => {
   }
 
   it('lists every announcement in the order announced, with a null nextCursor when nothing is left', async () => {
-    const { ledger, ids } = await aLedgerWithFiveAnnouncements();
+    const { ledger, ids } = await aLedgerWithFiveAnnouncementsOneWithdrawn();
 
     const reply = await clientOf(ledger).get('/announcements');
 
@@ -337,7 +292,7 @@ describe('GET /announcements', () => {
     ['programme=oic-supply-chains&status=active&announcedFrom=2025-04-01', ['balkans', 'german']],
     ['country=FR', []],
   ] as const)('filters with ?%s', async (query, expected) => {
-    const { ledger, ids } = await aLedgerWithFiveAnnouncements();
+    const { ledger, ids } = await aLedgerWithFiveAnnouncementsOneWithdrawn();
 
     const reply = await clientOf(ledger).get(`/announcements?${query}`);
 

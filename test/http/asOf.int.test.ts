@@ -1,19 +1,15 @@
 // GET /totals?asOf=: the totals as they stood right after a position or at an instant, over real HTTP.
 import { describe, expect, it, vi } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
+import { clientOf, errorFieldsOf, expectStatus, startInjectedLedger, type Reply, type LedgerUnderTest } from '../support/ledger.js';
 import {
-  anAnnouncement,
   anExchangeRate,
-  clientOf,
-  errorFieldsOf,
-  expectStatus,
-  startTestLedger,
+  theGermanContribution,
   theProgrammes,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+} from '../support/scenarios.js';
 
 /** recordedAt of the write at minute n: the event at position n (from 1) is recorded at minute n. */
 const at = (minute: number, second = 0): string => new Date(Date.UTC(2025, 3, 2, 9, minute, second)).toISOString();
@@ -45,7 +41,7 @@ interface Answered {
  */
 async function aLedgerWithAnswersAfterEveryWrite() {
   const clock = new Clock(at(0));
-  const ledger = await startTestLedger({ now: clock.now });
+  const ledger = await startInjectedLedger({ now: clock.now });
   const api = clientOf(ledger);
   const answered: Answered[] = [{ position: 0, query: '/totals', body: (await api.get('/totals')).json }];
   let position = 0;
@@ -67,23 +63,10 @@ async function aLedgerWithAnswersAfterEveryWrite() {
   const thirty = (await write('/announcements', theThirtyMillion())).json.id as string;
   const three = (await write('/announcements', theThreeMillion())).json.id as string;
   await write('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' }));
-  await write(
-    '/announcements',
-    anAnnouncement({
-      funder: 'DE',
-      title: 'German contribution',
-      announcedOn: '2025-10-22',
-      amount: { currency: 'EUR', value: '5000000.00' },
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
+  await write('/announcements', theGermanContribution());
   await write(`/announcements/${thirty}/amendments`, {
     changes: {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     },
     reason: 'split between Serbia and Kosovo',
   });
@@ -93,7 +76,7 @@ async function aLedgerWithAnswersAfterEveryWrite() {
 }
 
 /** Counts full reads of the log: what an as-of query replays from. */
-function countReplays(ledger: TestLedger) {
+function countReplays(ledger: LedgerUnderTest) {
   return vi.spyOn(ledger.ledger.context.store, 'readAll');
 }
 

@@ -5,18 +5,16 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   announce,
-  anAnnouncement,
   clientOf,
   errorFieldsOf,
   expectStatus,
   readyPosition,
-  registerProgrammes,
   request,
   startTestLedger,
-  theThreeMillion,
   type Reply,
   type TestLedger,
 } from '../support/ledger.js';
+import { anAnnouncement, registerProgrammes, theThreeMillion } from '../support/scenarios.js';
 
 const LEDGER_ID = 'proofs-test';
 const ORIGIN = `funding-ledger/${LEDGER_ID}`;

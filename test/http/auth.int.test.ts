@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aProgramme, clientOf, expectStatus, request, startTestLedger, theThirtyMillion, type Reply } from '../support/ledger.js';
+import { clientOf, expectStatus, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { aProgramme, theThirtyMillion } from '../support/scenarios.js';
 
 function expectUnauthorized(reply: Reply): void {
   expect(reply.status, reply.text).toBe(401);

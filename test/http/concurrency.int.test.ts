@@ -1,14 +1,7 @@
 // Optimistic concurrency over real HTTP: parallel writers to one stream, exactly one wins, no lost update.
 import { describe, expect, it } from 'vitest';
-import {
-  announce,
-  aProgramme,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, startTestLedger, type Client, type Reply, type TestLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 /**
  * In-process, the embedded store reads and appends without yielding to the event loop, so parallel requests never
@@ -38,22 +31,28 @@ function pairUpAppends(ledger: TestLedger): void {
   };
 }
 
+/** A listening ledger with the programmes and the £30m announced. */
+async function aListeningLedgerWithTheThirtyMillion() {
+  const ledger = await startTestLedger();
+  await registerProgrammes(ledger);
+  return { ledger, created: await announce(ledger, theThirtyMillion()) };
+}
+
+/** Fifty editors amending the title of one announcement at once, each sending `headers`. */
+function fiftyEditorsAmend(api: Client, id: string, headers: Record<string, string> = {}): Promise<Reply[]> {
+  return Promise.all(
+    Array.from({ length: 50 }, (_, n) =>
+      api.post(`/announcements/${id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }, { headers }),
+    ),
+  );
+}
+
 describe('parallel writes to one stream', () => {
   it('50 amendments with the same If-Match: exactly one 200, the rest 409 or 412', async () => {
-    const ledger = await startTestLedger();
-    await registerProgrammes(ledger);
-    const created = await announce(ledger, theThirtyMillion());
+    const { ledger, created } = await aListeningLedgerWithTheThirtyMillion();
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        api.post(
-          `/announcements/${created.id}/amendments`,
-          { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` },
-          { headers: { 'if-match': '"0"' } },
-        ),
-      ),
-    );
+    const replies = await fiftyEditorsAmend(api, created.id, { 'if-match': '"0"' });
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -69,16 +68,10 @@ describe('parallel writes to one stream', () => {
   });
 
   it('50 amendments without If-Match: each one that answers 200 is recorded, none is lost', async () => {
-    const ledger = await startTestLedger();
-    await registerProgrammes(ledger);
-    const created = await announce(ledger, theThirtyMillion());
+    const { ledger, created } = await aListeningLedgerWithTheThirtyMillion();
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }),
-      ),
-    );
+    const replies = await fiftyEditorsAmend(api, created.id);
 
     const succeeded = replies.filter((r) => r.status === 200);
     expect(replies.filter((r) => r.status !== 200 && r.status !== 409)).toEqual([]);
@@ -123,21 +116,11 @@ describe('parallel writes to one stream', () => {
 
 describe('parallel writes whose appends race', () => {
   it('50 amendments with the same If-Match: exactly one 200, the rest 409 or 412', async () => {
-    const ledger = await startTestLedger();
-    await registerProgrammes(ledger);
-    const created = await announce(ledger, theThirtyMillion());
+    const { ledger, created } = await aListeningLedgerWithTheThirtyMillion();
     pairUpAppends(ledger);
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        api.post(
-          `/announcements/${created.id}/amendments`,
-          { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` },
-          { headers: { 'if-match': '"0"' } },
-        ),
-      ),
-    );
+    const replies = await fiftyEditorsAmend(api, created.id, { 'if-match': '"0"' });
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -149,17 +132,11 @@ describe('parallel writes whose appends race', () => {
   });
 
   it('50 amendments without If-Match: losers get 409, and every 200 is recorded', async () => {
-    const ledger = await startTestLedger();
-    await registerProgrammes(ledger);
-    const created = await announce(ledger, theThirtyMillion());
+    const { ledger, created } = await aListeningLedgerWithTheThirtyMillion();
     pairUpAppends(ledger);
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        api.post(`/announcements/${created.id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }),
-      ),
-    );
+    const replies = await fiftyEditorsAmend(api, created.id);
 
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);

@@ -1,21 +1,15 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
 import { describe, expect, it, vi } from 'vitest';
+import { announce, clientOf, errorFieldsOf, expectStatus, request, startInjectedLedger, type Reply } from '../support/ledger.js';
 import {
+  aLedgerWithProgrammes,
   anAnnouncement,
   anExchangeRate,
-  announce,
-  clientOf,
-  errorFieldsOf,
-  expectStatus,
-  registerProgrammes,
-  request,
-  startTestLedger,
   theProgrammes,
   theThirtyMillion,
   theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+  theThreeMillionSplit,
+} from '../support/scenarios.js';
 
 const UNKNOWN_ID = '0b6d4f1e-93c2-4a57-8e1d-2c3b4a5f6e70';
 
@@ -27,12 +21,6 @@ function expectProblem(reply: Reply, status: number): void {
   expect(reply.json.type).not.toBe('about:blank');
 }
 
-async function aLedgerWithProgrammes(): Promise<TestLedger> {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  return ledger;
-}
-
 describe('400 malformed JSON', () => {
   it.each([
     ['truncated', '{"funder": "GB", '],
@@ -41,7 +29,7 @@ describe('400 malformed JSON', () => {
   ])('refuses a body that is %s', async (_name, body) => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -177,7 +165,7 @@ describe('400 validation', () => {
   });
 
   it('refuses a programme code that is not a lower-case slug', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/programmes', { code: 'OIC Supply', name: 'Supply chains' });
 
@@ -201,13 +189,13 @@ describe('404', () => {
   });
 
   it('answers 404 for a programme that is not registered', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     expectProblem(await clientOf(ledger).get('/programmes/no-such-programme'), 404);
   });
 
   it('answers 404 for an unknown route', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).get('/no-such-route');
 
@@ -218,7 +206,7 @@ describe('404', () => {
 
 describe('409', () => {
   it('refuses to register a programme code twice', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
     const [programme] = theProgrammes();
     expectStatus(await api.post('/programmes', programme), 201);
@@ -280,7 +268,7 @@ describe('413', () => {
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(65 * 1024) }));
     expect(body.length).toBeGreaterThan(64 * 1024);
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -293,7 +281,7 @@ describe('413', () => {
     const ledger = await aLedgerWithProgrammes();
     const body = JSON.stringify(theThirtyMillion({ title: 'x'.repeat(60 * 1024) }));
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body,
       headers: { 'content-type': 'application/json' },
@@ -309,7 +297,7 @@ describe('415', () => {
   it('refuses a text/plain body', async () => {
     const ledger = await aLedgerWithProgrammes();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/announcements', {
+    const reply = await request(ledger, 'POST', '/announcements', {
       key: ledger.adminKey,
       body: JSON.stringify(theThirtyMillion()),
       headers: { 'content-type': 'text/plain' },
@@ -320,9 +308,9 @@ describe('415', () => {
   });
 
   it('refuses a form-encoded body', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
-    const reply = await request(ledger.baseUrl, 'POST', '/programmes', {
+    const reply = await request(ledger, 'POST', '/programmes', {
       key: ledger.adminKey,
       body: 'code=oic-supply-chains&name=Supply',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -395,16 +383,7 @@ describe('422', () => {
 
   it('refuses an amendment whose new amount no longer matches the allocations', async () => {
     const ledger = await aLedgerWithProgrammes();
-    const created = await announce(
-      ledger,
-      theThreeMillion({
-        country: undefined,
-        allocations: [
-          { country: 'RS', value: '1000000.00' },
-          { country: 'XK', value: '2000000.00' },
-        ],
-      }),
-    );
+    const created = await announce(ledger, theThreeMillionSplit());
 
     const reply = await clientOf(ledger).post(`/announcements/${created.id}/amendments`, {
       changes: { amount: { value: '3500000.00', currency: 'GBP' } },
@@ -494,13 +473,13 @@ describe('bad input changes nothing', () => {
     const json = { 'content-type': 'application/json' };
 
     const replies = [
-      await request(ledger.baseUrl, 'POST', '/announcements', { key: ledger.adminKey, body: '{"funder":', headers: json }),
-      await request(ledger.baseUrl, 'POST', '/announcements', {
+      await request(ledger, 'POST', '/announcements', { key: ledger.adminKey, body: '{"funder":', headers: json }),
+      await request(ledger, 'POST', '/announcements', {
         key: ledger.adminKey,
         body: JSON.stringify(theThirtyMillion()),
         headers: { 'content-type': 'text/plain' },
       }),
-      await request(ledger.baseUrl, 'POST', '/announcements', {
+      await request(ledger, 'POST', '/announcements', {
         key: ledger.adminKey,
         body: JSON.stringify(anAnnouncement({ title: 'x'.repeat(70_000) })),
         headers: json,

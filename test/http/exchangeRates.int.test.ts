@@ -1,10 +1,11 @@
 // Exchange rates over real HTTP: record rates between the ledger's currencies and list them by pair.
 import { describe, expect, it } from 'vitest';
-import { anExchangeRate, clientOf, errorFieldsOf, expectStatus, itemsOf, startTestLedger } from '../support/ledger.js';
+import { clientOf, errorFieldsOf, expectStatus, itemsOf, startInjectedLedger } from '../support/ledger.js';
+import { anExchangeRate } from '../support/scenarios.js';
 
 describe('POST /exchange-rates', () => {
   it('records a rate: 201 with the rate as a decimal string', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/exchange-rates', anExchangeRate());
 
@@ -30,7 +31,7 @@ describe('POST /exchange-rates', () => {
     ['no source', { source: ' ' }, 400, 'source'],
     ['an impossible date', { effectiveOn: '2025-13-01' }, 400, 'effectiveOn'],
   ])('refuses %s', async (_name, overrides, status, field) => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/exchange-rates', anExchangeRate(overrides));
 
@@ -41,7 +42,7 @@ describe('POST /exchange-rates', () => {
   });
 
   it('refuses a rate sent as a JSON number, saying to send a string', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: 1.1876 }));
 
@@ -50,7 +51,7 @@ describe('POST /exchange-rates', () => {
   });
 
   it('refuses recording the rate already in force for that date (422), but takes a correction', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
     expectStatus(await api.post('/exchange-rates', anExchangeRate()), 201);
 
@@ -65,7 +66,7 @@ describe('POST /exchange-rates', () => {
 
 describe('GET /exchange-rates', () => {
   it('lists rates by pair, filtered by base and quote', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
     expectStatus(await api.post('/exchange-rates', anExchangeRate()), 201);
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1950', effectiveOn: '2025-04-30' })), 201);
@@ -90,7 +91,7 @@ describe('GET /exchange-rates', () => {
   });
 
   it('answers an empty list before any rate is recorded', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).get('/exchange-rates?base=EUR');
 

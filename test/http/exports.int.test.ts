@@ -8,58 +8,27 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ANNOUNCEMENT_COLUMNS, EVENT_COLUMNS } from '../../src/schemas/csv.js';
 import { formatPosition } from '../../src/store/position.js';
 import { recordsOf, rowsOf } from '../exports/support.js';
+import { announce, clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest } from '../support/ledger.js';
 import {
-  anAnnouncement,
+  aLedgerWithTheRealAnnouncements,
   anExchangeRate,
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
+  gbp,
+  minorOf,
+  theBalkansBorderTechnology,
+  theEarlierCpsFunding,
+  theGermanContribution,
   theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
-
-const gbp = (value: string) => ({ currency: 'GBP', value });
-const eur = (value: string) => ({ currency: 'EUR', value });
-const minorOf = (value: string): bigint => BigInt(value.replace('.', ''));
+} from '../support/scenarios.js';
 
 /** The two real announcements, three made-up ones (split, EUR, earlier), a withdrawn one, and a GBP-EUR rate: position 10. */
 async function aLedger() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  const thirty = await announce(ledger, theThirtyMillion());
-  const three = await announce(ledger, theThreeMillion());
+  const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
   const balkans = await announce(
     ledger,
-    anAnnouncement({
-      title: 'Western Balkans, "border" technology',
-      announcedOn: '2025-04-17',
-      amount: gbp('2000000.00'),
-      allocations: [
-        { country: 'RS', value: '1500000.00' },
-        { country: 'XK', value: '500000.00' },
-      ],
-      statedEquivalent: undefined,
-      tags: ['western-balkans'],
-    }),
+    theBalkansBorderTechnology({ title: 'Western Balkans, "border" technology', tags: ['western-balkans'] }),
   );
-  await announce(
-    ledger,
-    anAnnouncement({
-      funder: 'DE',
-      title: '=German contribution',
-      announcedOn: '2025-10-22',
-      amount: eur('5000000.00'),
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
-  await announce(
-    ledger,
-    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
-  );
+  await announce(ledger, theGermanContribution({ title: '=German contribution' }));
+  await announce(ledger, theEarlierCpsFunding());
   const withdrawn = await announce(
     ledger,
     theThreeMillion({ title: 'Announced in error', amount: gbp('7.77'), statedEquivalent: undefined }),
@@ -69,10 +38,9 @@ async function aLedger() {
   return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, withdrawn: withdrawn.id } };
 }
 
-async function download(ledger: TestLedger, path: string, key: string | null = ledger.adminKey) {
-  const response = await fetch(new URL(path, ledger.baseUrl), { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, bytes, text: bytes.toString('utf8') };
+async function download(ledger: LedgerUnderTest, path: string, key: string | null = ledger.adminKey) {
+  const reply = await ledger.send('GET', path, key === null ? {} : { key });
+  return { status: reply.status, headers: reply.headers, bytes: reply.bytes, text: reply.bytes.toString('utf8') };
 }
 
 describe('GET /exports/totals.csv', () => {
@@ -285,7 +253,7 @@ describe('GET /exports/events.csv', () => {
   });
 
   it('exports an empty ledger as the header alone, at position 0', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await download(ledger, '/exports/events.csv');
 
@@ -316,7 +284,7 @@ describe('GET /exports/schedules', () => {
         keep: 30,
       },
     ]);
-    const ledger = await startTestLedger({ env: { EXPORT_SCHEDULES_FILE: file } });
+    const ledger = await startInjectedLedger({ env: { EXPORT_SCHEDULES_FILE: file } });
     const reader = ledger.createKey('reader', ['read']);
 
     const before = expectStatus(await clientOf(ledger, reader).get('/exports/schedules'), 200).json;
@@ -351,7 +319,7 @@ describe('GET /exports/schedules', () => {
   });
 
   it('answers an empty list when no schedules file is configured', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     expect(expectStatus(await clientOf(ledger).get('/exports/schedules'), 200).json).toEqual({ schedules: [] });
   });
@@ -373,7 +341,7 @@ describe('start-up with an invalid schedules file', () => {
   it('fails, naming the schedule and the field', async () => {
     const file = aSchedulesFile(bad);
 
-    await expect(startTestLedger({ env: { EXPORT_SCHEDULES_FILE: file } })).rejects.toThrow(
+    await expect(startInjectedLedger({ env: { EXPORT_SCHEDULES_FILE: file } })).rejects.toThrow(
       'schedule "daily-by-country": options.groupBy: unknown dimension "planet"',
     );
   });

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../audit/ledgerHistory.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThirtyMillion, type Body, type Reply } from '../support/ledger.js';
+import { clientOf, expectStatus, startInjectedLedger, type Reply } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, type Body } from '../support/scenarios.js';
 
 const at = (minute: number): string => `2025-04-02T09:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -15,7 +16,7 @@ function stateOf(reply: Reply): Body {
 /** The £30m announced by admin, amended twice (by clerk, then admin), then withdrawn by clerk, a minute apart. */
 async function anAnnouncementWithFourVersions() {
   const clock = new Clock(at(0));
-  const ledger = await startTestLedger({ now: clock.now });
+  const ledger = await startInjectedLedger({ now: clock.now });
   const clerk = ledger.createKey('clerk', ['read', 'write']);
   const admin = clientOf(ledger);
   const asClerk = clientOf(ledger, clerk);

@@ -1,17 +1,7 @@
 // Idempotency-Key over real HTTP: a retry gets the first answer and writes nothing; a reused key with another body is refused.
 import { describe, expect, it } from 'vitest';
-import {
-  announce,
-  anExchangeRate,
-  aProgramme,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type Reply,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startInjectedLedger, type Reply } from '../support/ledger.js';
+import { anExchangeRate, aProgramme, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 const key = (value: string) => ({ headers: { 'idempotency-key': value } });
 
@@ -22,7 +12,7 @@ function answerOf(reply: Reply) {
 
 describe('a retry with the same key and body', () => {
   it('returns the first announcement answer and appends nothing', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
 
@@ -38,7 +28,7 @@ describe('a retry with the same key and body', () => {
   });
 
   it('counts the same JSON with its keys in another order as the same body', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
     const body = theThreeMillion();
@@ -52,7 +42,7 @@ describe('a retry with the same key and body', () => {
   });
 
   it('answers a repeated programme registration with the first 201, not 409', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
 
     const first = await api.post('/programmes', aProgramme(), key('register-oic'));
@@ -66,7 +56,7 @@ describe('a retry with the same key and body', () => {
   });
 
   it('answers a repeated amendment with the first 200, even after later changes', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
     const created = await announce(ledger, theThirtyMillion());
@@ -90,7 +80,7 @@ describe('a retry with the same key and body', () => {
   });
 
   it('answers a repeated withdrawal and exchange rate with the first answer', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
     const created = await announce(ledger, theThirtyMillion());
@@ -111,7 +101,7 @@ describe('a retry with the same key and body', () => {
 
 describe('the same key with another body', () => {
   it('is refused with 422 and writes nothing', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
     expectStatus(await api.post('/announcements', theThirtyMillion(), key('import-1')), 201);
@@ -126,7 +116,7 @@ describe('the same key with another body', () => {
   });
 
   it('is refused on another route too', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
     expectStatus(await api.post('/programmes', aProgramme(), key('shared-key')), 201);
 
@@ -139,7 +129,7 @@ describe('the same key with another body', () => {
 
 describe('keys belong to their API key', () => {
   it('lets two clients use the same Idempotency-Key for different requests', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const alice = clientOf(ledger, ledger.createKey('alice', ['read', 'write']));
     const bob = clientOf(ledger, ledger.createKey('bob', ['read', 'write']));
     await registerProgrammes(ledger);
@@ -156,7 +146,7 @@ describe('keys belong to their API key', () => {
 
 describe('concurrent requests with one key', () => {
   it('write once; every request gets the same answer', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
     const head = BigInt(await ledger.storeHead());
@@ -170,7 +160,7 @@ describe('concurrent requests with one key', () => {
   });
 
   it('write once for programme registrations too', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     const api = clientOf(ledger);
 
     const replies = await Promise.all(Array.from({ length: 10 }, () => api.post('/programmes', aProgramme(), key('burst-programme'))));
@@ -182,7 +172,7 @@ describe('concurrent requests with one key', () => {
 
 describe('the Idempotency-Key header', () => {
   it('is refused when it is not 1-200 visible ASCII characters (400)', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/programmes', aProgramme(), key('x'.repeat(201)));
 
@@ -192,7 +182,7 @@ describe('the Idempotency-Key header', () => {
   });
 
   it('is recorded in the event metadata', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     expectStatus(await clientOf(ledger).post('/programmes', aProgramme(), key('register-oic')), 201);
 

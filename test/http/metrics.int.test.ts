@@ -7,17 +7,8 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { scheduleStream } from '../../src/exports/schedules/record.js';
 import { openScheduleStore } from '../../src/exports/schedules/store.js';
 import { aDataDir, aStandIn, replicasOn } from '../multi/replicas.js';
-import {
-  clientOf,
-  expectStatus,
-  readyPosition,
-  registerProgrammes,
-  request,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, readyPosition, request, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 /** The value of one sample: `name{labels} value`, labels written as prom-client writes them (sorted as declared). */
 function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -1,10 +1,11 @@
 // Programmes over real HTTP: register once, show, list, rename.
 import { describe, expect, it } from 'vitest';
-import { aProgramme, clientOf, expectStatus, itemsOf, registerProgrammes, startTestLedger, theProgrammes } from '../support/ledger.js';
+import { clientOf, expectStatus, itemsOf, startInjectedLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theProgrammes } from '../support/scenarios.js';
 
 describe('POST /programmes', () => {
   it('registers a programme: 201 with Location, ETag and the programme', async () => {
-    const ledger = await startTestLedger({ now: () => '2025-04-02T08:00:00.000Z' });
+    const ledger = await startInjectedLedger({ now: () => '2025-04-02T08:00:00.000Z' });
 
     const reply = await clientOf(ledger).post('/programmes', aProgramme());
 
@@ -24,7 +25,7 @@ describe('POST /programmes', () => {
   });
 
   it('defaults the description to empty', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await clientOf(ledger).post('/programmes', { code: 'western-balkans', name: 'Western Balkans' });
 
@@ -35,7 +36,7 @@ describe('POST /programmes', () => {
 
 describe('GET /programmes and /programmes/:code', () => {
   it('lists registered programmes by code and shows one with its ETag', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
 
@@ -53,7 +54,7 @@ describe('GET /programmes and /programmes/:code', () => {
 
 describe('POST /programmes/:code/rename', () => {
   it('renames with a reason and If-Match: 200 and the next revision', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     const api = clientOf(ledger);
 

@@ -1,16 +1,7 @@
 // Restarts over real HTTP: programmes, announcements, rates and idempotency keys survive closing and starting on the same DATA_DIR.
 import { describe, expect, it } from 'vitest';
-import {
-  anExchangeRate,
-  announce,
-  clientOf,
-  expectStatus,
-  itemsOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, itemsOf, startTestLedger } from '../support/ledger.js';
+import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 describe('after a restart on the same data directory', () => {
   it('shows the same programmes, announcements, rates and position', async () => {

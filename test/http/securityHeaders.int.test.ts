@@ -1,7 +1,8 @@
 // Security headers: every routed answer carries a fixed set, whatever its status: the API set on API answers
 // (OWASP's REST Security Cheat Sheet), helmet's full set on the dashboard and the docs.
 import { describe, expect, it } from 'vitest';
-import { aProgramme, clientOf, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { clientOf, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { aProgramme } from '../support/scenarios.js';
 
 const PAGE_CONTENT_SECURITY_POLICY =
   "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;" +

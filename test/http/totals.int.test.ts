@@ -1,69 +1,30 @@
 // Totals over real HTTP: grouping, filters, conversion, amendments, positions and ETags, read-your-writes, CORS, restarts.
 import { describe, expect, it } from 'vitest';
 import {
-  anAnnouncement,
-  anExchangeRate,
   announce,
   clientOf,
   errorFieldsOf,
   expectStatus,
-  registerProgrammes,
   request,
-  startTestLedger,
+  startInjectedLedger,
+  type Reply,
+  type LedgerUnderTest,
+} from '../support/ledger.js';
+import {
+  aLedgerWithFiveAnnouncements,
+  aLedgerWithTheRealAnnouncements,
+  anAnnouncement,
+  anExchangeRate,
+  eur,
+  gbp,
+  registerProgrammes,
+  theSummitSplit,
   theThirtyMillion,
   theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+} from '../support/scenarios.js';
 
-const gbp = (value: string) => ({ currency: 'GBP', value });
-const eur = (value: string) => ({ currency: 'EUR', value });
-
-function totals(ledger: TestLedger, query = '', headers: Record<string, string> = {}): Promise<Reply> {
+function totals(ledger: LedgerUnderTest, query = '', headers: Record<string, string> = {}): Promise<Reply> {
   return clientOf(ledger).get(`/totals${query}`, { headers });
-}
-
-/** The £30m (unallocated) and the £3m (GB), both announced on 2025-03-31: positions 3 and 4 after the two programmes. */
-async function aLedgerWithTheRealAnnouncements() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  const thirty = await announce(ledger, theThirtyMillion());
-  const three = await announce(ledger, theThreeMillion());
-  return { ledger, thirty, three };
-}
-
-/** The two real announcements plus three made-up ones differing in date, funder, currency and countries. */
-async function aLedgerWithFiveAnnouncements() {
-  const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
-  const balkans = await announce(
-    ledger,
-    anAnnouncement({
-      title: 'Western Balkans border technology',
-      announcedOn: '2025-04-17',
-      amount: gbp('2000000.00'),
-      allocations: [
-        { country: 'RS', value: '1500000.00' },
-        { country: 'XK', value: '500000.00' },
-      ],
-      statedEquivalent: undefined,
-    }),
-  );
-  const german = await announce(
-    ledger,
-    anAnnouncement({
-      funder: 'DE',
-      title: 'German contribution',
-      announcedOn: '2025-10-22',
-      amount: eur('5000000.00'),
-      country: 'RS',
-      statedEquivalent: undefined,
-    }),
-  );
-  const earlier = await announce(
-    ledger,
-    theThreeMillion({ title: 'Earlier CPS funding', announcedOn: '2024-11-05', amount: gbp('1000000.00'), statedEquivalent: undefined }),
-  );
-  return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, earlier: earlier.id } };
 }
 
 const allFive = { count: 5, amounts: [eur('5000000.00'), gbp('36000000.00')] };
@@ -259,7 +220,7 @@ describe('GET /totals?currency=', () => {
   });
 
   it('rounds each allocation half to even, so the rows add up to the total', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1875' })), 201);
     await announce(
@@ -285,7 +246,7 @@ describe('GET /totals?currency=', () => {
   });
 
   it('converts EUR to GBP at the exact inverse of a GBP->EUR rate, and GBP stays as it is', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
     expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
     await announce(ledger, theThirtyMillion());
@@ -337,10 +298,7 @@ describe('GET /totals after amendments and withdrawals', () => {
     expect((await totals(ledger, '?currency=EUR')).json.total.converted).toEqual(eur('39190800.00'));
 
     const split = {
-      allocations: [
-        { country: 'RS', value: '20000000.00' },
-        { country: 'XK', value: '10000000.00' },
-      ],
+      allocations: theSummitSplit(),
     };
     expectStatus(
       await api.post(`/announcements/${thirty.id}/amendments`, { changes: split, reason: 'split announced at the summit' }),
@@ -617,7 +575,7 @@ describe('CORS', () => {
   const dashboard = 'https://dash.example.org';
 
   it('lets the configured dashboard read totals and their position headers', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
     const reply = await totals(ledger, '', { origin: dashboard });
 
@@ -628,9 +586,9 @@ describe('CORS', () => {
   });
 
   it('answers a preflight without a key', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
-    const reply = await request(ledger.baseUrl, 'OPTIONS', '/totals?groupBy=programme', {
+    const reply = await request(ledger, 'OPTIONS', '/totals?groupBy=programme', {
       headers: {
         origin: dashboard,
         'access-control-request-method': 'GET',
@@ -645,7 +603,7 @@ describe('CORS', () => {
   });
 
   it('gives another origin no allow-origin header', async () => {
-    const ledger = await startTestLedger({ env: { CORS_ORIGINS: dashboard } });
+    const ledger = await startInjectedLedger({ env: { CORS_ORIGINS: dashboard } });
 
     const reply = await totals(ledger, '', { origin: 'https://elsewhere.example.com' });
 
@@ -654,10 +612,10 @@ describe('CORS', () => {
   });
 
   it('sends no CORS headers at all without CORS_ORIGINS', async () => {
-    const ledger = await startTestLedger();
+    const ledger = await startInjectedLedger();
 
     const reply = await totals(ledger, '', { origin: dashboard });
-    const preflight = await request(ledger.baseUrl, 'OPTIONS', '/totals', {
+    const preflight = await request(ledger, 'OPTIONS', '/totals', {
       headers: { origin: dashboard, 'access-control-request-method': 'GET' },
     });
 
@@ -672,7 +630,7 @@ describe('readiness and restarts', () => {
   it("is ready at the store's position after start", async () => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
 
-    const reply = await request(ledger.baseUrl, 'GET', '/health/ready');
+    const reply = await request(ledger, 'GET', '/health/ready');
 
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({ ready: true, position: '4', caughtUp: true, overloaded: false, heavyWork: { running: 0, queued: 0 } });
@@ -699,6 +657,6 @@ describe('readiness and restarts', () => {
     expect(after.map((reply): unknown => reply.json)).toEqual(before.map((reply): unknown => reply.json));
     expect(after.map((reply) => reply.headers.get('etag'))).toEqual(before.map((reply) => reply.headers.get('etag')));
     expect(after[0]?.json.position).toBe('10');
-    expect((await request(restarted.baseUrl, 'GET', '/health/ready')).json).toMatchObject({ ready: true, position: '10', caughtUp: true });
+    expect((await request(restarted, 'GET', '/health/ready')).json).toMatchObject({ ready: true, position: '10', caughtUp: true });
   });
 });

@@ -1,17 +1,8 @@
 // GET /totals/stream over real HTTP: the position on connect and on every advance, throttled, heartbeats, keys, clean ends.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventStreamParser, type ServerSentEvent } from '../../web/src/sse.js';
-import {
-  aProgramme,
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 /** Streams still open when a test ends are closed by the client, before the ledger closes. */
 const opened: AbortController[] = [];

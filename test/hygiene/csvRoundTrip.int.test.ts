@@ -6,7 +6,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { FORMULA_TRIGGERS, neutraliseFormula, restoreNeutralised } from '../../src/schemas/csv.js';
 import { importFile } from '../../src/imports/importFile.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
-import { anAnnouncement, announce, clientOf, expectStatus, registerProgrammes, startTestLedger } from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger } from '../support/ledger.js';
+import { anAnnouncement, registerProgrammes } from '../support/scenarios.js';
 
 const RUN = { correlationId: 'run-1', now: () => '2025-06-01T09:00:00.000Z' };
 

@@ -8,16 +8,8 @@ import { importFile } from '../../src/imports/importFile.js';
 import { describeProblem } from '../../src/imports/problems.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { aRow, csvOf } from '../imports/rows.js';
-import {
-  anAnnouncement,
-  anExchangeRate,
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  type Reply,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type Reply } from '../support/ledger.js';
+import { anAnnouncement, anExchangeRate, registerProgrammes } from '../support/scenarios.js';
 
 const OUT_OF_RANGE = 'must lie between 1900-01-01 and 2200-12-31';
 

@@ -8,7 +8,8 @@ import { AsOfCheckpoints } from '../../src/projections/storage/asOfCheckpoints.j
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { ledger } from '../cli/ledgerCli.js';
 import { aRow, csvOf } from '../imports/rows.js';
-import { anAnnouncement, announce, registerProgrammes, startTestLedger } from '../support/ledger.js';
+import { announce, startTestLedger } from '../support/ledger.js';
+import { anAnnouncement, registerProgrammes } from '../support/scenarios.js';
 
 function aRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hygiene-modes-'));

@@ -12,7 +12,8 @@ import { parseExportSchedules } from '../../src/exports/schedules/config.js';
 import { ExportScheduler } from '../../src/exports/schedules/scheduler.js';
 import { registerProblemHandlers } from '../../src/http/problems.js';
 import { StoreUnavailableError } from '../../src/store/port.js';
-import { anAnnouncement, announce, clientOf, expectStatus, registerProgrammes, startTestLedger } from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger } from '../support/ledger.js';
+import { anAnnouncement, registerProgrammes } from '../support/scenarios.js';
 
 /** A string in a JSON answer, or a word in a message, that starts with an absolute path. */
 const A_PATH = /(^|[\s"'(=])\/[\w.-]/;

@@ -8,16 +8,8 @@ import { importFile } from '../../src/imports/importFile.js';
 import { describeProblem } from '../../src/imports/problems.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 import { aRow, csvOf } from '../imports/rows.js';
-import {
-  aProgramme,
-  anAnnouncement,
-  anExchangeRate,
-  announce,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  type Reply,
-} from '../support/ledger.js';
+import { announce, clientOf, startTestLedger, type Reply } from '../support/ledger.js';
+import { aProgramme, anAnnouncement, anExchangeRate, registerProgrammes } from '../support/scenarios.js';
 
 function expectRefused(reply: Reply, where: string, field: string, message: string): void {
   expect(reply.status, reply.text).toBe(400);

@@ -12,9 +12,8 @@ import { importFile, type ImportOptions } from '../../src/imports/importFile.js'
 import { describeProblem } from '../../src/imports/problems.js';
 import { openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
 import type { RecordedEvent } from '../../src/store/port.js';
-import { aRow, csvOf } from './rows.js';
+import { aRow, csvOf, SPLIT_ID, theSplitRows } from './rows.js';
 
-const SPLIT_ID = '5b0c8a52-9f3e-4c1d-8e2a-6d7f0b1c2e3d';
 const WITHDRAWN_ID = '7d2e0c74-1b5a-4e3f-a04c-8f9b2d3e4f50';
 const RUN: ImportOptions = { correlationId: 'run-1', now: () => '2025-06-01T09:00:00.000Z' };
 
@@ -43,19 +42,9 @@ async function allEvents(): Promise<RecordedEvent[]> {
   return events;
 }
 
-const split = {
-  id: SPLIT_ID,
-  currency: 'EUR',
-  amount: '100.00',
-  statedEquivalentCurrency: '',
-  statedEquivalentValue: '',
-  programme: 'wb-summit',
-  programmeName: '',
-};
 const goodRows = [
   aRow(),
-  aRow({ ...split, country: 'RS', allocationValue: '60.00' }),
-  aRow({ ...split, country: 'XK', allocationValue: '40.00' }),
+  ...theSplitRows({ programmeName: '' }),
   aRow({ id: WITHDRAWN_ID, status: 'withdrawn', withdrawalReason: 'announced twice', title: 'A duplicate' }),
 ];
 

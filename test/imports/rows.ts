@@ -34,6 +34,23 @@ export function aRow(overrides: CsvRow = {}): CsvRow {
   };
 }
 
+/** The id of the announcement theSplitRows describe. */
+export const SPLIT_ID = '5b0c8a52-9f3e-4c1d-8e2a-6d7f0b1c2e3d';
+
+/** €100 for a new programme wb-summit, split €60 to Serbia and €40 to Kosovo: two rows of one announcement. */
+export function theSplitRows(overrides: CsvRow = {}): CsvRow[] {
+  const split: CsvRow = {
+    id: SPLIT_ID,
+    currency: 'EUR',
+    amount: '100.00',
+    statedEquivalentCurrency: '',
+    statedEquivalentValue: '',
+    programme: 'wb-summit',
+    ...overrides,
+  };
+  return [aRow({ ...split, country: 'RS', allocationValue: '60.00' }), aRow({ ...split, country: 'XK', allocationValue: '40.00' })];
+}
+
 /** A CSV file: the header (every export column unless `columns` names fewer), then the rows; CRLF as the export writes. */
 export function csvOf(rows: readonly CsvRow[], options: { columns?: readonly string[]; bom?: boolean } = {}): string {
   const columns = options.columns ?? ANNOUNCEMENT_COLUMNS;

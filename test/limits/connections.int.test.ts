@@ -1,7 +1,8 @@
 // Connections a client cannot hold: stalled and dripped bodies get 408, answers before the body close the connection,
 // and connections beyond MAX_CONNECTIONS are dropped while the others keep working.
 import { describe, expect, it } from 'vitest';
-import { aProgramme, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { aProgramme } from '../support/scenarios.js';
 import { RawConnection, requestHead, type RawResponse } from './raw.js';
 
 /** Generous bounds: what is asserted is that the connection ends, not how fast. */

@@ -1,7 +1,8 @@
 // Idempotency-Keys belong to an API key's id, not its name: a new key with a revoked key's name gets none of its answers.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { clientOf, registerProgrammes, startTestLedger, theThirtyMillion, type Reply } from '../support/ledger.js';
+import { clientOf, startTestLedger, type Reply } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 const idempotencyKey = (value: string) => ({ headers: { 'idempotency-key': value } });
 

@@ -1,6 +1,7 @@
 // The write rate limit counts per API key id (or address), so no spelling of the Authorization header dodges it.
 import { describe, expect, it } from 'vitest';
-import { aProgramme, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { request, startTestLedger, type Reply } from '../support/ledger.js';
+import { aProgramme } from '../support/scenarios.js';
 
 function expectRateLimited(reply: Reply): void {
   expect(reply.status, reply.text).toBe(429);

@@ -3,16 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  anExchangeRate,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 import { aDataDir, aStandIn, shareKeys } from './replicas.js';
 
 const QUERIES = ['/totals?groupBy=programme,country', '/totals?groupBy=year&currency=EUR'];

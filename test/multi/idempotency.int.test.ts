@@ -2,16 +2,8 @@
 // answer is the first one, a replay of it, or a 409 whose retry replays it; another body under the key gets 422.
 import { describe, expect, it } from 'vitest';
 import { announcementStream } from '../../src/commands/announcement/events.js';
-import {
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  theThirtyMillion,
-  theThreeMillion,
-  type Body,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, type Reply, type TestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion, type Body } from '../support/scenarios.js';
 import { aStandIn, replicasOn } from './replicas.js';
 
 const keyed = (key: string, extra: Record<string, string> = {}) => ({ headers: { 'idempotency-key': key, ...extra } });

@@ -5,7 +5,8 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { snapshotPath } from '../../src/projections/storage/snapshot.js';
-import { request, theProgrammes, theThreeMillion, type TestLedger } from '../support/ledger.js';
+import { request, type TestLedger } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 import { aDataDir, aStandIn, replicasOn, shareKeys } from './replicas.js';
 import { startTestLedger } from '../support/ledger.js';
 

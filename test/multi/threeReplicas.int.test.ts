@@ -9,7 +9,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { openEventStoreDb } from '../../src/store/eventStoreDb.js';
 import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
 import { spawnStandIn } from '../support/esdbStandIn/process.js';
-import { request, theProgrammes, theThreeMillion, type Reply } from '../support/ledger.js';
+import { request, type Reply } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 import { shareKeys } from './replicas.js';
 
 const WRITES = 600;

@@ -4,15 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/projections/storage/digest.js';
 import { loadSnapshot, snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
-import {
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  anExchangeRate,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion, anExchangeRate } from '../support/scenarios.js';
 
 async function aLedgerWithHistory() {
   const ledger = await startTestLedger();

@@ -1,7 +1,8 @@
 // Races test/http/concurrency.int.test.ts does not run: 50 registrations of one code, in process and against a separate process.
 import { describe, expect, it } from 'vitest';
 import { createKeys, startChildLedger } from '../support/childLedger.js';
-import { aProgramme, announce, registerProgrammes, startTestLedger, theThirtyMillion } from '../support/ledger.js';
+import { announce, startTestLedger } from '../support/ledger.js';
+import { aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 import { agentOf, answered, send } from './http.js';
 import { eventsOfType } from './journal.js';
 

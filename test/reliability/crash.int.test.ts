@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ledger as ledgerCli } from '../cli/ledgerCli.js';
 import { createKeys, startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
-import { theProgrammes, theThreeMillion } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 import { agentOf, answered, inBatches, send } from './http.js';
 import { eventsOfType, expectReplayMatches, expectUnique } from './journal.js';
 

@@ -22,7 +22,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { embeddedDatabasePath, openEmbeddedStore } from '../../src/store/embedded.js';
 import { freePort, startChildLedger } from '../support/childLedger.js';
-import { clientOf, expectStatus, registerProgrammes, request, startTestLedger, theThirtyMillion } from '../support/ledger.js';
+import { clientOf, expectStatus, request, startTestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;

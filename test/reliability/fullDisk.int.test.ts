@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChainVerifier } from '../../src/audit/verify.js';
 import { announcementStream } from '../../src/commands/announcement/events.js';
-import { aProgramme, anAnnouncement, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { aProgramme, anAnnouncement } from '../support/scenarios.js';
 import { canMountTmpfs, fillDisk, mountTmpfs } from './tmpfs.js';
 
 const mountable = canMountTmpfs();

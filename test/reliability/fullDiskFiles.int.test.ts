@@ -7,16 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { snapshotPath } from '../../src/projections/storage/snapshot.js';
 import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
-import {
-  anAnnouncement,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  request,
-  startTestLedger,
-  theProgrammes,
-  type TestLedger,
-} from '../support/ledger.js';
+import { clientOf, expectStatus, request, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { anAnnouncement, registerProgrammes, theProgrammes } from '../support/scenarios.js';
 import { canMountTmpfs, fillDisk, mountTmpfs, mountTmpfsAt } from './tmpfs.js';
 
 const mountable = canMountTmpfs();

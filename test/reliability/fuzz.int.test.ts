@@ -1,17 +1,8 @@
 // Fuzz every route with hostile bodies, parameters, queries and headers: 4xx problems, never a 5xx or a hang, journal unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  anExchangeRate,
-  announce,
-  expectStatus,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, expectStatus, clientOf, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 import {
   contentTypes,
   garbageAuthorization,

@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKeys, startChildLedger } from '../support/childLedger.js';
-import { clientOf, registerProgrammes, startTestLedger, theProgrammes, theThirtyMillion, theThreeMillion } from '../support/ledger.js';
+import { clientOf, startTestLedger } from '../support/ledger.js';
+import { registerProgrammes, theProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 import { agentOf, answered, send } from './http.js';
 import { eventsOfType, journalExport } from './journal.js';
 

@@ -1,7 +1,7 @@
 // SIGTERM in the middle of a burst of writes: the service finishes what it took on, exits 0 in bounded time, loses nothing.
 import { describe, expect, it } from 'vitest';
 import { createKeys, startChildLedger, tempDataDir } from '../support/childLedger.js';
-import { theProgrammes, theThreeMillion } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 import { agentOf, answered, inBatches, send } from './http.js';
 import { eventsOfType, expectReplayMatches, expectUnique } from './journal.js';
 

@@ -2,7 +2,7 @@
 import autocannon from 'autocannon';
 import { describe, expect, it } from 'vitest';
 import { createKeys, startChildLedger } from '../support/childLedger.js';
-import { theProgrammes, theThreeMillion } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 import { agentOf, inBatches, send } from './http.js';
 import { expectReplayMatches } from './journal.js';
 

@@ -9,17 +9,8 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { aCertificate, aFreezableProxy } from '../support/esdbStandIn/faults.js';
 import { startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
-import {
-  announce,
-  clientOf,
-  expectStatus,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type Reply,
-  type TestLedger,
-} from '../support/ledger.js';
+import { announce, clientOf, expectStatus, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 async function aStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const standIn = await startStandIn(options);

@@ -3,19 +3,15 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
 import {
-  anExchangeRate,
   announce,
   clientOf,
   expectStatus,
-  registerProgrammes,
   startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type Body,
   type Reply,
   type TestLedger,
   type TestLedgerOptions,
 } from '../support/ledger.js';
+import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion, type Body } from '../support/scenarios.js';
 
 const gbp = (value: string) => ({ currency: 'GBP', value });
 const eur = (value: string) => ({ currency: 'EUR', value });
@@ -95,7 +91,13 @@ async function postWithin(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes: Buffer.from(text),
+      text,
+      json: text ? JSON.parse(text) : undefined,
+    };
   } catch (error) {
     if (error instanceof DOMException && error.name === 'TimeoutError') return 'hung';
     throw error;

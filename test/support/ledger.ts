@@ -1,4 +1,4 @@
-// Fixtures for the HTTP tests: a real ledger listening on 127.0.0.1, a fetch wrapper, and request bodies from real announcements.
+// Fixtures for the HTTP tests: a real ledger answering through app.inject() or listening on 127.0.0.1, and requests to it; the scenarios built on them are in scenarios.ts.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,6 @@ import { loadConfig } from '../../src/config.js';
 import { startLedger, type Ledger } from '../../src/ledger.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { formatPosition } from '../../src/store/position.js';
-import fixtures from '../fixtures/announcements.json' with { type: 'json' };
 
 export interface TestLedgerOptions {
   /** Reuse a data directory; a fresh one under the OS temp dir (removed after the test) when absent. */
@@ -21,12 +20,14 @@ export interface TestLedgerOptions {
   readonly now?: () => string;
 }
 
-export interface TestLedger {
-  readonly baseUrl: string;
+/** A running ledger a test sends requests to; through `app.inject()` unless it is a TestLedger, which listens. */
+export interface LedgerUnderTest {
   /** The key in <DATA_DIR>/admin.key; '' when this instance found keys in the store and so wrote none. */
   readonly adminKey: string;
   readonly dataDir: string;
   readonly ledger: Ledger;
+  /** One request, through app.inject() or, for a ledger that listens, a real socket. */
+  send(method: string, path: string, options?: RequestOptions): Promise<Reply>;
   /** Position of the store's last event, '0' when empty: what any write moves. */
   storeHead(): Promise<string>;
   /** Every event whose stream starts with `prefix`, read from the store itself (not from a projection). */
@@ -41,18 +42,32 @@ export interface TestLedger {
   revokeKey(name: string): void;
   /** Stops the server, projections and store; safe to call twice. */
   close(): Promise<void>;
-  /** Closes this ledger and starts a new one on the same data directory (and a new port). */
-  restart(): Promise<TestLedger>;
+  /** Closes this ledger and starts a new one on the same data directory (and a new port when it listens). */
+  restart(): Promise<this>;
+}
+
+/** A ledger listening on 127.0.0.1: for tests about sockets, connections, streaming, timeouts and child processes. */
+export interface TestLedger extends LedgerUnderTest {
+  readonly baseUrl: string;
 }
 
 /** Starts the real service on 127.0.0.1, port 0; it is closed (and its temp data directory removed) when the test ends. */
 export async function startTestLedger(options: TestLedgerOptions = {}): Promise<TestLedger> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'funding-ledger-test-'));
-  if (options.dataDir === undefined) onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
-  return launch({ ...options, dataDir });
+  return (await launch({ ...options, dataDir: aDataDir(options), listen: true })) as TestLedger;
 }
 
-async function launch(options: TestLedgerOptions & { dataDir: string }): Promise<TestLedger> {
+/** Starts the real service without a port: requests go through app.inject(). Closed and cleaned up as startTestLedger's. */
+export async function startInjectedLedger(options: TestLedgerOptions = {}): Promise<LedgerUnderTest> {
+  return launch({ ...options, dataDir: aDataDir(options), listen: false });
+}
+
+function aDataDir(options: TestLedgerOptions): string {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'funding-ledger-test-'));
+  if (options.dataDir === undefined) onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+async function launch(options: TestLedgerOptions & { dataDir: string; listen: boolean }): Promise<LedgerUnderTest> {
   const { dataDir } = options;
   const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0' });
   const ledger = await startLedger(config, pino({ level: 'silent' }), options.now === undefined ? {} : { now: options.now });
@@ -71,13 +86,17 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
     keyWrites.push(written);
   };
   onTestFinished(close);
-  await ledger.app.listen({ host: config.host, port: config.port });
-  const { port } = ledger.app.server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
+  let baseUrl: string | undefined;
+  if (options.listen) {
+    await ledger.app.listen({ host: config.host, port: config.port });
+    baseUrl = `http://127.0.0.1:${(ledger.app.server.address() as AddressInfo).port}`;
+  }
+  const underTest: LedgerUnderTest = {
     adminKey: existsSync(adminKeyPath(dataDir)) ? readFileSync(adminKeyPath(dataDir), 'utf8').trim() : '',
     dataDir,
     ledger,
+    send: (method, path, requestOptions) =>
+      baseUrl === undefined ? inject(ledger, method, path, requestOptions) : request(baseUrl, method, path, requestOptions),
     async storeHead() {
       const head = await ledger.context.store.headPosition();
       return head === undefined ? '0' : formatPosition(head);
@@ -101,6 +120,7 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
       return launch(options);
     },
   };
+  return baseUrl === undefined ? underTest : ({ ...underTest, baseUrl } as TestLedger);
 }
 
 // ---- HTTP ----
@@ -108,6 +128,9 @@ async function launch(options: TestLedgerOptions & { dataDir: string }): Promise
 export interface Reply {
   readonly status: number;
   readonly headers: Headers;
+  /** The body as received. */
+  readonly bytes: Buffer;
+  /** The body decoded as UTF-8 (a byte order mark dropped), as fetch's text() does. */
   readonly text: string;
   /** The parsed body; undefined when empty or not JSON. Typed loosely: tests assert its shape. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -122,8 +145,33 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** One real HTTP request with Node's fetch. */
-export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+/** One request to a ledger (through app.inject() unless it listens), or one real HTTP request with Node's fetch to a base URL. */
+export async function request(to: string | LedgerUnderTest, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  if (typeof to !== 'string') return to.send(method, path, options);
+  const { headers, body } = encode(options);
+  const response = await fetch(new URL(path, to), { method, headers, body });
+  return replyOf(response.status, response.headers, Buffer.from(await response.arrayBuffer()));
+}
+
+/** The request through Fastify's inject: no socket. A string body is sent as text/plain, as fetch sends it. */
+async function inject(ledger: Ledger, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  const { headers, body } = encode(options);
+  const hasType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (typeof options.body === 'string' && !hasType) headers['content-type'] = 'text/plain;charset=UTF-8';
+  const response = await ledger.app.inject({
+    method: method as 'GET',
+    url: path,
+    headers,
+    ...(body === undefined ? {} : { payload: body }),
+  });
+  const replyHeaders = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    for (const one of [value ?? []].flat()) replyHeaders.append(name, String(one));
+  }
+  return replyOf(response.statusCode, replyHeaders, response.rawPayload);
+}
+
+function encode(options: RequestOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = {};
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
   let body: string | undefined;
@@ -133,9 +181,12 @@ export async function request(baseUrl: string, method: string, path: string, opt
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(new URL(path, baseUrl), { method, headers: { ...headers, ...options.headers }, body });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: parseJson(text) };
+  return { headers: { ...headers, ...options.headers }, body };
+}
+
+function replyOf(status: number, headers: Headers, bytes: Buffer): Reply {
+  const text = new TextDecoder().decode(bytes);
+  return { status, headers, bytes, text, json: parseJson(text) };
 }
 
 function parseJson(text: string): unknown {
@@ -153,18 +204,18 @@ export interface Client {
 }
 
 /** Requests to one ledger with the admin key, another key, or (null) none; `options.key` overrides it per request. */
-export function clientOf(ledger: TestLedger, key: string | null = ledger.adminKey): Client {
+export function clientOf(ledger: LedgerUnderTest, key: string | null = ledger.adminKey): Client {
   const withKey = (options: Omit<RequestOptions, 'body'> = {}): RequestOptions =>
     'key' in options ? options : { ...options, key: key ?? undefined };
   return {
-    get: (path, options) => request(ledger.baseUrl, 'GET', path, withKey(options)),
-    post: (path, body, options) => request(ledger.baseUrl, 'POST', path, { ...withKey(options), body }),
+    get: (path, options) => ledger.send('GET', path, withKey(options)),
+    post: (path, body, options) => ledger.send('POST', path, { ...withKey(options), body }),
   };
 }
 
 /** The position /health/ready reports: the last event every projection has applied. */
-export async function readyPosition(ledger: TestLedger): Promise<string> {
-  const reply = await request(ledger.baseUrl, 'GET', '/health/ready');
+export async function readyPosition(ledger: LedgerUnderTest): Promise<string> {
+  const reply = await ledger.send('GET', '/health/ready');
   return (reply.json as { position: string }).position;
 }
 
@@ -189,55 +240,10 @@ export function expectStatus(reply: Reply, status: number): Reply {
   return reply;
 }
 
-// ---- Request bodies, from the real announcements in test/fixtures/announcements.json ----
-
-export type Body = Record<string, unknown>;
-
-const [supplyChains, prosecutions] = fixtures.programmes as unknown as [Body, Body];
-const [thirtyMillion, threeMillion] = fixtures.announcements as unknown as [Body, Body];
-
-/** A field set to undefined in `overrides` is left out of the JSON. */
-function build(base: Body, overrides: Body): Body {
-  return { ...structuredClone(base), ...overrides };
-}
-
-/** The oic-supply-chains programme. */
-export function aProgramme(overrides: Body = {}): Body {
-  return build(supplyChains, overrides);
-}
-
-/** Both programmes the real announcements name. */
-export function theProgrammes(): Body[] {
-  return [build(supplyChains, {}), build(prosecutions, {})];
-}
-
-/** £30m for supply chains, illicit finance and trafficking routes (€36m quoted beside it); unallocated. */
-export function theThirtyMillion(overrides: Body = {}): Body {
-  return build(thirtyMillion, overrides);
-}
-
-/** £3m for the Crown Prosecution Service (€3.5m quoted beside it); all to GB. */
-export function theThreeMillion(overrides: Body = {}): Body {
-  return build(threeMillion, overrides);
-}
-
-/** An announcement: the £30m one unless overridden. */
-export function anAnnouncement(overrides: Body = {}): Body {
-  return theThirtyMillion(overrides);
-}
-
-export function anExchangeRate(overrides: Body = {}): Body {
-  return { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-03-31', source: 'test fixture', ...overrides };
-}
-
-/** Registers both programmes of the real announcements. */
-export async function registerProgrammes(ledger: TestLedger): Promise<void> {
-  const api = clientOf(ledger);
-  for (const programme of theProgrammes()) expectStatus(await api.post('/programmes', programme), 201);
-}
+// ---- Writes ----
 
 /** Announces and returns the 201 body. */
-export async function announce(ledger: TestLedger, body: Body): Promise<AnnouncementReply> {
+export async function announce(ledger: LedgerUnderTest, body: Record<string, unknown>): Promise<AnnouncementReply> {
   return expectStatus(await clientOf(ledger).post('/announcements', body), 201).json as AnnouncementReply;
 }
 

@@ -9,7 +9,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { tracer } from '../../src/telemetry/spans.js';
 import { startTracing } from '../../src/telemetry/tracing.js';
 import { createKeys, freePort, startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
-import { expectStatus, request, theProgrammes, theThreeMillion } from '../support/ledger.js';
+import { expectStatus, request } from '../support/ledger.js';
+import { theProgrammes, theThreeMillion } from '../support/scenarios.js';
 
 /** A span as OTLP/HTTP JSON carries it (ids in hex), with its attributes flattened to values. */
 interface ReceivedSpan {

@@ -13,7 +13,8 @@ import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import type { Position } from '../../../src/store/port.js';
 import { comparePositions, parsePosition } from '../../../src/store/position.js';
 import { ChainedLog } from '../../audit/chainedLog.js';
-import { announce, registerProgrammes, startTestLedger, theThirtyMillion, theThreeMillion } from '../../support/ledger.js';
+import { announce, startTestLedger } from '../../support/ledger.js';
+import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../../support/scenarios.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -12,10 +12,10 @@ import { scheduleStream } from '../../../src/exports/schedules/record.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore, RecordedEvent } from '../../../src/store/port.js';
-import { clientOf, expectStatus, registerProgrammes, startTestLedger, theThreeMillion, type TestLedger } from '../../support/ledger.js';
+import { clientOf, expectStatus, startTestLedger, type TestLedger } from '../../support/ledger.js';
+import { registerProgrammes, theThreeMillion } from '../../support/scenarios.js';
 import { aStandIn, replicasOn } from '../../multi/replicas.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until } from '../../support/until.js';
 
 function aDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'schedule-replicas-'));
@@ -27,16 +27,6 @@ async function streamEvents(store: EventStore, stream: string): Promise<Recorded
   const events: RecordedEvent[] = [];
   for await (const event of store.readStream(stream)) events.push(event);
   return events;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('scheduled exports on several instances', () => {
@@ -58,6 +48,7 @@ describe('scheduled exports on several instances', () => {
       async () =>
         (await streamEvents(store, scheduleStream('every-second'))).filter((event) => event.type === 'ScheduledExportSucceeded').length >=
         5,
+      15_000,
     );
     for (const replica of replicas) await replica.ledger.context.exports.schedules.stop();
 
@@ -141,11 +132,15 @@ describe('scheduled exports on several instances', () => {
     survivor.start();
     onTestFinished(() => survivor.stop());
 
-    const result = await until('the survivor to record the slot', async () => {
-      const events = await streamEvents(shared.store, stream);
-      return events.find((event) => event.type === 'ScheduledExportSucceeded')?.data as
-        { slot: string; instance: string; startedAt: string } | undefined;
-    });
+    const result = await until(
+      'the survivor to record the slot',
+      async () => {
+        const events = await streamEvents(shared.store, stream);
+        return events.find((event) => event.type === 'ScheduledExportSucceeded')?.data as
+          { slot: string; instance: string; startedAt: string } | undefined;
+      },
+      15_000,
+    );
     expect(result).toMatchObject({ slot, instance: 'survivor' });
     // Never while the dead instance's lease was live.
     expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(Date.parse(leaseUntil));
@@ -179,6 +174,7 @@ describe('scheduled exports on several instances', () => {
       async () =>
         (await streamEvents(shared.store, scheduleStream('journal'))).filter((event) => event.type === 'ScheduledExportSucceeded').length >=
         4,
+      15_000,
     );
     for (const scheduler of schedulers) await scheduler.stop();
 

@@ -12,43 +12,17 @@ import type { ExportManifest } from '../../../src/exports/schedules/run.js';
 import { ExportScheduler } from '../../../src/exports/schedules/scheduler.js';
 import { openScheduleStore } from '../../../src/exports/schedules/store.js';
 import type { EventStore } from '../../../src/store/port.js';
-import {
-  announce,
-  clientOf,
-  registerProgrammes,
-  startTestLedger,
-  theThirtyMillion,
-  theThreeMillion,
-  type TestLedger,
-} from '../../support/ledger.js';
+import { clientOf, type LedgerUnderTest } from '../../support/ledger.js';
+import { aLedgerWithTheRealAnnouncements } from '../../support/scenarios.js';
 import { rowsOf } from '../support.js';
+import { sleep, until } from '../../support/until.js';
 
 const RUN_FILE = /^(?<name>[a-z-]+)-(?<stamp>\d{8}T\d{6}Z)-(?<position>\d+)\.csv$/;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function aDirectory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'scheduled-exports-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-async function aLedgerWithAnnouncements(): Promise<TestLedger> {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  await announce(ledger, theThirtyMillion());
-  await announce(ledger, theThreeMillion());
-  return ledger;
 }
 
 /** Log lines as objects, to see what the scheduler reported. */
@@ -102,7 +76,7 @@ function controlledStore(store: EventStore, control: StoreControl): EventStore {
 }
 
 /** Slots and results go to a store of their own, as the ledger keeps them on the embedded store. */
-function startScheduler(ledger: TestLedger, schedules: unknown[], options: { store?: EventStore; logger?: pino.Logger } = {}) {
+function startScheduler(ledger: LedgerUnderTest, schedules: unknown[], options: { store?: EventStore; logger?: pino.Logger } = {}) {
   const scheduler = new ExportScheduler(
     parseExportSchedules(schedules, ledger.dataDir),
     liveSources(options.store ?? ledger.ledger.context.store, ledger.ledger.context.projections),
@@ -134,7 +108,7 @@ const tempFilesIn = (directory: string) => readdirSync(directory).filter((file) 
 
 describe('scheduled exports', () => {
   it('write, every second, a csv and beside it a manifest whose rows and sha256 are those of the file', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const scheduler = startScheduler(ledger, [
       {
@@ -168,7 +142,7 @@ describe('scheduled exports', () => {
   });
 
   it('keep only the newest `keep` runs, csv and manifest together', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     writeFileSync(join(directory, 'unrelated.csv'), 'kept\r\n');
     const scheduler = startScheduler(ledger, [{ name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory, keep: 2 }]);
@@ -187,7 +161,7 @@ describe('scheduled exports', () => {
   });
 
   it('never overlap: a run slower than the interval makes the scheduler skip slots', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 400, failAfter: undefined, active: 0, maxActive: 0 };
     const { logger, lines } = aLog();
@@ -211,7 +185,7 @@ describe('scheduled exports', () => {
   });
 
   it('leave no partial file when a run fails midway, log it, and succeed at the next slot', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 0, failAfter: 2, active: 0, maxActive: 0 };
     const { logger, lines } = aLog();
@@ -243,7 +217,7 @@ describe('scheduled exports', () => {
   });
 
   it('fail while the directory cannot be made, and write once it can', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const parent = aDirectory();
     const directory = join(parent, 'exports');
     // A file where the directory should be: refused even to root, unlike a permission bit.
@@ -267,7 +241,7 @@ describe('scheduled exports', () => {
   });
 
   it('stop cleanly: a run in progress finishes, and no slot fires afterwards', async () => {
-    const ledger = await aLedgerWithAnnouncements();
+    const { ledger } = await aLedgerWithTheRealAnnouncements();
     const directory = aDirectory();
     const control: StoreControl = { delayMs: 300, failAfter: undefined, active: 0, maxActive: 0 };
     const scheduler = startScheduler(ledger, [{ name: 'journal', cron: '*/1 * * * * *', kind: 'events', directory, keep: 5 }], {
