@@ -2,7 +2,7 @@
 import type { EventStore, Position } from '../../store/port.js';
 import type { AsOfCheckpoints } from '../storage/asOfCheckpoints.js';
 import { formatPosition, positionText } from '../../store/position.js';
-import { ByteBoundedCache } from '../../runtime/byteBoundedCache.js';
+import { ByteBoundedCache, countBoundedCache } from '../../runtime/byteBoundedCache.js';
 import { runInSlices, TimeSlice } from '../../runtime/timeSlice.js';
 import { totalsProjection } from '../models/totals/projection.js';
 import { FoldedStates, foldEvents } from './fold.js';
@@ -23,12 +23,6 @@ export interface PastTotals {
 export const DEFAULT_AS_OF_CACHE_BYTES = 32 * 1024 * 1024;
 const TIME_CACHE_SIZE = 1000;
 
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
-  cache.delete(key);
-  cache.set(key, value);
-  if (cache.size > limit) cache.delete(cache.keys().next().value as K);
-}
-
 /** The last event at or before a time; `open` when nothing after the time was recorded yet, so a later write may still move it. */
 interface ResolvedTime {
   readonly key: string;
@@ -39,7 +33,7 @@ const keyOf = positionText;
 
 export class AsOfTotals {
   private readonly states: ByteBoundedCache<string, PastTotals & { readonly bytes: number }>;
-  private readonly positionsByTime = new Map<string, ResolvedTime>();
+  private readonly positionsByTime = countBoundedCache<string, ResolvedTime>(TIME_CACHE_SIZE);
   private readonly building = new Map<string, Promise<PastTotals>>();
 
   constructor(
@@ -113,7 +107,7 @@ export class AsOfTotals {
     const reachedLaterEvent = folded.stopped;
     const past = { position, state: state(), bytes: await runInSlices(retainedBytesSteps(state())) };
     const key = keyOf(position);
-    if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
+    if ('time' in moment) this.positionsByTime.set(moment.time, { key, open: !reachedLaterEvent });
     else this.states.set(formatPosition(moment.position), past);
     this.states.set(key, past);
     return past;
