@@ -1,4 +1,5 @@
 // The ledger's signed checkpoints: its identity (log name and key) and checkpoints of the journal tree, signed on demand.
+import { countBoundedCache } from '../runtime/byteBoundedCache.js';
 import { signCheckpoint } from './checkpoint.js';
 import type { MerkleTree } from './merkle.js';
 import { formatVerifierKey, verifierKeyOf } from './signedNote.js';
@@ -37,7 +38,7 @@ const KEPT = 64;
 
 /** Signs checkpoints of a tree that only grows; each size is signed once while it is among the last few asked for. */
 export class CheckpointSigner {
-  private readonly bySize = new Map<number, SignedCheckpoint>();
+  private readonly bySize = countBoundedCache<number, SignedCheckpoint>(KEPT);
 
   constructor(
     readonly identity: AuditIdentity,
@@ -60,7 +61,6 @@ export class CheckpointSigner {
       note: signCheckpoint({ origin: this.identity.origin, treeSize: size, rootHash }, this.identity.signer),
     };
     this.bySize.set(size, signed);
-    if (this.bySize.size > KEPT) this.bySize.delete(this.bySize.keys().next().value as number);
     return signed;
   }
 }

@@ -2,7 +2,8 @@
 import { digestOf } from '../projections/storage/digest.js';
 import type { Projection } from '../projections/runtime/projection.js';
 import type { Position, RecordedEvent } from '../store/port.js';
-import { comparePositions, positionText } from '../store/position.js';
+import { positionText } from '../store/position.js';
+import { FoldedStates, foldEvents } from '../projections/runtime/fold.js';
 import type { TimeSlice } from '../runtime/timeSlice.js';
 
 export interface Rebuilt {
@@ -22,7 +23,7 @@ export interface ReplayReport {
   readonly seconds: number;
 }
 
-/** Folds events into fresh projection states, stopping after `until` when given. */
+/** Folds events into fresh projection states (the one fold, projections/runtime/fold.ts), timed, stopping after `until` when given. */
 export async function rebuildProjections(
   events: AsyncIterable<RecordedEvent>,
   projections: readonly Projection<unknown>[],
@@ -33,23 +34,20 @@ export async function rebuildProjections(
     slice?: TimeSlice | undefined;
   } = {},
 ): Promise<Rebuilt> {
-  const folded = projections.map((projection) => projection.initialState());
+  const states = new FoldedStates(projections);
   const started = performance.now();
-  let count = 0;
-  let lastPosition: Position | undefined;
-  for await (const event of events) {
-    if (options.until !== undefined && comparePositions(event.position, options.until) > 0) break;
-    for (let index = 0; index < projections.length; index += 1) {
-      const projection = projections[index] as Projection<unknown>;
-      if (projection.canHandle(event)) folded[index] = projection.evolve(folded[index], event);
-    }
-    count += 1;
-    lastPosition = event.position;
-    if (options.onProgress !== undefined && count % 10_000 === 0) options.onProgress(count, event.position);
-    if (options.slice?.due() === true) await options.slice.pause();
-  }
-  const states = new Map(projections.map((projection, index) => [projection.name, folded[index]]));
-  return { states, events: count, lastPosition, seconds: (performance.now() - started) / 1000 };
+  const { onProgress } = options;
+  const folded = await foldEvents(events, states, {
+    until: options.until,
+    slice: options.slice,
+    onFolded: onProgress && ((event, count) => (count % 10_000 === 0 ? onProgress(count, event.position) : undefined)),
+  });
+  return {
+    states: states.byName(),
+    events: folded.events,
+    lastPosition: folded.lastPosition,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 export function replayReport(rebuilt: Rebuilt, expectedDigest: string | undefined): ReplayReport {

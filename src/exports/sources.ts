@@ -1,9 +1,9 @@
 // Where exports read from: the live read models inside the service, or read models rebuilt from the store (the CLI).
-import { rebuildProjections } from '../audit/replay.js';
 import { ValidationError } from '../domain/errors.js';
 import { announcementsAt } from '../projections/models/announcementViews.js';
 import { announcementsProjection, type AnnouncementsState } from '../projections/models/announcements.js';
 import { AsOfTotals, type Moment } from '../projections/runtime/asOf.js';
+import { FoldedStates, foldEvents } from '../projections/runtime/fold.js';
 import { programmesProjection, type ProgrammesState } from '../projections/models/programmes.js';
 import type { Projection } from '../projections/runtime/projection.js';
 import { totalsProjection } from '../projections/models/totals/projection.js';
@@ -63,12 +63,14 @@ function projectionsFor(kind: ExportKind): Projection<unknown>[] {
 export async function rebuiltSources(store: EventStore, kind: ExportKind, onProgress?: (events: number) => void): Promise<ExportSources> {
   const head = await store.headPosition();
   const projections = projectionsFor(kind);
-  const rebuilt =
-    projections.length === 0 || head === undefined
-      ? undefined
-      : await rebuildProjections(store.readAll(), projections, { until: head, onProgress: (events) => onProgress?.(events) });
-  const stateOf = <State>(projection: Projection<State>): State =>
-    (rebuilt?.states.get(projection.name) as State | undefined) ?? projection.initialState();
+  const folded = new FoldedStates(projections);
+  if (projections.length > 0 && head !== undefined) {
+    await foldEvents(store.readAll(), folded, {
+      until: head,
+      onFolded: (_event, events) => (events % 10_000 === 0 ? onProgress?.(events) : undefined),
+    });
+  }
+  const stateOf = <State>(projection: Projection<State>): State => folded.stateOf(projection) ?? projection.initialState();
   const past = new AsOfTotals(store);
   return {
     store,

@@ -1,7 +1,8 @@
 // A cache bounded by the bytes of what it holds, not by a count: one answer of a five-dimension query is 12 MB, one
 // of a dashboard's 4 KB, and a count let 130 distinct heavy queries take RSS to 1.8 GB. It evicts the least recently
 // stored entry: a hit moves nothing, since reordering a Map on every cached read cost the hot read path measurably
-// (a delete and an insert per answer), and a live answer is stored again at each new position anyway.
+// (a delete and an insert per answer), and a live answer is stored again at each new position anyway. The one bounded
+// cache of the service: a bound on the count is a size of 1 each (countBoundedCache).
 
 export class ByteBoundedCache<K, V> {
   private readonly entries = new Map<K, { readonly value: V; readonly bytes: number }>();
@@ -56,4 +57,9 @@ export class ByteBoundedCache<K, V> {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A cache of at most `limit` entries, evicting the least recently stored. */
+export function countBoundedCache<K, V>(limit: number): ByteBoundedCache<K, V> {
+  return new ByteBoundedCache<K, V>(limit, () => 1);
 }

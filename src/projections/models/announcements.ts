@@ -7,6 +7,7 @@ import {
   type AnnouncementEvent,
 } from '../../commands/announcement/events.js';
 import type { AnnouncementState } from '../../commands/announcement/state.js';
+import { describeAnnouncements, storedAnnouncements, type StoredAnnouncements } from './announcementForms.js';
 import { Dictionary, dayNumber, uint32Column, uint8Column, type Column } from './columns.js';
 import { IdIndex } from './idIndex.js';
 import type { Projection } from '../runtime/projection.js';
@@ -130,10 +131,12 @@ function amend(state: AnnouncementsState, slot: number, changes: AnnouncementCha
 }
 
 /** The same rules as the announcement's own evolve (commands/announcement/state.ts), kept on the index's fields. */
-export const announcementsProjection: Projection<AnnouncementsState> = {
+export const announcementsProjection: Projection<AnnouncementsState, StoredAnnouncements> = {
   name: 'announcements',
   canHandle: (event) => event.stream.startsWith(ANNOUNCEMENT_STREAM_PREFIX),
   initialState: initialAnnouncementsState,
+  snapshot: storedAnnouncements,
+  describe: describeAnnouncements,
   evolve(state, event) {
     const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
     const revision = Number(event.revision);

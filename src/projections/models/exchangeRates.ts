@@ -4,6 +4,7 @@ import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRa
 import { evolveExchangeRate, initialExchangeRateState, type ExchangeRateState } from '../../commands/exchangeRate/state.js';
 import type { CurrencyCode } from '../../domain/money.js';
 import type { Projection } from '../runtime/projection.js';
+import { entriesByKey, keptAsItIs } from './mapState.js';
 
 export type ExchangeRatesState = Map<`${CurrencyCode}-${CurrencyCode}`, ExchangeRateState>;
 
@@ -11,6 +12,8 @@ export const exchangeRatesProjection: Projection<ExchangeRatesState> = {
   name: 'exchangeRates',
   canHandle: (event) => event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX),
   initialState: () => new Map(),
+  snapshot: keptAsItIs<ExchangeRatesState>(),
+  describe: entriesByKey,
   evolve(state, event) {
     const domainEvent = toDomainEvent<ExchangeRateEvent>({ eventTypes: EXCHANGE_RATE_EVENT_TYPES }, event);
     const pair = `${domainEvent.data.base}-${domainEvent.data.quote}` as const;

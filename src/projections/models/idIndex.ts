@@ -1,8 +1,7 @@
 // Announcement ids to slots without a JS string and Map entry per id: UUIDs packed as four 32-bit words,
 // found through an open-addressing hash table in a typed array. About 32 bytes an id instead of about 100,
 // and a snapshot of it is three typed arrays.
-
-const EMPTY = -1;
+import { NONE, OpenAddressing } from './openAddressing.js';
 
 export interface StoredIdIndex {
   readonly length: number;
@@ -59,18 +58,11 @@ function hashOf(w0: number, w1: number, w2: number, w3: number): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 
-/** A power of two at least twice the ids held (and never tiny). */
-function tableSizeFor(length: number): number {
-  let size = 2048;
-  while (size < length * 2 + 2) size *= 2;
-  return size;
-}
-
 const hex = (word: number, digits: number): string => word.toString(16).padStart(digits, '0');
 
 export class IdIndex {
   private words: Uint32Array;
-  private table: Int32Array;
+  private readonly table: OpenAddressing;
   private readonly slotsOfOthers: Map<string, number>;
   private readonly otherIds: Map<number, string>;
   length: number;
@@ -80,9 +72,8 @@ export class IdIndex {
     this.words = stored?.words ?? new Uint32Array(4 * 1024);
     this.slotsOfOthers = new Map(stored?.others.map(([slot, id]) => [id, slot]));
     this.otherIds = new Map(stored?.others);
-    this.table = new Int32Array(0);
     // The table is not stored: rebuilding it is a fraction of a second, and the snapshot is the smaller for it.
-    this.rehash(tableSizeFor(this.length));
+    this.table = new OpenAddressing(2048, (slot) => this.hashOfSlot(slot), this.length);
   }
 
   /** The slot of an id, or undefined when it has none. */
@@ -93,15 +84,12 @@ export class IdIndex {
     const w2 = scratch[2] as number;
     const w3 = scratch[3] as number;
     const hash = hashOf(w0, w1, w2, w3) | 0;
-    const mask = (this.table.length >> 1) - 1;
-    for (let at = hash & mask; ; at = (at + 1) & mask) {
-      const slot = this.table[2 * at] as number;
-      if (slot === EMPTY) return undefined;
-      // The hash first: it sits beside the slot, so an id that is not this one costs no read of the words.
-      if (this.table[2 * at + 1] !== hash) continue;
+    const table = this.table;
+    for (let slot = table.first(hash); slot !== NONE; slot = table.next(hash)) {
       const base = slot * 4;
       if (this.words[base] === w0 && this.words[base + 1] === w1 && this.words[base + 2] === w2 && this.words[base + 3] === w3) return slot;
     }
+    return undefined;
   }
 
   /** Gives a new id the next slot. The caller has checked it has none. */
@@ -119,9 +107,7 @@ export class IdIndex {
       return slot;
     }
     this.words.set(scratch, slot * 4);
-    // At most half full, so probes stay short.
-    if (this.length * 4 > this.table.length) this.rehash(tableSizeFor(this.length));
-    else this.place(slot);
+    this.table.add(slot, hashOf(scratch[0] as number, scratch[1] as number, scratch[2] as number, scratch[3] as number) | 0, false);
     return slot;
   }
 
@@ -164,22 +150,12 @@ export class IdIndex {
     for (let slot = from; slot < Math.min(to, this.length); slot += 1) yield this.idOf(slot);
   }
 
-  private place(slot: number): void {
+  /** The hash of a slot's id in the table; undefined for an id kept as text. */
+  private hashOfSlot(slot: number): number | undefined {
+    if (this.otherIds.size > 0 && this.otherIds.has(slot)) return undefined;
     const base = slot * 4;
-    const hash =
-      hashOf(this.words[base] as number, this.words[base + 1] as number, this.words[base + 2] as number, this.words[base + 3] as number) |
-      0;
-    const mask = (this.table.length >> 1) - 1;
-    let at = hash & mask;
-    while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;
-    this.table[2 * at] = slot;
-    this.table[2 * at + 1] = hash;
-  }
-
-  /** The table holds `capacity` entries of two numbers each: a slot (or EMPTY), and its id's hash. */
-  private rehash(capacity: number): void {
-    this.table = new Int32Array(capacity * 2).fill(EMPTY);
-    for (let slot = 0; slot < this.length; slot += 1) if (!this.otherIds.has(slot)) this.place(slot);
+    const words = this.words;
+    return hashOf(words[base] as number, words[base + 1] as number, words[base + 2] as number, words[base + 3] as number) | 0;
   }
 
   /** What a snapshot stores. */

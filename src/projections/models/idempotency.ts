@@ -1,6 +1,7 @@
 // Read model: which request each Idempotency-Key already produced, so a retry is answered without writing again.
 import { metadataMayHold, type Position } from '../../store/port.js';
 import type { Projection } from '../runtime/projection.js';
+import { entriesByKey, keptAsItIs } from './mapState.js';
 
 export interface IdempotentWrite {
   readonly requestHash: string;
@@ -67,6 +68,8 @@ export const idempotencyProjection: Projection<IdempotencyState> = {
   // Most events carry no key: asking the store first spares parsing their metadata during a replay.
   canHandle: (event) => metadataMayHold(event, 'idempotencyKey') && typeof event.metadata.idempotencyKey === 'string',
   initialState: () => new Map(),
+  snapshot: keptAsItIs<IdempotencyState>(),
+  describe: entriesByKey,
   evolve(state, event) {
     const { scope, requestHash, recordedAt } = idempotentMetadataOf(event.metadata);
     state.set(scope, {

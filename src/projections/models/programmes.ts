@@ -3,6 +3,7 @@ import { toDomainEvent } from '../../commands/decider.js';
 import { PROGRAMME_EVENT_TYPES, type ProgrammeEvent } from '../../commands/programme/events.js';
 import { evolveProgramme, initialProgrammeState, type Programme } from '../../commands/programme/state.js';
 import type { Projection } from '../runtime/projection.js';
+import { entriesByKey, keptAsItIs } from './mapState.js';
 
 export interface ProgrammeView extends Programme {
   readonly revision: bigint;
@@ -14,6 +15,8 @@ export const programmesProjection: Projection<ProgrammesState> = {
   name: 'programmes',
   canHandle: (event) => event.stream.startsWith('programme-'),
   initialState: () => new Map(),
+  snapshot: keptAsItIs<ProgrammesState>(),
+  describe: entriesByKey,
   evolve(state, event) {
     const domainEvent = toDomainEvent<ProgrammeEvent>({ eventTypes: PROGRAMME_EVENT_TYPES }, event);
     const code = domainEvent.data.code;

@@ -1,10 +1,12 @@
 // Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
 import type { EventStore, Position } from '../../store/port.js';
 import type { AsOfCheckpoints } from '../storage/asOfCheckpoints.js';
-import { comparePositions, formatPosition, positionText } from '../../store/position.js';
-import { ByteBoundedCache } from '../../runtime/byteBoundedCache.js';
+import { formatPosition, positionText } from '../../store/position.js';
+import { ByteBoundedCache, countBoundedCache } from '../../runtime/byteBoundedCache.js';
 import { runInSlices, TimeSlice } from '../../runtime/timeSlice.js';
 import { totalsProjection } from '../models/totals/projection.js';
+import { FoldedStates, foldEvents } from './fold.js';
+import type { Projection } from './projection.js';
 import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
 import type { TotalsState } from '../models/totals/state.js';
 
@@ -21,12 +23,6 @@ export interface PastTotals {
 export const DEFAULT_AS_OF_CACHE_BYTES = 32 * 1024 * 1024;
 const TIME_CACHE_SIZE = 1000;
 
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): void {
-  cache.delete(key);
-  cache.set(key, value);
-  if (cache.size > limit) cache.delete(cache.keys().next().value as K);
-}
-
 /** The last event at or before a time; `open` when nothing after the time was recorded yet, so a later write may still move it. */
 interface ResolvedTime {
   readonly key: string;
@@ -37,7 +33,7 @@ const keyOf = positionText;
 
 export class AsOfTotals {
   private readonly states: ByteBoundedCache<string, PastTotals & { readonly bytes: number }>;
-  private readonly positionsByTime = new Map<string, ResolvedTime>();
+  private readonly positionsByTime = countBoundedCache<string, ResolvedTime>(TIME_CACHE_SIZE);
   private readonly building = new Map<string, Promise<PastTotals>>();
 
   constructor(
@@ -92,31 +88,26 @@ export class AsOfTotals {
       this.store,
       limit === undefined ? { position: (moment as { position: Position }).position } : { time: limit },
     );
-    let state = start?.state ?? totalsProjection.initialState();
-    let position: Position | undefined = start?.position;
+    const folding = new FoldedStates([totalsProjection] as Projection<unknown>[], start && new Map([[totalsProjection.name, start.state]]));
+    const state = (): TotalsState => folding.stateOf(totalsProjection) as TotalsState;
     let latestRecordedAt = start?.latestRecordedAt ?? '';
-    let reachedLaterEvent = false;
-    let folded = 0;
-    // A long rebuild runs in slices, letting other requests through instead of holding the event loop for seconds.
-    const slice = new TimeSlice();
-    for await (const event of this.store.readAll(start === undefined ? {} : { after: start.position })) {
-      folded += 1;
-      if (slice.due()) await slice.pause();
-      if ('position' in moment && comparePositions(event.position, moment.position) > 0) break;
-      const recordedAt = String(event.metadata.recordedAt);
-      if (limit !== undefined && Date.parse(recordedAt) > limit) {
-        reachedLaterEvent = true;
-        break;
-      }
-      if (totalsProjection.canHandle(event)) state = totalsProjection.evolve(state, event);
-      position = event.position;
-      if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
-      if (checkpoints !== undefined && folded % (this.checkpointing as { everyEvents: number }).everyEvents === 0)
-        checkpoints.save(event, latestRecordedAt, state);
-    }
-    const past = { position, state, bytes: await runInSlices(retainedBytesSteps(state)) };
+    const every = this.checkpointing?.everyEvents ?? 0;
+    const folded = await foldEvents(this.store.readAll(start === undefined ? {} : { after: start.position }), folding, {
+      until: 'position' in moment ? moment.position : undefined,
+      stopBefore: limit === undefined ? undefined : (event) => Date.parse(String(event.metadata.recordedAt)) > limit,
+      onFolded: (event, count) => {
+        const recordedAt = String(event.metadata.recordedAt);
+        if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
+        if (checkpoints !== undefined && count % every === 0) checkpoints.save(event, latestRecordedAt, state());
+      },
+      // A long rebuild runs in slices, letting other requests through instead of holding the event loop for seconds.
+      slice: new TimeSlice(),
+    });
+    const position = folded.lastPosition ?? start?.position;
+    const reachedLaterEvent = folded.stopped;
+    const past = { position, state: state(), bytes: await runInSlices(retainedBytesSteps(state())) };
     const key = keyOf(position);
-    if ('time' in moment) remember(this.positionsByTime, moment.time, { key, open: !reachedLaterEvent }, TIME_CACHE_SIZE);
+    if ('time' in moment) this.positionsByTime.set(moment.time, { key, open: !reachedLaterEvent });
     else this.states.set(formatPosition(moment.position), past);
     this.states.set(key, past);
     return past;

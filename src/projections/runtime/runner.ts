@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { JournalTree } from '../../audit/journalTree.js';
 import { StoreDamagedError, type EventStore, type Position, type RecordedEvent, type Subscription } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
+import { FoldedStates } from './fold.js';
 import type { Projection } from './projection.js';
 
 type AnyProjection = Projection<unknown>;
@@ -14,7 +15,7 @@ interface Waiter {
 }
 
 export class ProjectionRunner {
-  private readonly statesByName = new Map<string, unknown>();
+  private folded: FoldedStates;
   private subscription: Subscription | undefined;
   private applied: Position | undefined;
   private caughtUp = false;
@@ -37,7 +38,7 @@ export class ProjectionRunner {
     private readonly projections: readonly AnyProjection[],
     private readonly logger: Logger,
   ) {
-    for (const projection of projections) this.statesByName.set(projection.name, projection.initialState());
+    this.folded = new FoldedStates(projections);
     this.caughtUpOnce = new Promise((resolve, reject) => {
       this.markCaughtUp = resolve;
       this.failCatchUp = reject;
@@ -50,11 +51,8 @@ export class ProjectionRunner {
    */
   restore(position: Position, states: ReadonlyMap<string, unknown>, journal: JournalTree): void {
     if (this.subscription !== undefined) throw new Error('restore() must come before start()');
+    this.folded = new FoldedStates(this.projections, states);
     this.journalTree = journal;
-    for (const projection of this.projections) {
-      if (!states.has(projection.name)) throw new Error(`the snapshot has no state for projection ${projection.name}`);
-      this.statesByName.set(projection.name, states.get(projection.name));
-    }
     this.applied = position;
   }
 
@@ -112,11 +110,7 @@ export class ProjectionRunner {
 
   private apply(event: RecordedEvent): void {
     if (this.applied !== undefined && comparePositions(event.position, this.applied) <= 0) return;
-    for (const projection of this.projections) {
-      if (projection.canHandle(event)) {
-        this.statesByName.set(projection.name, projection.evolve(this.statesByName.get(projection.name), event));
-      }
-    }
+    this.folded.apply(event);
     this.journalTree.append(event);
     this.applied = event.position;
     this.lastApplied = event;
@@ -159,7 +153,7 @@ export class ProjectionRunner {
 
   /** Every projection's state by name, as of `position`; for digests and snapshots, never to be modified. */
   get states(): ReadonlyMap<string, unknown> {
-    return this.statesByName;
+    return this.folded.byName();
   }
 
   /** The Merkle tree over every event applied, in the order applied: its size is the number of events applied. */
@@ -168,7 +162,7 @@ export class ProjectionRunner {
   }
 
   stateOf<State>(projection: Projection<State>): State {
-    return this.statesByName.get(projection.name) as State;
+    return this.folded.stateOf(projection) as State;
   }
 
   /** The last event applied (since start): what a snapshot names to prove it belongs to this store. */

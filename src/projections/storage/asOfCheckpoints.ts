@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EventStore, Position, RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
-import { restoreTotals, storeTotals, type StoredTotals } from './snapshotForms.js';
+import { totalsProjection } from '../models/totals/projection.js';
+import type { StoredTotals } from '../models/totals/stored.js';
 import type { TotalsState } from '../models/totals/state.js';
 
 /** Bump when the totals' stored form changes: older checkpoints are then ignored. */
@@ -68,7 +69,7 @@ export class AsOfCheckpoints {
       position: event.position,
       lastEvent: { stream: event.stream, revision: event.revision, hash },
       latestRecordedAt,
-      totals: storeTotals(state),
+      totals: totalsProjection.snapshot.store(state),
     };
     this.writing.add(commit);
     this.written = this.written
@@ -115,7 +116,7 @@ export class AsOfCheckpoints {
       if ('position' in limit && comparePositions(file.position, limit.position) > 0) continue;
       if ('time' in limit && Date.parse(file.latestRecordedAt) > limit.time) continue;
       if (!(await stillRecorded(store, file))) continue;
-      return { position: file.position, latestRecordedAt: file.latestRecordedAt, state: restoreTotals(file.totals) };
+      return { position: file.position, latestRecordedAt: file.latestRecordedAt, state: totalsProjection.snapshot.restore(file.totals) };
     }
     return undefined;
   }

@@ -6,8 +6,9 @@ import { deserialize, serialize } from 'node:v8';
 import { JournalTree, type StoredJournalTree } from '../../audit/journalTree.js';
 import type { EventStore, Position } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
-import { fromStorable, toStorable } from './snapshotForms.js';
+import { PROJECTIONS } from '../runtime/all.js';
 import { digestOf } from './digest.js';
+import type { Projection } from '../runtime/projection.js';
 
 /** Bump when any projection's state shape changes: an older snapshot is then ignored and rebuilt. */
 export const SNAPSHOT_FORMAT = 6;
@@ -28,6 +29,20 @@ interface SnapshotFile extends Omit<SnapshotContents, 'states' | 'journal'> {
   readonly format: number;
   readonly states: Map<string, unknown>;
   readonly journal: StoredJournalTree;
+}
+
+/** Projection states in the form saved: each projection's own (see Projection.snapshot). */
+function toStorable(states: ReadonlyMap<string, unknown>): Map<string, unknown> {
+  return new Map([...states].map(([name, state]) => [name, formOf(name)?.store(state) ?? state]));
+}
+
+function fromStorable(stored: ReadonlyMap<string, unknown>): Map<string, unknown> {
+  return new Map([...stored].map(([name, state]) => [name, formOf(name)?.restore(state) ?? state]));
+}
+
+/** A state no projection claims is kept as it is: the runner refuses a snapshot that lacks one of its own. */
+function formOf(name: string): Projection<unknown>['snapshot'] | undefined {
+  return PROJECTIONS.find((projection) => projection.name === name)?.snapshot;
 }
 
 export function snapshotPath(dataDir: string): string {

@@ -3,9 +3,8 @@
 // events) are then a few megabytes the garbage collector never walks, and adding an allocation allocates nothing.
 import { fiscalYearOf, yearOf } from '../../../domain/dates.js';
 import { Dictionary, float64Column, uint32Column, type Column } from '../columns.js';
+import { NONE, OpenAddressing } from '../openAddressing.js';
 import { safeSum } from './exactSum.js';
-
-const EMPTY = -1;
 
 type CodeField = 'programmes' | 'funders' | 'currencies' | 'periods' | 'countries';
 const CODE_FIELDS: readonly CodeField[] = ['programmes', 'funders', 'currencies', 'periods', 'countries'];
@@ -47,12 +46,6 @@ function hashOf(programme: number, funder: number, currency: number, period: num
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-function tableSizeFor(length: number): number {
-  let size = 1024;
-  while (size < length * 2 + 2) size *= 2;
-  return size;
-}
-
 export class CellTable {
   /** Each dimension's strings, numbered in the order first seen; the code columns hold the numbers. */
   readonly dictionaries: Readonly<Record<CodeField, Dictionary>>;
@@ -65,7 +58,7 @@ export class CellTable {
    */
   private readonly sums: Column<Float64Array>;
   private readonly overflow: Map<number, bigint>;
-  private table: Int32Array;
+  private readonly table: OpenAddressing;
   /** Year and fiscal year of each period code, and the period of each date seen: worked out once each. */
   private readonly periodYears: number[] = [];
   private readonly periodFiscalYears: string[] = [];
@@ -85,8 +78,7 @@ export class CellTable {
     this.sums = float64Column(stored?.sums);
     this.overflow = new Map(stored?.overflow);
     for (const period of this.dictionaries.periods.values) this.notePeriod(period);
-    this.table = new Int32Array(0);
-    this.rehash(tableSizeFor(this.length));
+    this.table = new OpenAddressing(1024, (cell) => this.hashOfCell(cell), this.length);
   }
 
   get length(): number {
@@ -107,13 +99,8 @@ export class CellTable {
   /** The number of the cell with these codes, made (empty) on first sight. */
   numberOf(programme: number, funder: number, currency: number, period: number, country: number): number {
     const hash = hashOf(programme, funder, currency, period, country) | 0;
-    const mask = (this.table.length >> 1) - 1;
-    let at = hash & mask;
-    for (; ; at = (at + 1) & mask) {
-      const cell = this.table[2 * at] as number;
-      if (cell === EMPTY) break;
-      // The hash first: it sits beside the cell number, so another cell's key is seldom read.
-      if (this.table[2 * at + 1] !== hash) continue;
+    const table = this.table;
+    for (let cell = table.first(hash); cell !== NONE; cell = table.next(hash)) {
       const key = cell * STRIDE;
       const keys = this.keys;
       if (
@@ -135,12 +122,7 @@ export class CellTable {
     this.allocationCounts.push(0);
     this.announcementCounts.push(0);
     this.sums.push(0);
-    // At most half full, so probes stay short.
-    if (this.length * 4 > this.table.length) this.rehash(tableSizeFor(this.length));
-    else {
-      this.table[2 * at] = cell;
-      this.table[2 * at + 1] = hash;
-    }
+    table.add(cell, hash, true);
     return cell;
   }
 
@@ -235,18 +217,9 @@ export class CellTable {
     this.periodFiscalYears.push(text.slice(bar + 1));
   }
 
-  /** The table holds `capacity` entries of two numbers each: a cell number (or EMPTY), and its key's hash. */
-  private rehash(capacity: number): void {
-    this.table = new Int32Array(capacity * 2).fill(EMPTY);
-    const mask = capacity - 1;
+  private hashOfCell(cell: number): number {
+    const key = cell * STRIDE;
     const keys = this.keys;
-    for (let cell = 0; cell < this.length; cell += 1) {
-      const key = cell * STRIDE;
-      const hash = hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4)) | 0;
-      let at = hash & mask;
-      while (this.table[2 * at] !== EMPTY) at = (at + 1) & mask;
-      this.table[2 * at] = cell;
-      this.table[2 * at + 1] = hash;
-    }
+    return hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4)) | 0;
   }
 }

@@ -10,7 +10,9 @@ import type { RecordedEvent } from '../../../store/port.js';
 import { dayNumber, dayText } from '../columns.js';
 import type { Projection } from '../../runtime/projection.js';
 import { ConvertedCells } from './convertedCells.js';
+import { describeTotals } from './digest.js';
 import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
+import { storedTotals, type StoredTotals } from './stored.js';
 
 export const UNALLOCATED = 'unallocated';
 
@@ -189,10 +191,12 @@ function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   }
 }
 
-export const totalsProjection: Projection<TotalsState> = {
+export const totalsProjection: Projection<TotalsState, StoredTotals> = {
   name: 'totals',
   canHandle: (event) => event.stream.startsWith(ANNOUNCEMENT_STREAM_PREFIX) || event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX),
   initialState: initialTotalsState,
+  snapshot: storedTotals,
+  describe: describeTotals,
   evolve(state, event) {
     if (event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX)) {
       const { data } = toDomainEvent<ExchangeRateEvent>({ eventTypes: EXCHANGE_RATE_EVENT_TYPES }, event);

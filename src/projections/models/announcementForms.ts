@@ -1,0 +1,90 @@
+// The announcements index as a snapshot keeps it and as the digest reads it.
+import type { AnnouncementsState } from './announcements.js';
+import { Dictionary, uint32Column, uint8Column } from './columns.js';
+import { IdIndex, type StoredIdIndex } from './idIndex.js';
+import type { SnapshotForm } from '../runtime/projection.js';
+
+/** The announcements index as saved: columns as typed arrays (copied as memory), dictionaries as their values. */
+export interface StoredAnnouncements {
+  readonly ids: StoredIdIndex;
+  readonly columns: Record<'revisions' | 'programmes' | 'funders' | 'days' | 'places', Uint32Array> & { statuses: Uint8Array };
+  readonly dictionaries: Record<'programmes' | 'funders' | 'places', string[]>;
+}
+
+export const storedAnnouncements: SnapshotForm<AnnouncementsState, StoredAnnouncements> = {
+  store(state) {
+    const { dictionaries } = state;
+    return {
+      ids: state.ids.toStored(),
+      columns: {
+        revisions: state.revisions.toArray(),
+        statuses: state.statuses.toArray(),
+        programmes: state.programmes.toArray(),
+        funders: state.funders.toArray(),
+        days: state.days.toArray(),
+        places: state.places.toArray(),
+      },
+      dictionaries: {
+        programmes: dictionaries.programmes.values,
+        funders: dictionaries.funders.values,
+        places: dictionaries.places.values,
+      },
+    };
+  },
+  restore(stored) {
+    const { columns, dictionaries } = stored;
+    return {
+      ids: new IdIndex(stored.ids),
+      revisions: uint32Column(columns.revisions),
+      statuses: uint8Column(columns.statuses),
+      programmes: uint32Column(columns.programmes),
+      funders: uint32Column(columns.funders),
+      days: uint32Column(columns.days),
+      places: uint32Column(columns.places),
+      dictionaries: {
+        programmes: new Dictionary(dictionaries.programmes),
+        funders: new Dictionary(dictionaries.funders),
+        places: new Dictionary(dictionaries.places),
+      },
+    };
+  },
+};
+
+/** Slots described per column chunk: a million slots without a million strings. */
+const CHUNK_SLOTS = 8192;
+const PER_SLOT = 10;
+
+/**
+ * The order of first recording is meaningful: list cursors point into it. Strings go by their rank among the
+ * dictionary's values (which are digested too), so the digest does not depend on the order codes were given.
+ */
+export function* describeAnnouncements(state: AnnouncementsState): Generator<unknown> {
+  const { dictionaries } = state;
+  const programmes = ranksOf(dictionaries.programmes.values);
+  const funders = ranksOf(dictionaries.funders.values);
+  const places = ranksOf(dictionaries.places.values);
+  yield [[...dictionaries.programmes.values].sort(), [...dictionaries.funders.values].sort(), [...dictionaries.places.values].sort()];
+  yield [...state.ids.others];
+  for (let from = 0; from < state.ids.length; from += CHUNK_SLOTS) {
+    const to = Math.min(from + CHUNK_SLOTS, state.ids.length);
+    const chunk = new Uint32Array((to - from) * PER_SLOT);
+    for (let slot = from; slot < to; slot += 1) {
+      const at = (slot - from) * PER_SLOT;
+      state.ids.copyWords(slot, chunk, at);
+      chunk[at + 4] = state.revisions.get(slot);
+      chunk[at + 5] = state.statuses.get(slot);
+      chunk[at + 6] = programmes[state.programmes.get(slot)] as number;
+      chunk[at + 7] = funders[state.funders.get(slot)] as number;
+      chunk[at + 8] = state.days.get(slot);
+      chunk[at + 9] = places[state.places.get(slot)] as number;
+    }
+    yield chunk;
+  }
+}
+
+/** For each code, the rank of its value among the dictionary's values sorted. */
+function ranksOf(values: readonly string[]): number[] {
+  const ranks: number[] = [];
+  [...values.keys()].sort((a, b) => ((values[a] as string) < (values[b] as string) ? -1 : 1)).forEach((code, rank) => (ranks[code] = rank));
+  return ranks;
+}
