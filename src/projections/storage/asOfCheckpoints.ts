@@ -1,6 +1,6 @@
 // Totals saved every so many events while past totals are rebuilt, so the next rebuild starts from the nearest one.
-import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EventStore, Position, RecordedEvent } from '../../store/port.js';
@@ -8,6 +8,7 @@ import { comparePositions } from '../../store/position.js';
 import { totalsProjection } from '../models/totals/projection.js';
 import type { StoredTotals } from '../models/totals/stored.js';
 import type { TotalsState } from '../models/totals/state.js';
+import { writeChecksummedFile } from './checksummedFile.js';
 
 /** Bump when the totals' stored form changes: older checkpoints are then ignored. */
 const CHECKPOINT_FORMAT = 3;
@@ -87,22 +88,8 @@ export class AsOfCheckpoints {
   private write(commit: bigint, file: CheckpointFile): string {
     const body = serialize(file);
     const path = join(this.dir, `${commit}.v8`);
-    const temp = `${path}.${randomUUID()}.tmp`;
-    try {
-      const fd = openSync(temp, 'w', 0o600);
-      try {
-        // Body then its SHA-256, in two writes: no copy of tens of megabytes to join them.
-        writeSync(fd, body);
-        writeSync(fd, createHash('sha256').update(body).digest());
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, path);
-    } catch (error) {
-      // A full disk, say: the partial file goes, with the space it took (a checkpoint is a cache, rebuilt later).
-      rmSync(temp, { force: true });
-      throw error;
-    }
+    // A checkpoint is a cache, rebuilt later: written without fsync, and a failed write leaves nothing behind.
+    writeChecksummedFile(path, body, { sync: false });
     return path;
   }
 

@@ -1,12 +1,13 @@
 // Projection snapshots: every projection's state and the position it reflects, saved so a restart need not replay.
-import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { JournalTree, type StoredJournalTree } from '../../audit/journalTree.js';
 import type { EventStore, Position } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { PROJECTIONS } from '../runtime/all.js';
+import { writeChecksummedFile } from './checksummedFile.js';
 import { digestOf } from './digest.js';
 import type { Projection } from '../runtime/projection.js';
 
@@ -69,32 +70,12 @@ export function saveSnapshot(
     savedAt: now.toISOString(),
   };
   const body = serialize(file);
-  const checksum = createHash('sha256').update(body).digest();
   const path = snapshotPath(dataDir);
   // Owner-only, like every file under DATA_DIR (README "Durability").
   mkdirSync(join(dataDir, 'snapshots'), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${randomUUID()}.tmp`;
-  try {
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeWhole(fd, body);
-      writeWhole(fd, checksum);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (error) {
-    // A full disk, say: the previous snapshot stays as it was, and the partial one goes, with the space it took.
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  // A full disk, say: the previous snapshot stays as it was, and the partial one goes, with the space it took.
+  writeChecksummedFile(path, body, { sync: true });
   return { ...contents, stateDigest, savedAt: file.savedAt };
-}
-
-/** writeSync may write less than asked (a disk filling up); the rest then goes in further writes, or fails with ENOSPC. */
-function writeWhole(fd: number, bytes: Uint8Array): void {
-  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 export type SnapshotVerdict =
