@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
 import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
-import { aRow, csvOf, theSplitRows } from '../imports/rows.js';
+import { aLineBody, aRow, csvOf, theSplitRows } from '../imports/rows.js';
 import { jsonOf, ledger, type Ran } from './ledgerCli.js';
 
 let root: string;
@@ -98,14 +98,7 @@ describe('ledger import', () => {
   });
 
   it('imports JSON Lines, one POST /announcements body a line', async () => {
-    const body = {
-      funder: 'GB',
-      programme: 'wb-summit',
-      title: 'By line',
-      announcedOn: '2025-03-31',
-      amount: { value: '5.00', currency: 'GBP' },
-      country: 'RS',
-    };
+    const body = aLineBody();
     const file = aFile('a.jsonl', `${JSON.stringify(body)}\n${JSON.stringify({ ...body, title: 'Second', tags: ['x'] })}\n`);
     const dataDir = aDataDir('jsonl');
 

@@ -12,7 +12,7 @@ import { importFile, type ImportOptions } from '../../src/imports/importFile.js'
 import { describeProblem } from '../../src/imports/problems.js';
 import { openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
 import type { RecordedEvent } from '../../src/store/port.js';
-import { aRow, csvOf, SPLIT_ID, theSplitRows } from './rows.js';
+import { aLineBody, aRow, csvOf, SPLIT_ID, theSplitRows } from './rows.js';
 
 const WITHDRAWN_ID = '7d2e0c74-1b5a-4e3f-a04c-8f9b2d3e4f50';
 const RUN: ImportOptions = { correlationId: 'run-1', now: () => '2025-06-01T09:00:00.000Z' };
@@ -202,14 +202,7 @@ describe('importing a file into the ledger', () => {
   });
 
   it('reads JSON Lines the same way', async () => {
-    const body = {
-      funder: 'GB',
-      programme: 'wb-summit',
-      title: 'By line',
-      announcedOn: '2025-03-31',
-      amount: { value: '5.00', currency: 'GBP' },
-      country: 'RS',
-    };
+    const body = aLineBody();
     const file = aFile(
       'a.jsonl',
       `${JSON.stringify(body)}\n${JSON.stringify({ ...body, title: 'Withdrawn', status: 'withdrawn', withdrawalReason: 'in error' })}\n`,

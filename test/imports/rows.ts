@@ -8,6 +8,18 @@ import { describeProblem, sortedProblems } from '../../src/imports/problems.js';
 
 export type CsvRow = Partial<Record<AnnouncementColumn, string>>;
 
+/** One line of a JSON Lines import: a POST /announcements body of £5 to Serbia under the summit programme. */
+export function aLineBody() {
+  return {
+    funder: 'GB',
+    programme: 'wb-summit',
+    title: 'By line',
+    announcedOn: '2025-03-31',
+    amount: { value: '5.00', currency: 'GBP' },
+    country: 'RS',
+  };
+}
+
 /** The £3m for the Crown Prosecution Service, all to GB, as the export writes it; unless overridden. */
 export function aRow(overrides: CsvRow = {}): CsvRow {
   return {

@@ -1,7 +1,6 @@
 // The stand-in's read side holds to EventStoreDB 24.10 (see the server files cited in test/support/esdbStandIn/), each
 // behaviour observed through the real @eventstore/db-client: reads from a position that is not a record's, CaughtUp and
 // the checkpoint that ends a catch-up, and the secure mode's access rules over TLS.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import {
 } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StandIn, StandInOptions } from '../support/esdbStandIn/server.js';
+import { certificateIn } from '../support/esdbStandIn/faults.js';
 import { cleanups, connect, serve } from '../support/esdbStandIn/serve.js';
 
 const anEvent = () => jsonEvent({ id: randomUUID(), type: 'Noted', data: {} });
@@ -129,31 +129,7 @@ describe('secure mode: TLS, users and the default ACLs (LegacyStreamPermissionAs
   beforeAll(() => {
     // A throwaway self-signed certificate for 127.0.0.1, made at test time; nothing of it is kept.
     directory = mkdtempSync(join(tmpdir(), 'esdb-stand-in-tls-'));
-    const [certFile, keyFile] = [join(directory, 'node.crt'), join(directory, 'node.key')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-    secure = { certFile, keyFile };
+    secure = certificateIn(directory);
   });
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 

@@ -12,6 +12,11 @@ import type { StandIn } from './server.js';
 export function aCertificate(): { certFile: string; keyFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'esdb-tls-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return certificateIn(dir);
+}
+
+/** A self-signed certificate for 127.0.0.1 (and localhost), valid one day, written by openssl into `dir`. */
+export function certificateIn(dir: string): { certFile: string; keyFile: string } {
   const certFile = join(dir, 'node.crt');
   const keyFile = join(dir, 'node.key');
   execFileSync(
