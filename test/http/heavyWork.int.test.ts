@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { totalsProjection } from '../../src/projections/models/totals/projection.js';
 import { queryTotals } from '../../src/projections/models/totals/query.js';
 import type { Dimension } from '../../src/projections/models/totals/state.js';
@@ -156,6 +156,32 @@ describe('heavy reads and everyone else', () => {
       (await request(ledger.baseUrl, 'GET', '/totals?groupBy=country,year&yearFrom=2020', { key: ledger.createKey('other', ['read']) }))
         .status,
     ).toBe(200);
+  });
+});
+
+describe('once heavy work is over', () => {
+  it("lets go of the burst's large cached answers and past states, and keeps a dashboard's small answer", async () => {
+    // A budget of three heavy reads: once it is spent, only an answer still cached can be served (a cached answer is
+    // not heavy work); so what the idle moment let go shows as a 429.
+    const ledger = await generatedLedger({ HEAVY_READS_PER_MINUTE: '3' });
+    const key = ledger.createKey('burst', ['read']);
+    const large = '/totals?groupBy=programme,country,year,funder,currency';
+    const small = '/totals?groupBy=currency';
+    const asked = await request(ledger.baseUrl, 'GET', large, { key });
+    expect(asked.status).toBe(200);
+    expect(asked.bytes.length).toBeGreaterThan(64 * 1024);
+    expect((await request(ledger.baseUrl, 'GET', small, { key })).status).toBe(200);
+    expect((await request(ledger.baseUrl, 'GET', '/totals?asOf=5000', { key })).status).toBe(200);
+    // Before the idle moment, both answers are served from the cache, the budget spent.
+    expect((await request(ledger.baseUrl, 'GET', large, { key })).status).toBe(200);
+    const { pastTotals } = ledger.ledger.context;
+    const moment = { position: { commit: 5000n, prepare: 5000n } };
+    expect(pastTotals.cachedAt(moment)).toBeDefined();
+
+    // The heavy-work gate counts as idle two seconds after its last heavy request; the past state goes then.
+    await vi.waitFor(() => expect(pastTotals.cachedAt(moment)).toBeUndefined(), { timeout: 15_000, interval: 100 });
+    expect((await request(ledger.baseUrl, 'GET', small, { key })).status).toBe(200);
+    expectProblem(await request(ledger.baseUrl, 'GET', large, { key }), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
   });
 });
 
