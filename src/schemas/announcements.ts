@@ -1,5 +1,6 @@
 // Request and response schemas of the announcement routes.
 import { z } from 'zod';
+import { ANNOUNCEMENT_EVENT_TYPES } from '../commands/announcement/events.js';
 import {
   countryCodeSchema,
   countrySchema,
@@ -141,7 +142,7 @@ export const announcementHistorySchema = z
           description: 'Path of the proof that this event is in the journal tree (public)',
           examples: ['/audit/proofs/inclusion?position=42'],
         }),
-        event: z.enum(['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn']),
+        event: z.enum(ANNOUNCEMENT_EVENT_TYPES),
         eventId: z.string(),
         recordedAt: z.string().meta({ description: 'When the event was recorded (ISO 8601 instant)' }),
         actor: z.string().meta({ description: 'Name of the API key that wrote the event' }),

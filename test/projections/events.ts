@@ -21,6 +21,8 @@ export function streamOf(event: LedgerEvent): string {
     case 'FundingAnnounced':
     case 'FundingAmended':
     case 'FundingWithdrawn':
+    case 'FundingCommitted':
+    case 'FundingDisbursed':
       return announcementStream(event.data.announcementId);
     case 'ExchangeRateRecorded':
       return exchangeRateStream(event.data.base, event.data.quote);

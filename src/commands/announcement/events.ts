@@ -30,6 +30,17 @@ export interface AnnouncementFields {
   readonly statedEquivalent?: Money | undefined;
   readonly source?: Source | undefined;
   readonly tags: readonly string[];
+  /**
+   * The parts of `amount` that re-announce money of earlier announcements (same currency). Absent in events written
+   * before schema version 2; the upcaster reads those as restating nothing.
+   */
+  readonly restates?: readonly Restatement[] | undefined;
+}
+
+/** A part of this announcement's amount that re-announces money first announced by another announcement. */
+export interface Restatement {
+  readonly announcementId: string;
+  readonly amount: Money;
 }
 
 /** Fields an amendment can change; null removes an optional field. */
@@ -44,6 +55,8 @@ export interface AnnouncementChanges {
   readonly statedEquivalent?: Money | null;
   readonly source?: Source | null;
   readonly tags?: readonly string[];
+  /** null or an empty list: restates nothing any more. */
+  readonly restates?: readonly Restatement[] | null;
 }
 
 export type FundingAnnounced = DomainEvent<'FundingAnnounced', AnnouncementFields & { announcementId: string }>;
@@ -52,9 +65,33 @@ export type FundingAmended = DomainEvent<'FundingAmended', { announcementId: str
 
 export type FundingWithdrawn = DomainEvent<'FundingWithdrawn', { announcementId: string; reason: string }>;
 
-export type AnnouncementEvent = FundingAnnounced | FundingAmended | FundingWithdrawn;
+/**
+ * Money committed against an announcement (IATI's commitment, USAspending's obligation), on the date `on`, in the
+ * announcement's currency. A negative amount corrects an earlier commitment and carries a reason; nothing is edited.
+ */
+export type FundingCommitted = DomainEvent<
+  'FundingCommitted',
+  { announcementId: string; amount: Money; on: string; reason?: string | undefined; source?: Source | undefined }
+>;
 
-export const ANNOUNCEMENT_EVENT_TYPES = ['FundingAnnounced', 'FundingAmended', 'FundingWithdrawn'] as const;
+/**
+ * Money paid out against an announcement (IATI's disbursement, USAspending's outlay), on `on`, to `country` (the
+ * announcement's single country when the request named none; always recorded). Negative amounts correct, with a reason.
+ */
+export type FundingDisbursed = DomainEvent<
+  'FundingDisbursed',
+  { announcementId: string; amount: Money; on: string; country: string; reason?: string | undefined; source?: Source | undefined }
+>;
+
+export type AnnouncementEvent = FundingAnnounced | FundingAmended | FundingWithdrawn | FundingCommitted | FundingDisbursed;
+
+export const ANNOUNCEMENT_EVENT_TYPES = [
+  'FundingAnnounced',
+  'FundingAmended',
+  'FundingWithdrawn',
+  'FundingCommitted',
+  'FundingDisbursed',
+] as const;
 
 export const ANNOUNCEMENT_STREAM_PREFIX = 'announcement-';
 
