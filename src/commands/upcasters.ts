@@ -1,0 +1,77 @@
+// Upcasters: stored events of older schema versions read as today's, one function per version step, in one place.
+// Stored events are never rewritten; every read that turns a stored event into a domain event comes through here.
+import { metadataMayHold, type RecordedEvent } from '../store/port.js';
+
+/** The schema version of events written from now on (metadata.schemaVersion); an event without one is version 1. */
+export const CURRENT_SCHEMA_VERSION = 2;
+
+/**
+ * One version step: it knows which event types it touches, and whether an event's data needs it at all, from the
+ * data alone (`touches`). Only then is the event's version read, which may parse its metadata: a replay of a million
+ * events where no step applies reads no version and allocates nothing.
+ */
+interface UpcastStep {
+  /** The version this step upcasts from; it yields version `from + 1`. */
+  readonly from: number;
+  readonly types: readonly string[];
+  touches(type: string, data: Record<string, unknown>): boolean;
+  upcast(type: string, data: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * 1 -> 2: re-announcements (issue 20). Version 1 had no `restates`: a FundingAnnounced without it restates nothing,
+ * which version 2 reads from its absence, so such data passes as it is. A version-1 event that nonetheless carries
+ * `restates` (in its data, or in an amendment's changes) got it from no writer of that version: it is dropped rather
+ * than honoured, so no foreign field becomes a restatement.
+ */
+const restatesArrive: UpcastStep = {
+  from: 1,
+  types: ['FundingAnnounced', 'FundingAmended'],
+  touches: (type, data) => (type === 'FundingAnnounced' ? 'restates' in data : hasRestatesChange(data)),
+  upcast(type, data) {
+    if (type === 'FundingAnnounced') {
+      const { restates: _restates, ...rest } = data;
+      return rest;
+    }
+    const { restates: _restates, ...changes } = data.changes as Record<string, unknown>;
+    return { ...data, changes };
+  },
+};
+
+function hasRestatesChange(data: Record<string, unknown>): boolean {
+  const changes = data.changes;
+  return typeof changes === 'object' && changes !== null && 'restates' in changes;
+}
+
+/** Every step, oldest first. A new version adds one step here and bumps CURRENT_SCHEMA_VERSION. */
+export const UPCAST_STEPS: readonly UpcastStep[] = [restatesArrive];
+
+/** The steps by event type, so an event of a type no step touches costs one Map lookup. */
+const stepsByType = new Map<string, UpcastStep[]>();
+for (const step of UPCAST_STEPS) {
+  for (const type of step.types) stepsByType.set(type, [...(stepsByType.get(type) ?? []), step]);
+}
+
+/** The schema version a stored event was written under: 1 when its metadata names none (the first events did not). */
+export function schemaVersionOf(event: RecordedEvent): number {
+  if (!metadataMayHold(event, 'schemaVersion')) return 1;
+  const version = event.metadata.schemaVersion;
+  return typeof version === 'number' && Number.isInteger(version) && version >= 1 ? version : 1;
+}
+
+/**
+ * The stored event's data as the current schema version reads it. The same object when no step applies (nearly
+ * always), a new one otherwise; the stored event itself is never changed.
+ */
+export function upcastData(event: RecordedEvent): Record<string, unknown> {
+  const steps = stepsByType.get(event.type);
+  if (steps === undefined) return event.data;
+  let data = event.data;
+  let version: number | undefined;
+  for (const step of steps) {
+    if (!step.touches(event.type, data)) continue;
+    version ??= schemaVersionOf(event);
+    if (version <= step.from) data = step.upcast(event.type, data);
+  }
+  return data;
+}
