@@ -60,6 +60,16 @@ describe('the restatements read model', () => {
     expect(state.restatedBy.has(a)).toBe(false);
   });
 
+  it('reads a commitment or disbursement of a restating announcement as changing nothing, even handed one', () => {
+    const log = aChain();
+    const state = replay(restatementsProjection, log.events);
+    restatementsProjection.evolve(
+      state,
+      log.record({ type: 'FundingCommitted', data: { announcementId: b, amount: gbp(1), on: '2025-02-01' } }),
+    );
+    expect(restatedFrom(state, a)).toBe(700);
+  });
+
   it('restores from its snapshot to the same state and digest', () => {
     const state = replay(restatementsProjection, aChain().events);
     const restored = restatementsProjection.snapshot.restore(structuredClone(restatementsProjection.snapshot.store(state)));

@@ -66,7 +66,7 @@ export const restatementsProjection: Projection<RestatementsState, { restates: M
     } else if (event.type === 'FundingAmended') {
       const parts = data.changes?.restates as readonly Restatement[] | null | undefined;
       if (parts !== undefined) record(state, data.announcementId, parts ?? []);
-    } else if (state.restates.has(data.announcementId)) {
+    } else if (event.type === 'FundingWithdrawn' && state.restates.has(data.announcementId)) {
       forget(state, data.announcementId);
     }
     return state;
