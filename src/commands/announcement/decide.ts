@@ -138,7 +138,7 @@ function parsedRestatements(
   return values === undefined || values === null ? values : requestedRestatements(values, currency, 'changes.restates');
 }
 
-/** The restated parts' own rules, then (when they are all well formed) those about the earlier announcements. */
+/** The rules about the earlier announcements the parts name, then the parts' own shape (currency, sum within the amount). */
 function restatementErrors(selfId: string, fields: AnnouncementFields, context: CrossStreamFacts): FieldError[] {
   const restates = fields.restates ?? [];
   if (restates.length === 0) return [];
