@@ -6,7 +6,7 @@ import { CellTable, type CellView } from './cells.js';
 import type { ConvertedCells } from './convertedCells.js';
 import { RateBook, type AppliedRate } from './rateBook.js';
 
-export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
+export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency', 'stage'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /**
