@@ -489,6 +489,10 @@ describe('GET /totals: refusals', () => {
     ['a currency the ledger does not hold', '?currency=USD', 'currency', /GBP/],
     ['a bad minPosition', '?minPosition=soon', 'minPosition', /position/],
     ['an unknown parameter', '?colour=red', 'colour', /not a known field/],
+    ['an unknown basis', '?basis=gross', 'basis', /announced, new/],
+    ['an unknown stage', '?stage=pledged', 'stage', /announced, committed, disbursed/],
+    ['a stage twice', '?stage=committed,committed', 'stage', /distinct/],
+    ['the internal stage', '?stage=restated', 'stage', /announced, committed, disbursed/],
   ])('refuses %s with a 400 problem naming the field', async (_name, query, field, message) => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
 
