@@ -4,8 +4,7 @@ import { runAtOnce, type Steps } from '../../../runtime/timeSlice.js';
 import { sortSteps } from '../../../runtime/sortSteps.js';
 import { conversionSteps } from './projection.js';
 import { ANNOUNCED, RESTATED, STAGES, type CellTable } from './cells.js';
-import { rateKeyOf } from './contribution.js';
-import type { AppliedRate } from './rateBook.js';
+import { collectRateKeys, ratesCited, type Citations, type RateCited, type RateKeys } from './rateCitations.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
@@ -39,18 +38,6 @@ export interface TotalsQuery {
   readonly basis?: Basis | undefined;
 }
 
-/** A recorded exchange rate an answer used, cited with the position of the event that recorded it. */
-export interface RateCited {
-  base: string;
-  quote: string;
-  rate: string;
-  effectiveOn: string;
-  source: string;
-  position: string;
-  /** Present when the rate was used inverted (converting quote to base). */
-  inverse?: true;
-}
-
 export interface TotalsFigures {
   count: number;
   amounts: MoneyJson[];
@@ -66,7 +53,9 @@ export interface TotalsAnswer {
   readonly total: TotalsFigures;
 }
 
-interface Accumulator {
+export type { RateCited } from './rateCitations.js';
+
+interface Accumulator extends RateKeys {
   /** The first cell added: it names the group's dimensions. */
   first: number;
   /** Its place among the groups, in the order made. */
@@ -77,10 +66,6 @@ interface Accumulator {
   announcements: number;
   readonly converted: ExactSum;
   readonly unconverted: Set<string>;
-  /** Keys of the (currency, day) rates its rows were converted at (see contribution.ts rateKeyOf). */
-  readonly rateKeys: Set<number>;
-  /** The key added last: rows come slot by slot, so most repeats are caught without touching the set. */
-  lastRateKey: number;
 }
 
 /** The code each filtered dimension must have; null when the value was never seen, so nothing can match. */
@@ -211,6 +196,7 @@ function figuresOf(
   perCountry: boolean,
   currency: CurrencyCode | undefined,
   conversion?: Conversion,
+  citations: Citations = new Map(),
 ): TotalsFigures {
   const amounts = accumulator.sums
     .flatMap((sum, code) => {
@@ -225,24 +211,9 @@ function figuresOf(
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
       unconverted: [...accumulator.unconverted].sort(),
-      rates: ratesCited(accumulator, conversion),
+      rates: ratesCited(accumulator, conversion, citations),
     }),
   };
-}
-
-/** The records behind an accumulator's rate keys, each once, sorted by pair, date, position and direction. */
-function ratesCited(accumulator: Accumulator, conversion: Conversion | undefined): RateCited[] {
-  const applied = new Set<AppliedRate>();
-  for (const key of accumulator.rateKeys) {
-    const rate = conversion?.rates.get(key);
-    if (rate !== undefined && rate !== null) applied.add(rate);
-  }
-  const byText = new Map<string, RateCited>();
-  for (const { record, inverse } of applied) {
-    const cited: RateCited = { ...record, ...(inverse && { inverse: true as const }) };
-    byText.set(`${record.base}|${record.quote}|${record.effectiveOn}|${record.position.padStart(20, '0')}|${inverse ? 1 : 0}`, cited);
-  }
-  return [...byText.keys()].sort().map((key) => byText.get(key) as RateCited);
 }
 
 function compareRows(groupBy: readonly Dimension[]) {
@@ -302,56 +273,14 @@ export function* totalsQuerySteps(
   if (conversion !== undefined && groupOfCell !== undefined)
     yield* collectRateKeys(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
+  const citations: Citations = new Map();
   const rows: TotalsRow[] = [];
   for (const group of accumulators) {
     if (rows.length % ROWS_PER_STEP === 0) yield;
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency, conversion) });
+    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency, conversion, citations) });
   }
   if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
   const sorted = yield* sortSteps(rows, compareRows(query.groupBy));
-  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency, conversion) };
-}
-
-/** Contribution slots read between two points where a sliced run may pause. */
-const SLOTS_PER_STEP = 2048;
-
-/**
- * Which rates each group's rows were converted at: a pass over the contribution rows, each slot's (currency, day)
- * key going to the groups its rows' cells fell in. Nothing is kept per cell between queries; the records themselves
- * are in the conversion's rate cache, which converting every row filled.
- */
-function* collectRateKeys(
-  state: TotalsState,
-  conversion: Conversion,
-  target: CurrencyCode,
-  groupOfCell: Int32Array,
-  groups: readonly Accumulator[],
-  total: Accumulator,
-): Steps<void> {
-  const c = state.contributions;
-  const targetCode = state.cells.dictionaries.currencies.find(target);
-  for (let slot = 0; slot < c.ids.length; slot += 1) {
-    if (slot % SLOTS_PER_STEP === 0) yield;
-    const count = c.rowCount.get(slot);
-    const currency = c.currencies.get(slot);
-    if (count === 0 || currency === targetCode) continue;
-    const key = rateKeyOf(currency, c.days.get(slot));
-    const applied = conversion.rates.get(key);
-    if (applied === undefined || applied === null) continue;
-    const first = c.firstRow.get(slot);
-    for (let row = first; row < first + count; row += 1) {
-      const index = groupOfCell[c.rowCells.get(row)] as number;
-      if (index < 0) continue;
-      const group = groups[index] as Accumulator;
-      if (group.lastRateKey !== key) {
-        group.lastRateKey = key;
-        group.rateKeys.add(key);
-      }
-      if (total.lastRateKey !== key) {
-        total.lastRateKey = key;
-        total.rateKeys.add(key);
-      }
-    }
-  }
+  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency, conversion, citations) };
 }
