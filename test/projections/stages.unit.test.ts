@@ -148,6 +148,26 @@ describe('committed and disbursed money', () => {
     expect(totalOf(state, { filter: { stage: ['disbursed', 'committed'] } })).toBe('11000000.00');
   });
 
+  it('counts an announcement once per group however many dates its money has, and once per country when split by country', () => {
+    const log = withMoney();
+    committed(log, EARLIER, M, '2025-09-01');
+    const state = stateOf(log);
+    const byStage = queryTotals(state, { groupBy: ['stage'], filter: {} });
+    expect(byStage.rows.map((row) => [row.stage, row.count])).toEqual([
+      ['announced', 1],
+      ['committed', 1],
+      ['disbursed', 1],
+    ]);
+    // Committed money is split over RS and XK, on three dates: one announcement in each country.
+    const byCountry = queryTotals(state, { groupBy: ['country'], filter: { stage: ['committed'] } });
+    expect(byCountry.rows.map((row) => [row.country, row.count])).toEqual([
+      ['RS', 1],
+      ['XK', 1],
+    ]);
+    expect(byCountry.total.count).toBe(1);
+    expect(queryTotals(state, { groupBy: [], filter: { stage: ['committed'], country: 'RS' } }).total.count).toBe(1);
+  });
+
   it('spreads commitments pro rata over the allocations, in the year of their own date; disbursements go to their country', () => {
     const state = stateOf(withMoney());
     const answer = queryTotals(state, { groupBy: ['stage', 'year', 'country'], filter: { stage: ['committed', 'disbursed'] } });

@@ -3,7 +3,8 @@ import { formatMinor, type CurrencyCode, type MoneyJson } from '../../../domain/
 import { runAtOnce, type Steps } from '../../../runtime/timeSlice.js';
 import { sortSteps } from '../../../runtime/sortSteps.js';
 import { conversionSteps } from './projection.js';
-import { ANNOUNCED, RESTATED, STAGES, type CellTable } from './cells.js';
+import { ANNOUNCED, COMMITTED, DISBURSED, RESTATED, STAGES, type CellTable } from './cells.js';
+import { countStageOwners, type StageOwners } from './stageCounts.js';
 import { collectRateKeys, ratesCited, type Citations, type RateCited, type RateKeys } from './rateCitations.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
@@ -55,7 +56,7 @@ export interface TotalsAnswer {
 
 export type { RateCited } from './rateCitations.js';
 
-interface Accumulator extends RateKeys {
+interface Accumulator extends RateKeys, StageOwners {
   /** The first cell added: it names the group's dimensions. */
   first: number;
   /** Its place among the groups, in the order made. */
@@ -174,8 +175,9 @@ function emptyAccumulator(first: number, index = 0): Accumulator {
 function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined, sign: 1 | -1): void {
   const currency = cells.codeOf(cell, 'currencies');
   (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell), sign);
-  // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it.
-  if (sign === 1) {
+  // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it; committed
+  // and disbursed money is counted by announcement afterwards (stageCounts.ts).
+  if (sign === 1 && cells.stageOf(cell) === ANNOUNCED) {
     accumulator.allocations += cells.allocationsOf(cell);
     accumulator.announcements += cells.announcementsOf(cell);
   }
@@ -206,7 +208,7 @@ function figuresOf(
     .sort((a, b) => (a.currency < b.currency ? -1 : 1))
     .map(({ currency: code, minor }) => ({ currency: code, value: formatMinor(minor, code) }));
   return {
-    count: perCountry ? accumulator.allocations : accumulator.announcements,
+    count: (perCountry ? accumulator.allocations : accumulator.announcements) + (accumulator.owners?.size ?? 0),
     amounts,
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
@@ -252,8 +254,10 @@ export function* totalsQuerySteps(
   const keyOf = groupKeyer(cells, query.groupBy);
   const signs = stageSigns(query);
   const groups = new Map<number | string, Accumulator>();
-  // Each cell's group (its index in `groups`), -1 when left out: only a converting answer needs it, to cite its rates.
-  const groupOfCell = conversion === undefined ? undefined : new Int32Array(cells.length).fill(-1);
+  // Each cell's group (its index in `groups`), -1 when left out: for citing rates, and for counting committed and
+  // disbursed money by announcement. Neither is needed by a query of announced money without conversion.
+  const countsOwners = (signs[COMMITTED] !== 0 || signs[DISBURSED] !== 0) && state.stages.derived.size > 0;
+  const groupOfCell = conversion === undefined && !countsOwners ? undefined : new Int32Array(cells.length).fill(-1);
   const total = emptyAccumulator(0);
   for (let cell = 0; cell < cells.length; cell += 1) {
     if (cell % CELLS_PER_STEP === 0) yield;
@@ -273,6 +277,8 @@ export function* totalsQuerySteps(
   if (conversion !== undefined && groupOfCell !== undefined)
     yield* collectRateKeys(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
+  if (countsOwners && groupOfCell !== undefined)
+    yield* countStageOwners(state, groupOfCell, accumulators, total, { rows: rowsPerCountry, total: query.filter.country !== undefined });
   const citations: Citations = new Map();
   const rows: TotalsRow[] = [];
   for (const group of accumulators) {
