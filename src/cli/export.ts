@@ -19,6 +19,9 @@ interface ExportFlags {
   yearFrom?: string;
   yearTo?: string;
   asOf?: string;
+  basis?: string;
+  stage?: string;
+  rates?: boolean;
   bom?: boolean;
 }
 
@@ -32,6 +35,9 @@ const TOTALS_FLAGS = {
   yearFrom: '--year-from',
   yearTo: '--year-to',
   asOf: '--as-of',
+  basis: '--basis',
+  stage: '--stage',
+  rates: '--rates',
 } as const;
 
 const flagOf = (option: PropertyKey | undefined): string => TOTALS_FLAGS[option as keyof typeof TOTALS_FLAGS] ?? `--${String(option)}`;
@@ -55,7 +61,7 @@ export function registerExportCommand(program: Command, dataDirOf: () => string)
         'holds the data directory)',
     )
     .requiredOption('--out <file>', 'file to write (through <file>.tmp, fsynced, then renamed)')
-    .option('--group-by <dimensions>', 'totals: comma-separated dimensions (programme, country, year, fiscalYear, funder, currency)')
+    .option('--group-by <dimensions>', 'totals: comma-separated dimensions (programme, country, year, fiscalYear, funder, currency, stage)')
     .option('--currency <code>', 'totals: also convert into this currency (GBP, EUR)')
     .option('--programme <code>', 'totals: only this programme')
     .option('--country <code>', 'totals: only the money going to this country, or "unallocated"')
@@ -63,6 +69,9 @@ export function registerExportCommand(program: Command, dataDirOf: () => string)
     .option('--year-from <year>', 'totals: only announcements from this calendar year on')
     .option('--year-to <year>', 'totals: only announcements up to this calendar year')
     .option('--as-of <moment>', 'totals: as they stood right after a position, or at an ISO 8601 instant')
+    .option('--basis <basis>', 'totals: announced (the default) or new (less the money restating earlier announcements still active)')
+    .option('--stage <stages>', 'totals: only these stages (announced, committed, disbursed)')
+    .option('--rates', 'totals with --currency: a last column with the recorded rates each row used')
     .option('--bom', 'start with a UTF-8 byte order mark, for Excel')
     .action(async (kindArgument: string, flags: ExportFlags) => {
       if (!(EXPORT_KINDS as readonly string[]).includes(kindArgument))

@@ -39,6 +39,7 @@ const HTTP_EXPORTS = {
   byProgrammeAndCountry: '/exports/totals.csv?groupBy=programme,country&currency=EUR',
   filtered: '/exports/totals.csv?groupBy=year&currency=GBP&programme=oic-supply-chains&country=RS&funder=GB&yearFrom=2025&yearTo=2025',
   asOf: '/exports/totals.csv?groupBy=programme&asOf=4',
+  stagesWithRates: '/exports/totals.csv?groupBy=stage,country&currency=EUR&basis=new&stage=announced&rates=true',
   announcements: '/exports/announcements.csv?bom=true',
   events: '/exports/events.csv',
 } as const;
@@ -101,6 +102,10 @@ describe('ledger export', () => {
       ],
     ],
     ['asOf', ['totals', '--group-by', 'programme', '--as-of', '4']],
+    [
+      'stagesWithRates',
+      ['totals', '--group-by', 'stage,country', '--currency', 'EUR', '--basis', 'new', '--stage', 'announced', '--rates'],
+    ],
     ['announcements', ['announcements', '--bom']],
     ['events', ['events']],
   ] as const)('writes the same bytes as GET %s', async (name, args) => {
@@ -120,6 +125,8 @@ describe('ledger export', () => {
     [['totals', '--currency', 'USD'], '--currency: must be one of GBP, EUR'],
     [['totals', '--programme', 'nope'], 'no programme is registered with code "nope"'],
     [['totals', '--as-of', '99'], 'asOf 99 is beyond the last event applied (6)'],
+    [['totals', '--basis', 'gross'], '--basis: must be one of announced, new'],
+    [['totals', '--stage', 'pledged'], '--stage: must be a comma-separated list of distinct stages'],
     [['events', '--group-by', 'country', '--currency', 'EUR'], '--group-by, --currency: only a totals export takes these'],
   ])('refuses %j, leaving the existing file as it was', async (args, message) => {
     const out = join(outDir, 'kept.csv');

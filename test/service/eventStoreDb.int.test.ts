@@ -111,6 +111,12 @@ function expectServiceUnavailable(reply: Reply): void {
   expect(reply.json).toMatchObject({ status: 503, title: 'Service unavailable' });
 }
 
+/** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
+function citedRate(reply: Reply): Record<string, unknown> {
+  const { base, quote, rate, effectiveOn, source, position } = reply.json as Record<string, unknown>;
+  return { base, quote, rate, effectiveOn, source, position };
+}
+
 describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC stand-in', () => {
   it('registers, announces, amends, withdraws and converts to the same exact totals, retries append nothing, and a restart changes nothing', async () => {
     const standIn = await aStandIn();
@@ -119,7 +125,9 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     await registerProgrammes(service);
     const thirty = await announce(service, theThirtyMillion());
     const three = await announce(service, theThreeMillion());
-    expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
+    const rate = citedRate(
+      expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
+    );
     expectStatus(
       await api.post(`/announcements/${three.id}/amendments`, { changes: { amount: gbp('3500000.00') }, reason: 'corrected figure' }),
       200,
@@ -149,10 +157,30 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     // £3,500,000.00 x 1.1876 = €4,156,600.00; £30,000,000.00 x 1.1876 = €35,628,000.00; the withdrawn £3m counts nowhere.
     expect(totals.status).toBe(200);
     expect(totals.json.rows).toEqual([
-      { programme: 'cps-smuggling-prosecutions', count: 1, amounts: [gbp('3500000.00')], converted: eur('4156600.00'), unconverted: [] },
-      { programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+      {
+        programme: 'cps-smuggling-prosecutions',
+        count: 1,
+        amounts: [gbp('3500000.00')],
+        converted: eur('4156600.00'),
+        unconverted: [],
+        rates: [rate],
+      },
+      {
+        programme: 'oic-supply-chains',
+        count: 1,
+        amounts: [gbp('30000000.00')],
+        converted: eur('35628000.00'),
+        unconverted: [],
+        rates: [rate],
+      },
     ]);
-    expect(totals.json.total).toEqual({ count: 2, amounts: [gbp('33500000.00')], converted: eur('39784600.00'), unconverted: [] });
+    expect(totals.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33500000.00')],
+      converted: eur('39784600.00'),
+      unconverted: [],
+      rates: [rate],
+    });
     // The totals reflect the server's own head position, and the server holds the eight events and nothing more
     // (besides the keys stream: the admin key and the auditor's).
     expect(totals.json.position).toBe(await service.storeHead());
@@ -214,7 +242,9 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     const startUp = await aServiceOn(standIn).catch((error: unknown) => error);
     const secondsToRefuseStartUp = (performance.now() - startedWhileDown) / 1_000;
     const three = expectStatus(await elsewhere.post('/announcements', theThreeMillion()), 201).json as { id: string };
-    expectStatus(await elsewhere.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
+    const rate = citedRate(
+      expectStatus(await elsewhere.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
+    );
     const totalsWhileDown = await api.get('/totals?groupBy=programme');
 
     expect(secondsToNotReady).toBeLessThan(3);
@@ -276,8 +306,8 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     }
     // The £30m, all to Serbia, and the £3m announced after the outage; the one withdrawn elsewhere counts nowhere.
     expect((await api.get('/totals?groupBy=country&currency=EUR')).json.rows).toEqual([
-      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [] },
-      { country: 'RS', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [], rates: [rate] },
+      { country: 'RS', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [], rates: [rate] },
     ]);
   });
 

@@ -3,7 +3,9 @@ import { formatMinor, type CurrencyCode, type MoneyJson } from '../../../domain/
 import { runAtOnce, type Steps } from '../../../runtime/timeSlice.js';
 import { sortSteps } from '../../../runtime/sortSteps.js';
 import { conversionSteps } from './projection.js';
-import type { CellTable } from './cells.js';
+import { ANNOUNCED, COMMITTED, DISBURSED, RESTATED, STAGES, type CellTable } from './cells.js';
+import { countStageOwners, type StageOwners } from './stageCounts.js';
+import { collectRateKeys, ratesCited, type Citations, type RateCited, type RateKeys } from './rateCitations.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
@@ -13,13 +15,28 @@ export interface TotalsFilter {
   readonly funder?: string | undefined;
   readonly yearFrom?: number | undefined;
   readonly yearTo?: number | undefined;
+  /** Only these stages; absent: the announced stage alone, or every stage when grouping by stage. */
+  readonly stage?: readonly Stage[] | undefined;
 }
+
+/** The stages a query can ask for; `restated` is internal (basis=new subtracts it). */
+export const QUERY_STAGES = ['announced', 'committed', 'disbursed'] as const;
+export type Stage = (typeof QUERY_STAGES)[number];
+
+/**
+ * `announced`: the face value, as before stages existed. `new`: the face value less its parts that restate money of
+ * earlier announcements still active. It applies to the announced stage only; counts stay the announcement counts.
+ */
+export const BASES = ['announced', 'new'] as const;
+export type Basis = (typeof BASES)[number];
 
 export interface TotalsQuery {
   readonly groupBy: readonly Dimension[];
   /** Convert every amount into this currency as well; absent means original currencies only. */
   readonly currency?: CurrencyCode | undefined;
   readonly filter: TotalsFilter;
+  /** Default `announced`. */
+  readonly basis?: Basis | undefined;
 }
 
 export interface TotalsFigures {
@@ -27,6 +44,7 @@ export interface TotalsFigures {
   amounts: MoneyJson[];
   converted?: MoneyJson;
   unconverted?: string[];
+  rates?: RateCited[];
 }
 
 export type TotalsRow = Partial<Record<Dimension, string | number>> & TotalsFigures;
@@ -36,9 +54,13 @@ export interface TotalsAnswer {
   readonly total: TotalsFigures;
 }
 
-interface Accumulator {
+export type { RateCited } from './rateCitations.js';
+
+interface Accumulator extends RateKeys, StageOwners {
   /** The first cell added: it names the group's dimensions. */
   first: number;
+  /** Its place among the groups, in the order made. */
+  readonly index: number;
   /** By currency code (the cells' currencies dictionary). */
   readonly sums: ExactSum[];
   allocations: number;
@@ -75,6 +97,7 @@ function matches(cells: CellTable, cell: number, wanted: WantedCodes, filter: To
 
 /** A dimension's value for a cell, as rows show it. */
 function valueOf(cells: CellTable, cell: number, dimension: Dimension): string | number {
+  if (dimension === 'stage') return STAGES[stageOf(cells, cell)] as string;
   if (dimension === 'year') return cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
   if (dimension === 'fiscalYear') return cells.fiscalYearOfPeriod(cells.codeOf(cell, 'periods'));
   const field = FIELDS[dimension];
@@ -101,6 +124,7 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
     return { indexes, count: seen.size };
   };
   const parts = groupBy.map((dimension): { of: (cell: number) => number; radix: number } => {
+    if (dimension === 'stage') return { of: (cell) => stageOf(cells, cell), radix: STAGES.length };
     if (dimension === 'year' || dimension === 'fiscalYear') {
       const { indexes, count } = indexOfPeriod(dimension === 'year' ? (p) => cells.yearOfPeriod(p) : (p) => cells.fiscalYearOfPeriod(p));
       return { of: (cell) => indexes[cells.codeOf(cell, 'periods')] as number, radix: count };
@@ -119,17 +143,46 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
 
 const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
 
-function emptyAccumulator(first: number): Accumulator {
-  return { first, sums: [], allocations: 0, announcements: 0, converted: new ExactSum(), unconverted: new Set() };
+/** A cell's stage as answers show it: a restated part belongs to the announced stage (it is subtracted there). */
+function stageOf(cells: CellTable, cell: number): number {
+  const stage = cells.stageOf(cell);
+  return stage === RESTATED ? ANNOUNCED : stage;
 }
 
-function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined): void {
+/** Which stage codes a query takes, by code: 1 adds the cell, -1 subtracts it (restated parts for basis=new), 0 skips it. */
+function stageSigns(query: TotalsQuery): readonly (1 | -1 | 0)[] {
+  const wanted: readonly string[] = query.filter.stage ?? (query.groupBy.includes('stage') ? QUERY_STAGES : ['announced']);
+  return STAGES.map((stage) => {
+    if (stage === 'restated') return wanted.includes('announced') && query.basis === 'new' ? -1 : 0;
+    return wanted.includes(stage) ? 1 : 0;
+  });
+}
+
+function emptyAccumulator(first: number, index = 0): Accumulator {
+  return {
+    first,
+    index,
+    sums: [],
+    allocations: 0,
+    announcements: 0,
+    converted: new ExactSum(),
+    unconverted: new Set(),
+    rateKeys: new Set(),
+    lastRateKey: -1,
+  };
+}
+
+function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined, sign: 1 | -1): void {
   const currency = cells.codeOf(cell, 'currencies');
-  (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell));
-  accumulator.allocations += cells.allocationsOf(cell);
-  accumulator.announcements += cells.announcementsOf(cell);
+  (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell), sign);
+  // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it; committed
+  // and disbursed money is counted by announcement afterwards (stageCounts.ts).
+  if (sign === 1 && cells.stageOf(cell) === ANNOUNCED) {
+    accumulator.allocations += cells.allocationsOf(cell);
+    accumulator.announcements += cells.announcementsOf(cell);
+  }
   if (conversion !== undefined) {
-    conversion.cells.addTo(cell, accumulator.converted);
+    conversion.cells.addTo(cell, accumulator.converted, sign);
     const unconverted = conversion.cells.unconvertedOf(cell);
     if (unconverted !== undefined) for (const id of unconverted) accumulator.unconverted.add(id);
   }
@@ -139,7 +192,14 @@ function add(accumulator: Accumulator, cells: CellTable, cell: number, conversio
  * An announcement split over several countries sits in several cells that differ only by country.
  * Counting allocations counts it once per country; counting "announcements" (first allocations) counts it once.
  */
-function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boolean, currency: CurrencyCode | undefined): TotalsFigures {
+function figuresOf(
+  accumulator: Accumulator,
+  cells: CellTable,
+  perCountry: boolean,
+  currency: CurrencyCode | undefined,
+  conversion?: Conversion,
+  citations: Citations = new Map(),
+): TotalsFigures {
   const amounts = accumulator.sums
     .flatMap((sum, code) => {
       const minor = sum.value;
@@ -148,11 +208,12 @@ function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boole
     .sort((a, b) => (a.currency < b.currency ? -1 : 1))
     .map(({ currency: code, minor }) => ({ currency: code, value: formatMinor(minor, code) }));
   return {
-    count: perCountry ? accumulator.allocations : accumulator.announcements,
+    count: (perCountry ? accumulator.allocations : accumulator.announcements) + (accumulator.owners?.size ?? 0),
     amounts,
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
       unconverted: [...accumulator.unconverted].sort(),
+      rates: ratesCited(accumulator, conversion, citations),
     }),
   };
 }
@@ -191,28 +252,41 @@ export function* totalsQuerySteps(
     query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency, options.keepConversion ?? true);
   const wanted = wantedCodes(cells, query.filter);
   const keyOf = groupKeyer(cells, query.groupBy);
+  const signs = stageSigns(query);
   const groups = new Map<number | string, Accumulator>();
+  // Each cell's group (its index in `groups`), -1 when left out: for citing rates, and for counting committed and
+  // disbursed money by announcement. Neither is needed by a query of announced money without conversion.
+  const countsOwners = (signs[COMMITTED] !== 0 || signs[DISBURSED] !== 0) && state.stages.derived.size > 0;
+  const groupOfCell = conversion === undefined && !countsOwners ? undefined : new Int32Array(cells.length).fill(-1);
   const total = emptyAccumulator(0);
   for (let cell = 0; cell < cells.length; cell += 1) {
     if (cell % CELLS_PER_STEP === 0) yield;
-    if (cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
+    const sign = signs[cells.stageOf(cell)] as 1 | -1 | 0;
+    if (sign === 0 || cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
     const key = keyOf(cell);
     let group = groups.get(key);
     if (group === undefined) {
-      group = emptyAccumulator(cell);
+      group = emptyAccumulator(cell, groups.size);
       groups.set(key, group);
     }
-    add(group, cells, cell, conversion);
-    add(total, cells, cell, conversion);
+    if (groupOfCell !== undefined) groupOfCell[cell] = group.index;
+    add(group, cells, cell, conversion, sign);
+    add(total, cells, cell, conversion, sign);
   }
+  const accumulators = [...groups.values()];
+  if (conversion !== undefined && groupOfCell !== undefined)
+    yield* collectRateKeys(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
+  if (countsOwners && groupOfCell !== undefined)
+    yield* countStageOwners(state, groupOfCell, accumulators, total, { rows: rowsPerCountry, total: query.filter.country !== undefined });
+  const citations: Citations = new Map();
   const rows: TotalsRow[] = [];
-  for (const group of groups.values()) {
+  for (const group of accumulators) {
     if (rows.length % ROWS_PER_STEP === 0) yield;
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) });
+    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency, conversion, citations) });
   }
   if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
   const sorted = yield* sortSteps(rows, compareRows(query.groupBy));
-  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
+  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency, conversion, citations) };
 }
