@@ -133,6 +133,12 @@ describe('disbursing funding', () => {
       .thenRefusesFields(['country']);
   });
 
+  it('takes any country for money announced without one: the disbursement says where it went', () => {
+    spec([announced()])
+      .when(disbursement('10.00', { country: 'RS' }))
+      .then([disbursed(1000, 'RS')]);
+  });
+
   it('keeps the disbursed sum within 0..amount, apart from commitments', () => {
     spec([announced(), committed(300_000_000), disbursed(300_000_000, 'unallocated')])
       .when(disbursement('0.01'))

@@ -29,6 +29,11 @@ export function countriesOf(announcement: Announcement): readonly string[] {
   return [announcement.country ?? 'unallocated'];
 }
 
+/** Announced with neither a country nor allocations: where its money goes was not said. */
+function isUnallocated(announcement: Announcement): boolean {
+  return announcement.country === undefined && announcement.allocations === undefined;
+}
+
 /** The announcement the flow goes against, its value parsed in its currency, and the rules every flow follows. */
 function checkedFlow(state: AnnouncementState, data: FlowRequest, kind: Kind, sumSoFar: (flows: Flows) => number) {
   if (state.status === 'none') throw new NotFoundError(`announcement ${data.announcementId} does not exist`);
@@ -94,7 +99,8 @@ export function disburse(state: AnnouncementState, { data }: DisburseFunding): F
   if (country === undefined) {
     if (countries.length === 1) country = countries[0];
     else errors.push({ field: 'country', message: `the announcement goes to several countries; give one of ${countries.join(', ')}` });
-  } else if (!countries.includes(country)) {
+  } else if (!countries.includes(country) && !isUnallocated(announcement)) {
+    // Money announced without a destination may go anywhere: the disbursement is what says where it went.
     errors.push({ field: 'country', message: `the announcement's money goes to ${countries.join(', ')}, not ${country}` });
   }
   if (errors.length > 0 || country === undefined) throw new RuleViolationError('the disbursement breaks the ledger rules', errors);
