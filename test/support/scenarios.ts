@@ -146,3 +146,19 @@ export async function aLedgerWithFiveAnnouncements(options: TestLedgerOptions = 
   const earlier = await announce(ledger, theEarlierCpsFunding());
   return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, earlier: earlier.id } };
 }
+
+// ---- Scheduled exports ----
+
+/** The scheduled export of issue 6: totals by country and year in EUR, every morning at 6 in London, the last 30 kept. */
+export function theDailyByCountrySchedule(overrides: Body = {}): Body {
+  return {
+    name: 'daily-by-country',
+    cron: '0 6 * * *',
+    timezone: 'Europe/London',
+    kind: 'totals',
+    options: { groupBy: ['country', 'year'], currency: 'EUR' },
+    directory: 'exports',
+    keep: 30,
+    ...overrides,
+  };
+}
