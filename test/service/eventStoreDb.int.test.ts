@@ -28,6 +28,14 @@ function aServiceOn(standIn: StandIn, options: Omit<TestLedgerOptions, 'env'> = 
   return startTestLedger({ ...options, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString } });
 }
 
+/** A stand-in, the service on it, the programmes registered and the £30m announced: where the story of two tests starts. */
+async function aServiceWithTheThirtyMillion() {
+  const standIn = await aStandIn();
+  const service = await aServiceOn(standIn);
+  await registerProgrammes(service);
+  return { standIn, service, api: clientOf(service), thirty: await announce(service, theThirtyMillion()) };
+}
+
 async function readiness(ledger: TestLedger): Promise<Reply> {
   return clientOf(ledger, null).get('/health/ready');
 }
@@ -113,11 +121,7 @@ function expectServiceUnavailable(reply: Reply): void {
 
 describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC stand-in', () => {
   it('registers, announces, amends, withdraws and converts to the same exact totals, retries append nothing, and a restart changes nothing', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn);
-    const api = clientOf(service);
-    await registerProgrammes(service);
-    const thirty = await announce(service, theThirtyMillion());
+    const { standIn, service, api, thirty } = await aServiceWithTheThirtyMillion();
     const three = await announce(service, theThreeMillion());
     expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
     expectStatus(
@@ -189,11 +193,7 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
   });
 
   it('turns not ready when the server goes away, refuses writes with 503 writing nothing, and catches up to a fresh rebuild when it is back', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn);
-    const api = clientOf(service);
-    await registerProgrammes(service);
-    const thirty = await announce(service, theThirtyMillion());
+    const { standIn, service, api, thirty } = await aServiceWithTheThirtyMillion();
     await untilReady(service, 200);
     // Another instance reaches the same database through an endpoint that stays up: its writes land while this one is cut off.
     const sideDoor = await startStandIn({ log: standIn.log });
