@@ -1,5 +1,7 @@
 // Named scenarios shared by the tests: the real programmes and announcements, made-up ones that differ from them in one way each, the money helpers, and ledgers built from them.
 import fixtures from '../fixtures/announcements.json' with { type: 'json' };
+import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
+import type { CurrencyCode } from '../../src/domain/money.js';
 import { announce, clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest, type TestLedgerOptions } from './ledger.js';
 
 // ---- Money, as the API writes it ----
@@ -72,6 +74,33 @@ export function theThreeMillionSplit(overrides: Body = {}): Body {
     ],
     ...overrides,
   });
+}
+
+// ---- The real announcements as their FundingAnnounced events hold them: for tests below the API ----
+
+/** A request body's fields as an event records them: amounts in minor units, defaults filled in. */
+function fieldsOfBody(body: Body): AnnouncementFields {
+  const minor = (money: unknown) => {
+    const { currency, value } = money as { currency: CurrencyCode; value: string };
+    return { currency, minor: Number(minorOf(value)) };
+  };
+  const { amount, statedEquivalent, tags, ...rest } = body;
+  return {
+    ...(rest as Omit<AnnouncementFields, 'amount' | 'statedEquivalent' | 'tags'>),
+    amount: minor(amount),
+    ...(statedEquivalent !== undefined && { statedEquivalent: minor(statedEquivalent) }),
+    tags: (tags as string[] | undefined) ?? [],
+  };
+}
+
+/** The £30m as FundingAnnounced records it (3,000,000,000 pence, €36m quoted); unallocated. */
+export function theThirtyMillionFields(overrides: Partial<AnnouncementFields> = {}): AnnouncementFields {
+  return { ...fieldsOfBody(theThirtyMillion()), ...overrides };
+}
+
+/** The £3m as FundingAnnounced records it (300,000,000 pence, €3.5m quoted); all to GB. */
+export function theThreeMillionFields(overrides: Partial<AnnouncementFields> = {}): AnnouncementFields {
+  return { ...fieldsOfBody(theThreeMillion()), ...overrides };
 }
 
 // ---- Made-up announcements, each unlike the real ones in date, funder, currency or countries ----
