@@ -1,7 +1,7 @@
 // Optimistic concurrency over real HTTP: parallel writers to one stream, exactly one wins, no lost update.
 import { describe, expect, it } from 'vitest';
-import { announce, clientOf, startTestLedger, type Client, type Reply, type TestLedger } from '../support/ledger.js';
-import { aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
+import { clientOf, startTestLedger, type Client, type Reply, type TestLedger } from '../support/ledger.js';
+import { aListeningLedgerWithTheThirtyMillion, aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 /**
  * In-process, the embedded store reads and appends without yielding to the event loop, so parallel requests never
@@ -29,13 +29,6 @@ function pairUpAppends(ledger: TestLedger): void {
     }
     return append(...args);
   };
-}
-
-/** A listening ledger with the programmes and the £30m announced. */
-async function aListeningLedgerWithTheThirtyMillion() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  return { ledger, created: await announce(ledger, theThirtyMillion()) };
 }
 
 /** Fifty editors amending the title of one announcement at once, each sending `headers`. */

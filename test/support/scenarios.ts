@@ -2,7 +2,15 @@
 import fixtures from '../fixtures/announcements.json' with { type: 'json' };
 import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import { announce, clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest, type TestLedgerOptions } from './ledger.js';
+import {
+  announce,
+  clientOf,
+  expectStatus,
+  startInjectedLedger,
+  startTestLedger,
+  type LedgerUnderTest,
+  type TestLedgerOptions,
+} from './ledger.js';
 
 // ---- Money, as the API writes it ----
 
@@ -165,6 +173,13 @@ export async function aLedgerWithTheRealAnnouncements(options: TestLedgerOptions
   const thirty = await announce(ledger, theThirtyMillion());
   const three = await announce(ledger, theThreeMillion());
   return { ledger, thirty, three };
+}
+
+/** A ledger listening on 127.0.0.1 with both programmes registered and the £30m announced (positions 1 to 3). */
+export async function aListeningLedgerWithTheThirtyMillion(options: TestLedgerOptions = {}) {
+  const ledger = await startTestLedger(options);
+  await registerProgrammes(ledger);
+  return { ledger, created: await announce(ledger, theThirtyMillion()) };
 }
 
 /** The two real announcements plus the Balkans, German and earlier CPS ones: positions 3 to 7. */
