@@ -1,6 +1,6 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
 import { describe, expect, it, vi } from 'vitest';
-import { announce, clientOf, errorFieldsOf, expectStatus, request, startInjectedLedger, type Reply } from '../support/ledger.js';
+import { announce, clientOf, errorFieldsOf, expectProblem, expectStatus, request, startInjectedLedger } from '../support/ledger.js';
 import {
   aLedgerWithProgrammes,
   anAnnouncement,
@@ -12,14 +12,6 @@ import {
 } from '../support/scenarios.js';
 
 const UNKNOWN_ID = '0b6d4f1e-93c2-4a57-8e1d-2c3b4a5f6e70';
-
-/** The problem+json shape every error answers with; `status` in the body repeats the HTTP status. */
-function expectProblem(reply: Reply, status: number): void {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-  expect(reply.json.type).not.toBe('about:blank');
-}
 
 describe('400 malformed JSON', () => {
   it.each([

@@ -5,6 +5,7 @@ import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
 import {
   announce,
   clientOf,
+  expectProblem,
   expectStatus,
   startTestLedger,
   type Reply,
@@ -113,10 +114,7 @@ async function postWithin(
 }
 
 function expectServiceUnavailable(reply: Reply): void {
-  expect(reply.status, reply.text).toBe(503);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
-  expect(reply.json).toMatchObject({ status: 503, title: 'Service unavailable' });
+  expectProblem(reply, 503, { retryAfter: true, body: { title: 'Service unavailable' } });
 }
 
 describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC stand-in', () => {

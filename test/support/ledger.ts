@@ -239,6 +239,24 @@ export function answerOf(reply: Reply) {
   return { status: reply.status, etag: reply.headers.get('etag'), location: reply.headers.get('location'), body: reply.json as unknown };
 }
 
+/**
+ * An RFC 9457 problem: the status (in the body too), application/problem+json, a type and title of its own (never
+ * about:blank); with `type` that type (the part after urn:funding-ledger:problem:), with `retryAfter` a Retry-After in
+ * seconds, with `body` those fields of the body too.
+ */
+export function expectProblem(
+  reply: Reply,
+  status: number,
+  expected: { type?: string; retryAfter?: boolean; body?: Record<string, unknown> } = {},
+): void {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(reply.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status, ...expected.body });
+  if (expected.type === undefined) expect(reply.json.type).not.toBe('about:blank');
+  else expect(reply.json.type).toBe(`urn:funding-ledger:problem:${expected.type}`);
+  if (expected.retryAfter === true) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+}
+
 /** A 400 problem with exactly one error: where it is (body, query, path, header), the field, and the message (equal, or matching). */
 export function expectOneFieldRefused(reply: Reply, where: string, field: string, message: string | RegExp): void {
   expect(reply.status, reply.text).toBe(400);
