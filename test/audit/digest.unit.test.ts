@@ -1,6 +1,5 @@
 // The digest of projection state: equal for equal meaning, different for any change in what the state says.
 import { describe, expect, it } from 'vitest';
-import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
 import { PROJECTIONS } from '../../src/projections/runtime/all.js';
 import { digestOf } from '../../src/projections/storage/digest.js';
 import type { IdempotentWrite } from '../../src/projections/models/idempotency.js';
@@ -8,26 +7,13 @@ import { totalsProjection } from '../../src/projections/models/totals/projection
 import { positionOf } from '../../src/store/position.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { EventLog, replay } from '../projections/events.js';
+import { theThirtyMillionFields, theThreeMillionFields } from '../support/scenarios.js';
 
 const THIRTY = '3f0c9d52-7a4e-4b1a-9c2d-5e8f6a7b8c90';
 const THREE = '8d2e4f60-1b3c-4d5e-8f7a-9b0c1d2e3f45';
 
-const thirtyMillion: AnnouncementFields = {
-  funder: 'GB',
-  programme: 'oic-supply-chains',
-  title: '£30 million to tackle supply chains, illicit finances and trafficking routes',
-  announcedOn: '2025-03-31',
-  amount: { currency: 'GBP', minor: 3_000_000_000 },
-  statedEquivalent: { currency: 'EUR', minor: 3_600_000_000 },
-  tags: ['organised-immigration-crime'],
-};
-const threeMillion: AnnouncementFields = {
-  ...thirtyMillion,
-  programme: 'cps-smuggling-prosecutions',
-  title: '£3 million for the CPS',
-  country: 'GB',
-  amount: { currency: 'GBP', minor: 300_000_000 },
-};
+const thirtyMillion = theThirtyMillionFields();
+const threeMillion = theThreeMillionFields({ title: '£3 million for the CPS' });
 
 /** Every projection folded over the events, by name: what the runner or a replay holds. */
 function statesOf(events: readonly RecordedEvent[]): Map<string, unknown> {

@@ -64,6 +64,23 @@ function writeExport(lines: readonly string[], name = 'ledger.jsonl'): string {
   return file;
 }
 
+/** Replaces line `index` (0-based) with `change` applied to what it parses to. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function rewriteLine(lines: string[], index: number, change: (parsed: any) => object): void {
+  lines[index] = `${JSON.stringify(change(JSON.parse(lines[index]!)))}\n`;
+}
+
+/** The file fails: the first break is at this event of programme-a, and the manifest has exactly these problems. */
+function expectBreakInProgrammeA(
+  report: Awaited<ReturnType<typeof verifyExportFile>>,
+  event: { revision: string; position: string; problem: unknown },
+  manifestProblems: readonly string[],
+): void {
+  expect(report.ok).toBe(false);
+  expect(report.firstBreak).toMatchObject({ stream: 'programme-a', ...event });
+  expect(report.manifestProblems).toEqual(manifestProblems);
+}
+
 describe('exportLines', () => {
   it('writes one event a line in position order, then a manifest whose sha256 covers every event line and whose checkpoint covers exactly those events', async () => {
     const events = aLedger();
@@ -208,42 +225,26 @@ describe('verifyExportFile checks a file alone', () => {
 
   it('fails a file with one event line edited: names the event, and the digest no longer matches', async () => {
     const lines = await linesOf(aLedger());
-    const edited = JSON.parse(lines[2]!);
-    edited.data.title = '£ 2000000';
-    lines[2] = `${JSON.stringify(edited)}\n`;
+    rewriteLine(lines, 2, (event) => ({ ...event, data: { ...event.data, title: '£ 2000000' } }));
 
     const report = await verifyExportFile(writeExport(lines));
 
-    expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({
-      stream: 'programme-a',
-      revision: '1',
-      position: '3',
-      problem: expect.stringMatching(/hash does not match/),
-    });
-    expect(report.manifestProblems).toEqual(['manifest sha256 does not match the event lines']);
+    expectBreakInProgrammeA(report, { revision: '1', position: '3', problem: expect.stringMatching(/hash does not match/) }, [
+      'manifest sha256 does not match the event lines',
+    ]);
   });
 
   it('fails a file edited and re-hashed consistently, line and manifest digest alike: the next event of the stream gives it away', async () => {
     const lines = await linesOf(aLedger());
-    const forged = JSON.parse(lines[2]!);
-    forged.data.title = '£ 2000000';
-    forged.metadata.hash = eventHash({ ...forged, revision: BigInt(forged.revision) });
-    lines[2] = `${JSON.stringify(forged)}\n`;
-    const manifest = JSON.parse(lines[5]!);
-    manifest.sha256 = sha256(lines.slice(0, 5).join(''));
-    lines[5] = `${JSON.stringify(manifest)}\n`;
+    rewriteLine(lines, 2, (event) => {
+      const forged = { ...event, data: { ...event.data, title: '£ 2000000' } };
+      return { ...forged, metadata: { ...forged.metadata, hash: eventHash({ ...forged, revision: BigInt(forged.revision) }) } };
+    });
+    rewriteLine(lines, 5, (manifest) => ({ ...manifest, sha256: sha256(lines.slice(0, 5).join('')) }));
 
     const report = await verifyExportFile(writeExport(lines));
 
-    expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({
-      stream: 'programme-a',
-      revision: '2',
-      position: '5',
-      problem: expect.stringMatching(/prevHash/),
-    });
-    expect(report.manifestProblems).toEqual([]);
+    expectBreakInProgrammeA(report, { revision: '2', position: '5', problem: expect.stringMatching(/prevHash/) }, []);
   });
 
   it('fails a file with a line removed: the gap in the stream, the count and the digest', async () => {
@@ -252,14 +253,7 @@ describe('verifyExportFile checks a file alone', () => {
 
     const report = await verifyExportFile(writeExport(lines));
 
-    expect(report.ok).toBe(false);
-    expect(report.firstBreak).toMatchObject({
-      stream: 'programme-a',
-      revision: '2',
-      position: '5',
-      problem: 'revision 2 where 1 was expected',
-    });
-    expect(report.manifestProblems).toEqual([
+    expectBreakInProgrammeA(report, { revision: '2', position: '5', problem: 'revision 2 where 1 was expected' }, [
       'manifest count 5 but the file holds 4 events',
       'manifest sha256 does not match the event lines',
     ]);
@@ -297,7 +291,7 @@ describe('verifyExportFile checks a file alone', () => {
     ],
   ])('fails a manifest with %s, naming it', async (_what, change, problem) => {
     const lines = await linesOf(aLedger());
-    lines[5] = `${JSON.stringify(change(JSON.parse(lines[5]!)))}\n`;
+    rewriteLine(lines, 5, change);
 
     const report = await verifyExportFile(writeExport(lines));
 

@@ -112,6 +112,30 @@ const thirtyBillion = (data: Record<string, unknown>) => ({ ...data, amount: { c
 const verify = (dir: string, ...args: string[]): Promise<Ran> => ledger(['audit', 'verify', '--data-dir', dir, ...args]);
 const verifyWithCheckpoint = (dir: string, ...args: string[]): Promise<Ran> => verify(dir, '--checkpoint', checkpointFile, ...args);
 
+/**
+ * Tampers with a copy of the ledger the way hash chains cannot see: plain verify passes (asserted here, with the counts
+ * it reports) and verify --checkpoint exits 1. Returns the copy and that failing run, for what it names.
+ */
+async function chainsIntactCheckpointFails(
+  name: string,
+  tamper: (db: Database.Database) => void,
+  intact: { events: number; streams: number; lastPosition: number },
+  ...checkpointArgs: string[]
+): Promise<{ copy: string; checked: Ran }> {
+  const copy = aCopy(name, tamper);
+
+  const plain = await verify(copy);
+  const checked = await verifyWithCheckpoint(copy, ...checkpointArgs);
+
+  const { events, streams, lastPosition } = intact;
+  expect(plain).toMatchObject({
+    code: 0,
+    stdout: `events checked: ${events}\nstreams: ${streams}\nlast position: ${lastPosition}\nevery chain is intact\n`,
+  });
+  expect(checked.code).toBe(1);
+  return { copy, checked };
+}
+
 describe('ledger audit verify --checkpoint', () => {
   it("passes an untouched copy: signature by the ledger's key, the root of its nine events, consistent; exits 0", async () => {
     const copy = aCopy('untouched');
@@ -147,14 +171,13 @@ describe('ledger audit verify --checkpoint', () => {
   });
 
   it("(a) a stream's last event deleted: the chains stay intact, so plain verify passes; the checkpoint names leaf 6, the removed event", async () => {
-    const copy = aCopy('last-of-stream', (db) => deleteAt(db, 7));
-
-    const plain = await verify(copy);
-    const checked = await verifyWithCheckpoint(copy);
-
     // The honest limit of hash chains: a stream cut short at its end is still a valid chain.
-    expect(plain).toMatchObject({ code: 0, stdout: 'events checked: 8\nstreams: 6\nlast position: 9\nevery chain is intact\n' });
-    expect(checked.code).toBe(1);
+    const { copy, checked } = await chainsIntactCheckpointFails('last-of-stream', (db) => deleteAt(db, 7), {
+      events: 8,
+      streams: 6,
+      lastPosition: 9,
+    });
+
     expect(checked.stdout).toContain("problem: the store holds 8 events, fewer than the checkpoint's tree size 9\n");
     expect(checked.stdout).toContain(`first differing leaf: 6 (reference: the snapshot in ${copy})\n`);
     expect(checked.stdout).toMatch(
@@ -167,13 +190,13 @@ describe('ledger audit verify --checkpoint', () => {
   });
 
   it('(b) a whole stream deleted: plain verify passes, the checkpoint names its first event', async () => {
-    const copy = aCopy('whole-stream', (db) => deleteAt(db, 4, 7));
+    const { copy, checked } = await chainsIntactCheckpointFails(
+      'whole-stream',
+      (db) => deleteAt(db, 4, 7),
+      { events: 7, streams: 5, lastPosition: 9 },
+      '--json',
+    );
 
-    const plain = await verify(copy);
-    const checked = await verifyWithCheckpoint(copy, '--json');
-
-    expect(plain).toMatchObject({ code: 0, stdout: 'events checked: 7\nstreams: 5\nlast position: 9\nevery chain is intact\n' });
-    expect(checked.code).toBe(1);
     expect(jsonOf(checked)).toMatchObject({
       ok: false,
       chainsOk: true,
@@ -192,13 +215,12 @@ describe('ledger audit verify --checkpoint', () => {
   });
 
   it("(c) the journal's tail deleted: the store ends early, at leaf 7", async () => {
-    const copy = aCopy('tail', (db) => deleteAt(db, 8, 9));
+    const { copy, checked } = await chainsIntactCheckpointFails('tail', (db) => deleteAt(db, 8, 9), {
+      events: 7,
+      streams: 5,
+      lastPosition: 7,
+    });
 
-    const plain = await verify(copy);
-    const checked = await verifyWithCheckpoint(copy);
-
-    expect(plain).toMatchObject({ code: 0, stdout: 'events checked: 7\nstreams: 5\nlast position: 7\nevery chain is intact\n' });
-    expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("problem: the store holds 7 events, fewer than the checkpoint's tree size 9\n");
     expect(checked.stdout).toContain(`first differing leaf: 7 (reference: the snapshot in ${copy})\n  store:     no event\n`);
     expect(checked.stdout).toContain(
@@ -208,13 +230,12 @@ describe('ledger audit verify --checkpoint', () => {
 
   it('(d) an event in the middle of a stream rewritten with every hash re-computed: the chains verify, the checkpoint names the rewrite', async () => {
     const { thirty } = history;
-    const copy = aCopy('rewritten', (db) => rewriteWithHashes(db, 3, thirtyBillion));
+    const { copy, checked } = await chainsIntactCheckpointFails('rewritten', (db) => rewriteWithHashes(db, 3, thirtyBillion), {
+      events: 9,
+      streams: 6,
+      lastPosition: 9,
+    });
 
-    const plain = await verify(copy);
-    const checked = await verifyWithCheckpoint(copy);
-
-    expect(plain).toMatchObject({ code: 0, stdout: 'events checked: 9\nstreams: 6\nlast position: 9\nevery chain is intact\n' });
-    expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("problem: the store's first 9 events do not have the checkpoint's root\n");
     expect(checked.stdout).toContain(`first differing leaf: 2 (reference: the snapshot in ${copy})\n`);
     expect(checked.stdout).toMatch(

@@ -23,12 +23,6 @@ export function rowsOf(text: string): Record<string, string>[] {
   return parse<Record<string, string>>(text, { bom: true, columns: true });
 }
 
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-}
-
 export function anExport(columns: readonly string[], rows: readonly (readonly string[])[]): CsvExport {
   return {
     kind: 'events',

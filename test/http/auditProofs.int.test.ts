@@ -7,6 +7,7 @@ import {
   announce,
   clientOf,
   errorFieldsOf,
+  expectProblem,
   expectStatus,
   readyPosition,
   request,
@@ -225,8 +226,7 @@ async function journalOf(ledger: TestLedger): Promise<JournalItem[]> {
 }
 
 function expectProblemNaming(reply: Reply, status: number, field: string): void {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expectProblem(reply, status);
   expect(errorFieldsOf(reply)).toContain(field);
 }
 

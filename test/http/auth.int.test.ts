@@ -2,14 +2,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientOf, expectStatus, request, startTestLedger, type Reply } from '../support/ledger.js';
+import { clientOf, expectProblem, expectStatus, request, startTestLedger, type Reply } from '../support/ledger.js';
 import { aProgramme, theThirtyMillion } from '../support/scenarios.js';
 
 function expectUnauthorized(reply: Reply): void {
-  expect(reply.status, reply.text).toBe(401);
+  expectProblem(reply, 401);
   expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json.status).toBe(401);
 }
 
 describe('401 without a valid key', () => {

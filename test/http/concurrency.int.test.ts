@@ -1,7 +1,7 @@
 // Optimistic concurrency over real HTTP: parallel writers to one stream, exactly one wins, no lost update.
 import { describe, expect, it } from 'vitest';
-import { announce, clientOf, startTestLedger, type Client, type Reply, type TestLedger } from '../support/ledger.js';
-import { aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
+import { clientOf, startTestLedger, type Client, type Reply, type TestLedger } from '../support/ledger.js';
+import { aListeningLedgerWithTheThirtyMillion, aProgramme, registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 /**
  * In-process, the embedded store reads and appends without yielding to the event loop, so parallel requests never
@@ -31,13 +31,6 @@ function pairUpAppends(ledger: TestLedger): void {
   };
 }
 
-/** A listening ledger with the programmes and the £30m announced. */
-async function aListeningLedgerWithTheThirtyMillion() {
-  const ledger = await startTestLedger();
-  await registerProgrammes(ledger);
-  return { ledger, created: await announce(ledger, theThirtyMillion()) };
-}
-
 /** Fifty editors amending the title of one announcement at once, each sending `headers`. */
 function fiftyEditorsAmend(api: Client, id: string, headers: Record<string, string> = {}): Promise<Reply[]> {
   return Promise.all(
@@ -45,6 +38,19 @@ function fiftyEditorsAmend(api: Client, id: string, headers: Record<string, stri
       api.post(`/announcements/${id}/amendments`, { changes: { title: `Editor ${n}` }, reason: `editor ${n} edits` }, { headers }),
     ),
   );
+}
+
+/** Twenty registrars registering the same programme code at once, each under another name. */
+function twentyRegistrarsRegister(api: Client): Promise<Reply[]> {
+  return Promise.all(Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))));
+}
+
+/** Exactly one of the replies is `won`, every other one 409; returns the winner. */
+function expectOneWinnerTheRestConflicts(replies: readonly Reply[], won: 200 | 201): Reply {
+  const statuses = replies.map((r) => r.status);
+  expect(statuses.filter((s) => s === won)).toHaveLength(1);
+  expect(statuses.filter((s) => s === 409)).toHaveLength(replies.length - 1);
+  return replies.find((r) => r.status === won)!;
 }
 
 describe('parallel writes to one stream', () => {
@@ -85,14 +91,9 @@ describe('parallel writes to one stream', () => {
     const ledger = await startTestLedger();
     const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))),
-    );
+    const replies = await twentyRegistrarsRegister(api);
 
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
-    const winner = replies.find((r) => r.status === 201)!;
+    const winner = expectOneWinnerTheRestConflicts(replies, 201);
     const { position: _position, ...registered } = winner.json;
     expect((await api.get('/programmes')).json.items).toEqual([registered]);
     expect(await ledger.eventsIn('programme-')).toHaveLength(1);
@@ -107,9 +108,7 @@ describe('parallel writes to one stream', () => {
       Array.from({ length: 20 }, (_, n) => clientOf(ledger).post('/announcements', theThirtyMillion({ id, title: `Copy ${n}` }))),
     );
 
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    expectOneWinnerTheRestConflicts(replies, 201);
     expect(await ledger.eventsIn('announcement-')).toHaveLength(1);
   });
 });
@@ -151,15 +150,10 @@ describe('parallel writes whose appends race', () => {
   it('20 registrations of one programme code: exactly one 201, the rest 409', async () => {
     const ledger = await startTestLedger();
     pairUpAppends(ledger);
-    const api = clientOf(ledger);
 
-    const replies = await Promise.all(
-      Array.from({ length: 20 }, (_, n) => api.post('/programmes', aProgramme({ name: `Registrar ${n}` }))),
-    );
+    const replies = await twentyRegistrarsRegister(clientOf(ledger));
 
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    expectOneWinnerTheRestConflicts(replies, 201);
     expect(await ledger.eventsIn('programme-')).toHaveLength(1);
   });
 });

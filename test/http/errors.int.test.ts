@@ -1,6 +1,6 @@
 // Every error status the API promises, as RFC 9457 problems naming the offending fields; bad input never changes the store.
 import { describe, expect, it, vi } from 'vitest';
-import { announce, clientOf, errorFieldsOf, expectStatus, request, startInjectedLedger, type Reply } from '../support/ledger.js';
+import { announce, clientOf, errorFieldsOf, expectProblem, expectStatus, request, startInjectedLedger } from '../support/ledger.js';
 import {
   aLedgerWithProgrammes,
   anAnnouncement,
@@ -12,14 +12,6 @@ import {
 } from '../support/scenarios.js';
 
 const UNKNOWN_ID = '0b6d4f1e-93c2-4a57-8e1d-2c3b4a5f6e70';
-
-/** The problem+json shape every error answers with; `status` in the body repeats the HTTP status. */
-function expectProblem(reply: Reply, status: number): void {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-  expect(reply.json.type).not.toBe('about:blank');
-}
 
 describe('400 malformed JSON', () => {
   it.each([
@@ -76,37 +68,6 @@ describe('400 validation', () => {
     expect(errorFieldsOf(reply)).toEqual(['changes.allocations[0].value']);
   });
 
-  it('names allocations[0].country for a country that does not exist', async () => {
-    const ledger = await aLedgerWithProgrammes();
-
-    const reply = await clientOf(ledger).post(
-      '/announcements',
-      theThreeMillion({ country: undefined, allocations: [{ country: 'ZZ', value: '3000000.00' }] }),
-    );
-
-    expectProblem(reply, 400);
-    expect(errorFieldsOf(reply)).toEqual(['allocations[0].country']);
-  });
-
-  it('names every offending field at once', async () => {
-    const ledger = await aLedgerWithProgrammes();
-
-    const reply = await clientOf(ledger).post(
-      '/announcements',
-      theThirtyMillion({
-        funder: 'UK',
-        announcedOn: '2025-02-30',
-        amount: { value: '30000000.001', currency: 'GBP' },
-        statedEquivalent: { value: '36000000.00', currency: 'USD' },
-        title: undefined,
-        colour: 'blue',
-      }),
-    );
-
-    expectProblem(reply, 400);
-    expect(errorFieldsOf(reply).sort()).toEqual(['amount.value', 'announcedOn', 'colour', 'funder', 'statedEquivalent.currency', 'title']);
-  });
-
   it.each([
     ['zero', '0.00', /greater than zero/],
     ['negative', '-5.00', /decimal string/],
@@ -122,11 +83,14 @@ describe('400 validation', () => {
     expect(reply.json.errors).toEqual([expect.objectContaining({ field: 'amount.value', message: expect.stringMatching(message) })]);
   });
 
-  it('names allocations[1].value when an allocation has more decimals than the currency', async () => {
-    const ledger = await aLedgerWithProgrammes();
-
-    const reply = await clientOf(ledger).post(
-      '/announcements',
+  it.each([
+    [
+      'allocations[0].country for a country that does not exist',
+      theThreeMillion({ country: undefined, allocations: [{ country: 'ZZ', value: '3000000.00' }] }),
+      ['allocations[0].country'],
+    ],
+    [
+      'allocations[1].value when an allocation has more decimals than the currency',
       theThreeMillion({
         country: undefined,
         allocations: [
@@ -134,10 +98,27 @@ describe('400 validation', () => {
           { country: 'XK', value: '2000000.001' },
         ],
       }),
-    );
+      ['allocations[1].value'],
+    ],
+    [
+      'every offending field at once',
+      theThirtyMillion({
+        funder: 'UK',
+        announcedOn: '2025-02-30',
+        amount: { value: '30000000.001', currency: 'GBP' },
+        statedEquivalent: { value: '36000000.00', currency: 'USD' },
+        title: undefined,
+        colour: 'blue',
+      }),
+      ['amount.value', 'announcedOn', 'colour', 'funder', 'statedEquivalent.currency', 'title'],
+    ],
+  ])('names %s', async (_name, body, fields) => {
+    const ledger = await aLedgerWithProgrammes();
+
+    const reply = await clientOf(ledger).post('/announcements', body);
 
     expectProblem(reply, 400);
-    expect(errorFieldsOf(reply)).toEqual(['allocations[1].value']);
+    expect(errorFieldsOf(reply).sort()).toEqual(fields);
   });
 
   it('refuses an announcement id that is not a UUID, in the path too', async () => {

@@ -15,6 +15,7 @@ import {
   gbp,
   minorOf,
   theBalkansBorderTechnology,
+  theDailyByCountrySchedule,
   theEarlierCpsFunding,
   theGermanContribution,
   theThreeMillion,
@@ -274,15 +275,7 @@ describe('GET /exports/schedules', () => {
   it('lists each schedule with its next run, and its last result once it has run', async () => {
     const file = aSchedulesFile([
       { name: 'every-second', cron: '*/1 * * * * *', kind: 'announcements', directory: 'exports', keep: 3 },
-      {
-        name: 'daily-by-country',
-        cron: '0 6 * * *',
-        timezone: 'Europe/London',
-        kind: 'totals',
-        options: { groupBy: ['country', 'year'], currency: 'EUR' },
-        directory: 'exports',
-        keep: 30,
-      },
+      theDailyByCountrySchedule(),
     ]);
     const ledger = await startInjectedLedger({ env: { EXPORT_SCHEDULES_FILE: file } });
     const reader = ledger.createKey('reader', ['read']);
@@ -326,17 +319,7 @@ describe('GET /exports/schedules', () => {
 });
 
 describe('start-up with an invalid schedules file', () => {
-  const bad = [
-    {
-      name: 'daily-by-country',
-      cron: '0 6 * * *',
-      timezone: 'Europe/London',
-      kind: 'totals',
-      options: { groupBy: ['country', 'planet'] },
-      directory: 'exports',
-      keep: 30,
-    },
-  ];
+  const bad = [theDailyByCountrySchedule({ options: { groupBy: ['country', 'planet'] } })];
 
   it('fails, naming the schedule and the field', async () => {
     const file = aSchedulesFile(bad);

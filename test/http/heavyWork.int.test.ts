@@ -9,7 +9,7 @@ import { totalsProjection } from '../../src/projections/models/totals/projection
 import { queryTotals } from '../../src/projections/models/totals/query.js';
 import type { Dimension } from '../../src/projections/models/totals/state.js';
 import { ledger as runLedger } from '../cli/ledgerCli.js';
-import { request, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
+import { expectProblem, request, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
 
 /** About 10,000 events: enough that each heavy read takes many slices, small enough for CI. */
 const ANNOUNCEMENTS = 8_000;
@@ -37,13 +37,6 @@ async function generatedLedger(env: Record<string, string> = {}): Promise<TestLe
   const { cpSync } = await import('node:fs');
   cpSync(join(generated, 'ledger'), dataDir, { recursive: true });
   return startTestLedger({ dataDir, env });
-}
-
-function expectProblem(reply: Reply, status: number, type: string): void {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json.type).toBe(type);
-  expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
 }
 
 describe('heavy reads and everyone else', () => {
@@ -115,16 +108,14 @@ describe('heavy reads and everyone else', () => {
       pending.on('error', reject);
     });
 
-    expectProblem(
-      await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: first }),
-      429,
-      'urn:funding-ledger:problem:too-many-heavy-requests',
-    );
-    expectProblem(
-      await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: second }),
-      503,
-      'urn:funding-ledger:problem:overloaded',
-    );
+    expectProblem(await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: first }), 429, {
+      type: 'too-many-heavy-requests',
+      retryAfter: true,
+    });
+    expectProblem(await request(ledger.baseUrl, 'GET', '/exports/announcements.csv', { key: second }), 503, {
+      type: 'overloaded',
+      retryAfter: true,
+    });
     // Light reads go on meanwhile.
     expect((await request(ledger.baseUrl, 'GET', '/programmes', { key: second })).status).toBe(200);
 
@@ -148,7 +139,7 @@ describe('heavy reads and everyone else', () => {
     expect((await ask(spellings[0] as string, 2001)).status).toBe(200);
     expect((await ask(spellings[1] as string, 2002)).status).toBe(200);
     for (const [index, spelling] of spellings.entries())
-      expectProblem(await ask(spelling, 2010 + index), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
+      expectProblem(await ask(spelling, 2010 + index), 429, { type: 'too-many-heavy-requests', retryAfter: true });
     // A cached answer is not heavy work and is still served.
     expect((await ask(spellings[2] as string, 2001)).status).toBe(200);
     // Another key has its own budget.
@@ -181,7 +172,7 @@ describe('once heavy work is over', () => {
     // The heavy-work gate counts as idle two seconds after its last heavy request; the past state goes then.
     await vi.waitFor(() => expect(pastTotals.cachedAt(moment)).toBeUndefined(), { timeout: 15_000, interval: 100 });
     expect((await request(ledger.baseUrl, 'GET', small, { key })).status).toBe(200);
-    expectProblem(await request(ledger.baseUrl, 'GET', large, { key }), 429, 'urn:funding-ledger:problem:too-many-heavy-requests');
+    expectProblem(await request(ledger.baseUrl, 'GET', large, { key }), 429, { type: 'too-many-heavy-requests', retryAfter: true });
   });
 });
 
@@ -247,7 +238,7 @@ describe('the overload guard', () => {
       refused = await request(ledger.baseUrl, 'GET', '/totals', { key: ledger.adminKey });
       if (refused.status !== 503) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expectProblem(refused as Reply, 503, 'urn:funding-ledger:problem:overloaded');
+    expectProblem(refused as Reply, 503, { type: 'overloaded', retryAfter: true });
     expect(refused?.json.detail).toMatch(/heapUsedBytes/);
     const live = await request(ledger.baseUrl, 'GET', '/health/live');
     expect(live.status).toBe(200);

@@ -1,14 +1,9 @@
 // Idempotency-Key over real HTTP: a retry gets the first answer and writes nothing; a reused key with another body is refused.
 import { describe, expect, it } from 'vitest';
-import { announce, clientOf, expectStatus, startInjectedLedger, type Reply } from '../support/ledger.js';
+import { announce, answerOf, clientOf, expectStatus, startInjectedLedger } from '../support/ledger.js';
 import { anExchangeRate, aProgramme, registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 const key = (value: string) => ({ headers: { 'idempotency-key': value } });
-
-/** What a client can tell apart: status, the headers that matter, body. */
-function answerOf(reply: Reply) {
-  return { status: reply.status, etag: reply.headers.get('etag'), location: reply.headers.get('location'), body: reply.json as unknown };
-}
 
 describe('a retry with the same key and body', () => {
   it('returns the first announcement answer and appends nothing', async () => {

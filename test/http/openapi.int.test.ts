@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderOpenApi } from '../../src/cli/openapi.js';
 import { request, startTestLedger, type TestLedger } from '../support/ledger.js';
+import { printedRoutes } from '../support/printedRoutes.js';
 
 const COMMITTED = new URL('../../openapi.yaml', import.meta.url);
 
@@ -64,28 +65,9 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
-/**
- * Routes as the router holds them, from `printRoutes({ commonPrefix: false })`: a tree whose lines read
- * `├── /segment (GET, HEAD)`, each segment continuing its parent's path, four columns per level.
- */
-function routesOf(tree: string): { method: string; url: string }[] {
-  const segments: string[] = [];
-  const routes: { method: string; url: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const start = line.indexOf('── ') + 3;
-    const match = /^(.*) \(([^)]*)\)$/.exec(line.slice(start));
-    if (start < 3 || match === null) continue;
-    segments.length = start / 4 - 1;
-    segments.push(match[1] as string);
-    const url = segments.join('');
-    for (const method of (match[2] as string).split(', ')) if (method !== '-') routes.push({ method, url });
-  }
-  return routes;
-}
-
 /** The API's routes: not the HEAD twins Fastify adds, nor the document and docs routes themselves, nor the dashboard's page and assets. */
 function apiRoutesOf(ledger: TestLedger): string[] {
-  return routesOf(ledger.ledger.app.printRoutes({ commonPrefix: false }))
+  return printedRoutes(ledger.ledger.app)
     .filter(({ method, url }) => method !== 'HEAD' && !/^\/(docs|openapi\.|dashboard\/|$)/.test(url))
     .map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`);
 }

@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
 import { canonicalFields, identify } from '../../src/imports/content.js';
 import type { ValidAnnouncement } from '../../src/imports/validate.js';
+import { theThreeMillionFields } from '../support/scenarios.js';
 
-const fields: AnnouncementFields = {
-  funder: 'GB',
-  programme: 'cps-smuggling-prosecutions',
-  title: 'Additional £3 million',
-  announcedOn: '2025-03-31',
-  amount: { currency: 'GBP', minor: 300_000_000 },
-  country: 'GB',
-  tags: [],
-};
+const fields = theThreeMillionFields();
 
 function anAnnouncement(overrides: Partial<ValidAnnouncement> = {}): ValidAnnouncement {
   return {

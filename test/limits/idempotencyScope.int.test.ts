@@ -1,7 +1,7 @@
 // Idempotency-Keys belong to an API key's id, not its name: a new key with a revoked key's name gets none of its answers.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { clientOf, startTestLedger, type Reply } from '../support/ledger.js';
+import { answerOf, clientOf, startTestLedger } from '../support/ledger.js';
 import { registerProgrammes, theThirtyMillion } from '../support/scenarios.js';
 
 const idempotencyKey = (value: string) => ({ headers: { 'idempotency-key': value } });
@@ -16,10 +16,6 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${condition.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function answerOf(reply: Reply) {
-  return { status: reply.status, etag: reply.headers.get('etag'), location: reply.headers.get('location'), body: reply.json as unknown };
 }
 
 describe('Idempotency-Key scoped by the API key id', () => {

@@ -1,13 +1,10 @@
 // The write rate limit counts per API key id (or address), so no spelling of the Authorization header dodges it.
 import { describe, expect, it } from 'vitest';
-import { request, startTestLedger, type Reply } from '../support/ledger.js';
+import { expectProblem, request, startTestLedger, type Reply } from '../support/ledger.js';
 import { aProgramme } from '../support/scenarios.js';
 
 function expectRateLimited(reply: Reply): void {
-  expect(reply.status, reply.text).toBe(429);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
-  expect(reply.json).toMatchObject({ status: 429, type: 'urn:funding-ledger:problem:rate-limited' });
+  expectProblem(reply, 429, { type: 'rate-limited', retryAfter: true });
 }
 
 describe('the write rate limit', () => {

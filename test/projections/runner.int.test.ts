@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
 import { programmesProjection } from '../../src/projections/models/programmes.js';
 import type { Projection } from '../../src/projections/runtime/projection.js';
 import { ProjectionRunner } from '../../src/projections/runtime/runner.js';
@@ -13,19 +12,14 @@ import { queryTotals } from '../../src/projections/models/totals/query.js';
 import { openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
 import type { Position, RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
+import { theThirtyMillionFields } from '../support/scenarios.js';
 import { EventLog, toAppend } from './events.js';
 
 const logger = pino({ level: 'silent' });
 const PROJECTIONS = [programmesProjection, totalsProjection] as Projection<unknown>[];
 
-const supplyChains: AnnouncementFields = {
-  funder: 'GB',
-  programme: 'oic-supply-chains',
-  title: '£30 million to tackle supply chains, illicit finances and trafficking routes',
-  announcedOn: '2025-03-31',
-  amount: { currency: 'GBP', minor: 3_000_000_000 },
-  tags: [],
-};
+/** The £30m as its event holds it. */
+const supplyChains = theThirtyMillionFields();
 
 function freshStore(): EmbeddedEventStore {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-runner-'));

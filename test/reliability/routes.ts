@@ -1,7 +1,7 @@
 // Every route the running app has, with the scope its OpenAPI operation documents: the source the auth matrix and fuzz walk.
-import type { FastifyInstance } from 'fastify';
 import type { Scope } from '../../src/auth/keys.js';
 import { request, type TestLedger } from '../support/ledger.js';
+import { printedRoutes } from '../support/printedRoutes.js';
 
 interface Parameter {
   readonly in: 'query' | 'path' | 'header';
@@ -25,25 +25,6 @@ export interface Route {
   readonly queryParameters: readonly string[];
   readonly headerParameters: readonly string[];
   readonly takesBody: boolean;
-}
-
-/**
- * Routes from `printRoutes({ commonPrefix: false })`: lines read `├── /segment (GET, HEAD)`, each segment
- * continuing its parent's path, four columns per level.
- */
-function printedRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  const segments: string[] = [];
-  const routes: { method: string; url: string }[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const start = line.indexOf('── ') + 3;
-    const match = /^(.*) \(([^)]*)\)$/.exec(line.slice(start));
-    if (start < 3 || match === null) continue;
-    segments.length = start / 4 - 1;
-    segments.push(match[1] as string);
-    const url = segments.join('');
-    for (const method of (match[2] as string).split(', ')) if (method !== '-') routes.push({ method, url });
-  }
-  return routes;
 }
 
 /**

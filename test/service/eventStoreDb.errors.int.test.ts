@@ -9,7 +9,7 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { aCertificate, aFreezableProxy } from '../support/esdbStandIn/faults.js';
 import { startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
-import { announce, clientOf, expectStatus, startTestLedger, type Reply, type TestLedger } from '../support/ledger.js';
+import { announce, clientOf, expectProblem, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
 import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
 
 async function aStandIn(options: StandInOptions = {}): Promise<StandIn> {
@@ -29,12 +29,6 @@ async function auditorOf(ledger: TestLedger) {
   return auditor;
 }
 
-function expectProblem(reply: Reply, status: number, type: string): void {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json).toMatchObject({ status, type: `urn:funding-ledger:problem:${type}` });
-}
-
 describe('the service on EventStoreDB (the test-only stand-in) when the server refuses a request', () => {
   it('answers GET /events?after= with a position inside a record 400 naming `after`; positions it gave still page', async () => {
     const standIn = await aStandIn();
@@ -46,7 +40,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     const first = expectStatus(await auditor.get('/events?limit=1'), 200);
     const position = BigInt(first.json.items[0].position as string);
     const inside = await auditor.get(`/events?after=${position + 1n}`);
-    expectProblem(inside, 400, 'validation');
+    expectProblem(inside, 400, { type: 'validation' });
     expect(inside.json.errors).toEqual([{ in: 'query', field: 'after', message: expect.stringMatching(/not the position of an event/) }]);
 
     const next = expectStatus(await auditor.get(`/events?after=${first.json.nextCursor as string}&limit=1`), 200);
@@ -63,7 +57,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     // About 2.5 KB of event data: the longest title and 32 tags of 64 characters.
     const tags = Array.from({ length: 32 }, (_, i) => `tag-${i}-`.padEnd(64, 'x'));
     const reply = await clientOf(service).post('/announcements', theThreeMillion({ title: 'T'.repeat(500), tags }));
-    expectProblem(reply, 413, 'append-too-large');
+    expectProblem(reply, 413, { type: 'append-too-large' });
     expect(reply.json.detail).toContain('1500 bytes');
     expect(standIn.log.events.length).toBe(before);
   });
@@ -73,10 +67,12 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     expectProblem(
       await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }),
       410,
-      'stream-deleted',
+      { type: 'stream-deleted' },
     );
-    expectProblem(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'announced in error' }), 410, 'stream-deleted');
-    expectProblem(await api.get(`/announcements/${created.id}/history`), 410, 'stream-deleted');
+    expectProblem(await api.post(`/announcements/${created.id}/withdrawal`, { reason: 'announced in error' }), 410, {
+      type: 'stream-deleted',
+    });
+    expectProblem(await api.get(`/announcements/${created.id}/history`), 410, { type: 'stream-deleted' });
     // Everything else goes on.
     await announce(service, theThreeMillion());
   });
@@ -86,9 +82,9 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     expectProblem(
       await api.post(`/announcements/${created.id}/amendments`, { changes: { title: 'Changed' }, reason: 'a correction' }),
       404,
-      'not-found',
+      { type: 'not-found' },
     );
-    expectProblem(await api.get(`/announcements/${created.id}/history`), 404, 'not-found');
+    expectProblem(await api.get(`/announcements/${created.id}/history`), 404, { type: 'not-found' });
   });
 
   it('answers writes and reads 503 with Retry-After while the node is not the leader, not ready or too busy, and serves again after', async () => {
@@ -100,7 +96,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     for (const refusal of [{ kind: 'not-leader', host: '127.0.0.1', port }, { kind: 'not-ready' }, { kind: 'too-busy' }] as const) {
       standIn.refuse(refusal);
       for (const reply of [await clientOf(service).post('/announcements', theThirtyMillion()), await auditor.get('/events?limit=5')]) {
-        expectProblem(reply, 503, 'store-unavailable');
+        expectProblem(reply, 503, { type: 'store-unavailable' });
         expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
       }
       standIn.refuse(undefined);
@@ -117,7 +113,7 @@ describe('the service on EventStoreDB (the test-only stand-in) when the server r
     const auditor = await auditorOf(service);
     proxy.freeze();
     const started = Date.now();
-    expectProblem(await auditor.get('/events?limit=5'), 503, 'store-unavailable');
+    expectProblem(await auditor.get('/events?limit=5'), 503, { type: 'store-unavailable' });
     // The client's keep-alive alone would take 10 s + 10 s to notice.
     expect(Date.now() - started).toBeLessThan(10_000);
   });

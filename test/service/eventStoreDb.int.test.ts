@@ -5,6 +5,7 @@ import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
 import {
   announce,
   clientOf,
+  expectProblem,
   expectStatus,
   startTestLedger,
   type Reply,
@@ -26,6 +27,14 @@ async function aStandIn(): Promise<StandIn> {
 /** The real service, configured as production would be for EventStoreDB, on a data directory of its own. */
 function aServiceOn(standIn: StandIn, options: Omit<TestLedgerOptions, 'env'> = {}): Promise<TestLedger> {
   return startTestLedger({ ...options, env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: standIn.connectionString } });
+}
+
+/** A stand-in, the service on it, the programmes registered and the £30m announced: where the story of two tests starts. */
+async function aServiceWithTheThirtyMillion() {
+  const standIn = await aStandIn();
+  const service = await aServiceOn(standIn);
+  await registerProgrammes(service);
+  return { standIn, service, api: clientOf(service), thirty: await announce(service, theThirtyMillion()) };
 }
 
 async function readiness(ledger: TestLedger): Promise<Reply> {
@@ -105,10 +114,7 @@ async function postWithin(
 }
 
 function expectServiceUnavailable(reply: Reply): void {
-  expect(reply.status, reply.text).toBe(503);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
-  expect(reply.json).toMatchObject({ status: 503, title: 'Service unavailable' });
+  expectProblem(reply, 503, { retryAfter: true, body: { title: 'Service unavailable' } });
 }
 
 /** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
@@ -119,11 +125,7 @@ function citedRate(reply: Reply): Record<string, unknown> {
 
 describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC stand-in', () => {
   it('registers, announces, amends, withdraws and converts to the same exact totals, retries append nothing, and a restart changes nothing', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn);
-    const api = clientOf(service);
-    await registerProgrammes(service);
-    const thirty = await announce(service, theThirtyMillion());
+    const { standIn, service, api, thirty } = await aServiceWithTheThirtyMillion();
     const three = await announce(service, theThreeMillion());
     const rate = citedRate(
       expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
@@ -217,11 +219,7 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
   });
 
   it('turns not ready when the server goes away, refuses writes with 503 writing nothing, and catches up to a fresh rebuild when it is back', async () => {
-    const standIn = await aStandIn();
-    const service = await aServiceOn(standIn);
-    const api = clientOf(service);
-    await registerProgrammes(service);
-    const thirty = await announce(service, theThirtyMillion());
+    const { standIn, service, api, thirty } = await aServiceWithTheThirtyMillion();
     await untilReady(service, 200);
     // Another instance reaches the same database through an endpoint that stays up: its writes land while this one is cut off.
     const sideDoor = await startStandIn({ log: standIn.log });

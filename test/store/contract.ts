@@ -14,6 +14,7 @@ import {
   type SubscriptionHandlers,
 } from '../../src/store/port.js';
 import { comparePositions } from '../../src/store/position.js';
+import { collect } from '../support/iterables.js';
 
 export interface StoreUnderTest {
   readonly store: EventStore;
@@ -31,12 +32,6 @@ function anEvent(type = 'Noted', data: Record<string, unknown> = {}, metadata: R
 
 function events(count: number, type = 'Noted'): EventToAppend[] {
   return Array.from({ length: count }, (_, n) => anEvent(type, { n }));
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

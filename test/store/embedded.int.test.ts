@@ -12,6 +12,7 @@ import { embeddedDatabasePath, openEmbeddedStore, type EmbeddedEventStore } from
 import { StoreLockedError, StoreUnavailableError, type EventToAppend, type RecordedEvent } from '../../src/store/port.js';
 import { formatPosition, positionOf } from '../../src/store/position.js';
 import { eventStoreContract } from './contract.js';
+import { collect } from '../support/iterables.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const embeddedModule = pathToFileURL(path.join(repoRoot, 'src/store/embedded.ts')).href;
@@ -22,12 +23,6 @@ function freshDataDir(): string {
 
 function anEvent(data: Record<string, unknown> = {}): EventToAppend {
   return { id: randomUUID(), type: 'Noted', data, metadata: {} };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 eventStoreContract('embedded store (contract)', async () => {

@@ -18,14 +18,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StandIn, StandInOptions } from '../support/esdbStandIn/server.js';
 import { certificateIn } from '../support/esdbStandIn/faults.js';
 import { cleanups, connect, serve } from '../support/esdbStandIn/serve.js';
+import { collect } from '../support/iterables.js';
 
 const anEvent = () => jsonEvent({ id: randomUUID(), type: 'Noted', data: {} });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 describe('reads of $all from a position (AllReader.cs, StorageReaderWorker.cs, the read enumerators)', () => {
   it("reads from an event's position, and reads nothing from past the end", async () => {

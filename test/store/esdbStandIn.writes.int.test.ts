@@ -18,7 +18,6 @@ import {
   jsonEvent,
   type AppendResult,
   type EventData,
-  type ResolvedEvent,
 } from '@eventstore/db-client';
 import { ServerFeaturesClient } from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import type { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
@@ -27,6 +26,7 @@ import { credentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_APPEND_SIZE } from '../support/esdbStandIn/server.js';
 import { cleanups, serve } from '../support/esdbStandIn/serve.js';
+import { collect } from '../support/iterables.js';
 
 const anEvent = (data: Record<string, unknown> = {}): EventData => jsonEvent({ id: randomUUID(), type: 'Noted', data });
 
@@ -34,12 +34,6 @@ async function readIds(client: EventStoreDBClient, stream: string): Promise<stri
   const ids: string[] = [];
   for await (const resolved of client.readStream(stream)) ids.push(resolved.event!.id);
   return ids;
-}
-
-async function collect(iterable: AsyncIterable<ResolvedEvent>): Promise<ResolvedEvent[]> {
-  const items: ResolvedEvent[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 describe('ServerFeatures and BatchAppend (ServerFeatures.cs, Streams.BatchAppend.cs)', () => {

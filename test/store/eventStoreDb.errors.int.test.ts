@@ -15,14 +15,9 @@ import {
 } from '../../src/store/port.js';
 import { aCertificate, aFreezableProxy } from '../support/esdbStandIn/faults.js';
 import { DEFAULT_MAX_APPEND_SIZE, startStandIn, type StandIn, type StandInOptions } from '../support/esdbStandIn/server.js';
+import { collect } from '../support/iterables.js';
 
 const anEvent = (data: Record<string, unknown> = { n: 1 }): EventToAppend => ({ id: randomUUID(), type: 'Noted', data, metadata: {} });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 async function aStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const standIn = await startStandIn(options);

@@ -12,15 +12,10 @@ import {
   type Subscription,
 } from '../../src/store/port.js';
 import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
+import { collect } from '../support/iterables.js';
 
 function anEvent(n: number): EventToAppend {
   return { id: randomUUID(), type: 'Noted', data: { n }, metadata: {} };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 /** Everything a subscription reported, in order, as one trace. */

@@ -21,6 +21,7 @@ import { formatPosition, parsePosition } from '../../src/store/position.js';
 import { spawnStandIn } from '../support/esdbStandIn/process.js';
 import { startStandIn, type StandIn } from '../support/esdbStandIn/server.js';
 import { eventStoreContract } from './contract.js';
+import { collect } from '../support/iterables.js';
 
 /** The contract writes under contract-<id>- prefixes; production stores see LEDGER_STREAM_PREFIXES instead. */
 const CONTRACT_STREAMS = ['contract-'];
@@ -90,12 +91,6 @@ if (realServer) {
 
 function anEvent(type = 'Noted', data: Record<string, unknown> = {}): EventToAppend {
   return { id: randomUUID(), type, data, metadata: { by: 'test' } };
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 /** A port that nothing listens on. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { adminKeyPath, generateKey, type Scope } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
 import { startLedger, type Ledger } from '../../src/ledger.js';
@@ -232,6 +232,38 @@ export function idsOf(reply: Reply): string[] {
 /** The field path of each error a problem names. */
 export function errorFieldsOf(reply: Reply): string[] {
   return (reply.json.errors as { field: string }[]).map((error) => error.field);
+}
+
+/** What a client can tell apart of a write's answer: status, the headers that matter, body. */
+export function answerOf(reply: Reply) {
+  return { status: reply.status, etag: reply.headers.get('etag'), location: reply.headers.get('location'), body: reply.json as unknown };
+}
+
+/**
+ * An RFC 9457 problem: the status (in the body too), application/problem+json, a type and title of its own (never
+ * about:blank); with `type` that type (the part after urn:funding-ledger:problem:), with `retryAfter` a Retry-After in
+ * seconds, with `body` those fields of the body too.
+ */
+export function expectProblem(
+  reply: Reply,
+  status: number,
+  expected: { type?: string; retryAfter?: boolean; body?: Record<string, unknown> } = {},
+): void {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(reply.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status, ...expected.body });
+  if (expected.type === undefined) expect(reply.json.type).not.toBe('about:blank');
+  else expect(reply.json.type).toBe(`urn:funding-ledger:problem:${expected.type}`);
+  if (expected.retryAfter === true) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+}
+
+/** A 400 problem with exactly one error: where it is (body, query, path, header), the field, and the message (equal, or matching). */
+export function expectOneFieldRefused(reply: Reply, where: string, field: string, message: string | RegExp): void {
+  expect(reply.status, reply.text).toBe(400);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(reply.json.errors).toEqual([
+    { in: where, field, message: typeof message === 'string' ? message : expect.stringMatching(message) },
+  ]);
 }
 
 /** Fails with the status and body when a reply is not the one expected, so a setup step never fails silently. */

@@ -1,6 +1,16 @@
 // Named scenarios shared by the tests: the real programmes and announcements, made-up ones that differ from them in one way each, the money helpers, and ledgers built from them.
 import fixtures from '../fixtures/announcements.json' with { type: 'json' };
-import { announce, clientOf, expectStatus, startInjectedLedger, type LedgerUnderTest, type TestLedgerOptions } from './ledger.js';
+import type { AnnouncementFields } from '../../src/commands/announcement/events.js';
+import type { CurrencyCode } from '../../src/domain/money.js';
+import {
+  announce,
+  clientOf,
+  expectStatus,
+  startInjectedLedger,
+  startTestLedger,
+  type LedgerUnderTest,
+  type TestLedgerOptions,
+} from './ledger.js';
 
 // ---- Money, as the API writes it ----
 
@@ -74,6 +84,33 @@ export function theThreeMillionSplit(overrides: Body = {}): Body {
   });
 }
 
+// ---- The real announcements as their FundingAnnounced events hold them: for tests below the API ----
+
+/** A request body's fields as an event records them: amounts in minor units, defaults filled in. */
+function fieldsOfBody(body: Body): AnnouncementFields {
+  const minor = (money: unknown) => {
+    const { currency, value } = money as { currency: CurrencyCode; value: string };
+    return { currency, minor: Number(minorOf(value)) };
+  };
+  const { amount, statedEquivalent, tags, ...rest } = body;
+  return {
+    ...(rest as Omit<AnnouncementFields, 'amount' | 'statedEquivalent' | 'tags'>),
+    amount: minor(amount),
+    ...(statedEquivalent !== undefined && { statedEquivalent: minor(statedEquivalent) }),
+    tags: (tags as string[] | undefined) ?? [],
+  };
+}
+
+/** The £30m as FundingAnnounced records it (3,000,000,000 pence, €36m quoted); unallocated. */
+export function theThirtyMillionFields(overrides: Partial<AnnouncementFields> = {}): AnnouncementFields {
+  return { ...fieldsOfBody(theThirtyMillion()), ...overrides };
+}
+
+/** The £3m as FundingAnnounced records it (300,000,000 pence, €3.5m quoted); all to GB. */
+export function theThreeMillionFields(overrides: Partial<AnnouncementFields> = {}): AnnouncementFields {
+  return { ...fieldsOfBody(theThreeMillion()), ...overrides };
+}
+
 // ---- Made-up announcements, each unlike the real ones in date, funder, currency or countries ----
 
 /** £2m for border technology on 2025-04-17, split between Serbia (£1.5m) and Kosovo (£0.5m); no stated equivalent. */
@@ -138,6 +175,13 @@ export async function aLedgerWithTheRealAnnouncements(options: TestLedgerOptions
   return { ledger, thirty, three };
 }
 
+/** A ledger listening on 127.0.0.1 with both programmes registered and the £30m announced (positions 1 to 3). */
+export async function aListeningLedgerWithTheThirtyMillion(options: TestLedgerOptions = {}) {
+  const ledger = await startTestLedger(options);
+  await registerProgrammes(ledger);
+  return { ledger, created: await announce(ledger, theThirtyMillion()) };
+}
+
 /** The two real announcements plus the Balkans, German and earlier CPS ones: positions 3 to 7. */
 export async function aLedgerWithFiveAnnouncements(options: TestLedgerOptions = {}) {
   const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements(options);
@@ -145,4 +189,20 @@ export async function aLedgerWithFiveAnnouncements(options: TestLedgerOptions = 
   const german = await announce(ledger, theGermanContribution());
   const earlier = await announce(ledger, theEarlierCpsFunding());
   return { ledger, ids: { thirty: thirty.id, three: three.id, balkans: balkans.id, german: german.id, earlier: earlier.id } };
+}
+
+// ---- Scheduled exports ----
+
+/** The scheduled export of issue 6: totals by country and year in EUR, every morning at 6 in London, the last 30 kept. */
+export function theDailyByCountrySchedule(overrides: Body = {}): Body {
+  return {
+    name: 'daily-by-country',
+    cron: '0 6 * * *',
+    timezone: 'Europe/London',
+    kind: 'totals',
+    options: { groupBy: ['country', 'year'], currency: 'EUR' },
+    directory: 'exports',
+    keep: 30,
+    ...overrides,
+  };
 }

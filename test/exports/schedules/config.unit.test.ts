@@ -5,19 +5,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config.js';
 import { loadExportSchedules, parseExportSchedules } from '../../../src/exports/schedules/config.js';
+import { theDailyByCountrySchedule } from '../../support/scenarios.js';
 
 const DATA_DIR = '/srv/ledger-data';
 
 /** The example of issue 6. */
-const dailyByCountry = {
-  name: 'daily-by-country',
-  cron: '0 6 * * *',
-  timezone: 'Europe/London',
-  kind: 'totals',
-  options: { groupBy: ['country', 'year'], currency: 'EUR' },
-  directory: 'exports',
-  keep: 30,
-};
+const dailyByCountry = theDailyByCountrySchedule();
 
 function problemOf(schedules: unknown): string {
   try {
