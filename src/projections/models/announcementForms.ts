@@ -60,10 +60,11 @@ export const storedAnnouncements: SnapshotForm<AnnouncementsState, StoredAnnounc
 
 /** Slots described per column chunk: a million slots without a million strings. */
 const CHUNK_SLOTS = 8192;
-const PER_SLOT = 13;
-const TWO_TO_32 = 2 ** 32;
+const PER_SLOT = 10;
 
 /**
+ * The amount and currency each slot keeps (for the restatement rules) are not described: the totals' digest covers
+ * every amount already, and leaving them out keeps the digest of a ledger from before re-announcements as it was.
  * The order of first recording is meaningful: list cursors point into it. Strings go by their rank among the
  * dictionary's values (which are digested too), so the digest does not depend on the order codes were given.
  */
@@ -86,11 +87,6 @@ export function* describeAnnouncements(state: AnnouncementsState): Generator<unk
       chunk[at + 7] = funders[state.funders.get(slot)] as number;
       chunk[at + 8] = state.days.get(slot);
       chunk[at + 9] = places[state.places.get(slot)] as number;
-      // The amount (a safe integer of minor units) as two words, and its currency's index.
-      const amount = state.amounts.get(slot);
-      chunk[at + 10] = amount % TWO_TO_32;
-      chunk[at + 11] = Math.floor(amount / TWO_TO_32);
-      chunk[at + 12] = state.currencies.get(slot);
     }
     yield chunk;
   }

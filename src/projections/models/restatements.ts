@@ -58,6 +58,8 @@ export const restatementsProjection: Projection<RestatementsState, { restates: M
   initialState: initialRestatementsState,
   snapshot: { store: (state) => ({ restates: state.restates }), restore: restoredFrom },
   describe: (state) => entriesByKey(state.restates),
+  // Added with re-announcements (schema version 2): a ledger with none keeps the digest it had.
+  digestOnceUsed: true,
   evolve(state, event) {
     // Read straight from the upcast data, not through a domain event: nearly every event here restates nothing.
     const data = upcastData(event) as { announcementId: string; restates?: readonly Restatement[]; changes?: { restates?: unknown } };

@@ -19,6 +19,11 @@ export interface Projection<State, Stored = unknown> {
    * order of maps that are not ordered by meaning).
    */
   describe(state: State): Iterable<unknown>;
+  /**
+   * For a projection added after digests were published: it joins the digest only once it describes something, so a
+   * ledger that never used what it reads keeps the digest an auditor recorded before (`ledger replay --expect`).
+   */
+  readonly digestOnceUsed?: boolean;
 }
 
 /** The state as plain data and typed arrays that v8 serialisation copies as they are, and back. */
