@@ -5,9 +5,13 @@ import { v5 as uuidV5 } from 'uuid';
 import { eventHash, GENESIS_HASH } from '../audit/chain.js';
 import type { EventToAppend, RecordedEvent } from '../store/port.js';
 import type { DomainEvent } from './decider.js';
+import { CURRENT_SCHEMA_VERSION } from './upcasters.js';
 
-/** Version of the event envelope (metadata shape); bump when it changes. */
-export const EVENT_SCHEMA_VERSION = 1;
+/**
+ * Schema version written into every event's metadata: bump it when the envelope or an event's data changes shape,
+ * with an upcaster step from the previous version (upcasters.ts). 2: re-announcements, commitments, disbursements.
+ */
+export const EVENT_SCHEMA_VERSION = CURRENT_SCHEMA_VERSION;
 
 /** Namespace for event ids derived from idempotency keys (UUID v5), so a retried append carries the same ids. */
 const EVENT_ID_NAMESPACE = '4f1b6a3e-2b1d-5c4e-9a57-0d8e3c2f6b10';

@@ -47,6 +47,18 @@ export function parseAmount(value: string, currency: CurrencyCode): Money | Amou
   return { currency, minor: Number(minor) };
 }
 
+/**
+ * Parses a signed decimal string such as "-1250.50" (a correction) into minor units: the rules of parseAmount, with
+ * an optional leading minus; zero parses (whether it is allowed is the caller's rule).
+ */
+export function parseSignedAmount(value: string, currency: CurrencyCode): Money | Exclude<AmountProblem, 'not-positive'> {
+  const negative = value.startsWith('-');
+  const parsed = parseAmount(negative ? value.slice(1) : value, currency);
+  if (parsed === 'not-positive') return { currency, minor: 0 };
+  if (typeof parsed === 'string') return parsed;
+  return negative ? { currency, minor: -parsed.minor } : parsed;
+}
+
 export function describeAmountProblem(problem: AmountProblem, currency: CurrencyCode): string {
   const digits = minorDigitsOf(currency);
   switch (problem) {

@@ -19,6 +19,7 @@ import type { LedgerContext } from './context.js';
 import { openApiRoutes, registerOpenApi } from './openapi.js';
 import { answerClientError, answerFrameworkError, registerProblemHandlers, sendProblem, zodValidatorCompiler } from './problems.js';
 import { adminKeyRoutes } from './routes/adminKeys.js';
+import { announcementFlowRoutes } from './routes/announcementFlows.js';
 import { announcementRoutes } from './routes/announcements.js';
 import { auditRoutes } from './routes/audit.js';
 import { auditProofRoutes } from './routes/auditProofs.js';
@@ -128,6 +129,7 @@ export async function buildApp(
   await app.register(healthRoutes, { context });
   await app.register(programmeRoutes, { context });
   await app.register(announcementRoutes, { context });
+  await app.register(announcementFlowRoutes, { context });
   await app.register(exchangeRateRoutes, { context });
   await app.register(totalsRoutes, { context });
   await app.register(totalsStreamRoutes, { context });

@@ -49,7 +49,9 @@ function fieldsOf(
   currency: CurrencyCode,
   problems: (path: PropertyKey[], message: string) => void,
 ): AnnouncementFields {
-  const { id: _id, allocations, ...rest } = body;
+  const { id: _id, allocations, restates, ...rest } = body;
+  // Restated parts need the earlier announcements' facts, which an import does not gather (yet): refused, not dropped.
+  if (restates !== undefined) problems(['restates'], 'imports do not take restated parts yet; add them with an amendment through the API');
   if (allocations === undefined) return rest;
   const parsed = parseAllocationValues(allocations, currency);
   for (const problem of parsed.problems) problems(['allocations', problem.index, 'value'], problem.message);

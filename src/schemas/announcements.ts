@@ -16,6 +16,16 @@ import {
 
 const allocationSchema = z.strictObject({ country: countrySchema, value: decimalStringSchema });
 
+/** A part of the amount that re-announces money of an earlier announcement, in this announcement's currency. */
+const restatementSchema = z
+  .strictObject({
+    announcement: z.uuid({ error: 'must be a UUID' }).meta({ description: 'The id of the earlier announcement' }),
+    value: decimalStringSchema.meta({ description: "The part of this announcement's amount that restates it, in this currency" }),
+  })
+  .meta({ id: 'Restatement' });
+
+const restatesSchema = z.array(restatementSchema).min(1).max(100);
+
 const sourceSchema = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -51,6 +61,9 @@ export const announceBodySchema = z.strictObject({
   statedEquivalent: moneySchema.optional(),
   source: sourceSchema.optional(),
   tags: tagsSchema.default([]),
+  restates: restatesSchema
+    .optional()
+    .meta({ description: 'Parts of the amount that re-announce money of earlier announcements (each at most what others do not restate)' }),
 });
 export type AnnounceBody = z.infer<typeof announceBodySchema>;
 
@@ -66,12 +79,49 @@ export const amendBodySchema = z.strictObject({
     statedEquivalent: moneySchema.nullable().optional(),
     source: sourceSchema.nullable().optional(),
     tags: tagsSchema.optional(),
+    restates: z
+      .array(restatementSchema)
+      .max(100)
+      .nullable()
+      .optional()
+      .meta({ description: 'The restated parts in full; null or [] restates nothing any more' }),
   }),
   reason: reasonSchema,
 });
 export type AmendBody = z.infer<typeof amendBodySchema>;
 
 export const withdrawBodySchema = z.strictObject({ reason: reasonSchema });
+
+/** A signed decimal string: negative values correct earlier commitments or disbursements. */
+const signedDecimalStringSchema = z
+  .string({
+    error: (issue) => (typeof issue.input === 'number' ? 'send the value as a decimal string such as "1000000.00"' : 'is required'),
+  })
+  .max(33, 'is too long for an amount')
+  .meta({
+    description: "Decimal string in the announcement's currency, at most its minor digits; negative to correct earlier ones",
+    pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$',
+    examples: ['1000000.00', '-250000.00'],
+  });
+
+const flowFields = {
+  value: signedDecimalStringSchema,
+  on: isoDateSchema.meta({ description: 'The date it was made' }),
+  reason: reasonSchema.optional().meta({ description: 'Why; required with a negative value (a correction)' }),
+  source: sourceSchema.optional(),
+};
+
+export const commitBodySchema = z.strictObject(flowFields);
+export type CommitBody = z.infer<typeof commitBodySchema>;
+
+export const disburseBodySchema = z.strictObject({
+  ...flowFields,
+  country: z
+    .union([countrySchema, z.literal('unallocated')])
+    .optional()
+    .meta({ description: "Where the money went: one of the announcement's countries; required when it has several allocations" }),
+});
+export type DisburseBody = z.infer<typeof disburseBodySchema>;
 
 export const announcementParamsSchema = z.strictObject({ id: z.uuid({ error: 'must be a UUID' }) });
 
@@ -94,6 +144,14 @@ export const listAnnouncementsQuerySchema = z.strictObject({
   announcedTo: isoDateSchema.optional().meta({ description: 'Only announcements made on or before this date' }),
 });
 
+const flowEntrySchema = z.object({
+  value: z.string().meta({ description: 'Signed decimal string in the announcement currency' }),
+  on: z.iso.date(),
+  reason: z.string().optional(),
+  source: z.object({ url: z.string(), publisher: z.string().optional(), publishedOn: z.iso.date().optional() }).optional(),
+  position: positionSchema.optional().meta({ description: 'Global position of the event that recorded it (GET of one announcement)' }),
+});
+
 /** An announcement as the API shows it (presenters.ts): its current fields, status and revision. */
 export const announcementSchema = z
   .object({
@@ -113,6 +171,24 @@ export const announcementSchema = z
     source: z.object({ url: z.string(), publisher: z.string().optional(), publishedOn: z.iso.date().optional() }).optional(),
     tags: z.array(z.string()).readonly(),
     withdrawalReason: z.string().optional(),
+    restates: z
+      .array(z.object({ announcement: z.uuid(), value: decimalStringSchema }))
+      .optional()
+      .meta({ description: 'Parts of the amount that re-announce earlier announcements; absent when none' }),
+    restatedBy: z
+      .array(z.object({ announcement: z.uuid(), value: decimalStringSchema }))
+      .optional()
+      .meta({ description: 'Active announcements that restate part of this one, and how much (from the read model); absent when none' }),
+    commitments: z
+      .array(flowEntrySchema)
+      .optional()
+      .meta({ description: 'Commitments in the order recorded (negative values correct); absent when none' }),
+    committed: signedDecimalStringSchema.optional().meta({ description: 'The sum of the commitments; absent when none' }),
+    disbursements: z
+      .array(flowEntrySchema.extend({ country: z.string() }))
+      .optional()
+      .meta({ description: 'Disbursements in the order recorded (negative values correct); absent when none' }),
+    disbursed: signedDecimalStringSchema.optional().meta({ description: 'The sum of the disbursements; absent when none' }),
     revision: revisionSchema,
     position: positionSchema
       .optional()
@@ -147,12 +223,14 @@ export const announcementHistorySchema = z
         recordedAt: z.string().meta({ description: 'When the event was recorded (ISO 8601 instant)' }),
         actor: z.string().meta({ description: 'Name of the API key that wrote the event' }),
         correlationId: z.string(),
-        reason: z.string().nullable().meta({ description: 'Why it was amended or withdrawn; null for the first version' }),
+        reason: z
+          .string()
+          .nullable()
+          .meta({ description: 'Why it was amended or withdrawn, or why a commitment or disbursement was corrected; else null' }),
         changed: z.array(z.string()).meta({ description: 'The fields this event set or changed' }),
-        changes: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .meta({ description: 'Amendments only: the changed fields as sent (null removed one)' }),
+        changes: z.record(z.string(), z.unknown()).optional().meta({
+          description: 'Amendments: the changed fields as sent (null removed one); commitments and disbursements: the entry recorded',
+        }),
         state: announcementSchema,
       }),
     ),

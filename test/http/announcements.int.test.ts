@@ -103,7 +103,7 @@ describe('POST /announcements', () => {
       correlationId: 'summit-import-1',
       causationId: expect.any(String),
       recordedAt: '2025-04-02T09:30:00.000Z',
-      schemaVersion: 1,
+      schemaVersion: 2,
     });
     // Money is stored in integer minor units, never as a float.
     expect(events[0]!.data.amount).toEqual({ currency: 'GBP', minor: 3_000_000_000 });

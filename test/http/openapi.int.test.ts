@@ -26,6 +26,8 @@ const ROUTES: Record<string, { scope: string; statuses: readonly number[] }> = {
   'POST /announcements': { scope: 'write', statuses: [201, ...WRITE] },
   'POST /announcements/{id}/amendments': { scope: 'write', statuses: [200, ...WRITE, 404, 412] },
   'POST /announcements/{id}/withdrawal': { scope: 'write', statuses: [200, ...WRITE, 404, 412] },
+  'POST /announcements/{id}/commitments': { scope: 'write', statuses: [201, ...WRITE, 404, 412] },
+  'POST /announcements/{id}/disbursements': { scope: 'write', statuses: [201, ...WRITE, 404, 412] },
   'GET /announcements/{id}': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 410, 503] },
   'GET /announcements': { scope: 'read', statuses: [200, 400, ...AUTH, 410] },
   'GET /announcements/{id}/history': { scope: 'read', statuses: [200, 400, ...AUTH, 404, 410, ...HEAVY] },

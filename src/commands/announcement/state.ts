@@ -1,15 +1,40 @@
-// Announcement state: folded from its events; amendments replace fields, a withdrawal ends changes.
+// Announcement state: folded from its events; amendments replace fields, a withdrawal ends changes, commitments and
+// disbursements add up beside the fields.
+import type { Money } from '../../domain/money.js';
 import { assertNever } from '../decider.js';
-import type { AnnouncementChanges, AnnouncementEvent, AnnouncementFields } from './events.js';
+import type { AnnouncementChanges, AnnouncementEvent, AnnouncementFields, Source } from './events.js';
 
 export interface Announcement extends AnnouncementFields {
   readonly id: string;
 }
 
+/** One commitment or disbursement as recorded: a negative amount corrects earlier ones. */
+export interface FlowEntry {
+  readonly amount: Money;
+  readonly on: string;
+  readonly reason?: string;
+  readonly source?: Source;
+}
+
+export interface Disbursement extends FlowEntry {
+  readonly country: string;
+}
+
+/** Commitments and disbursements, in the order recorded, with their running sums in minor units of the amount's currency. */
+export interface Flows {
+  readonly commitments: readonly FlowEntry[];
+  readonly disbursements: readonly Disbursement[];
+  readonly committed: number;
+  readonly disbursed: number;
+}
+
+/** Shared by every announcement with no commitment or disbursement (nearly all): folding one allocates nothing for them. */
+export const NO_FLOWS: Flows = Object.freeze({ commitments: [], disbursements: [], committed: 0, disbursed: 0 });
+
 export type AnnouncementState =
   | { readonly status: 'none' }
-  | { readonly status: 'active'; readonly announcement: Announcement }
-  | { readonly status: 'withdrawn'; readonly announcement: Announcement; readonly withdrawalReason: string };
+  | { readonly status: 'active'; readonly announcement: Announcement; readonly flows: Flows }
+  | { readonly status: 'withdrawn'; readonly announcement: Announcement; readonly withdrawalReason: string; readonly flows: Flows };
 
 export function initialAnnouncementState(): AnnouncementState {
   return { status: 'none' };
@@ -47,21 +72,32 @@ export function evolveAnnouncement(state: AnnouncementState, event: Announcement
   switch (event.type) {
     case 'FundingAnnounced': {
       const { announcementId, ...fields } = event.data;
-      return { status: 'active', announcement: { id: announcementId, ...withoutUndefined(fields) } };
+      return { status: 'active', announcement: { id: announcementId, ...withoutUndefined(fields) }, flows: NO_FLOWS };
     }
     case 'FundingAmended':
       if (state.status !== 'active') return state;
       return {
         status: 'active',
         announcement: { ...applyChanges(state.announcement, event.data.changes), id: state.announcement.id },
+        flows: state.flows,
       };
     case 'FundingWithdrawn':
       if (state.status !== 'active') return state;
-      return { status: 'withdrawn', announcement: state.announcement, withdrawalReason: event.data.reason };
-    case 'FundingCommitted':
-    case 'FundingDisbursed':
-      // Not yet part of the announcement's state (issue 20 in progress).
-      return state;
+      return { status: 'withdrawn', announcement: state.announcement, withdrawalReason: event.data.reason, flows: state.flows };
+    case 'FundingCommitted': {
+      if (state.status !== 'active') return state;
+      const { announcementId: _id, ...entry } = event.data;
+      const { flows } = state;
+      const commitments = [...flows.commitments, withoutUndefined(entry)];
+      return { ...state, flows: { ...flows, commitments, committed: flows.committed + entry.amount.minor } };
+    }
+    case 'FundingDisbursed': {
+      if (state.status !== 'active') return state;
+      const { announcementId: _id, ...entry } = event.data;
+      const { flows } = state;
+      const disbursements = [...flows.disbursements, withoutUndefined(entry)];
+      return { ...state, flows: { ...flows, disbursements, disbursed: flows.disbursed + entry.amount.minor } };
+    }
     default:
       return assertNever(event);
   }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidV5 } from 'uuid';
 import { requestedAllocations } from '../../commands/announcement/allocations.js';
+import { requestedRestatements } from '../../commands/announcement/restatements.js';
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { ANNOUNCEMENT_STREAM_PREFIX, announcementStream, type AnnouncementFields } from '../../commands/announcement/events.js';
 import type { AnnouncementState } from '../../commands/announcement/state.js';
@@ -15,9 +16,12 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { announcementsAt } from '../../projections/models/announcementViews.js';
 import { announcementsProjection, pageOfAnnouncements } from '../../projections/models/announcements.js';
 import { programmesProjection } from '../../projections/models/programmes.js';
+import { restatersOf, restatementsProjection } from '../../projections/models/restatements.js';
+import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { etagOf, presentAnnouncement } from '../presenters.js';
+import { restatementFacts } from '../restatementFacts.js';
 import { answerCommand, type WriteResult } from '../writes.js';
 import {
   amendBodySchema,
@@ -115,10 +119,11 @@ const listSchema = {
 };
 
 function fieldsOf(body: AnnounceBody): AnnouncementFields {
-  const { id: _id, allocations, ...rest } = body;
+  const { id: _id, allocations, restates, ...rest } = body;
   return {
     ...rest,
     ...(allocations !== undefined && { allocations: requestedAllocations(allocations, body.amount.currency, 'allocations') }),
+    ...(restates !== undefined && { restates: requestedRestatements(restates, body.amount.currency, 'restates') }),
   };
 }
 
@@ -157,9 +162,13 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
     decider: announcementDecider,
     present: ({ stream, state, revision, position }: WriteResult<AnnouncementState>) => {
       if (state.status === 'none') throw new NotFoundError(`announcement ${idOfStream(stream)} does not exist`);
-      return presentAnnouncement(state, revision, position);
+      return presentAnnouncement(state, revision, position, { restatedBy: restatedByOf(idOfStream(stream)) });
     },
   };
+
+  function restatedByOf(id: string) {
+    return restatersOf(context.projections.stateOf(restatementsProjection), id);
+  }
 
   function idFor(body: AnnounceBody, metadata: CommandMetadata): string {
     if (body.id !== undefined) return body.id;
@@ -182,7 +191,10 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
           command: {
             type: 'AnnounceFunding' as const,
             data: { announcementId: id, fields },
-            context: { programmeRegistered: await isRegistered(fields.programme) },
+            context: {
+              programmeRegistered: await isRegistered(fields.programme),
+              ...(await restatementFacts(context, id, fields.restates?.map((part) => part.announcementId) ?? [], false)),
+            },
           },
         };
       },
@@ -201,7 +213,15 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
           command: {
             type: 'AmendFunding' as const,
             data: { announcementId: request.params.id, changes, reason },
-            context: { programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)) },
+            context: {
+              programmeRegistered: changes.programme === undefined || (await isRegistered(changes.programme)),
+              ...(await restatementFacts(
+                context,
+                request.params.id,
+                changes.restates?.map((part) => part.announcement) ?? [],
+                changes.amount !== undefined,
+              )),
+            },
           },
         };
       },
@@ -221,11 +241,22 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
   );
 
   app.get('/announcements/:id', { schema: showSchema, config: { scope: 'read' } }, async (request, reply) => {
-    const { state, revision, last } = await loadStream(context.store, announcementDecider, announcementStream(request.params.id));
+    const flowPositions = { commitments: [] as Position[], disbursements: [] as Position[] };
+    const { state, revision, last } = await loadStream(
+      context.store,
+      announcementDecider,
+      announcementStream(request.params.id),
+      undefined,
+      (event) => {
+        if (event.type === 'FundingCommitted') flowPositions.commitments.push(event.position);
+        else if (event.type === 'FundingDisbursed') flowPositions.disbursements.push(event.position);
+      },
+    );
     if (state.status === 'none' || revision === undefined || last === undefined) {
       throw new NotFoundError(`announcement ${request.params.id} does not exist`);
     }
-    return reply.header('etag', etagOf(revision)).send(presentAnnouncement(state, revision, last.position));
+    const extras = { restatedBy: restatedByOf(request.params.id), flowPositions };
+    return reply.header('etag', etagOf(revision)).send(presentAnnouncement(state, revision, last.position, extras));
   });
 
   app.get('/announcements', { schema: listSchema, config: { scope: 'read' } }, async (request, reply) => {
@@ -239,7 +270,7 @@ export const announcementRoutes: FastifyPluginAsync<{ context: LedgerContext }> 
       page.items.map((item) => item.id),
       position,
     ))
-      items.push(presentAnnouncement(view.state, view.revision));
+      items.push(presentAnnouncement(view.state, view.revision, undefined, { restatedBy: restatedByOf(view.state.announcement.id) }));
     return reply.send({
       items,
       nextCursor: page.next === undefined ? null : encodeCursor(page.next),

@@ -3,9 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { announcementDecider } from '../../commands/announcement/decide.js';
 import { announcementStream, type AnnouncementChanges, type AnnouncementEvent } from '../../commands/announcement/events.js';
-import { toDomainEvent } from '../../commands/decider.js';
+import { assertNever, toDomainEvent } from '../../commands/decider.js';
 import { NotFoundError } from '../../domain/errors.js';
-import { toMoneyJson } from '../../domain/money.js';
+import { formatAmount, toMoneyJson } from '../../domain/money.js';
 import { formatPosition } from '../../store/position.js';
 import { sliced } from '../../runtime/timeSlice.js';
 import type { LedgerContext } from '../context.js';
@@ -32,6 +32,8 @@ const historySchema = {
 
 function presentChanges(changes: AnnouncementChanges): Record<string, unknown> {
   const presented: Record<string, unknown> = { ...changes };
+  if (changes.restates)
+    presented.restates = changes.restates.map((part) => ({ announcement: part.announcementId, value: formatAmount(part.amount) }));
   for (const field of ['amount', 'statedEquivalent'] as const) {
     const value = changes[field];
     if (value) presented[field] = toMoneyJson(value);
@@ -91,6 +93,21 @@ export const historyRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asy
         case 'FundingWithdrawn':
           versions.push({ ...base, reason: event.data.reason, changed: ['status'], state: presentAnnouncement(state, recorded.revision) });
           break;
+        case 'FundingCommitted':
+        case 'FundingDisbursed': {
+          const { announcementId: _id, amount, ...entry } = event.data;
+          const list = event.type === 'FundingCommitted' ? ['commitments', 'committed'] : ['disbursements', 'disbursed'];
+          versions.push({
+            ...base,
+            reason: entry.reason ?? null,
+            changed: list,
+            changes: { value: formatAmount(amount), ...entry },
+            state: presentAnnouncement(state, recorded.revision),
+          });
+          break;
+        }
+        default:
+          assertNever(event);
       }
     }
     if (versions.length === 0) throw new NotFoundError(`announcement ${id} does not exist`);

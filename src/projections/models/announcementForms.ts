@@ -1,13 +1,17 @@
 // The announcements index as a snapshot keeps it and as the digest reads it.
 import type { AnnouncementsState } from './announcements.js';
-import { Dictionary, uint32Column, uint8Column } from './columns.js';
+import { Dictionary, float64Column, uint32Column, uint8Column } from './columns.js';
 import { IdIndex, type StoredIdIndex } from './idIndex.js';
 import type { SnapshotForm } from '../runtime/projection.js';
 
 /** The announcements index as saved: columns as typed arrays (copied as memory), dictionaries as their values. */
 export interface StoredAnnouncements {
   readonly ids: StoredIdIndex;
-  readonly columns: Record<'revisions' | 'programmes' | 'funders' | 'days' | 'places', Uint32Array> & { statuses: Uint8Array };
+  readonly columns: Record<'revisions' | 'programmes' | 'funders' | 'days' | 'places', Uint32Array> & {
+    statuses: Uint8Array;
+    currencies: Uint8Array;
+    amounts: Float64Array;
+  };
   readonly dictionaries: Record<'programmes' | 'funders' | 'places', string[]>;
 }
 
@@ -23,6 +27,8 @@ export const storedAnnouncements: SnapshotForm<AnnouncementsState, StoredAnnounc
         funders: state.funders.toArray(),
         days: state.days.toArray(),
         places: state.places.toArray(),
+        amounts: state.amounts.toArray(),
+        currencies: state.currencies.toArray(),
       },
       dictionaries: {
         programmes: dictionaries.programmes.values,
@@ -41,6 +47,8 @@ export const storedAnnouncements: SnapshotForm<AnnouncementsState, StoredAnnounc
       funders: uint32Column(columns.funders),
       days: uint32Column(columns.days),
       places: uint32Column(columns.places),
+      amounts: float64Column(columns.amounts),
+      currencies: uint8Column(columns.currencies),
       dictionaries: {
         programmes: new Dictionary(dictionaries.programmes),
         funders: new Dictionary(dictionaries.funders),
@@ -52,7 +60,8 @@ export const storedAnnouncements: SnapshotForm<AnnouncementsState, StoredAnnounc
 
 /** Slots described per column chunk: a million slots without a million strings. */
 const CHUNK_SLOTS = 8192;
-const PER_SLOT = 10;
+const PER_SLOT = 13;
+const TWO_TO_32 = 2 ** 32;
 
 /**
  * The order of first recording is meaningful: list cursors point into it. Strings go by their rank among the
@@ -77,6 +86,11 @@ export function* describeAnnouncements(state: AnnouncementsState): Generator<unk
       chunk[at + 7] = funders[state.funders.get(slot)] as number;
       chunk[at + 8] = state.days.get(slot);
       chunk[at + 9] = places[state.places.get(slot)] as number;
+      // The amount (a safe integer of minor units) as two words, and its currency's index.
+      const amount = state.amounts.get(slot);
+      chunk[at + 10] = amount % TWO_TO_32;
+      chunk[at + 11] = Math.floor(amount / TWO_TO_32);
+      chunk[at + 12] = state.currencies.get(slot);
     }
     yield chunk;
   }

@@ -7,8 +7,9 @@ import {
   type AnnouncementEvent,
 } from '../../commands/announcement/events.js';
 import type { AnnouncementState } from '../../commands/announcement/state.js';
+import { CURRENCY_CODES, type CurrencyCode, type Money } from '../../domain/money.js';
 import { describeAnnouncements, storedAnnouncements, type StoredAnnouncements } from './announcementForms.js';
-import { Dictionary, dayNumber, uint32Column, uint8Column, type Column } from './columns.js';
+import { Dictionary, dayNumber, float64Column, uint32Column, uint8Column, type Column } from './columns.js';
 import { IdIndex } from './idIndex.js';
 import type { Projection } from '../runtime/projection.js';
 
@@ -23,8 +24,9 @@ export const WITHDRAWN = 2;
 
 /**
  * One slot per announcement, fields in typed-array columns and repeated strings in dictionaries: a million
- * announcements cost tens of megabytes, not gigabytes. Titles, sources and amounts are not kept: a page of
- * announcements is folded from the store, which holds them already.
+ * announcements cost tens of megabytes, not gigabytes. Titles and sources are not kept: a page of announcements is
+ * folded from the store, which holds them already. The amount is (9 bytes a slot): another announcement that
+ * restates part of it is checked against it (restatements.ts).
  *
  * Where the money goes is a "place": `c:FR` (one country), `a:RS,XK` (allocations, in order) or `` (unallocated).
  */
@@ -38,6 +40,9 @@ export interface AnnouncementsState {
   /** announcedOn as YYYYMMDD. */
   readonly days: Column<Uint32Array>;
   readonly places: Column<Uint32Array>;
+  /** The amount in minor units (a safe integer), and its currency as its index in CURRENCY_CODES. */
+  readonly amounts: Column<Float64Array>;
+  readonly currencies: Column<Uint8Array>;
   readonly dictionaries: { readonly programmes: Dictionary; readonly funders: Dictionary; readonly places: Dictionary };
 }
 
@@ -50,8 +55,16 @@ export function initialAnnouncementsState(): AnnouncementsState {
     funders: uint32Column(),
     days: uint32Column(),
     places: uint32Column(),
+    amounts: float64Column(),
+    currencies: uint8Column(),
     dictionaries: { programmes: new Dictionary(), funders: new Dictionary(), places: new Dictionary() },
   };
+}
+
+const currencyIndex = new Map<CurrencyCode, number>(CURRENCY_CODES.map((code, index) => [code, index]));
+
+function currencyCodeOf(currency: CurrencyCode): number {
+  return currencyIndex.get(currency) ?? 0;
 }
 
 function placeOf(where: {
@@ -92,6 +105,7 @@ function announce(
     announcedOn: string;
     country?: string | undefined;
     allocations?: readonly { country: string }[] | undefined;
+    amount: Money;
   },
   revision: number,
 ): void {
@@ -100,6 +114,7 @@ function announce(
   const funder = dictionaries.funders.codeOf(fields.funder);
   const day = dayNumber(fields.announcedOn);
   const place = dictionaries.places.codeOf(placeOf(fields));
+  const currency = currencyCodeOf(fields.amount.currency);
   const slot = state.ids.slotOf(id);
   if (slot === undefined) {
     state.ids.add(id);
@@ -109,6 +124,8 @@ function announce(
     state.funders.push(funder);
     state.days.push(day);
     state.places.push(place);
+    state.amounts.push(fields.amount.minor);
+    state.currencies.push(currency);
     return;
   }
   state.revisions.set(slot, revision);
@@ -117,6 +134,8 @@ function announce(
   state.funders.set(slot, funder);
   state.days.set(slot, day);
   state.places.set(slot, place);
+  state.amounts.set(slot, fields.amount.minor);
+  state.currencies.set(slot, currency);
 }
 
 function amend(state: AnnouncementsState, slot: number, changes: AnnouncementChanges): void {
@@ -124,6 +143,10 @@ function amend(state: AnnouncementsState, slot: number, changes: AnnouncementCha
   if (changes.programme !== undefined) state.programmes.set(slot, dictionaries.programmes.codeOf(changes.programme));
   if (changes.funder !== undefined) state.funders.set(slot, dictionaries.funders.codeOf(changes.funder));
   if (changes.announcedOn !== undefined) state.days.set(slot, dayNumber(changes.announcedOn));
+  if (changes.amount !== undefined) {
+    state.amounts.set(slot, changes.amount.minor);
+    state.currencies.set(slot, currencyCodeOf(changes.amount.currency));
+  }
   if (changes.country !== undefined || changes.allocations !== undefined) {
     const place = dictionaries.places.valueOf(state.places.get(slot));
     state.places.set(slot, dictionaries.places.codeOf(amendedPlace(place, changes)));
@@ -149,10 +172,25 @@ export const announcementsProjection: Projection<AnnouncementsState, StoredAnnou
     state.revisions.set(slot, revision);
     if (state.statuses.get(slot) !== ACTIVE) return state;
     if (domainEvent.type === 'FundingAmended') amend(state, slot, domainEvent.data.changes);
-    else state.statuses.set(slot, WITHDRAWN);
+    else if (domainEvent.type === 'FundingWithdrawn') state.statuses.set(slot, WITHDRAWN);
+    // Commitments and disbursements change none of the index's fields; their revision is recorded above.
     return state;
   },
 };
+
+/** What the index knows of one announcement: whether it is active and its amount; undefined when it does not exist. */
+export function indexedAnnouncement(
+  state: AnnouncementsState,
+  id: string,
+): { readonly status: 'active' | 'withdrawn'; readonly amount: Money } | undefined {
+  const slot = state.ids.slotOf(id);
+  if (slot === undefined) return undefined;
+  const currency = CURRENCY_CODES[state.currencies.get(slot)] ?? CURRENCY_CODES[0];
+  return {
+    status: state.statuses.get(slot) === ACTIVE ? 'active' : 'withdrawn',
+    amount: { currency, minor: state.amounts.get(slot) },
+  };
+}
 
 export interface AnnouncementFilter {
   readonly programme?: string | undefined;

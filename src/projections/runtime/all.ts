@@ -3,6 +3,7 @@ import { announcementsProjection } from '../models/announcements.js';
 import { exchangeRatesProjection } from '../models/exchangeRates.js';
 import { idempotencyProjection } from '../models/idempotency.js';
 import { programmesProjection } from '../models/programmes.js';
+import { restatementsProjection } from '../models/restatements.js';
 import type { Projection } from './projection.js';
 import { totalsProjection } from '../models/totals/projection.js';
 
@@ -12,4 +13,5 @@ export const PROJECTIONS: readonly Projection<unknown>[] = [
   exchangeRatesProjection,
   idempotencyProjection,
   totalsProjection,
+  restatementsProjection,
 ] as Projection<unknown>[];

@@ -12,7 +12,7 @@ import { digestOf } from './digest.js';
 import type { Projection } from '../runtime/projection.js';
 
 /** Bump when any projection's state shape changes: an older snapshot is then ignored and rebuilt. */
-export const SNAPSHOT_FORMAT = 6;
+export const SNAPSHOT_FORMAT = 7;
 
 export interface SnapshotContents {
   readonly position: Position;
