@@ -1,7 +1,7 @@
 // The options of each kind of export as schedules (JSON) and the command line give them; /exports/totals.csv takes the /totals query.
 import { z } from 'zod';
 import { currencySchema } from '../schemas/common.js';
-import { groupBySchema, momentSchema, totalsFilterShape } from '../schemas/totals.js';
+import { basisSchema, groupBySchema, momentSchema, totalsFilterShape } from '../schemas/totals.js';
 import type { ExportKind } from '../schemas/csv.js';
 import type { ExportRequest } from './request.js';
 
@@ -24,12 +24,14 @@ const totalsOptionsSchema = z
     groupBy: dimensionListSchema.default([]),
     currency: currencySchema.optional(),
     ...totalsFilterShape,
+    basis: basisSchema,
+    rates: z.boolean({ error: 'must be true or false' }).optional(),
     asOf: momentSchema.optional(),
     bom: bomSchema,
   })
-  .transform(({ groupBy, currency, asOf, bom, ...filter }): ExportSpec => ({
+  .transform(({ groupBy, currency, basis, rates, asOf, bom, ...filter }): ExportSpec => ({
     bom,
-    request: { kind: 'totals', groupBy, currency, filter, asOf },
+    request: { kind: 'totals', groupBy, currency, basis, rates, filter, asOf },
   }));
 
 const announcementsOptionsSchema = z

@@ -1,6 +1,6 @@
 // The totals export: /totals split by original currency, one exact amount per row, so rows add up to the totals.
 import type { CurrencyCode } from '../domain/money.js';
-import { totalsQuerySteps, type TotalsAnswer, type TotalsFilter, type TotalsRow } from '../projections/models/totals/query.js';
+import { totalsQuerySteps, type Basis, type TotalsAnswer, type TotalsFilter, type TotalsRow } from '../projections/models/totals/query.js';
 import { runInSlices } from '../runtime/timeSlice.js';
 import type { Dimension, TotalsState } from '../projections/models/totals/state.js';
 import { ID_SEPARATOR, totalsColumnsOf } from '../schemas/csv.js';
@@ -10,6 +10,9 @@ export interface TotalsExportOptions {
   readonly groupBy: readonly Dimension[];
   readonly currency?: CurrencyCode | undefined;
   readonly filter: TotalsFilter;
+  readonly basis?: Basis | undefined;
+  /** With `currency`: a last column `rates`, the recorded rates each row used (TOTALS_RATES_COLUMN). */
+  readonly rates?: boolean | undefined;
 }
 
 /** Totals state at a known position: the live projection, or a past moment rebuilt by AsOfTotals. */
@@ -22,7 +25,7 @@ export interface TotalsAt {
   readonly past?: boolean;
 }
 
-function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: CurrencyCode | undefined): string[] {
+function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: CurrencyCode | undefined, rates: boolean): string[] {
   const amount = row.amounts[0];
   return [
     ...dimensions.map((dimension) => String(row[dimension] ?? '')),
@@ -32,7 +35,18 @@ function cellsOf(row: TotalsRow, dimensions: readonly Dimension[], currency: Cur
     ...(currency === undefined
       ? []
       : [row.converted?.currency ?? currency, row.converted?.value ?? '', (row.unconverted ?? []).join(ID_SEPARATOR)]),
+    ...(currency !== undefined && rates ? [ratesCell(row)] : []),
   ];
+}
+
+/**
+ * A row's rates in one cell: each `BASE/QUOTE=rate@effectiveOn#position`, with ` inverse` when used inverted, joined
+ * by ID_SEPARATOR, in the answer's order. The source is in /totals' `rates`; the position finds the event behind it.
+ */
+function ratesCell(row: TotalsRow): string {
+  return (row.rates ?? [])
+    .map((rate) => `${rate.base}/${rate.quote}=${rate.rate}@${rate.effectiveOn}#${rate.position}${rate.inverse === true ? ' inverse' : ''}`)
+    .join(ID_SEPARATOR);
 }
 
 /**
@@ -48,7 +62,7 @@ export async function totalsExport(totals: TotalsAt, options: TotalsExportOption
     answer = await runInSlices(
       totalsQuerySteps(
         totals.state,
-        { groupBy, currency: options.currency, filter: options.filter },
+        { groupBy, currency: options.currency, filter: options.filter, basis: options.basis },
         { keepConversion: totals.past !== true },
       ),
     );
@@ -60,9 +74,9 @@ export async function totalsExport(totals: TotalsAt, options: TotalsExportOption
   return {
     kind: 'totals',
     position: totals.position,
-    columns: totalsColumnsOf(options.groupBy, options.currency),
+    columns: totalsColumnsOf(options.groupBy, options.currency, options.rates === true),
     rows: (async function* () {
-      for (const row of rows) yield cellsOf(row, dimensions, options.currency);
+      for (const row of rows) yield cellsOf(row, dimensions, options.currency, options.rates === true);
     })(),
   };
 }

@@ -74,11 +74,18 @@ export const ID_SEPARATOR = ';';
  * The columns of one totals export. `currency` is always a figure column, so asking to group by currency adds no
  * dimension column of its own (a header never names a column twice).
  */
-export function totalsColumnsOf(groupBy: readonly string[], convertedCurrency: string | undefined): string[] {
+/**
+ * Asked for with `rates=true` (and a currency): the recorded rates a row's converted amount used, each
+ * `BASE/QUOTE=rate@effectiveOn#position` (` inverse` appended when used inverted), joined with ID_SEPARATOR.
+ */
+export const TOTALS_RATES_COLUMN = 'rates';
+
+export function totalsColumnsOf(groupBy: readonly string[], convertedCurrency: string | undefined, rates = false): string[] {
   return [
     ...groupBy.filter((dimension) => dimension !== 'currency'),
     ...TOTALS_FIGURE_COLUMNS,
     ...(convertedCurrency === undefined ? [] : TOTALS_CONVERSION_COLUMNS),
+    ...(convertedCurrency !== undefined && rates ? [TOTALS_RATES_COLUMN] : []),
   ];
 }
 

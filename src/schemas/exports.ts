@@ -1,6 +1,13 @@
 // Schemas of the CSV export routes: the /totals query plus `bom`, and the state of the scheduled exports.
 import { z } from 'zod';
-import { ANNOUNCEMENT_COLUMNS, EVENT_COLUMNS, EXPORT_KINDS, TOTALS_CONVERSION_COLUMNS, TOTALS_FIGURE_COLUMNS } from './csv.js';
+import {
+  ANNOUNCEMENT_COLUMNS,
+  EVENT_COLUMNS,
+  EXPORT_KINDS,
+  TOTALS_CONVERSION_COLUMNS,
+  TOTALS_FIGURE_COLUMNS,
+  TOTALS_RATES_COLUMN,
+} from './csv.js';
 import { positionSchema } from './common.js';
 import { totalsQuerySchema } from './totals.js';
 
@@ -10,7 +17,13 @@ const bomSchema = z
   .transform((value) => value === 'true')
   .meta({ description: 'Start the file with a UTF-8 byte order mark, so Excel opens it as UTF-8' });
 
-export const totalsExportQuerySchema = totalsQuerySchema.extend({ bom: bomSchema });
+const ratesColumnSchema = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true')
+  .meta({ description: `With \`currency\`: add a last column \`${TOTALS_RATES_COLUMN}\`, the recorded rates each row used` });
+
+export const totalsExportQuerySchema = totalsQuerySchema.extend({ bom: bomSchema, rates: ratesColumnSchema });
 export const plainExportQuerySchema = z.strictObject({ bom: bomSchema });
 
 /** A CSV body is a stream sent as is; these only document it. */
@@ -19,7 +32,9 @@ const csvOf = (description: string) => z.string().meta({ description });
 export const totalsCsvSchema = csvOf(
   `RFC 4180 CSV, CRLF line ends, a header row: the groupBy dimensions in the order asked (not currency), then ` +
     `${TOTALS_FIGURE_COLUMNS.join(', ')}; ` +
-    `with \`currency\` also ${TOTALS_CONVERSION_COLUMNS.join(', ')}. One row per group and original currency, so the rows add up to ` +
+    `with \`currency\` also ${TOTALS_CONVERSION_COLUMNS.join(', ')}, and with \`rates=true\` a last column ${TOTALS_RATES_COLUMN}: ` +
+    'each rate used as BASE/QUOTE=rate@effectiveOn#position (" inverse" when used inverted), joined with ";". ' +
+    `One row per group and original currency, so the rows add up to ` +
     `/totals exactly.`,
 );
 export const announcementsCsvSchema = csvOf(

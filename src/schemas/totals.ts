@@ -1,6 +1,7 @@
 // Schemas of the totals routes: groupBy as a comma list of dimensions, filters, currency, read-your-writes; the answer.
 import { z } from 'zod';
 import { DIMENSIONS, type Dimension } from '../projections/models/totals/state.js';
+import { BASES, QUERY_STAGES, type Stage } from '../projections/models/totals/query.js';
 import type { Moment } from '../projections/runtime/asOf.js';
 import { DATE_RANGE, isDateInRange } from '../domain/dates.js';
 import { parsePosition } from '../store/position.js';
@@ -50,7 +51,35 @@ export const totalsFilterShape = {
   funder: countrySchema.optional().meta({ description: 'Only announcements by this funder' }),
   yearFrom: yearSchema.optional().meta({ description: 'Only announcements from this calendar year on' }),
   yearTo: yearSchema.optional().meta({ description: 'Only announcements up to this calendar year' }),
+  stage: z
+    .string()
+    .max(100)
+    .transform((text, ctx): Stage[] => {
+      const names = text.split(',').map((name) => name.trim());
+      const unknown = names.filter((name) => !(QUERY_STAGES as readonly string[]).includes(name));
+      if (unknown.length > 0 || new Set(names).size !== names.length) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of distinct stages: ${QUERY_STAGES.join(', ')}` });
+        return z.NEVER;
+      }
+      return names as Stage[];
+    })
+    .optional()
+    .meta({
+      description:
+        `Only these stages (comma-separated: ${QUERY_STAGES.join(', ')}). Without it: the announced stage alone, or every stage ` +
+        'when groupBy has `stage`. Committed and disbursed money falls in the year of its own date',
+      examples: ['committed,disbursed'],
+    }),
 };
+
+export const basisSchema = z
+  .enum(BASES, { error: `must be one of ${BASES.join(', ')}` })
+  .optional()
+  .meta({
+    description:
+      'announced (the default): face value, as announced. new: less the parts that restate money of earlier announcements ' +
+      'still active. Applies to the announced stage only; counts stay the announcement counts',
+  });
 
 /** A past moment: a position such as "42", or an ISO 8601 instant with an offset such as "2025-04-02T09:00:00Z". */
 export const momentSchema = z
@@ -78,6 +107,7 @@ export const totalsQuerySchema = z.strictObject({
     .optional()
     .meta({ description: "Also convert every amount into this currency, at the rate in force on each announcement's date" }),
   ...totalsFilterShape,
+  basis: basisSchema,
   minPosition: positionParamSchema
     .optional()
     .meta({ description: 'Read your writes: wait (at most 5 s) until the projections have applied this position, else 503' }),
@@ -90,6 +120,19 @@ export const countryScopedTotalsQuerySchema = totalsQuerySchema.omit({ country: 
 
 export const countryParamsSchema = z.strictObject({ code: z.union([countrySchema, z.literal('unallocated')]) });
 
+/** A recorded exchange rate an answer used (RateCited in projections/models/totals/query.ts). */
+export const rateCitedSchema = z
+  .object({
+    base: currencySchema,
+    quote: currencySchema,
+    rate: z.string().meta({ description: 'One unit of base buys this many of quote', examples: ['1.1876'] }),
+    effectiveOn: z.string().meta({ format: 'date' }),
+    source: z.string(),
+    position: positionSchema.meta({ description: 'Global position of the ExchangeRateRecorded event' }),
+    inverse: z.literal(true).optional().meta({ description: 'Present when the rate was used inverted, quote to base (1/rate exactly)' }),
+  })
+  .meta({ id: 'RateCited', description: 'A recorded exchange rate used for the figures' });
+
 /** The figures of a row or of the grand total (projections/models/totals/query.ts). */
 const totalsFiguresShape = {
   count: z.number().int().min(0).meta({ description: 'Announcements contributing (per country when the answer is per country)' }),
@@ -101,6 +144,10 @@ const totalsFiguresShape = {
     .array(z.uuid())
     .optional()
     .meta({ description: 'With `currency`: announcements left out of `converted` because no rate applied to them' }),
+  rates: z
+    .array(rateCitedSchema)
+    .optional()
+    .meta({ description: 'With `currency`: every recorded rate used for `converted`, by pair, effectiveOn, position' }),
 };
 
 export const totalsFiguresSchema = z
@@ -126,6 +173,7 @@ export const totalsRowSchema = z
       .meta({ description: 'UK financial year (1 April to 31 March) of announcedOn', examples: ['2025-26'] }),
     funder: z.string().optional(),
     currency: currencySchema.optional().meta({ description: 'The original currency' }),
+    stage: z.enum(QUERY_STAGES).optional().meta({ description: 'announced, committed or disbursed' }),
     ...totalsFiguresShape,
   })
   .meta({ id: 'TotalsRow', description: 'One group: a field for each groupBy dimension, then its figures' });

@@ -27,6 +27,12 @@ function totals(ledger: LedgerUnderTest, query = '', headers: Record<string, str
   return clientOf(ledger).get(`/totals${query}`, { headers });
 }
 
+/** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
+function citedRate(reply: Reply): Record<string, unknown> {
+  const { base, quote, rate, effectiveOn, source, position } = reply.json as Record<string, unknown>;
+  return { base, quote, rate, effectiveOn, source, position };
+}
+
 const allFive = { count: 5, amounts: [eur('5000000.00'), gbp('36000000.00')] };
 
 describe('GET /totals: grouping the real announcements', () => {
@@ -205,7 +211,9 @@ describe('GET /totals: every dimension, combinations and filters', () => {
 describe('GET /totals?currency=', () => {
   it('converts the real announcements to EUR at the recorded GBP->EUR rate, checked by hand', async () => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
-    expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
+    const rate = citedRate(
+      expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
+    );
 
     const reply = await totals(ledger, '?groupBy=programme&currency=EUR');
 
@@ -213,16 +221,36 @@ describe('GET /totals?currency=', () => {
     expect(reply.json.currency).toBe('EUR');
     // £3,000,000.00 x 1.1876 = €3,562,800.00; £30,000,000.00 x 1.1876 = €35,628,000.00.
     expect(reply.json.rows).toEqual([
-      { programme: 'cps-smuggling-prosecutions', count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [] },
-      { programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+      {
+        programme: 'cps-smuggling-prosecutions',
+        count: 1,
+        amounts: [gbp('3000000.00')],
+        converted: eur('3562800.00'),
+        unconverted: [],
+        rates: [rate],
+      },
+      {
+        programme: 'oic-supply-chains',
+        count: 1,
+        amounts: [gbp('30000000.00')],
+        converted: eur('35628000.00'),
+        unconverted: [],
+        rates: [rate],
+      },
     ]);
-    expect(reply.json.total).toEqual({ count: 2, amounts: [gbp('33000000.00')], converted: eur('39190800.00'), unconverted: [] });
+    expect(reply.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33000000.00')],
+      converted: eur('39190800.00'),
+      unconverted: [],
+      rates: [rate],
+    });
   });
 
   it('rounds each allocation half to even, so the rows add up to the total', async () => {
     const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
-    expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1875' })), 201);
+    const rate = citedRate(expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1875' })), 201));
     await announce(
       ledger,
       anAnnouncement({
@@ -239,16 +267,24 @@ describe('GET /totals?currency=', () => {
 
     // 100,000,008p x 1.1875 = 118,750,009.5 cents -> 118,750,010 (even); 100,000,024p x 1.1875 = 118,750,028.5 -> 118,750,028 (even).
     expect(reply.json.rows).toEqual([
-      { country: 'RS', count: 1, amounts: [gbp('1000000.08')], converted: eur('1187500.10'), unconverted: [] },
-      { country: 'XK', count: 1, amounts: [gbp('1000000.24')], converted: eur('1187500.28'), unconverted: [] },
+      { country: 'RS', count: 1, amounts: [gbp('1000000.08')], converted: eur('1187500.10'), unconverted: [], rates: [rate] },
+      { country: 'XK', count: 1, amounts: [gbp('1000000.24')], converted: eur('1187500.28'), unconverted: [], rates: [rate] },
     ]);
-    expect(reply.json.total).toEqual({ count: 1, amounts: [gbp('2000000.32')], converted: eur('2375000.38'), unconverted: [] });
+    expect(reply.json.total).toEqual({
+      count: 1,
+      amounts: [gbp('2000000.32')],
+      converted: eur('2375000.38'),
+      unconverted: [],
+      rates: [rate],
+    });
   });
 
   it('converts EUR to GBP at the exact inverse of a GBP->EUR rate, and GBP stays as it is', async () => {
     const ledger = await startInjectedLedger();
     await registerProgrammes(ledger);
-    expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
+    const rate = citedRate(
+      expectStatus(await clientOf(ledger).post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
+    );
     await announce(ledger, theThirtyMillion());
     await announce(
       ledger,
@@ -259,8 +295,15 @@ describe('GET /totals?currency=', () => {
 
     // €4,000,000.00 / 1.1876 = £3,368,137.420007... -> £3,368,137.42 (the README's example).
     expect(reply.json.rows).toEqual([
-      { currency: 'EUR', count: 1, amounts: [eur('4000000.00')], converted: gbp('3368137.42'), unconverted: [] },
-      { currency: 'GBP', count: 1, amounts: [gbp('30000000.00')], converted: gbp('30000000.00'), unconverted: [] },
+      {
+        currency: 'EUR',
+        count: 1,
+        amounts: [eur('4000000.00')],
+        converted: gbp('3368137.42'),
+        unconverted: [],
+        rates: [{ ...rate, inverse: true }],
+      },
+      { currency: 'GBP', count: 1, amounts: [gbp('30000000.00')], converted: gbp('30000000.00'), unconverted: [], rates: [] },
     ]);
     expect(reply.json.total.converted).toEqual(gbp('33368137.42'));
   });
@@ -273,20 +316,29 @@ describe('GET /totals?currency=', () => {
     const before = await totals(ledger, '?groupBy=country&currency=EUR');
 
     expect(before.json.rows).toEqual([
-      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('0.00'), unconverted: [three.id] },
-      { country: 'unallocated', count: 1, amounts: [gbp('30000000.00')], converted: eur('0.00'), unconverted: [thirty.id] },
+      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('0.00'), unconverted: [three.id], rates: [] },
+      { country: 'unallocated', count: 1, amounts: [gbp('30000000.00')], converted: eur('0.00'), unconverted: [thirty.id], rates: [] },
     ]);
     expect(before.json.total).toEqual({
       count: 2,
       amounts: [gbp('33000000.00')],
       converted: eur('0.00'),
       unconverted: [thirty.id, three.id].sort(),
+      rates: [],
     });
 
-    expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201);
+    const rate = citedRate(
+      expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876', effectiveOn: '2025-03-31' })), 201),
+    );
     const after = await totals(ledger, '?currency=EUR');
 
-    expect(after.json.total).toEqual({ count: 2, amounts: [gbp('33000000.00')], converted: eur('39190800.00'), unconverted: [] });
+    expect(after.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33000000.00')],
+      converted: eur('39190800.00'),
+      unconverted: [],
+      rates: [rate],
+    });
   });
 });
 
@@ -294,7 +346,7 @@ describe('GET /totals after amendments and withdrawals', () => {
   it("replaces an amended announcement's contribution and drops a withdrawn one, converted sums included", async () => {
     const { ledger, thirty, three } = await aLedgerWithTheRealAnnouncements();
     const api = clientOf(ledger);
-    expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
+    const rate = citedRate(expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201));
     expect((await totals(ledger, '?currency=EUR')).json.total.converted).toEqual(eur('39190800.00'));
 
     const split = {
@@ -307,11 +359,17 @@ describe('GET /totals after amendments and withdrawals', () => {
     const amended = await totals(ledger, '?groupBy=country&currency=EUR');
 
     expect(amended.json.rows).toEqual([
-      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [] },
-      { country: 'RS', count: 1, amounts: [gbp('20000000.00')], converted: eur('23752000.00'), unconverted: [] },
-      { country: 'XK', count: 1, amounts: [gbp('10000000.00')], converted: eur('11876000.00'), unconverted: [] },
+      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('3562800.00'), unconverted: [], rates: [rate] },
+      { country: 'RS', count: 1, amounts: [gbp('20000000.00')], converted: eur('23752000.00'), unconverted: [], rates: [rate] },
+      { country: 'XK', count: 1, amounts: [gbp('10000000.00')], converted: eur('11876000.00'), unconverted: [], rates: [rate] },
     ]);
-    expect(amended.json.total).toEqual({ count: 2, amounts: [gbp('33000000.00')], converted: eur('39190800.00'), unconverted: [] });
+    expect(amended.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33000000.00')],
+      converted: eur('39190800.00'),
+      unconverted: [],
+      rates: [rate],
+    });
 
     // The same cell as before: the old contribution must be taken out before the new one goes in.
     expectStatus(
@@ -321,10 +379,30 @@ describe('GET /totals after amendments and withdrawals', () => {
     const corrected = await totals(ledger, '?groupBy=programme&currency=EUR');
 
     expect(corrected.json.rows).toEqual([
-      { programme: 'cps-smuggling-prosecutions', count: 1, amounts: [gbp('3500000.00')], converted: eur('4156600.00'), unconverted: [] },
-      { programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+      {
+        programme: 'cps-smuggling-prosecutions',
+        count: 1,
+        amounts: [gbp('3500000.00')],
+        converted: eur('4156600.00'),
+        unconverted: [],
+        rates: [rate],
+      },
+      {
+        programme: 'oic-supply-chains',
+        count: 1,
+        amounts: [gbp('30000000.00')],
+        converted: eur('35628000.00'),
+        unconverted: [],
+        rates: [rate],
+      },
     ]);
-    expect(corrected.json.total).toEqual({ count: 2, amounts: [gbp('33500000.00')], converted: eur('39784600.00'), unconverted: [] });
+    expect(corrected.json.total).toEqual({
+      count: 2,
+      amounts: [gbp('33500000.00')],
+      converted: eur('39784600.00'),
+      unconverted: [],
+      rates: [rate],
+    });
 
     expectStatus(
       await api.post(`/announcements/${three.id}/amendments`, { changes: { announcedOn: '2025-04-02' }, reason: 'corrected date' }),
@@ -341,21 +419,35 @@ describe('GET /totals after amendments and withdrawals', () => {
     const withdrawn = await totals(ledger, '?groupBy=programme&currency=EUR');
 
     expect(withdrawn.json.rows).toEqual([
-      { programme: 'oic-supply-chains', count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] },
+      {
+        programme: 'oic-supply-chains',
+        count: 1,
+        amounts: [gbp('30000000.00')],
+        converted: eur('35628000.00'),
+        unconverted: [],
+        rates: [rate],
+      },
     ]);
-    expect(withdrawn.json.total).toEqual({ count: 1, amounts: [gbp('30000000.00')], converted: eur('35628000.00'), unconverted: [] });
+    expect(withdrawn.json.total).toEqual({
+      count: 1,
+      amounts: [gbp('30000000.00')],
+      converted: eur('35628000.00'),
+      unconverted: [],
+      rates: [rate],
+    });
   });
 
   it('takes a withdrawn announcement out of the group it shared with another, converted sum included', async () => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
     const api = clientOf(ledger);
-    expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201);
+    const rate = citedRate(expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201));
     const twice = await announce(ledger, theThreeMillion({ title: 'The £3m, announced twice' }));
     expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({
       count: 2,
       amounts: [gbp('6000000.00')],
       converted: eur('7125600.00'),
       unconverted: [],
+      rates: [rate],
     });
 
     expectStatus(await api.post(`/announcements/${twice.id}/withdrawal`, { reason: 'duplicate' }), 200);
@@ -365,6 +457,7 @@ describe('GET /totals after amendments and withdrawals', () => {
       amounts: [gbp('3000000.00')],
       converted: eur('3562800.00'),
       unconverted: [],
+      rates: [rate],
     });
   });
 
@@ -377,8 +470,8 @@ describe('GET /totals after amendments and withdrawals', () => {
     const reply = await totals(ledger, '?groupBy=country&currency=EUR');
 
     expect(reply.json.rows).toEqual([
-      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('0.00'), unconverted: [three.id] },
-      { country: 'unallocated', count: 1, amounts: [gbp('30000000.00')], converted: eur('0.00'), unconverted: [thirty.id] },
+      { country: 'GB', count: 1, amounts: [gbp('3000000.00')], converted: eur('0.00'), unconverted: [three.id], rates: [] },
+      { country: 'unallocated', count: 1, amounts: [gbp('30000000.00')], converted: eur('0.00'), unconverted: [thirty.id], rates: [] },
     ]);
     expect(reply.json.total.unconverted).toEqual([thirty.id, three.id].sort());
   });
@@ -396,6 +489,10 @@ describe('GET /totals: refusals', () => {
     ['a currency the ledger does not hold', '?currency=USD', 'currency', /GBP/],
     ['a bad minPosition', '?minPosition=soon', 'minPosition', /position/],
     ['an unknown parameter', '?colour=red', 'colour', /not a known field/],
+    ['an unknown basis', '?basis=gross', 'basis', /announced, new/],
+    ['an unknown stage', '?stage=pledged', 'stage', /announced, committed, disbursed/],
+    ['a stage twice', '?stage=committed,committed', 'stage', /distinct/],
+    ['the internal stage', '?stage=restated', 'stage', /announced, committed, disbursed/],
   ])('refuses %s with a 400 problem naming the field', async (_name, query, field, message) => {
     const { ledger } = await aLedgerWithTheRealAnnouncements();
 

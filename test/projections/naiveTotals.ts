@@ -4,7 +4,7 @@ import type { AnnouncementEvent } from '../../src/commands/announcement/events.j
 import { evolveAnnouncement, initialAnnouncementState, type AnnouncementState } from '../../src/commands/announcement/state.js';
 import type { ExchangeRateRecorded } from '../../src/commands/exchangeRate/events.js';
 import type { CurrencyCode } from '../../src/domain/money.js';
-import type { TotalsAnswer, TotalsFigures, TotalsQuery, TotalsRow } from '../../src/projections/models/totals/query.js';
+import type { RateCited, TotalsAnswer, TotalsFigures, TotalsQuery, TotalsRow } from '../../src/projections/models/totals/query.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 
 const CURRENCIES: readonly CurrencyCode[] = ['GBP', 'EUR'];
@@ -19,6 +19,8 @@ interface Part {
   readonly currency: CurrencyCode;
   readonly announcedOn: string;
   readonly minor: bigint;
+  /** Only announced money here: restatements, commitments and disbursements have their own naive model (naiveStages.ts). */
+  readonly stage: 'announced';
 }
 
 function financialYear(date: string): string {
@@ -54,13 +56,14 @@ function activeParts(events: readonly RecordedEvent[]): Part[] {
         currency: a.amount.currency,
         announcedOn: a.announcedOn,
         minor: BigInt(share.minor),
+        stage: 'announced',
       });
     }
   }
   return parts;
 }
 
-type RecordedRate = ExchangeRateRecorded['data'];
+type RecordedRate = ExchangeRateRecorded['data'] & { readonly position: string };
 
 /** The last record, in log order, for the pair with the greatest effectiveOn on or before the date. */
 function latestRecord(records: readonly RecordedRate[], base: CurrencyCode, quote: CurrencyCode, date: string): RecordedRate | undefined {
@@ -72,17 +75,28 @@ function latestRecord(records: readonly RecordedRate[], base: CurrencyCode, quot
   return best;
 }
 
-/** Converted minor units per the README rule, or undefined when no rate applies. */
-function naiveConvert(records: readonly RecordedRate[], part: Part, target: CurrencyCode): bigint | undefined {
-  if (part.currency === target) return part.minor;
+/** The record that converts a part per the README rule, and whether it is used inverted; undefined when none applies. */
+function chosenRecord(
+  records: readonly RecordedRate[],
+  part: Part,
+  target: CurrencyCode,
+): { record: RecordedRate; inverse: boolean } | undefined {
   const direct = latestRecord(records, part.currency, target, part.announcedOn);
   const inverse = latestRecord(records, target, part.currency, part.announcedOn);
   const chosen = direct !== undefined && (inverse === undefined || direct.effectiveOn >= inverse.effectiveOn) ? direct : inverse;
-  if (chosen === undefined) return undefined;
+  return chosen === undefined ? undefined : { record: chosen, inverse: chosen !== direct };
+}
+
+/** Converted minor units per the README rule, or undefined when no rate applies. */
+function naiveConvert(records: readonly RecordedRate[], part: Part, target: CurrencyCode): bigint | undefined {
+  if (part.currency === target) return part.minor;
+  const found = chosenRecord(records, part, target);
+  if (found === undefined) return undefined;
+  const chosen = found.record;
   const [whole = '', fraction = ''] = chosen.rate.split('.');
   const scaled = BigInt(whole + fraction);
   const unit = 10n ** BigInt(fraction.length);
-  const [n, d] = chosen === direct ? [part.minor * scaled, unit] : [part.minor * unit, scaled];
+  const [n, d] = found.inverse ? [part.minor * unit, scaled] : [part.minor * scaled, unit];
   // Half to even, by comparing twice the remainder with the divisor.
   const floor = n / d;
   const twice = 2n * (n - floor * d);
@@ -112,11 +126,46 @@ function naiveFigures(parts: readonly Part[], records: readonly RecordedRate[], 
     if (value === undefined) unconverted.add(part.id);
     else converted += value;
   }
-  return { ...figures, converted: { currency, value: decimal(converted) }, unconverted: [...unconverted].sort() };
+  return {
+    ...figures,
+    converted: { currency, value: decimal(converted) },
+    unconverted: [...unconverted].sort(),
+    rates: naiveRates(parts, records, currency),
+  };
+}
+
+/** Every record used to convert the parts, each once: by pair, effectiveOn, position, then direct before inverse. */
+function naiveRates(parts: readonly Part[], records: readonly RecordedRate[], currency: CurrencyCode): RateCited[] {
+  const used = new Map<string, RateCited>();
+  for (const part of parts) {
+    if (part.currency === currency) continue;
+    const chosen = chosenRecord(records, part, currency);
+    if (chosen === undefined) continue;
+    const { base, quote, rate, effectiveOn, source, position } = chosen.record;
+    used.set(`${position}/${chosen.inverse}`, {
+      base,
+      quote,
+      rate,
+      effectiveOn,
+      source,
+      position,
+      ...(chosen.inverse && { inverse: true }),
+    });
+  }
+  return [...used.values()].sort(
+    (a, b) =>
+      a.base.localeCompare(b.base) ||
+      a.quote.localeCompare(b.quote) ||
+      a.effectiveOn.localeCompare(b.effectiveOn) ||
+      Number(BigInt(a.position) - BigInt(b.position)) ||
+      Number(a.inverse === true) - Number(b.inverse === true),
+  );
 }
 
 export function naiveTotals(events: readonly RecordedEvent[], query: TotalsQuery): TotalsAnswer {
-  const records = events.filter((event) => event.type === 'ExchangeRateRecorded').map((event) => event.data as RecordedRate);
+  const records = events
+    .filter((event) => event.type === 'ExchangeRateRecorded')
+    .map((event) => ({ ...(event.data as ExchangeRateRecorded['data']), position: event.position.commit.toString() }));
   const { programme, country, funder, yearFrom, yearTo } = query.filter;
   const parts = activeParts(events).filter(
     (part) =>

@@ -35,6 +35,9 @@ const prosecutions: AnnouncementFields = {
   tags: ['organised-immigration-crime'],
 };
 
+/** The GBP->EUR rate the conversion tests record, as answers cite it: the third event of their log. */
+const CITED_RATE = { base: 'GBP', quote: 'EUR', rate: '1.1876', effectiveOn: '2025-03-28', source: 'test', position: '3' };
+
 function realAnnouncements(): EventLog {
   const log = new EventLog();
   log.announced(SUPPLY_CHAINS, supplyChains);
@@ -61,7 +64,7 @@ describe('totals of the real announcements of 2025-03-31', () => {
     expect(totals(realAnnouncements(), []).rows).toEqual([{ count: 2, amounts: [{ currency: 'GBP', value: '33000000.00' }] }]);
     expect(totals(new EventLog(), [])).toEqual({ rows: [{ count: 0, amounts: [] }], total: { count: 0, amounts: [] } });
     expect(totals(new EventLog(), [], 'EUR').rows).toEqual([
-      { count: 0, amounts: [], converted: { currency: 'EUR', value: '0.00' }, unconverted: [] },
+      { count: 0, amounts: [], converted: { currency: 'EUR', value: '0.00' }, unconverted: [], rates: [] },
     ]);
   });
 
@@ -123,6 +126,7 @@ describe('conversion', () => {
           amounts: [{ currency: 'GBP', value: '3000000.00' }],
           converted: { currency: 'EUR', value: '3562800.00' },
           unconverted: [],
+          rates: [CITED_RATE],
         },
         {
           programme: 'oic-supply-chains',
@@ -130,6 +134,7 @@ describe('conversion', () => {
           amounts: [{ currency: 'GBP', value: '30000000.00' }],
           converted: { currency: 'EUR', value: '35628000.00' },
           unconverted: [],
+          rates: [CITED_RATE],
         },
       ],
       total: {
@@ -137,6 +142,7 @@ describe('conversion', () => {
         amounts: [{ currency: 'GBP', value: '33000000.00' }],
         converted: { currency: 'EUR', value: '39190800.00' },
         unconverted: [],
+        rates: [CITED_RATE],
       },
     });
   });
@@ -147,6 +153,7 @@ describe('conversion', () => {
       amounts: [{ currency: 'GBP', value: '33000000.00' }],
       converted: { currency: 'GBP', value: '33000000.00' },
       unconverted: [],
+      rates: [],
     });
   });
 
@@ -158,6 +165,7 @@ describe('conversion', () => {
       amounts: [{ currency: 'GBP', value: '33000000.00' }],
       converted: { currency: 'EUR', value: '0.00' },
       unconverted: [SUPPLY_CHAINS, PROSECUTIONS].sort(),
+      rates: [],
     });
     // With the earlier rate recorded too, the earlier one applies and the later one is still ignored.
     log.rate('GBP', 'EUR', '1.1876', '2025-03-28');
@@ -307,6 +315,7 @@ describe('amendments and withdrawals', () => {
         amounts: [{ currency: 'GBP', value: '33000000.00' }],
         converted: { currency: 'EUR', value: '39190800.00' },
         unconverted: [],
+        rates: [CITED_RATE],
       },
     ]);
   });
@@ -321,6 +330,7 @@ describe('amendments and withdrawals', () => {
         amounts: [{ currency: 'GBP', value: '30000000.00' }],
         converted: { currency: 'EUR', value: '0.00' },
         unconverted: [SUPPLY_CHAINS],
+        rates: [],
       },
       {
         year: 2025,
@@ -329,6 +339,7 @@ describe('amendments and withdrawals', () => {
         amounts: [{ currency: 'GBP', value: '3000000.00' }],
         converted: { currency: 'EUR', value: '3562800.00' },
         unconverted: [],
+        rates: [CITED_RATE],
       },
     ]);
     const nextFiscalYear = amendedAfterQuery((log) => log.amended(SUPPLY_CHAINS, { announcedOn: '2025-04-01' }), ['fiscalYear']);
@@ -348,6 +359,7 @@ describe('amendments and withdrawals', () => {
           amounts: [{ currency: 'GBP', value: '3000000.00' }],
           converted: { currency: 'EUR', value: '3562800.00' },
           unconverted: [],
+          rates: [CITED_RATE],
         },
       ],
       total: {
@@ -355,6 +367,7 @@ describe('amendments and withdrawals', () => {
         amounts: [{ currency: 'GBP', value: '3000000.00' }],
         converted: { currency: 'EUR', value: '3562800.00' },
         unconverted: [],
+        rates: [CITED_RATE],
       },
     });
     const none = amendedAfterQuery(

@@ -132,9 +132,9 @@ export const exportRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   }
 
   app.get('/exports/totals.csv', { schema: totalsExportSchema, config: { scope: 'read' } }, async (request, reply) => {
-    const { groupBy, currency, minPosition, asOf, bom, ...filter } = request.query;
+    const { groupBy, currency, basis, rates, minPosition, asOf, bom, ...filter } = request.query;
     if (!(await awaitMinPosition(context.projections, minPosition, reply))) return reply;
-    return sendCsv(request, reply, { kind: 'totals', groupBy, currency, filter, asOf }, bom);
+    return sendCsv(request, reply, { kind: 'totals', groupBy, currency, basis, rates, filter, asOf }, bom);
   });
 
   app.get('/exports/announcements.csv', { schema: announcementsExportSchema, config: { scope: 'read' } }, async (request, reply) =>

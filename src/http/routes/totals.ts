@@ -58,8 +58,9 @@ const totalsResponses = {
 };
 
 const TOTALS_DESCRIPTION =
-  'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted` and ' +
-  '`unconverted`. ' +
+  'Each row has a field per groupBy dimension, then `count` and `amounts` by original currency; with `currency`, also `converted`, ' +
+  '`unconverted` and the `rates` used. `basis=new` leaves out the money restating earlier announcements; `stage` (a filter and a ' +
+  'dimension) adds committed and disbursed money. ' +
   'Send If-None-Match with the last ETag to get 304 while nothing changed, and minPosition (from a write) to read your own writes.';
 
 /** One totals route: its path, what the path adds to the filter, and whether an unknown programme is refused. */
@@ -277,8 +278,8 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   for (const route of TOTALS_ROUTES) {
     app.get(route.url, { schema: totalsSchemaOf(route), config: { scope: 'read' } }, (request, reply) => {
-      const { groupBy, currency, minPosition, asOf, ...filter } = request.query;
-      const query = { groupBy, currency, filter: { ...filter, ...route.pathFilter(request.params ?? {}) } };
+      const { groupBy, currency, basis, minPosition, asOf, ...filter } = request.query;
+      const query = { groupBy, currency, basis, filter: { ...filter, ...route.pathFilter(request.params ?? {}) } };
       if (route.refusesUnknownProgramme) assertKnownProgramme(programmes, query.filter.programme);
       return respond(request, reply, query, minPosition, asOf);
     });

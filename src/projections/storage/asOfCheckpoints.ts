@@ -11,7 +11,7 @@ import type { TotalsState } from '../models/totals/state.js';
 import { writeChecksummedFile } from './checksummedFile.js';
 
 /** Bump when the totals' stored form changes: older checkpoints are then ignored. */
-const CHECKPOINT_FORMAT = 3;
+const CHECKPOINT_FORMAT = 4;
 
 export interface Checkpoint {
   readonly position: Position;

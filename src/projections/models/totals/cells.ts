@@ -1,8 +1,8 @@
-// The totals' cells in columns: one row per distinct (programme, funder, currency, period, country), its sum and counts
-// in typed arrays, found through an open-addressing hash of its codes. A quarter of a million cells (at a million
+// The totals' cells in columns: one row per distinct (programme, funder, currency, period, country, stage), its sum and
+// counts in typed arrays, found through an open-addressing hash of its codes. A quarter of a million cells (at a million
 // events) are then a few megabytes the garbage collector never walks, and adding an allocation allocates nothing.
 import { fiscalYearOf, yearOf } from '../../../domain/dates.js';
-import { Dictionary, float64Column, uint32Column, type Column } from '../columns.js';
+import { Dictionary, float64Column, uint8Column, uint32Column, type Column } from '../columns.js';
 import { NONE, OpenAddressing } from '../openAddressing.js';
 import { safeSum } from './exactSum.js';
 
@@ -12,11 +12,25 @@ const CODE_FIELDS: readonly CodeField[] = ['programmes', 'funders', 'currencies'
 const OFFSET: Readonly<Record<CodeField, number>> = { programmes: 0, funders: 1, currencies: 2, periods: 3, countries: 4 };
 const STRIDE = CODE_FIELDS.length;
 
+/**
+ * What money a cell holds (issue 20). `announced` is the face value; `restated` the part of it that re-announces money
+ * of earlier announcements still active (kept positive, subtracted for basis=new, never counted); `committed` and
+ * `disbursed` the sums of those events. Codes are fixed: 0 is what every cell was before stages existed.
+ */
+export const STAGES = ['announced', 'restated', 'committed', 'disbursed'] as const;
+export type StageName = (typeof STAGES)[number];
+export const ANNOUNCED = 0;
+export const RESTATED = 1;
+export const COMMITTED = 2;
+export const DISBURSED = 3;
+
 /** What a snapshot keeps: the columns as they are, and each dictionary's values (a period is "2025|2024-25"). */
 export interface StoredCellTable {
   readonly dictionaries: Record<CodeField, string[]>;
   /** Five codes per cell, in the order of CODE_FIELDS. */
   readonly keys: Uint32Array;
+  /** Each cell's stage code (STAGES). */
+  readonly stages: Uint8Array;
   readonly allocations: Uint32Array;
   readonly announcements: Uint32Array;
   readonly sums: Float64Array;
@@ -31,18 +45,20 @@ export interface CellView {
   readonly fiscalYear: string;
   readonly funder: string;
   readonly currency: string;
+  readonly stage: StageName;
   readonly minor: bigint;
   readonly allocations: number;
   readonly announcements: number;
 }
 
-/** Mixes the five codes of a cell into a table index. */
-function hashOf(programme: number, funder: number, currency: number, period: number, country: number): number {
+/** Mixes the codes of a cell into a table index; the stage only when it is not `announced` (the hash of those is as before). */
+function hashOf(programme: number, funder: number, currency: number, period: number, country: number, stage: number): number {
   let h = Math.imul(programme ^ 0x9e3779b1, 0x85ebca6b);
   h = Math.imul(h ^ funder ^ (h >>> 15), 0xc2b2ae35);
   h = Math.imul(h ^ currency ^ (h >>> 13), 0x27d4eb2f);
   h = Math.imul(h ^ period ^ (h >>> 16), 0x165667b1);
   h = Math.imul(h ^ country ^ (h >>> 15), 0x85ebca6b);
+  if (stage !== ANNOUNCED) h = Math.imul(h ^ stage ^ (h >>> 16), 0x27d4eb2f);
   return (h ^ (h >>> 13)) >>> 0;
 }
 
@@ -50,6 +66,7 @@ export class CellTable {
   /** Each dimension's strings, numbered in the order first seen; the code columns hold the numbers. */
   readonly dictionaries: Readonly<Record<CodeField, Dictionary>>;
   private readonly keys: Column<Uint32Array>;
+  private readonly stages: Column<Uint8Array>;
   private readonly allocationCounts: Column<Uint32Array>;
   private readonly announcementCounts: Column<Uint32Array>;
   /**
@@ -73,6 +90,7 @@ export class CellTable {
       countries: new Dictionary(stored?.dictionaries.countries),
     };
     this.keys = uint32Column(stored?.keys);
+    this.stages = uint8Column(stored?.stages);
     this.allocationCounts = uint32Column(stored?.allocations);
     this.announcementCounts = uint32Column(stored?.announcements);
     this.sums = float64Column(stored?.sums);
@@ -97,8 +115,8 @@ export class CellTable {
   }
 
   /** The number of the cell with these codes, made (empty) on first sight. */
-  numberOf(programme: number, funder: number, currency: number, period: number, country: number): number {
-    const hash = hashOf(programme, funder, currency, period, country) | 0;
+  numberOf(programme: number, funder: number, currency: number, period: number, country: number, stage = ANNOUNCED): number {
+    const hash = hashOf(programme, funder, currency, period, country, stage) | 0;
     const table = this.table;
     for (let cell = table.first(hash); cell !== NONE; cell = table.next(hash)) {
       const key = cell * STRIDE;
@@ -108,7 +126,8 @@ export class CellTable {
         keys.get(key) === programme &&
         keys.get(key + 1) === funder &&
         keys.get(key + 3) === period &&
-        keys.get(key + 2) === currency
+        keys.get(key + 2) === currency &&
+        this.stages.get(cell) === stage
       ) {
         return cell;
       }
@@ -119,6 +138,7 @@ export class CellTable {
     this.keys.push(currency);
     this.keys.push(period);
     this.keys.push(country);
+    this.stages.push(stage);
     this.allocationCounts.push(0);
     this.announcementCounts.push(0);
     this.sums.push(0);
@@ -166,6 +186,11 @@ export class CellTable {
     return this.keys.get(cell * STRIDE + OFFSET[field]);
   }
 
+  /** A cell's stage code (STAGES). */
+  stageOf(cell: number): number {
+    return this.stages.get(cell);
+  }
+
   yearOfPeriod(period: number): number {
     return this.periodYears[period] as number;
   }
@@ -184,6 +209,7 @@ export class CellTable {
       fiscalYear: this.fiscalYearOfPeriod(period),
       funder: text('funders'),
       currency: text('currencies'),
+      stage: STAGES[this.stageOf(cell)] as StageName,
       minor: this.minorOf(cell),
       allocations: this.allocationsOf(cell),
       announcements: this.announcementsOf(cell),
@@ -198,6 +224,7 @@ export class CellTable {
     return {
       dictionaries,
       keys: this.keys.toArray(),
+      stages: this.stages.toArray(),
       allocations: this.allocationCounts.toArray(),
       announcements: this.announcementCounts.toArray(),
       sums: this.sums.toArray(),
@@ -220,6 +247,6 @@ export class CellTable {
   private hashOfCell(cell: number): number {
     const key = cell * STRIDE;
     const keys = this.keys;
-    return hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4)) | 0;
+    return hashOf(keys.get(key), keys.get(key + 1), keys.get(key + 2), keys.get(key + 3), keys.get(key + 4), this.stages.get(cell)) | 0;
   }
 }

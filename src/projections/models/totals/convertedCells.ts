@@ -8,8 +8,11 @@ export class ConvertedCells {
   /** Each cell's converted sum while it is a safe integer; past that it goes on in `overflow`, exact as a bigint. */
   private readonly sums = float64Column();
   private readonly overflow = new Map<number, bigint>();
-  /** The ids of the announcements in a cell that no rate converts: few, so only the cells that have any. */
-  private readonly unconverted = new Map<number, Set<string>>();
+  /**
+   * The ids of the announcements in a cell that no rate converts, each with how many of its contributions put it there
+   * (two commitments of one announcement on two dates can share a cell): few, so only the cells that have any.
+   */
+  private readonly unconverted = new Map<number, Map<string, number>>();
 
   add(cell: number, minor: number | bigint, sign: 1 | -1): void {
     while (this.sums.length <= cell) this.sums.push(0);
@@ -30,24 +33,26 @@ export class ConvertedCells {
   markUnconverted(cell: number, id: string, sign: 1 | -1): void {
     let ids = this.unconverted.get(cell);
     if (sign === 1) {
-      if (ids === undefined) this.unconverted.set(cell, (ids = new Set()));
-      ids.add(id);
+      if (ids === undefined) this.unconverted.set(cell, (ids = new Map<string, number>()));
+      ids.set(id, (ids.get(id) ?? 0) + 1);
     } else if (ids !== undefined) {
-      ids.delete(id);
+      const left = (ids.get(id) ?? 0) - 1;
+      if (left > 0) ids.set(id, left);
+      else ids.delete(id);
       if (ids.size === 0) this.unconverted.delete(cell);
     }
   }
 
-  /** Adds the cell's converted sum to `total`. */
-  addTo(cell: number, total: ExactSum): void {
-    if (cell < this.sums.length) total.add(this.sums.get(cell));
+  /** Adds the cell's converted sum to `total` (sign -1: subtracts it). */
+  addTo(cell: number, total: ExactSum, sign: 1 | -1 = 1): void {
+    if (cell < this.sums.length) total.add(this.sums.get(cell), sign);
     if (this.overflow.size > 0) {
       const over = this.overflow.get(cell);
-      if (over !== undefined) total.add(over);
+      if (over !== undefined) total.add(over, sign);
     }
   }
 
-  unconvertedOf(cell: number): ReadonlySet<string> | undefined {
-    return this.unconverted.size === 0 ? undefined : this.unconverted.get(cell);
+  unconvertedOf(cell: number): Iterable<string> | undefined {
+    return this.unconverted.size === 0 ? undefined : this.unconverted.get(cell)?.keys();
   }
 }

@@ -1,17 +1,21 @@
-// The totals projection: announcements add their allocations, amendments replace them, withdrawals remove them.
+// The totals projection: announcements add their allocations, amendments replace them, withdrawals remove them;
+// restatements, commitments and disbursements add money in stages of their own (stageSlots.ts).
 import { runAtOnce, type Steps } from '../../../runtime/timeSlice.js';
 import { toDomainEvent } from '../../../commands/decider.js';
 import { ANNOUNCEMENT_EVENT_TYPES, ANNOUNCEMENT_STREAM_PREFIX, type AnnouncementEvent } from '../../../commands/announcement/events.js';
 import type { AnnouncementFields } from '../../../commands/announcement/events.js';
 import { applyChanges } from '../../../commands/announcement/state.js';
 import { EXCHANGE_RATE_EVENT_TYPES, EXCHANGE_RATE_STREAM_PREFIX, type ExchangeRateEvent } from '../../../commands/exchangeRate/events.js';
-import { convertSafeMinor, type CurrencyCode, type ExactRate } from '../../../domain/money.js';
+import type { CurrencyCode } from '../../../domain/money.js';
 import type { RecordedEvent } from '../../../store/port.js';
-import { dayNumber, dayText } from '../columns.js';
+import { positionText } from '../../../store/position.js';
+import { dayNumber } from '../columns.js';
 import type { Projection } from '../../runtime/projection.js';
+import { addConverted, applyContribution, currencyOf, dateOf, isActive, newSlot, withdraw } from './contribution.js';
 import { ConvertedCells } from './convertedCells.js';
 import { describeTotals } from './digest.js';
 import { initialTotalsState, type Conversion, type TotalsState } from './state.js';
+import { commit, disburse, followAmendment, restatedChanged, setRestates, withdrawDerived } from './stageSlots.js';
 import { storedTotals, type StoredTotals } from './stored.js';
 
 export const UNALLOCATED = 'unallocated';
@@ -31,18 +35,6 @@ function cellFinder(state: TotalsState, fields: Contributed): (country: string) 
   const currency = dictionaries.currencies.codeOf(fields.amount.currency);
   const period = cells.periodOf(fields.announcedOn);
   return (country) => cells.numberOf(programme, funder, currency, period, dictionaries.countries.codeOf(country));
-}
-
-/** A new slot for an announcement's contribution. */
-function newSlot(state: TotalsState, id: string): number {
-  const contributions = state.contributions;
-  const slot = contributions.ids.add(id);
-  contributions.days.push(0);
-  contributions.currencies.push(0);
-  contributions.split.push(0);
-  contributions.firstRow.push(0);
-  contributions.rowCount.push(0);
-  return slot;
 }
 
 /** Records what an announcement contributes now (its rows) and adds it to the cells. */
@@ -65,78 +57,6 @@ function contribute(state: TotalsState, slot: number, fields: Contributed): void
     c.rowCount.set(slot, 1);
   }
   applyContribution(state, slot, 1);
-}
-
-function withdraw(state: TotalsState, slot: number): void {
-  applyContribution(state, slot, -1);
-  state.contributions.rowCount.set(slot, 0);
-}
-
-const texts = new Map<number, string>();
-
-/** announcedOn of a contribution, as the rate book takes dates. */
-function dateOf(state: TotalsState, slot: number): string {
-  const day = state.contributions.days.get(slot);
-  let date = texts.get(day);
-  if (date === undefined) {
-    date = dayText(day);
-    texts.set(day, date);
-  }
-  return date;
-}
-
-function currencyOf(state: TotalsState, slot: number): CurrencyCode {
-  return state.cells.dictionaries.currencies.valueOf(state.contributions.currencies.get(slot)) as CurrencyCode;
-}
-
-/** The rate from the slot's currency into the target on its announcement date, null when none applies. */
-function rateFor(state: TotalsState, conversion: Conversion, slot: number, currency: CurrencyCode, target: CurrencyCode): ExactRate | null {
-  const c = state.contributions;
-  const key = c.currencies.get(slot) * 100_000_000 + c.days.get(slot);
-  let rate = conversion.rates.get(key);
-  if (rate === undefined) {
-    rate = state.rates.rateOn(currency, target, dateOf(state, slot)) ?? null;
-    conversion.rates.set(key, rate);
-  }
-  return rate;
-}
-
-/** Converts one allocation (row) at the rate in force on its announcement date; undefined when no rate applies. */
-function convertedRow(
-  state: TotalsState,
-  conversion: Conversion,
-  slot: number,
-  row: number,
-  target: CurrencyCode,
-): number | bigint | undefined {
-  const minor = state.contributions.rowMinors.get(row);
-  const currency = currencyOf(state, slot);
-  if (currency === target) return minor;
-  const rate = rateFor(state, conversion, slot, currency, target);
-  return rate === null ? undefined : convertSafeMinor(minor, currency, target, rate);
-}
-
-function addConverted(state: TotalsState, conversion: Conversion, slot: number, row: number, target: CurrencyCode, sign: 1 | -1): void {
-  const cell = state.contributions.rowCells.get(row);
-  const converted = convertedRow(state, conversion, slot, row, target);
-  if (converted !== undefined) {
-    conversion.cells.add(cell, converted, sign);
-    return;
-  }
-  // The id as text only for what cannot be converted: spelling out every id cost more than the conversions.
-  conversion.cells.markUnconverted(cell, state.contributions.ids.idOf(slot), sign);
-}
-
-function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void {
-  const c = state.contributions;
-  const first = c.firstRow.get(slot);
-  const end = first + c.rowCount.get(slot);
-  for (let row = first; row < end; row += 1) {
-    state.cells.apply(c.rowCells.get(row), c.rowMinors.get(row), sign, row === first);
-    // Checked first: iterating an empty map still makes an iterator, on every row of a replay.
-    if (state.conversions.size > 0)
-      for (const [target, conversion] of state.conversions) addConverted(state, conversion, slot, row, target, sign);
-  }
 }
 
 /**
@@ -172,21 +92,40 @@ function evolveAnnouncement(state: TotalsState, event: RecordedEvent): void {
   const domainEvent = toDomainEvent<AnnouncementEvent>({ eventTypes: ANNOUNCEMENT_EVENT_TYPES }, event);
   const id = domainEvent.data.announcementId;
   const existing = state.contributions.ids.slotOf(id);
-  const active = existing !== undefined && state.contributions.rowCount.get(existing) > 0;
+  const active = isActive(state, existing);
   switch (domainEvent.type) {
-    case 'FundingAnnounced':
+    case 'FundingAnnounced': {
       // The decider never records a second one for an id; were one there, the first would stand while active.
-      if (!active) contribute(state, existing ?? newSlot(state, id), domainEvent.data);
+      if (active) return;
+      const slot = existing ?? newSlot(state, id);
+      contribute(state, slot, domainEvent.data);
+      const { restates } = domainEvent.data;
+      if (restates !== undefined && restates.length > 0) setRestates(state, slot, restates);
+      restatedChanged(state, id);
       return;
+    }
     case 'FundingAmended': {
       if (!active) return;
-      const next = applyChanges({ ...contributedFields(state, existing), title: '', tags: [] }, domainEvent.data.changes);
+      const { changes } = domainEvent.data;
+      const next = applyChanges({ ...contributedFields(state, existing), title: '', tags: [] }, changes);
       withdraw(state, existing);
       contribute(state, existing, next);
+      if (changes.restates !== undefined) setRestates(state, existing, changes.restates);
+      // Only announcements with restatements, commitments or disbursements have slots derived from theirs.
+      if (state.stages.derived.size > 0) followAmendment(state, existing);
       return;
     }
     case 'FundingWithdrawn':
-      if (active) withdraw(state, existing);
+      if (!active) return;
+      withdraw(state, existing);
+      if (state.stages.derived.size > 0) withdrawDerived(state, existing);
+      restatedChanged(state, id);
+      return;
+    case 'FundingCommitted':
+      if (active) commit(state, existing, domainEvent.data.amount.minor, domainEvent.data.on);
+      return;
+    case 'FundingDisbursed':
+      if (active) disburse(state, existing, domainEvent.data.amount.minor, domainEvent.data.on, domainEvent.data.country);
       return;
   }
 }
@@ -200,7 +139,7 @@ export const totalsProjection: Projection<TotalsState, StoredTotals> = {
   evolve(state, event) {
     if (event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX)) {
       const { data } = toDomainEvent<ExchangeRateEvent>({ eventTypes: EXCHANGE_RATE_EVENT_TYPES }, event);
-      state.rates.record(data.base, data.quote, data.effectiveOn, data.rate);
+      state.rates.record({ ...data, position: positionText(event.position) });
       // Any converted sum may now be different: rebuild conversions lazily at the next query that asks.
       state.conversions.clear();
       return state;

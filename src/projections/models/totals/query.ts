@@ -3,7 +3,9 @@ import { formatMinor, type CurrencyCode, type MoneyJson } from '../../../domain/
 import { runAtOnce, type Steps } from '../../../runtime/timeSlice.js';
 import { sortSteps } from '../../../runtime/sortSteps.js';
 import { conversionSteps } from './projection.js';
-import type { CellTable } from './cells.js';
+import { ANNOUNCED, RESTATED, STAGES, type CellTable } from './cells.js';
+import { rateKeyOf } from './contribution.js';
+import type { AppliedRate } from './rateBook.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
@@ -13,13 +15,40 @@ export interface TotalsFilter {
   readonly funder?: string | undefined;
   readonly yearFrom?: number | undefined;
   readonly yearTo?: number | undefined;
+  /** Only these stages; absent: the announced stage alone, or every stage when grouping by stage. */
+  readonly stage?: readonly Stage[] | undefined;
 }
+
+/** The stages a query can ask for; `restated` is internal (basis=new subtracts it). */
+export const QUERY_STAGES = ['announced', 'committed', 'disbursed'] as const;
+export type Stage = (typeof QUERY_STAGES)[number];
+
+/**
+ * `announced`: the face value, as before stages existed. `new`: the face value less its parts that restate money of
+ * earlier announcements still active. It applies to the announced stage only; counts stay the announcement counts.
+ */
+export const BASES = ['announced', 'new'] as const;
+export type Basis = (typeof BASES)[number];
 
 export interface TotalsQuery {
   readonly groupBy: readonly Dimension[];
   /** Convert every amount into this currency as well; absent means original currencies only. */
   readonly currency?: CurrencyCode | undefined;
   readonly filter: TotalsFilter;
+  /** Default `announced`. */
+  readonly basis?: Basis | undefined;
+}
+
+/** A recorded exchange rate an answer used, cited with the position of the event that recorded it. */
+export interface RateCited {
+  base: string;
+  quote: string;
+  rate: string;
+  effectiveOn: string;
+  source: string;
+  position: string;
+  /** Present when the rate was used inverted (converting quote to base). */
+  inverse?: true;
 }
 
 export interface TotalsFigures {
@@ -27,6 +56,7 @@ export interface TotalsFigures {
   amounts: MoneyJson[];
   converted?: MoneyJson;
   unconverted?: string[];
+  rates?: RateCited[];
 }
 
 export type TotalsRow = Partial<Record<Dimension, string | number>> & TotalsFigures;
@@ -39,12 +69,18 @@ export interface TotalsAnswer {
 interface Accumulator {
   /** The first cell added: it names the group's dimensions. */
   first: number;
+  /** Its place among the groups, in the order made. */
+  readonly index: number;
   /** By currency code (the cells' currencies dictionary). */
   readonly sums: ExactSum[];
   allocations: number;
   announcements: number;
   readonly converted: ExactSum;
   readonly unconverted: Set<string>;
+  /** Keys of the (currency, day) rates its rows were converted at (see contribution.ts rateKeyOf). */
+  readonly rateKeys: Set<number>;
+  /** The key added last: rows come slot by slot, so most repeats are caught without touching the set. */
+  lastRateKey: number;
 }
 
 /** The code each filtered dimension must have; null when the value was never seen, so nothing can match. */
@@ -75,6 +111,7 @@ function matches(cells: CellTable, cell: number, wanted: WantedCodes, filter: To
 
 /** A dimension's value for a cell, as rows show it. */
 function valueOf(cells: CellTable, cell: number, dimension: Dimension): string | number {
+  if (dimension === 'stage') return STAGES[stageOf(cells, cell)] as string;
   if (dimension === 'year') return cells.yearOfPeriod(cells.codeOf(cell, 'periods'));
   if (dimension === 'fiscalYear') return cells.fiscalYearOfPeriod(cells.codeOf(cell, 'periods'));
   const field = FIELDS[dimension];
@@ -101,6 +138,7 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
     return { indexes, count: seen.size };
   };
   const parts = groupBy.map((dimension): { of: (cell: number) => number; radix: number } => {
+    if (dimension === 'stage') return { of: (cell) => stageOf(cells, cell), radix: STAGES.length };
     if (dimension === 'year' || dimension === 'fiscalYear') {
       const { indexes, count } = indexOfPeriod(dimension === 'year' ? (p) => cells.yearOfPeriod(p) : (p) => cells.fiscalYearOfPeriod(p));
       return { of: (cell) => indexes[cells.codeOf(cell, 'periods')] as number, radix: count };
@@ -119,17 +157,45 @@ function groupKeyer(cells: CellTable, groupBy: readonly Dimension[]): (cell: num
 
 const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
 
-function emptyAccumulator(first: number): Accumulator {
-  return { first, sums: [], allocations: 0, announcements: 0, converted: new ExactSum(), unconverted: new Set() };
+/** A cell's stage as answers show it: a restated part belongs to the announced stage (it is subtracted there). */
+function stageOf(cells: CellTable, cell: number): number {
+  const stage = cells.stageOf(cell);
+  return stage === RESTATED ? ANNOUNCED : stage;
 }
 
-function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined): void {
+/** Which stage codes a query takes, by code: 1 adds the cell, -1 subtracts it (restated parts for basis=new), 0 skips it. */
+function stageSigns(query: TotalsQuery): readonly (1 | -1 | 0)[] {
+  const wanted: readonly string[] = query.filter.stage ?? (query.groupBy.includes('stage') ? QUERY_STAGES : ['announced']);
+  return STAGES.map((stage) => {
+    if (stage === 'restated') return wanted.includes('announced') && query.basis === 'new' ? -1 : 0;
+    return wanted.includes(stage) ? 1 : 0;
+  });
+}
+
+function emptyAccumulator(first: number, index = 0): Accumulator {
+  return {
+    first,
+    index,
+    sums: [],
+    allocations: 0,
+    announcements: 0,
+    converted: new ExactSum(),
+    unconverted: new Set(),
+    rateKeys: new Set(),
+    lastRateKey: -1,
+  };
+}
+
+function add(accumulator: Accumulator, cells: CellTable, cell: number, conversion: Conversion | undefined, sign: 1 | -1): void {
   const currency = cells.codeOf(cell, 'currencies');
-  (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell));
-  accumulator.allocations += cells.allocationsOf(cell);
-  accumulator.announcements += cells.announcementsOf(cell);
+  (accumulator.sums[currency] ??= new ExactSum()).add(cells.sumOf(cell), sign);
+  // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it.
+  if (sign === 1) {
+    accumulator.allocations += cells.allocationsOf(cell);
+    accumulator.announcements += cells.announcementsOf(cell);
+  }
   if (conversion !== undefined) {
-    conversion.cells.addTo(cell, accumulator.converted);
+    conversion.cells.addTo(cell, accumulator.converted, sign);
     const unconverted = conversion.cells.unconvertedOf(cell);
     if (unconverted !== undefined) for (const id of unconverted) accumulator.unconverted.add(id);
   }
@@ -139,7 +205,13 @@ function add(accumulator: Accumulator, cells: CellTable, cell: number, conversio
  * An announcement split over several countries sits in several cells that differ only by country.
  * Counting allocations counts it once per country; counting "announcements" (first allocations) counts it once.
  */
-function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boolean, currency: CurrencyCode | undefined): TotalsFigures {
+function figuresOf(
+  accumulator: Accumulator,
+  cells: CellTable,
+  perCountry: boolean,
+  currency: CurrencyCode | undefined,
+  conversion?: Conversion,
+): TotalsFigures {
   const amounts = accumulator.sums
     .flatMap((sum, code) => {
       const minor = sum.value;
@@ -153,8 +225,24 @@ function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boole
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
       unconverted: [...accumulator.unconverted].sort(),
+      rates: ratesCited(accumulator, conversion),
     }),
   };
+}
+
+/** The records behind an accumulator's rate keys, each once, sorted by pair, date, position and direction. */
+function ratesCited(accumulator: Accumulator, conversion: Conversion | undefined): RateCited[] {
+  const applied = new Set<AppliedRate>();
+  for (const key of accumulator.rateKeys) {
+    const rate = conversion?.rates.get(key);
+    if (rate !== undefined && rate !== null) applied.add(rate);
+  }
+  const byText = new Map<string, RateCited>();
+  for (const { record, inverse } of applied) {
+    const cited: RateCited = { ...record, ...(inverse && { inverse: true as const }) };
+    byText.set(`${record.base}|${record.quote}|${record.effectiveOn}|${record.position.padStart(20, '0')}|${inverse ? 1 : 0}`, cited);
+  }
+  return [...byText.keys()].sort().map((key) => byText.get(key) as RateCited);
 }
 
 function compareRows(groupBy: readonly Dimension[]) {
@@ -191,28 +279,79 @@ export function* totalsQuerySteps(
     query.currency === undefined ? undefined : yield* conversionSteps(state, query.currency, options.keepConversion ?? true);
   const wanted = wantedCodes(cells, query.filter);
   const keyOf = groupKeyer(cells, query.groupBy);
+  const signs = stageSigns(query);
   const groups = new Map<number | string, Accumulator>();
+  // Each cell's group (its index in `groups`), -1 when left out: only a converting answer needs it, to cite its rates.
+  const groupOfCell = conversion === undefined ? undefined : new Int32Array(cells.length).fill(-1);
   const total = emptyAccumulator(0);
   for (let cell = 0; cell < cells.length; cell += 1) {
     if (cell % CELLS_PER_STEP === 0) yield;
-    if (cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
+    const sign = signs[cells.stageOf(cell)] as 1 | -1 | 0;
+    if (sign === 0 || cells.allocationsOf(cell) === 0 || !matches(cells, cell, wanted, query.filter)) continue;
     const key = keyOf(cell);
     let group = groups.get(key);
     if (group === undefined) {
-      group = emptyAccumulator(cell);
+      group = emptyAccumulator(cell, groups.size);
       groups.set(key, group);
     }
-    add(group, cells, cell, conversion);
-    add(total, cells, cell, conversion);
+    if (groupOfCell !== undefined) groupOfCell[cell] = group.index;
+    add(group, cells, cell, conversion, sign);
+    add(total, cells, cell, conversion, sign);
   }
+  const accumulators = [...groups.values()];
+  if (conversion !== undefined && groupOfCell !== undefined)
+    yield* collectRateKeys(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
   const rows: TotalsRow[] = [];
-  for (const group of groups.values()) {
+  for (const group of accumulators) {
     if (rows.length % ROWS_PER_STEP === 0) yield;
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) });
+    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency, conversion) });
   }
   if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
   const sorted = yield* sortSteps(rows, compareRows(query.groupBy));
-  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
+  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency, conversion) };
+}
+
+/** Contribution slots read between two points where a sliced run may pause. */
+const SLOTS_PER_STEP = 2048;
+
+/**
+ * Which rates each group's rows were converted at: a pass over the contribution rows, each slot's (currency, day)
+ * key going to the groups its rows' cells fell in. Nothing is kept per cell between queries; the records themselves
+ * are in the conversion's rate cache, which converting every row filled.
+ */
+function* collectRateKeys(
+  state: TotalsState,
+  conversion: Conversion,
+  target: CurrencyCode,
+  groupOfCell: Int32Array,
+  groups: readonly Accumulator[],
+  total: Accumulator,
+): Steps<void> {
+  const c = state.contributions;
+  const targetCode = state.cells.dictionaries.currencies.find(target);
+  for (let slot = 0; slot < c.ids.length; slot += 1) {
+    if (slot % SLOTS_PER_STEP === 0) yield;
+    const count = c.rowCount.get(slot);
+    const currency = c.currencies.get(slot);
+    if (count === 0 || currency === targetCode) continue;
+    const key = rateKeyOf(currency, c.days.get(slot));
+    const applied = conversion.rates.get(key);
+    if (applied === undefined || applied === null) continue;
+    const first = c.firstRow.get(slot);
+    for (let row = first; row < first + count; row += 1) {
+      const index = groupOfCell[c.rowCells.get(row)] as number;
+      if (index < 0) continue;
+      const group = groups[index] as Accumulator;
+      if (group.lastRateKey !== key) {
+        group.lastRateKey = key;
+        group.rateKeys.add(key);
+      }
+      if (total.lastRateKey !== key) {
+        total.lastRateKey = key;
+        total.rateKeys.add(key);
+      }
+    }
+  }
 }

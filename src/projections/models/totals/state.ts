@@ -1,12 +1,12 @@
 // Totals read model: each active announcement's allocations summed into cells of every dimension at once.
-import type { CurrencyCode, ExactRate } from '../../../domain/money.js';
+import type { CurrencyCode } from '../../../domain/money.js';
 import { float64Column, uint16Column, uint32Column, type Column } from '../columns.js';
 import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
 import type { ConvertedCells } from './convertedCells.js';
-import { RateBook } from './rateBook.js';
+import { RateBook, type AppliedRate } from './rateBook.js';
 
-export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency'] as const;
+export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency', 'stage'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /**
@@ -15,9 +15,14 @@ export type Dimension = (typeof DIMENSIONS)[number];
  */
 export type { CellView as Cell } from './cells.js';
 
-/** programme|year|fiscalYear|funder|currency|country: what names a cell in the digest, and orders it there. */
+/**
+ * programme|year|fiscalYear|funder|currency|country[|stage]: what names a cell in the digest, and orders it there. The
+ * stage only when it is not `announced`, so the digest of a ledger without restatements, commitments or disbursements
+ * is what it was before stages existed.
+ */
 export function cellKey(cell: CellView): string {
-  return `${cell.programme}|${cell.year}|${cell.fiscalYear}|${cell.funder}|${cell.currency}|${cell.country}`;
+  const key = `${cell.programme}|${cell.year}|${cell.fiscalYear}|${cell.funder}|${cell.currency}|${cell.country}`;
+  return cell.stage === 'announced' ? key : `${key}|${cell.stage}`;
 }
 
 /**
@@ -44,15 +49,37 @@ export interface Contributions {
 export interface Conversion {
   readonly cells: ConvertedCells;
   /**
-   * The rate from a currency on a day (key: currency code * 10^8 + YYYYMMDD), null when none applies: looked up and
-   * parsed once per day rather than once per allocation. Valid as long as the conversion is (no rate recorded since).
+   * The rate from a currency on a day (key: currency code * 10^8 + YYYYMMDD) with the record it comes from, null when
+   * none applies: looked up and parsed once per day rather than once per allocation, and what answers cite as the rates
+   * used. Valid as long as the conversion is (no rate recorded since).
    */
-  readonly rates: Map<number, ExactRate | null>;
+  readonly rates: Map<number, AppliedRate | null>;
+}
+
+/** One restatement of an announcement: the earlier announcement's id and the minor units re-announced. */
+export interface RestatedPart {
+  readonly id: string;
+  readonly minor: number;
+}
+
+/**
+ * Issue 20's sparse indexes, empty on a ledger without restatements, commitments or disbursements (so such a ledger
+ * costs what it did). Commitments, disbursements and an announcement's restated part each have slots of their own in
+ * the contributions (see stageSlots.ts), whose ids are derived from the announcement's.
+ */
+export interface StageIndex {
+  /** The restatements of each announcement (by slot) that has any, as recorded: whether they count depends on the earlier one. */
+  readonly restates: Map<number, readonly RestatedPart[]>;
+  /** Earlier announcement id -> slots of the announcements restating it. */
+  readonly restaters: Map<string, Set<number>>;
+  /** Announcement slot -> the slots derived from it. */
+  readonly derived: Map<number, number[]>;
 }
 
 export interface TotalsState {
   readonly cells: CellTable;
   readonly contributions: Contributions;
+  readonly stages: StageIndex;
   readonly rates: RateBook;
   /** Dropped when a rate is recorded, rebuilt by the next query that converts. */
   readonly conversions: Map<CurrencyCode, Conversion>;
@@ -71,6 +98,16 @@ export function emptyContributions(): Contributions {
   };
 }
 
+export function emptyStageIndex(): StageIndex {
+  return { restates: new Map(), restaters: new Map(), derived: new Map() };
+}
+
 export function initialTotalsState(): TotalsState {
-  return { cells: new CellTable(), contributions: emptyContributions(), rates: new RateBook(), conversions: new Map() };
+  return {
+    cells: new CellTable(),
+    contributions: emptyContributions(),
+    stages: emptyStageIndex(),
+    rates: new RateBook(),
+    conversions: new Map(),
+  };
 }
