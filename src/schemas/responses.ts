@@ -65,7 +65,9 @@ export const problems = {
     },
   ),
   storeUnavailable: problemResponse(
-    'The event store is unavailable, or (for a write) the service is still catching up with it; nothing was written: retry',
+    'The event store is unavailable, or (for a write) the service is still catching up with it; nothing was written: retry. ' +
+      "Type store-damaged: a page of the embedded store's file is damaged; nothing is answered from it until an operator restores " +
+      'it from a backup (retrying does not help)',
     {
       'Retry-After': responseHeaders.retryAfter,
     },
@@ -85,7 +87,8 @@ export const heavyProblems = {
   ),
   503: problemResponse(
     'The event store is unavailable, the heavy-work queue is full or no slot came free in time, or the service is overloaded; retry ' +
-      'after Retry-After',
+      "after Retry-After. Type store-damaged: a page of the embedded store's file is damaged; nothing is answered from it until an " +
+      'operator restores it from a backup (retrying does not help)',
     {
       'Retry-After': responseHeaders.retryAfter,
     },

@@ -329,6 +329,61 @@ describe('the dashboard', () => {
     expectAQuietPage(scene);
   });
 
+  it('counts re-announced money once with "New money only", and shows announced, committed and disbursed side by side', async () => {
+    const scene = await dashboard();
+    const listed = expectStatus(await scene.api.get('/announcements?programme=oic-supply-chains'), 200).json.items as {
+      id: string;
+      amount: { value: string };
+    }[];
+    const thirtyMillion = listed.find((item) => item.amount.value === '30000000.00');
+    expect(thirtyMillion).toBeDefined();
+    const earlier = thirtyMillion?.id ?? '';
+    // Made up for this test: a later £12m of which £10m re-announces the £30m; then £5m committed and £2m paid out of the £30m.
+    const later = expectStatus(
+      await scene.api.post('/announcements', {
+        funder: 'GB',
+        programme: 'oic-supply-chains',
+        title: 'Later announcement posted by the end-to-end test (not real)',
+        announcedOn: '2025-06-02',
+        amount: { value: '12000000.00', currency: 'GBP' },
+        restates: [{ announcement: earlier, value: '10000000.00' }],
+      }),
+      201,
+    ).json;
+    expectStatus(await scene.api.post(`/announcements/${earlier}/commitments`, { value: '5000000.00', on: '2025-07-01' }), 201);
+    const paid = expectStatus(
+      await scene.api.post(`/announcements/${earlier}/disbursements`, { value: '2000000.00', on: '2025-09-15', country: 'RS' }),
+      201,
+    ).json;
+    await shows(scene, paid.position);
+    await expectTheFiguresOfTheApi(scene);
+    expect(await scene.page.textContent('#grand-total')).toMatch(/^All together:/);
+
+    await scene.page.getByLabel('New money only').check();
+    await scene.page.waitForSelector('body[data-basis="new"]', { state: 'attached' });
+    await poll(async () => (await chartFigures(scene.page, 'programme')).find((row) => row.key === 'oic-supply-chains')?.amounts).toEqual([
+      { currency: 'GBP', value: '32000000.00' },
+    ]);
+    await expectTheFiguresOfTheApi(scene, '&basis=new');
+    expect(await scene.page.textContent('#grand-total')).toMatch(/^New money only/);
+    expect(new URL(scene.page.url()).search).toBe('?basis=new');
+
+    const stage = (name: string) =>
+      scene.page.getAttribute(`#stages tr[data-programme="oic-supply-chains"] td[data-stage="${name}"]`, 'data-amounts');
+    expect(await stage('announced')).toBe('GBP 32000000.00');
+    expect(await stage('committed')).toBe('GBP 5000000.00');
+    expect(await stage('disbursed')).toBe('GBP 2000000.00');
+
+    await scene.page.getByLabel('All announced money').check();
+    await poll(() => stage('announced')).toBe('GBP 42000000.00');
+    const earlierItem = scene.page.locator(`#announcement-${earlier}`);
+    expect(await earlierItem.locator('.restated-by a').getAttribute('data-restated')).toBe(later.id);
+    expect(await earlierItem.locator('.stages').textContent()).toContain('£5,000,000.00');
+    expect(await scene.page.locator(`#announcement-${later.id} .restates a`).getAttribute('data-restated')).toBe(earlier);
+    await saveScreenshot(scene.page, 'dashboard-new-money.png');
+    expectAQuietPage(scene);
+  });
+
   it('downloads the CSV of the table it shows, with the key, at the position it shows', async () => {
     const scene = await dashboard();
     await scene.page.getByLabel('EUR (€)').check();

@@ -9,6 +9,8 @@ const EVENT_NAMES: Record<HistoryVersion['event'], string> = {
   FundingAnnounced: 'Announced',
   FundingAmended: 'Amended',
   FundingWithdrawn: 'Withdrawn',
+  FundingCommitted: 'Committed',
+  FundingDisbursed: 'Disbursed',
 };
 
 function whereItGoes(announcement: Announcement): string {
@@ -140,6 +142,15 @@ export class AnnouncementList {
         this.programmes.get(announcement.programme) ?? announcement.programme,
         ` · to ${whereItGoes(announcement)}`,
       ),
+      this.restatements(announcement),
+      announcement.committed === undefined && announcement.disbursed === undefined
+        ? null
+        : el(
+            'p',
+            { class: 'stages' },
+            `Committed ${formatMoney(announcement.committed ?? { value: '0.00', currency: announcement.amount.currency })}`,
+            ` · disbursed ${formatMoney(announcement.disbursed ?? { value: '0.00', currency: announcement.amount.currency })}`,
+          ),
       withdrawn
         ? el(
             'p',
@@ -166,6 +177,26 @@ export class AnnouncementList {
         `History (${plural(announcement.revision + 1, 'version')})`,
       ),
       el('div', { class: 'history', id: historyId, hidden: true }),
+    );
+  }
+
+  /** What this announcement re-announces of earlier ones, and which later ones re-announce part of it. */
+  private restatements(announcement: Announcement): HTMLElement | null {
+    const { currency } = announcement.amount;
+    const link = (part: { announcement: string; value: string }): (string | HTMLElement)[] => [
+      el('a', { href: `#announcement-${part.announcement}`, 'data-restated': part.announcement }, part.announcement),
+      ` (${formatMoney({ value: part.value, currency })})`,
+    ];
+    const restates = announcement.restates ?? [];
+    const restatedBy = announcement.restatedBy ?? [];
+    if (restates.length === 0 && restatedBy.length === 0) return null;
+    const joined = (parts: readonly { announcement: string; value: string }[]): (string | HTMLElement)[] =>
+      parts.flatMap((part, index) => [...(index > 0 ? [', '] : []), ...link(part)]);
+    return el(
+      'div',
+      { class: 'restatements' },
+      restates.length === 0 ? null : el('p', { class: 'restates' }, 'Re-announces money of ', ...joined(restates)),
+      restatedBy.length === 0 ? null : el('p', { class: 'restated-by' }, 'Partly re-announced by ', ...joined(restatedBy)),
     );
   }
 

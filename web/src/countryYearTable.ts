@@ -4,7 +4,7 @@ import { countryName, formatMoney, plural } from './format.js';
 import type { Currency, Figures, Totals } from './model.js';
 
 /** One cell: exact amounts (or the converted sum, marked when announcements are left out), and the same in data-*. */
-function figureCell(
+export function figureCell(
   tag: 'td' | 'th',
   figures: Figures | undefined,
   currency: Currency | null,

@@ -4,6 +4,7 @@ import { ApiError, getFile, getJson } from './api.js';
 import { BarChartCard, type Bar } from './charts.js';
 import { showCheckpoint } from './checkpoint.js';
 import { renderCountryYearTable } from './countryYearTable.js';
+import { renderStagesTable } from './stagesTable.js';
 import { byId, el } from './dom.js';
 import { countryName, describeFigures, formatDate, formatMoney, plural } from './format.js';
 import { storedKey, storeKey } from './key.js';
@@ -23,7 +24,8 @@ const keyError = byId('key-error');
 const forgetKey = byId<HTMLButtonElement>('forget-key');
 const positionText = byId('position');
 
-const charts: Record<Exclude<Grouping, 'countryYear'>, BarChartCard> = {
+type Chart = Exclude<Grouping, 'countryYear' | 'programmeStage'>;
+const charts: Record<Chart, BarChartCard> = {
   programme: new BarChartCard({ id: 'chart-programme', title: 'By programme', dimensionLabel: 'Programme', horizontal: true }),
   country: new BarChartCard({ id: 'chart-country', title: 'By country', dimensionLabel: 'Country', horizontal: true }),
   year: new BarChartCard({ id: 'chart-year', title: 'By year', dimensionLabel: 'Year', horizontal: false }),
@@ -111,6 +113,7 @@ function showState(): void {
   field('yearFrom').value = state.yearFrom === undefined ? '' : String(state.yearFrom);
   field('yearTo').value = state.yearTo === undefined ? '' : String(state.yearTo);
   for (const radio of filters.querySelectorAll<HTMLInputElement>('input[name="currency"]')) radio.checked = radio.value === state.currency;
+  for (const radio of filters.querySelectorAll<HTMLInputElement>('input[name="basis"]')) radio.checked = radio.value === state.basis;
 }
 
 function readState(): ViewState {
@@ -127,7 +130,7 @@ filters.addEventListener('change', () => {
 });
 filters.addEventListener('submit', (event) => event.preventDefault());
 byId('clear-filters').addEventListener('click', () => {
-  state = { currency: state.currency };
+  state = { currency: state.currency, basis: state.basis };
   showState();
   history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
   void refresh();
@@ -135,7 +138,7 @@ byId('clear-filters').addEventListener('click', () => {
 
 // ---- Rendering ----
 
-function barsOf(totals: Totals, grouping: Exclude<Grouping, 'countryYear'>): Bar[] {
+function barsOf(totals: Totals, grouping: Chart): Bar[] {
   return totals.rows.map((row: TotalsRow) => {
     const key = String(row[grouping] ?? '');
     const label = grouping === 'programme' ? (programmes.get(key) ?? key) : grouping === 'country' ? countryName(key) : key;
@@ -193,11 +196,15 @@ async function render(view: TotalsView): Promise<void> {
   }
   renderCountryYearTable(byId<HTMLTableElement>('country-year'), totals.countryYear, totals.country, totals.year);
   byId<HTMLAnchorElement>('table-csv').href = csvHref(GROUPINGS.countryYear, position);
+  renderStagesTable(byId<HTMLTableElement>('stages'), totals.programmeStage, (code) => programmes.get(code) ?? code);
+  byId<HTMLAnchorElement>('stages-csv').href = csvHref(GROUPINGS.programmeStage, position);
   const total = totals.programme.total;
-  byId('grand-total').textContent = `All together: ${describeFigures(total, totals.programme.currency !== null)}.`;
+  const counted = state.basis === 'new' ? 'New money only (re-announced money counted once, where first announced)' : 'All together';
+  byId('grand-total').textContent = `${counted}: ${describeFigures(total, totals.programme.currency !== null)}.`;
   await showUnconverted(totals.programme);
   document.body.dataset.position = position;
   document.body.dataset.currency = state.currency;
+  document.body.dataset.basis = state.basis;
   positionText.dataset.position = position;
   positionText.textContent = `Ledger position ${position} · updated ${new Date().toLocaleTimeString('en-GB')}`;
 }

@@ -15,7 +15,15 @@ export interface Figures {
   readonly unconverted?: readonly string[];
 }
 
+export const STAGES = ['announced', 'committed', 'disbursed'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Which announced money the totals count: all of it at face value, or only what no earlier announcement announced. */
+export const BASES = ['announced', 'new'] as const;
+export type Basis = (typeof BASES)[number];
+
 export interface TotalsRow extends Figures {
+  readonly stage?: Stage;
   readonly programme?: string;
   readonly country?: string;
   readonly year?: number;
@@ -51,6 +59,17 @@ export interface Announcement {
   readonly tags: readonly string[];
   readonly withdrawalReason?: string;
   readonly revision: number;
+  /** The parts of its amount that re-announce money of earlier announcements. */
+  readonly restates?: readonly RestatedPart[];
+  /** The later announcements that re-announce part of this one. */
+  readonly restatedBy?: readonly RestatedPart[];
+  readonly committed?: Money;
+  readonly disbursed?: Money;
+}
+
+export interface RestatedPart {
+  readonly announcement: string;
+  readonly value: string;
 }
 
 export interface AnnouncementPage {
@@ -62,7 +81,7 @@ export interface AnnouncementPage {
 export interface HistoryVersion {
   readonly revision: number;
   readonly position: string;
-  readonly event: 'FundingAnnounced' | 'FundingAmended' | 'FundingWithdrawn';
+  readonly event: 'FundingAnnounced' | 'FundingAmended' | 'FundingWithdrawn' | 'FundingCommitted' | 'FundingDisbursed';
   readonly recordedAt: string;
   readonly actor: string;
   readonly reason: string | null;

@@ -1,5 +1,5 @@
 // What the reader chose (filters and currency), kept in the page's address so a view can be shared; never the key.
-import { CURRENCIES, type Currency } from './model.js';
+import { BASES, CURRENCIES, type Basis, type Currency } from './model.js';
 
 export type CurrencyChoice = 'original' | Currency;
 
@@ -10,6 +10,8 @@ export interface ViewState {
   readonly yearFrom?: number | undefined;
   readonly yearTo?: number | undefined;
   readonly currency: CurrencyChoice;
+  /** `new`: money an earlier announcement already announced is counted there only (the API's basis=new). */
+  readonly basis: Basis;
 }
 
 const COUNTRY = /^([A-Z]{2}|unallocated)$/;
@@ -36,6 +38,7 @@ export function viewStateOf(search: string): ViewState {
     yearFrom: year(params.get('yearFrom')),
     yearTo: year(params.get('yearTo')),
     currency: (CURRENCIES as readonly string[]).includes(currency ?? '') ? (currency as Currency) : 'original',
+    basis: (BASES as readonly string[]).includes(params.get('basis') ?? '') ? (params.get('basis') as Basis) : 'announced',
   };
 }
 
@@ -57,6 +60,7 @@ function filterParams(state: ViewState): [string, string][] {
 export function searchOf(state: ViewState): string {
   const params = new URLSearchParams(filterParams(state));
   if (state.currency !== 'original') params.set('currency', state.currency);
+  if (state.basis !== 'announced') params.set('basis', state.basis);
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }
@@ -65,6 +69,7 @@ export function searchOf(state: ViewState): string {
 export function totalsParams(state: ViewState, groupBy: string, extra: Record<string, string | undefined> = {}): URLSearchParams {
   const params = new URLSearchParams({ groupBy });
   if (state.currency !== 'original') params.set('currency', state.currency);
+  if (state.basis !== 'announced') params.set('basis', state.basis);
   for (const [name, value] of filterParams(state)) params.set(name, value);
   for (const [name, value] of Object.entries(extra)) if (value !== undefined) params.set(name, value);
   return params;

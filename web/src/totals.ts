@@ -4,7 +4,13 @@ import type { Totals } from './model.js';
 import { latestOf } from './position.js';
 import { totalsParams, type ViewState } from './query.js';
 
-export const GROUPINGS = { programme: 'programme', country: 'country', year: 'year', countryYear: 'country,year' } as const;
+export const GROUPINGS = {
+  programme: 'programme',
+  country: 'country',
+  year: 'year',
+  countryYear: 'country,year',
+  programmeStage: 'programme,stage',
+} as const;
 export type Grouping = keyof typeof GROUPINGS;
 
 export interface TotalsView {
