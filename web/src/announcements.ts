@@ -148,8 +148,8 @@ export class AnnouncementList {
         : el(
             'p',
             { class: 'stages' },
-            `Committed ${formatMoney(announcement.committed ?? { value: '0.00', currency: announcement.amount.currency })}`,
-            ` · disbursed ${formatMoney(announcement.disbursed ?? { value: '0.00', currency: announcement.amount.currency })}`,
+            `Committed ${formatMoney({ value: announcement.committed ?? '0', currency: announcement.amount.currency })}`,
+            ` · disbursed ${formatMoney({ value: announcement.disbursed ?? '0', currency: announcement.amount.currency })}`,
           ),
       withdrawn
         ? el(

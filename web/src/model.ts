@@ -63,8 +63,9 @@ export interface Announcement {
   readonly restates?: readonly RestatedPart[];
   /** The later announcements that re-announce part of this one. */
   readonly restatedBy?: readonly RestatedPart[];
-  readonly committed?: Money;
-  readonly disbursed?: Money;
+  /** The sums committed and paid out against it, in its currency; absent when none. */
+  readonly committed?: string;
+  readonly disbursed?: string;
 }
 
 export interface RestatedPart {
