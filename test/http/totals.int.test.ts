@@ -15,6 +15,8 @@ import {
   aLedgerWithTheRealAnnouncements,
   anAnnouncement,
   anExchangeRate,
+  citedRate,
+  convertedFigures,
   eur,
   gbp,
   registerProgrammes,
@@ -25,12 +27,6 @@ import {
 
 function totals(ledger: LedgerUnderTest, query = '', headers: Record<string, string> = {}): Promise<Reply> {
   return clientOf(ledger).get(`/totals${query}`, { headers });
-}
-
-/** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
-function citedRate(reply: Reply): Record<string, unknown> {
-  const { base, quote, rate, effectiveOn, source, position } = reply.json as Record<string, unknown>;
-  return { base, quote, rate, effectiveOn, source, position };
 }
 
 const allFive = { count: 5, amounts: [eur('5000000.00'), gbp('36000000.00')] };
@@ -221,30 +217,10 @@ describe('GET /totals?currency=', () => {
     expect(reply.json.currency).toBe('EUR');
     // £3,000,000.00 x 1.1876 = €3,562,800.00; £30,000,000.00 x 1.1876 = €35,628,000.00.
     expect(reply.json.rows).toEqual([
-      {
-        programme: 'cps-smuggling-prosecutions',
-        count: 1,
-        amounts: [gbp('3000000.00')],
-        converted: eur('3562800.00'),
-        unconverted: [],
-        rates: [rate],
-      },
-      {
-        programme: 'oic-supply-chains',
-        count: 1,
-        amounts: [gbp('30000000.00')],
-        converted: eur('35628000.00'),
-        unconverted: [],
-        rates: [rate],
-      },
+      { programme: 'cps-smuggling-prosecutions', ...convertedFigures(1, gbp('3000000.00'), eur('3562800.00'), rate) },
+      { programme: 'oic-supply-chains', ...convertedFigures(1, gbp('30000000.00'), eur('35628000.00'), rate) },
     ]);
-    expect(reply.json.total).toEqual({
-      count: 2,
-      amounts: [gbp('33000000.00')],
-      converted: eur('39190800.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(reply.json.total).toEqual(convertedFigures(2, gbp('33000000.00'), eur('39190800.00'), rate));
   });
 
   it('rounds each allocation half to even, so the rows add up to the total', async () => {
@@ -270,13 +246,7 @@ describe('GET /totals?currency=', () => {
       { country: 'RS', count: 1, amounts: [gbp('1000000.08')], converted: eur('1187500.10'), unconverted: [], rates: [rate] },
       { country: 'XK', count: 1, amounts: [gbp('1000000.24')], converted: eur('1187500.28'), unconverted: [], rates: [rate] },
     ]);
-    expect(reply.json.total).toEqual({
-      count: 1,
-      amounts: [gbp('2000000.32')],
-      converted: eur('2375000.38'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(reply.json.total).toEqual(convertedFigures(1, gbp('2000000.32'), eur('2375000.38'), rate));
   });
 
   it('converts EUR to GBP at the exact inverse of a GBP->EUR rate, and GBP stays as it is', async () => {
@@ -332,13 +302,7 @@ describe('GET /totals?currency=', () => {
     );
     const after = await totals(ledger, '?currency=EUR');
 
-    expect(after.json.total).toEqual({
-      count: 2,
-      amounts: [gbp('33000000.00')],
-      converted: eur('39190800.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(after.json.total).toEqual(convertedFigures(2, gbp('33000000.00'), eur('39190800.00'), rate));
   });
 });
 
@@ -363,13 +327,7 @@ describe('GET /totals after amendments and withdrawals', () => {
       { country: 'RS', count: 1, amounts: [gbp('20000000.00')], converted: eur('23752000.00'), unconverted: [], rates: [rate] },
       { country: 'XK', count: 1, amounts: [gbp('10000000.00')], converted: eur('11876000.00'), unconverted: [], rates: [rate] },
     ]);
-    expect(amended.json.total).toEqual({
-      count: 2,
-      amounts: [gbp('33000000.00')],
-      converted: eur('39190800.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(amended.json.total).toEqual(convertedFigures(2, gbp('33000000.00'), eur('39190800.00'), rate));
 
     // The same cell as before: the old contribution must be taken out before the new one goes in.
     expectStatus(
@@ -379,30 +337,10 @@ describe('GET /totals after amendments and withdrawals', () => {
     const corrected = await totals(ledger, '?groupBy=programme&currency=EUR');
 
     expect(corrected.json.rows).toEqual([
-      {
-        programme: 'cps-smuggling-prosecutions',
-        count: 1,
-        amounts: [gbp('3500000.00')],
-        converted: eur('4156600.00'),
-        unconverted: [],
-        rates: [rate],
-      },
-      {
-        programme: 'oic-supply-chains',
-        count: 1,
-        amounts: [gbp('30000000.00')],
-        converted: eur('35628000.00'),
-        unconverted: [],
-        rates: [rate],
-      },
+      { programme: 'cps-smuggling-prosecutions', ...convertedFigures(1, gbp('3500000.00'), eur('4156600.00'), rate) },
+      { programme: 'oic-supply-chains', ...convertedFigures(1, gbp('30000000.00'), eur('35628000.00'), rate) },
     ]);
-    expect(corrected.json.total).toEqual({
-      count: 2,
-      amounts: [gbp('33500000.00')],
-      converted: eur('39784600.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(corrected.json.total).toEqual(convertedFigures(2, gbp('33500000.00'), eur('39784600.00'), rate));
 
     expectStatus(
       await api.post(`/announcements/${three.id}/amendments`, { changes: { announcedOn: '2025-04-02' }, reason: 'corrected date' }),
@@ -419,22 +357,9 @@ describe('GET /totals after amendments and withdrawals', () => {
     const withdrawn = await totals(ledger, '?groupBy=programme&currency=EUR');
 
     expect(withdrawn.json.rows).toEqual([
-      {
-        programme: 'oic-supply-chains',
-        count: 1,
-        amounts: [gbp('30000000.00')],
-        converted: eur('35628000.00'),
-        unconverted: [],
-        rates: [rate],
-      },
+      { programme: 'oic-supply-chains', ...convertedFigures(1, gbp('30000000.00'), eur('35628000.00'), rate) },
     ]);
-    expect(withdrawn.json.total).toEqual({
-      count: 1,
-      amounts: [gbp('30000000.00')],
-      converted: eur('35628000.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(withdrawn.json.total).toEqual(convertedFigures(1, gbp('30000000.00'), eur('35628000.00'), rate));
   });
 
   it('takes a withdrawn announcement out of the group it shared with another, converted sum included', async () => {
@@ -442,23 +367,15 @@ describe('GET /totals after amendments and withdrawals', () => {
     const api = clientOf(ledger);
     const rate = citedRate(expectStatus(await api.post('/exchange-rates', anExchangeRate({ rate: '1.1876' })), 201));
     const twice = await announce(ledger, theThreeMillion({ title: 'The £3m, announced twice' }));
-    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({
-      count: 2,
-      amounts: [gbp('6000000.00')],
-      converted: eur('7125600.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual(
+      convertedFigures(2, gbp('6000000.00'), eur('7125600.00'), rate),
+    );
 
     expectStatus(await api.post(`/announcements/${twice.id}/withdrawal`, { reason: 'duplicate' }), 200);
 
-    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual({
-      count: 1,
-      amounts: [gbp('3000000.00')],
-      converted: eur('3562800.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect((await totals(ledger, '?country=GB&currency=EUR')).json.total).toEqual(
+      convertedFigures(1, gbp('3000000.00'), eur('3562800.00'), rate),
+    );
   });
 
   it('takes a withdrawn announcement out of unconverted, even when another stays in its group', async () => {

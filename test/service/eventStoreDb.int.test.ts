@@ -12,7 +12,15 @@ import {
   type TestLedger,
   type TestLedgerOptions,
 } from '../support/ledger.js';
-import { anExchangeRate, registerProgrammes, theThirtyMillion, theThreeMillion, type Body } from '../support/scenarios.js';
+import {
+  anExchangeRate,
+  citedRate,
+  convertedFigures,
+  registerProgrammes,
+  theThirtyMillion,
+  theThreeMillion,
+  type Body,
+} from '../support/scenarios.js';
 
 const gbp = (value: string) => ({ currency: 'GBP', value });
 const eur = (value: string) => ({ currency: 'EUR', value });
@@ -117,12 +125,6 @@ function expectServiceUnavailable(reply: Reply): void {
   expectProblem(reply, 503, { retryAfter: true, body: { title: 'Service unavailable' } });
 }
 
-/** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
-function citedRate(reply: Reply): Record<string, unknown> {
-  const { base, quote, rate, effectiveOn, source, position } = reply.json as Record<string, unknown>;
-  return { base, quote, rate, effectiveOn, source, position };
-}
-
 describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC stand-in', () => {
   it('registers, announces, amends, withdraws and converts to the same exact totals, retries append nothing, and a restart changes nothing', async () => {
     const { standIn, service, api, thirty } = await aServiceWithTheThirtyMillion();
@@ -159,30 +161,10 @@ describe('the service on EVENT_STORE=eventstoredb, against the test-only gRPC st
     // £3,500,000.00 x 1.1876 = €4,156,600.00; £30,000,000.00 x 1.1876 = €35,628,000.00; the withdrawn £3m counts nowhere.
     expect(totals.status).toBe(200);
     expect(totals.json.rows).toEqual([
-      {
-        programme: 'cps-smuggling-prosecutions',
-        count: 1,
-        amounts: [gbp('3500000.00')],
-        converted: eur('4156600.00'),
-        unconverted: [],
-        rates: [rate],
-      },
-      {
-        programme: 'oic-supply-chains',
-        count: 1,
-        amounts: [gbp('30000000.00')],
-        converted: eur('35628000.00'),
-        unconverted: [],
-        rates: [rate],
-      },
+      { programme: 'cps-smuggling-prosecutions', ...convertedFigures(1, gbp('3500000.00'), eur('4156600.00'), rate) },
+      { programme: 'oic-supply-chains', ...convertedFigures(1, gbp('30000000.00'), eur('35628000.00'), rate) },
     ]);
-    expect(totals.json.total).toEqual({
-      count: 2,
-      amounts: [gbp('33500000.00')],
-      converted: eur('39784600.00'),
-      unconverted: [],
-      rates: [rate],
-    });
+    expect(totals.json.total).toEqual(convertedFigures(2, gbp('33500000.00'), eur('39784600.00'), rate));
     // The totals reflect the server's own head position, and the server holds the eight events and nothing more
     // (besides the keys stream: the admin key and the auditor's).
     expect(totals.json.position).toBe(await service.storeHead());

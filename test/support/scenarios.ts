@@ -21,6 +21,22 @@ export const gbp = (value: string) => ({ currency: 'GBP', value });
 export const eur = (value: string) => ({ currency: 'EUR', value });
 
 /** A two-decimal amount in minor units, e.g. '30000000.00' -> 3000000000n. */
+/** A recorded rate as /totals cites it, from the answer to its POST /exchange-rates. */
+export function citedRate(reply: { readonly json: unknown }): Record<string, unknown> {
+  const { base, quote, rate, effectiveOn, source, position } = reply.json as Record<string, unknown>;
+  return { base, quote, rate, effectiveOn, source, position };
+}
+
+/** Converted figures as /totals gives them for money in one currency: its amount, the conversion, nothing left out, one rate cited. */
+export function convertedFigures(
+  count: number,
+  amount: { currency: string; value: string },
+  converted: { currency: string; value: string },
+  rate: Record<string, unknown>,
+) {
+  return { count, amounts: [amount], converted, unconverted: [] as string[], rates: [rate] };
+}
+
 export const minorOf = (value: string): bigint => BigInt(value.replace('.', ''));
 
 // ---- Request bodies, from the real announcements in test/fixtures/announcements.json (a copy of the shared data set) ----
