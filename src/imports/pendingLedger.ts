@@ -6,8 +6,8 @@ import type { RestatedAnnouncement, RestatedFacts } from '../commands/announceme
 import type { AnnouncementState } from '../commands/announcement/state.js';
 import { loadStream } from '../commands/load.js';
 import { LedgerError, type FieldError } from '../domain/errors.js';
-import type { EventStore } from '../store/port.js';
-import type { IdentifiedAnnouncement } from './content.js';
+import { metadataMayHold, type EventStore } from '../store/port.js';
+import { IMPORT_ACTOR, type IdentifiedAnnouncement } from './content.js';
 import { flowCommandOf, type IdentifiedFlow } from './flowFile.js';
 
 /**
@@ -25,7 +25,7 @@ export class PendingLedger {
   /** States of the announcements this import announces or records flows against, as its steps so far leave them. */
   private readonly states = new Map<string, AnnouncementState>();
   private readonly announcedHere = new Set<string>();
-  /** Idempotency keys the streams of `states` loaded from the store already hold. */
+  /** Idempotency keys of the import's own writes in the streams `states` loaded from the store. */
   private readonly recordedKeys = new Set<string>();
   /** By earlier announcement: minor units restated from it by announcements of this import, by the later one. */
   private readonly restatedHere = new Map<string, Map<string, number>>();
@@ -52,12 +52,6 @@ export class PendingLedger {
     return { ok: true, value: context };
   }
 
-  /** A withdrawal completing an earlier import (the announcement is in the store, active). */
-  async withdraw(announcement: IdentifiedAnnouncement, reason: string): Promise<void> {
-    const state = await this.stateOf(announcement.id);
-    this.decide(announcement.id, state, { type: 'WithdrawFunding', data: { announcementId: announcement.id, reason } });
-  }
-
   /** `present` when the store already holds the flow's event (an earlier run of the same file). */
   async flow(flow: IdentifiedFlow): Promise<'present' | Decision<undefined>> {
     const state = await this.stateOf(flow.announcementId);
@@ -70,8 +64,10 @@ export class PendingLedger {
     const known = this.states.get(id);
     if (known !== undefined) return known;
     const { state } = await loadStream(this.store, announcementDecider, announcementStream(id), undefined, (event) => {
-      const key = event.metadata.idempotencyKey;
-      if (typeof key === 'string') this.recordedKeys.add(key);
+      // As the command handler tells an import's own write (isWriteOf): its key, actor `import` and no API key.
+      if (!metadataMayHold(event, 'idempotencyKey')) return;
+      const { idempotencyKey, actor, keyId } = event.metadata;
+      if (typeof idempotencyKey === 'string' && actor === IMPORT_ACTOR && keyId === undefined) this.recordedKeys.add(idempotencyKey);
     });
     this.states.set(id, state);
     return state;

@@ -89,7 +89,7 @@ export async function planImport(
     else verdicts[verdict].push(announcement);
     onChecked(index + 1);
   }
-  const decided = await decideInOrder(new PendingLedger(store, options.storedFacts), verdicts.announce, verdicts.withdraw, flows);
+  const decided = await decideInOrder(new PendingLedger(store, options.storedFacts), verdicts.announce, flows);
   const plan = { ...verdicts, ...decided, problems: [...verdicts.problems, ...decided.problems] };
   const programmes = new Map<string, string>();
   const checked = new Set<string>();
@@ -106,16 +106,11 @@ const lineOf = (step: { announcement: IdentifiedAnnouncement } | { flow: Identif
   'flow' in step ? step.flow.line : (step.announcement.lines[0] ?? 0);
 
 /**
- * Every new announcement and flow through the decider in the order applyPlan writes them (file order, then the
- * withdrawals completing an earlier import), each seeing the steps before it. A refused step is left out, so a later
- * step naming it is refused in turn, as it would be on the ledger.
+ * Every new announcement and flow through the decider in the order applyPlan writes them (file order), each seeing
+ * the steps before it. A refused step is left out, so a later step naming it is refused in turn, as it would be on the
+ * ledger. The withdrawals completing an earlier import come after them all, so no step here sees them.
  */
-async function decideInOrder(
-  ledger: PendingLedger,
-  announce: readonly IdentifiedAnnouncement[],
-  withdraw: readonly IdentifiedAnnouncement[],
-  flows: readonly IdentifiedFlow[],
-) {
+async function decideInOrder(ledger: PendingLedger, announce: readonly IdentifiedAnnouncement[], flows: readonly IdentifiedFlow[]) {
   const inFileOrder = [...announce.map((announcement) => ({ announcement })), ...flows.map((flow) => ({ flow }))].sort(
     (a, b) => lineOf(a) - lineOf(b),
   );
@@ -147,6 +142,5 @@ async function decideInOrder(
       accepted.steps.push({ kind: 'announce', announcement, context: decision.value });
     }
   }
-  for (const announcement of withdraw) await ledger.withdraw(announcement, announcement.withdrawalReason as string);
   return { ...accepted, flowsPresent, problems };
 }
