@@ -186,8 +186,8 @@ function disagreements(rows: readonly Row[]): RowProblem[] {
  * `id:value;id:value` as the API's restates array. A part without `:` keeps its text as the id and no value, so
  * validation names `restates[i].value` as required; empty parts (a trailing `;`) are ignored.
  */
-function restatedPartsOf(cell: string): { announcement: string; value: string | undefined }[] {
-  return cell
+function restatesOf(cell: string): { restates?: { announcement: string; value: string | undefined }[] } {
+  const parts = cell
     .split(RESTATEMENT_SEPARATOR)
     .map((part) => part.trim())
     .filter((part) => part !== '')
@@ -197,6 +197,8 @@ function restatedPartsOf(cell: string): { announcement: string; value: string | 
         ? { announcement: part, value: undefined }
         : { announcement: part.slice(0, colon).trim(), value: part.slice(colon + 1).trim() };
     });
+  // No part at all (an empty cell, or only separators) restates nothing, as an absent column does.
+  return parts.length === 0 ? {} : { restates: parts };
 }
 
 function candidateOf(rows: readonly Row[]): Candidate {
@@ -222,7 +224,7 @@ function candidateOf(rows: readonly Row[]): Candidate {
       },
     }),
     tags: cells.tags === '' ? [] : cells.tags.split(TAG_SEPARATOR),
-    ...(cells.restates.trim() !== '' && { restates: restatedPartsOf(cells.restates) }),
+    ...restatesOf(cells.restates),
   };
   const lines = rows.map((row) => row.line);
   return {

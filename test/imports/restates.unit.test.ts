@@ -30,15 +30,19 @@ describe('restates in an import file', () => {
     ]);
   });
 
-  it('gives an announcement with an empty restates cell no restated parts, so its id and key are as before', async () => {
-    const [withColumn, without] = await Promise.all([
+  it('gives an announcement with an empty restates cell (or only separators) no restated parts, so its id and key are as before', async () => {
+    const [empty, separators, without] = await Promise.all([
       checked(csvOf([aRow({ restates: '' })], { columns: WITH_RESTATES })),
+      checked(csvOf([aRow({ restates: ' ; ' })], { columns: WITH_RESTATES })),
       checked(csvOf([aRow()])),
     ]);
 
-    expect(withColumn.valid[0]?.fields).not.toHaveProperty('restates');
-    expect(withColumn.valid[0]?.id).toBe(without.valid[0]?.id);
-    expect(withColumn.valid[0]?.contentHash).toBe(without.valid[0]?.contentHash);
+    for (const withColumn of [empty, separators]) {
+      expect(withColumn.problems).toEqual([]);
+      expect(withColumn.valid[0]?.fields).not.toHaveProperty('restates');
+      expect(withColumn.valid[0]?.id).toBe(without.valid[0]?.id);
+      expect(withColumn.valid[0]?.contentHash).toBe(without.valid[0]?.contentHash);
+    }
   });
 
   it('names each malformed part by line and field: the id, the value, a value finer than the currency, a part without ":"', async () => {
