@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { formatOf, importFile, type ImportReport } from '../imports/importFile.js';
 import { describeProblem } from '../imports/problems.js';
 import { progressOf, type Progress } from './progress.js';
+import { storedRestatedFacts } from './restatementFacts.js';
 import { withStore } from './store.js';
 
 function summaryOf(report: ImportReport, dryRun: boolean): string {
@@ -14,6 +15,8 @@ function summaryOf(report: ImportReport, dryRun: boolean): string {
     `rows read: ${report.rowsRead}`,
     `announcements imported${would}: ${report.imported}`,
     `withdrawals recorded${would}: ${report.withdrawals}`,
+    ...(report.commitments > 0 ? [`commitments recorded${would}: ${report.commitments}`] : []),
+    ...(report.disbursements > 0 ? [`disbursements recorded${would}: ${report.disbursements}`] : []),
     `already present: ${report.alreadyPresent}`,
     `programmes registered${would}: ${programmes.length}${programmes.length > 0 ? ` (${programmes.join(', ')})` : ''}`,
     `bad rows: ${report.badRows}`,
@@ -38,7 +41,10 @@ function phasedProgress(): { update: (phase: string, done: number, total: number
 export function registerImportCommand(program: Command, dataDirOf: () => string): void {
   program
     .command('import')
-    .argument('<file>', 'a .csv with the announcements export columns, or a .jsonl with one POST /announcements body a line')
+    .argument(
+      '<file>',
+      'a .csv with the announcements export columns (or of commitments and disbursements), or a .jsonl with one POST body a line',
+    )
     .description('validate every row, then append the announcements; appends nothing and exits 1 if any row is bad')
     .option('--dry-run', 'validate and report what would be written; write nothing')
     .option('--skip-invalid', 'import the good announcements and list the bad rows')
@@ -52,6 +58,7 @@ export function registerImportCommand(program: Command, dataDirOf: () => string)
         importFile(store, file, {
           dryRun: options.dryRun,
           skipInvalid: options.skipInvalid,
+          storedFacts: storedRestatedFacts(store),
           correlationId: randomUUID(),
           now: () => new Date().toISOString(),
           onProgress: progress.update,

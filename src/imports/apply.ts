@@ -8,6 +8,7 @@ import { programmeStream } from '../commands/programme/events.js';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import type { EventStore } from '../store/port.js';
 import { announcementKeyOf, IMPORT_ACTOR, programmeKeyOf, sha256, withdrawalKeyOf, type IdentifiedAnnouncement } from './content.js';
+import { flowCommandOf } from './flowFile.js';
 import type { ImportPlan } from './plan.js';
 
 export interface ImportRun {
@@ -16,9 +17,9 @@ export interface ImportRun {
   readonly now: () => string;
 }
 
-/** Steps of a plan: programmes first, then each announcement with its withdrawal. */
+/** Steps of a plan: programmes first, then each announcement with its withdrawal and each flow, then completed withdrawals. */
 export function stepsOf(plan: ImportPlan): number {
-  return plan.programmes.length + plan.announce.length + plan.withdraw.length;
+  return plan.programmes.length + plan.steps.length + plan.withdraw.length;
 }
 
 export async function applyPlan(
@@ -36,7 +37,7 @@ export async function applyPlan(
     requestHash,
   });
   let done = 0;
-  const step = (): void => onWritten((done += 1));
+  const written = (): void => onWritten((done += 1));
 
   for (const programme of plan.programmes) {
     const data = { code: programme.code, name: programme.name, description: '' };
@@ -48,7 +49,7 @@ export async function applyPlan(
       { type: 'RegisterProgramme', data, metadata: { now: metadata.now } },
       { metadata },
     );
-    step();
+    written();
   }
 
   const withdraw = async (announcement: IdentifiedAnnouncement, reason: string): Promise<void> => {
@@ -58,22 +59,27 @@ export async function applyPlan(
     });
   };
 
-  for (const announcement of plan.announce) {
-    // The plan registered every programme the ledger did not know, so the programme check holds by construction.
-    const command = {
-      type: 'AnnounceFunding' as const,
-      data: { announcementId: announcement.id, fields: announcement.fields },
-      context: { programmeRegistered: true },
-    };
+  for (const step of plan.steps) {
+    if (step.kind === 'flow') {
+      const { flow } = step;
+      await handleCommand(store, announcementDecider, announcementStream(flow.announcementId), flowCommandOf(flow), {
+        metadata: metadataOf(flow.key, flow.requestHash),
+      });
+      written();
+      continue;
+    }
+    const { announcement, context } = step;
+    // Decided with the facts the plan gathered for it: the store's, and what the file's earlier steps wrote since.
+    const command = { type: 'AnnounceFunding' as const, data: { announcementId: announcement.id, fields: announcement.fields }, context };
     await handleCommand(store, announcementDecider, announcementStream(announcement.id), command, {
       metadata: metadataOf(announcementKeyOf(announcement), announcement.contentHash),
     });
     if (announcement.withdrawalReason !== undefined) await withdraw(announcement, announcement.withdrawalReason);
-    step();
+    written();
   }
 
   for (const announcement of plan.withdraw) {
     await withdraw(announcement, announcement.withdrawalReason as string);
-    step();
+    written();
   }
 }

@@ -1,4 +1,5 @@
 // One announcement as read from an import file, before validation: the POST /announcements body it rebuilds.
+import type { FlowCandidate } from './flowFile.js';
 import type { RowProblem } from './problems.js';
 
 export interface Candidate {
@@ -23,4 +24,4 @@ export interface Unreadable {
   readonly problem: RowProblem;
 }
 
-export type FileItem = Candidate | Unreadable;
+export type FileItem = Candidate | FlowCandidate | Unreadable;

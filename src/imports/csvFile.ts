@@ -1,17 +1,31 @@
-// Reads a CSV with the announcements export's columns (src/schemas/csv.ts) into one candidate per announcement.
+// Reads a CSV with the announcements export's columns (src/schemas/csv.ts) into one candidate per announcement, or a
+// commitments and disbursements file (FLOW_COLUMNS) into one candidate per row.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import { isCurrencyCode, parseAmount } from '../domain/money.js';
-import { ANNOUNCEMENT_COLUMNS, TAG_SEPARATOR, UNALLOCATED_COUNTRY, restoreNeutralised, type AnnouncementColumn } from '../schemas/csv.js';
+import {
+  FLOW_COLUMNS,
+  IMPORTED_ANNOUNCEMENT_COLUMNS,
+  RESTATEMENT_SEPARATOR,
+  TAG_SEPARATOR,
+  UNALLOCATED_COUNTRY,
+  restoreNeutralised,
+  type AnnouncementColumn,
+  type ImportedAnnouncementColumn,
+} from '../schemas/csv.js';
 import type { Candidate, FileItem } from './candidate.js';
-import { ImportFileError, type RowProblem } from './problems.js';
+import { flowCandidateOfRow } from './flowFile.js';
+import { fieldPath, ImportFileError, type RowProblem } from './problems.js';
 
 /** Without these a row cannot be an announcement; every other column may be left out of a hand-made file. */
 const REQUIRED_COLUMNS: readonly AnnouncementColumn[] = ['funder', 'programme', 'title', 'announcedOn', 'currency', 'amount'];
 
+/** Without these a row cannot be a commitment or disbursement. */
+const REQUIRED_FLOW_COLUMNS: readonly string[] = ['announcement', 'kind', 'value', 'on'];
+
 /** Columns that hold one value per announcement, so every row of a split announcement repeats them. */
-const ANNOUNCEMENT_LEVEL_COLUMNS = ANNOUNCEMENT_COLUMNS.filter(
+const ANNOUNCEMENT_LEVEL_COLUMNS = IMPORTED_ANNOUNCEMENT_COLUMNS.filter(
   (column) => column !== 'country' && column !== 'allocationValue' && column !== 'revision',
 );
 
@@ -32,17 +46,23 @@ const COLUMN_OF_PATH: Record<string, AnnouncementColumn> = {
 interface Row {
   /** Physical line the row starts on (a quoted cell may hold newlines). */
   readonly line: number;
-  readonly cells: Readonly<Record<AnnouncementColumn, string>>;
+  readonly cells: Readonly<Record<ImportedAnnouncementColumn, string>>;
 }
+
+/** A `kind` column makes the file one of commitments and disbursements; the announcements export has none. */
+const isFlowHeader = (header: readonly string[]): boolean => header.includes('kind');
 
 function checkHeader(header: string[], line: number): string[] {
   const problems: string[] = [];
-  const unknown = header.filter((name) => !(ANNOUNCEMENT_COLUMNS as readonly string[]).includes(name));
+  const [columns, required] = isFlowHeader(header)
+    ? [FLOW_COLUMNS, REQUIRED_FLOW_COLUMNS]
+    : [IMPORTED_ANNOUNCEMENT_COLUMNS, REQUIRED_COLUMNS];
+  const unknown = header.filter((name) => !(columns as readonly string[]).includes(name));
   if (unknown.length > 0)
-    problems.push(`unknown column(s) ${unknown.map((name) => `"${name}"`).join(', ')}; the columns are ${ANNOUNCEMENT_COLUMNS.join(', ')}`);
+    problems.push(`unknown column(s) ${unknown.map((name) => `"${name}"`).join(', ')}; the columns are ${columns.join(', ')}`);
   const repeated = header.filter((name, index) => header.indexOf(name) !== index);
   if (repeated.length > 0) problems.push(`column(s) ${[...new Set(repeated)].join(', ')} appear more than once`);
-  const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
+  const missing = required.filter((name) => !header.includes(name));
   if (missing.length > 0) problems.push(`missing column(s) ${missing.join(', ')}`);
   if (problems.length > 0) throw new ImportFileError(`line ${line}: header: ${problems.join('; ')}`);
   return header;
@@ -70,8 +90,8 @@ function lineCounter() {
 
 function rowOf(header: readonly string[], record: readonly string[], line: number): Row {
   const given = new Map(header.map((name, index) => [name, record[index] ?? '']));
-  const cells = Object.fromEntries(ANNOUNCEMENT_COLUMNS.map((column) => [column, restoreNeutralised(given.get(column) ?? '')]));
-  return { line, cells: cells as Record<AnnouncementColumn, string> };
+  const cells = Object.fromEntries(IMPORTED_ANNOUNCEMENT_COLUMNS.map((column) => [column, restoreNeutralised(given.get(column) ?? '')]));
+  return { line, cells: cells as Record<ImportedAnnouncementColumn, string> };
 }
 
 /**
@@ -98,6 +118,10 @@ export async function* readCsvFile(input: Readable): AsyncGenerator<FileItem> {
           kind: 'unreadable',
           problem: { line, field: '(row)', message: `has ${record.length} cells where the header has ${header.length}` },
         };
+        continue;
+      }
+      if (isFlowHeader(header)) {
+        yield flowCandidateOfRow(header, record, line);
         continue;
       }
       const row = rowOf(header, record, line);
@@ -158,6 +182,25 @@ function disagreements(rows: readonly Row[]): RowProblem[] {
   );
 }
 
+/**
+ * `id:value;id:value` as the API's restates array. A part without `:` keeps its text as the id and no value, so
+ * validation names `restates[i].value` as required; empty parts (a trailing `;`) are ignored.
+ */
+function restatesOf(cell: string): { restates?: { announcement: string; value: string | undefined }[] } {
+  const parts = cell
+    .split(RESTATEMENT_SEPARATOR)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      return colon === -1
+        ? { announcement: part, value: undefined }
+        : { announcement: part.slice(0, colon).trim(), value: part.slice(colon + 1).trim() };
+    });
+  // No part at all (an empty cell, or only separators) restates nothing, as an absent column does.
+  return parts.length === 0 ? {} : { restates: parts };
+}
+
 function candidateOf(rows: readonly Row[]): Candidate {
   const first = rows[0] as Row;
   const cells = first.cells;
@@ -181,6 +224,7 @@ function candidateOf(rows: readonly Row[]): Candidate {
       },
     }),
     tags: cells.tags === '' ? [] : cells.tags.split(TAG_SEPARATOR),
+    ...restatesOf(cells.restates),
   };
   const lines = rows.map((row) => row.line);
   return {
@@ -193,6 +237,8 @@ function candidateOf(rows: readonly Row[]): Candidate {
     problems,
     locate(path) {
       const [head, index, leaf] = path;
+      // The column holds every part; the path names the part and what of it is wrong, as the API does.
+      if (head === 'restates') return { line: first.line, field: fieldPath(path) };
       if (head === 'allocations') {
         const line = typeof index === 'number' ? (lines[index] ?? first.line) : first.line;
         return { line, field: leaf === 'country' ? 'country' : 'allocationValue' };

@@ -8,6 +8,8 @@ import { identify, type IdentifiedAnnouncement } from './content.js';
 import type { FileItem } from './candidate.js';
 import { readCsvFile } from './csvFile.js';
 import { readJsonlFile } from './jsonlFile.js';
+import { identifyFlow, validateFlow, type IdentifiedFlow } from './flowFile.js';
+import type { StoredRestatedFacts } from './pendingLedger.js';
 import { planImport } from './plan.js';
 import { ImportFileError, sortedProblems, type RowProblem } from './problems.js';
 import { checkedUtf8 } from './utf8.js';
@@ -16,6 +18,8 @@ import { validateCandidate } from './validate.js';
 export type ImportFormat = 'csv' | 'jsonl';
 
 export interface ImportOptions extends ImportRun {
+  /** What the ledger holds about restated announcements (folded by the caller); needed when a file restates one it holds. */
+  readonly storedFacts?: StoredRestatedFacts | undefined;
   /** Validate and report what would be written; write nothing. */
   readonly dryRun?: boolean;
   /** Write the good announcements even when some rows are bad (the bad ones are still reported). */
@@ -31,6 +35,10 @@ export interface ImportReport {
   readonly imported: number;
   /** Withdrawals written (in a dry run: that would be), with a new announcement or completing an earlier import. */
   readonly withdrawals: number;
+  /** Commitments and disbursements written (in a dry run: that would be). */
+  readonly commitments: number;
+  readonly disbursements: number;
+  /** Announcements, commitments and disbursements the ledger already holds. */
   readonly alreadyPresent: number;
   /** Codes of the programmes registered (in a dry run: that would be). */
   readonly programmesRegistered: readonly string[];
@@ -57,6 +65,7 @@ export function readImportFile(input: Readable, format: ImportFormat): AsyncGene
 interface Checked {
   readonly rowsRead: number;
   readonly valid: readonly IdentifiedAnnouncement[];
+  readonly flows: readonly IdentifiedFlow[];
   readonly problems: readonly RowProblem[];
 }
 
@@ -64,12 +73,26 @@ interface Checked {
 export async function checkFile(items: AsyncIterable<FileItem>): Promise<Checked> {
   let rowsRead = 0;
   const valid: IdentifiedAnnouncement[] = [];
+  const flows: IdentifiedFlow[] = [];
   const problems: RowProblem[] = [];
   const firstLineOf = new Map<string, number>();
+  const occurrences = new Map<string, number>();
+  const occurrence = (content: string): number => {
+    const nth = (occurrences.get(content) ?? 0) + 1;
+    occurrences.set(content, nth);
+    return nth;
+  };
   for await (const item of items) {
     if (item.kind === 'unreadable') {
       rowsRead += 1;
       problems.push(item.problem);
+      continue;
+    }
+    if (item.kind === 'flow') {
+      rowsRead += 1;
+      const validated = validateFlow(item);
+      if (validated.ok) flows.push(identifyFlow(validated.flow, occurrence));
+      else problems.push(...validated.problems);
       continue;
     }
     rowsRead += item.lines.length;
@@ -92,14 +115,17 @@ export async function checkFile(items: AsyncIterable<FileItem>): Promise<Checked
     firstLineOf.set(announcement.id, line);
     valid.push(announcement);
   }
-  return { rowsRead, valid, problems };
+  return { rowsRead, valid, flows, problems };
 }
 
 export async function importFile(store: EventStore, file: string, options: ImportOptions): Promise<ImportReport> {
   const format = formatOf(file);
   const checked = await checkFile(readImportFile(createReadStream(file), format));
   const onProgress = options.onProgress ?? (() => undefined);
-  const plan = await planImport(store, checked.valid, (done) => onProgress('check', done, checked.valid.length));
+  const plan = await planImport(store, checked.valid, checked.flows, {
+    storedFacts: options.storedFacts,
+    onChecked: (done) => onProgress('check', done, checked.valid.length),
+  });
   const problems = sortedProblems([...checked.problems, ...plan.problems]);
   const refused = problems.length > 0 && options.skipInvalid !== true;
   const written = !refused && options.dryRun !== true && stepsOf(plan) > 0;
@@ -110,7 +136,9 @@ export async function importFile(store: EventStore, file: string, options: Impor
     rowsRead: checked.rowsRead,
     imported: counted ? plan.announce.length : 0,
     withdrawals: counted ? plan.announce.filter((a) => a.withdrawalReason !== undefined).length + plan.withdraw.length : 0,
-    alreadyPresent: plan.present.length,
+    commitments: counted ? plan.flows.filter((flow) => flow.kind === 'commitment').length : 0,
+    disbursements: counted ? plan.flows.filter((flow) => flow.kind === 'disbursement').length : 0,
+    alreadyPresent: plan.present.length + plan.flowsPresent,
     programmesRegistered: counted ? plan.programmes.map((p) => p.code) : [],
     badRows: new Set(problems.map((p) => p.line)).size,
     problems,

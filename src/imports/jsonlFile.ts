@@ -1,7 +1,9 @@
-// Reads JSON Lines: each line a POST /announcements body, optionally with what the API shows beside it.
+// Reads JSON Lines: each line a POST /announcements body, optionally with what the API shows beside it, or a
+// commitment or disbursement (flowFile.ts).
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { FileItem } from './candidate.js';
+import { flowCandidateOfLine } from './flowFile.js';
 import { fieldPath } from './problems.js';
 
 export async function* readJsonlFile(input: Readable): AsyncGenerator<FileItem> {
@@ -19,6 +21,11 @@ export async function* readJsonlFile(input: Readable): AsyncGenerator<FileItem> 
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       yield { kind: 'unreadable', problem: { line, field: '(line)', message: 'must be one announcement as a JSON object' } };
+      continue;
+    }
+    // A commitment or disbursement says which: announcement bodies have no `kind`.
+    if ('kind' in value) {
+      yield flowCandidateOfLine(value, line);
       continue;
     }
     // What GET /announcements shows beside the body comes out before validation, so a line of that output imports

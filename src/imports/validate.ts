@@ -1,8 +1,10 @@
 // Validates one announcement of an import file exactly as POST /announcements does, plus what the export adds.
 import { z } from 'zod';
-import type { AnnouncementFields } from '../commands/announcement/events.js';
+import type { AnnouncementFields, Restatement } from '../commands/announcement/events.js';
 import { parseAllocationValues } from '../commands/announcement/allocations.js';
+import { requestedRestatements, type RestatementValue } from '../commands/announcement/restatements.js';
 import { brokenRules } from '../commands/announcement/rules.js';
+import { ValidationError } from '../domain/errors.js';
 import type { CurrencyCode } from '../domain/money.js';
 import { announceBodySchema, withdrawBodySchema, type AnnounceBody } from '../schemas/announcements.js';
 import { registerProgrammeBodySchema } from '../schemas/programmes.js';
@@ -19,6 +21,8 @@ export interface ValidAnnouncement {
   readonly withdrawalReason: string | undefined;
   /** The programme it names, and the name to register it under if the ledger does not know it. */
   readonly programme: { readonly code: string; readonly name: string };
+  /** Where a problem at a body path is reported (the candidate's): for what the decider finds later. */
+  readonly locate: Candidate['locate'];
 }
 
 export type Validated =
@@ -50,12 +54,26 @@ function fieldsOf(
   problems: (path: PropertyKey[], message: string) => void,
 ): AnnouncementFields {
   const { id: _id, allocations, restates, ...rest } = body;
-  // Restated parts need the earlier announcements' facts, which an import does not gather (yet): refused, not dropped.
-  if (restates !== undefined) problems(['restates'], 'imports do not take restated parts yet; add them with an amendment through the API');
-  if (allocations === undefined) return rest;
+  const fields: AnnouncementFields = { ...rest, ...(restates !== undefined && { restates: restatedParts(restates, currency, problems) }) };
+  if (allocations === undefined) return fields;
   const parsed = parseAllocationValues(allocations, currency);
   for (const problem of parsed.problems) problems(['allocations', problem.index, 'value'], problem.message);
-  return { ...rest, allocations: parsed.allocations };
+  return { ...fields, allocations: parsed.allocations };
+}
+
+/** Restated values are parsed by the decider's own parser; the rules about the earlier announcements wait for the plan. */
+function restatedParts(
+  values: readonly RestatementValue[],
+  currency: CurrencyCode,
+  problems: (path: PropertyKey[], message: string) => void,
+): Restatement[] {
+  try {
+    return requestedRestatements(values, currency, 'restates');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    for (const { field, message } of error.errors) problems(pathOf(field), message);
+    return [];
+  }
 }
 
 function statusProblems(candidate: Candidate): { withdrawalReason: string | undefined; problems: RowProblem[] } {
@@ -120,6 +138,7 @@ export function validateCandidate(candidate: Candidate): Validated {
       fields,
       withdrawalReason: status.withdrawalReason,
       programme: programme.programme,
+      locate: (path) => candidate.locate(path),
     },
   };
 }

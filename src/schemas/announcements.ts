@@ -123,6 +123,10 @@ export const disburseBodySchema = z.strictObject({
 });
 export type DisburseBody = z.infer<typeof disburseBodySchema>;
 
+/** What a commitments and disbursements import names beside each body: which flow, against which announcement. */
+export const importedFlowKindSchema = z.enum(['commitment', 'disbursement'], { error: 'must be commitment or disbursement' });
+export const importedFlowAnnouncementSchema = z.uuid({ error: 'must be the UUID of an announcement' });
+
 export const announcementParamsSchema = z.strictObject({ id: z.uuid({ error: 'must be a UUID' }) });
 
 export const listAnnouncementsQuerySchema = z.strictObject({

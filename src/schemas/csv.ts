@@ -34,6 +34,34 @@ export const ANNOUNCEMENT_COLUMNS = [
 
 export type AnnouncementColumn = (typeof ANNOUNCEMENT_COLUMNS)[number];
 
+/**
+ * Columns an announcements import reads beyond the export's: `restates`, the parts of the amount that re-announce
+ * earlier announcements, as `id:value` parts separated by RESTATEMENT_SEPARATOR (values in the row's currency).
+ */
+export const IMPORTED_ANNOUNCEMENT_COLUMNS = [...ANNOUNCEMENT_COLUMNS, 'restates'] as const;
+export type ImportedAnnouncementColumn = (typeof IMPORTED_ANNOUNCEMENT_COLUMNS)[number];
+
+/** Between the restated parts of one `restates` cell; `:` separates a part's announcement id from its value. */
+export const RESTATEMENT_SEPARATOR = ';';
+
+/**
+ * A commitments and disbursements import: one row per flow against an announcement the ledger or an earlier import
+ * holds (POST /announcements/:id/commitments and /disbursements). `kind` is `commitment` or `disbursement`; `country`
+ * is for disbursements only.
+ */
+export const FLOW_COLUMNS = [
+  'announcement',
+  'kind',
+  'value',
+  'on',
+  'country',
+  'reason',
+  'sourceUrl',
+  'sourcePublisher',
+  'sourcePublishedOn',
+] as const;
+export type FlowColumn = (typeof FLOW_COLUMNS)[number];
+
 /** The `country` of the one row of an announcement that names no country, as in totals and the `country` filter. */
 export const UNALLOCATED_COUNTRY = 'unallocated';
 

@@ -6,8 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announce, clientOf, expectStatus, startTestLedger, type TestLedger } from '../support/ledger.js';
 import { registerProgrammes, theThirtyMillion, theThreeMillion } from '../support/scenarios.js';
+import { ANNOUNCEMENT_COLUMNS } from '../../src/schemas/csv.js';
 import { aLineBody, aRow, csvOf, theSplitRows } from '../imports/rows.js';
 import { jsonOf, ledger, type Ran } from './ledgerCli.js';
+
+const LATER_ID = '22222222-2222-4222-8222-222222222222';
 
 let root: string;
 
@@ -239,5 +242,52 @@ describe('the round trip: export, then import into an empty ledger', () => {
     expect(jsonOf(again)).toMatchObject({ imported: 0, alreadyPresent: 6, badRows: 0, written: false });
     // Into the ledger it came from: the amended and withdrawn announcements are already there as they now stand.
     expect(jsonOf(intoSource)).toMatchObject({ imported: 0, alreadyPresent: 6, badRows: 0, written: false });
+  });
+});
+
+describe('ledger import with restated parts and flows (issue 20)', () => {
+  it('restates an announcement the ledger holds, records flows from a CSV of them, and the service counts the money once', async () => {
+    const source = await startTestLedger();
+    await registerProgrammes(source);
+    const thirty = await announce(source, theThirtyMillion());
+    const dataDir = source.dataDir;
+    await source.close();
+    const later = {
+      ...aRow({ id: LATER_ID, amount: '12000000.00', allocationValue: '12000000.00' }),
+      restates: `${thirty.id}:10000000.00`,
+    };
+    const announcements = aFile('restating.csv', csvOf([later], { columns: [...ANNOUNCEMENT_COLUMNS, 'restates'] }));
+    const flows = aFile(
+      'flows.csv',
+      'announcement,kind,value,on\n' +
+        `${LATER_ID},commitment,2000000.00,2025-04-01\n` +
+        `${LATER_ID},disbursement,500000.00,2025-05-01\n` +
+        `${thirty.id},commitment,-1.00,2025-05-01\n`,
+    );
+
+    const restating = await importing(announcements, dataDir);
+    const refused = await importing(flows, dataDir);
+    const recorded = await importing(flows, dataDir, '--skip-invalid');
+    const again = await importing(flows, dataDir, '--skip-invalid', '--json');
+    const service = await startTestLedger({ dataDir });
+    const api = clientOf(service);
+    const total = async (query: string) => expectStatus(await api.get(`/totals?${query}`), 200).json.total.amounts;
+    const [announced, isNew, committed, disbursed] = [
+      await total('basis=announced'),
+      await total('basis=new'),
+      await total('stage=committed'),
+      await total('stage=disbursed'),
+    ];
+    await service.close();
+
+    expect(restating.code, restating.stderr).toBe(0);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('line 4: reason: a negative commitment corrects earlier ones and must say why\n');
+    expect(recorded.stdout).toContain('commitments recorded: 1\ndisbursements recorded: 1\n');
+    expect(jsonOf(again)).toMatchObject({ commitments: 0, disbursements: 0, alreadyPresent: 2, written: false });
+    expect(announced).toEqual([{ currency: 'GBP', value: '42000000.00' }]);
+    expect(isNew).toEqual([{ currency: 'GBP', value: '32000000.00' }]);
+    expect(committed).toEqual([{ currency: 'GBP', value: '2000000.00' }]);
+    expect(disbursed).toEqual([{ currency: 'GBP', value: '500000.00' }]);
   });
 });

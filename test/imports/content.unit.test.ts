@@ -14,6 +14,7 @@ function anAnnouncement(overrides: Partial<ValidAnnouncement> = {}): ValidAnnoun
     fields,
     withdrawalReason: undefined,
     programme: { code: fields.programme, name: fields.programme },
+    locate: (path) => ({ line: 2, field: String(path[0]) }),
     ...overrides,
   };
 }

@@ -170,7 +170,7 @@ describe('reading an announcements CSV', () => {
   it('refuses the whole file when the header has an unknown or missing column', async () => {
     await expect(itemsOf('funder,programme,title,announcedOn,currency,amount,colour\n')).rejects.toThrow(
       new ImportFileError(
-        'line 1: header: unknown column(s) "colour"; the columns are id, status, funder, programme, programmeName, title, announcedOn, currency, amount, country, allocationValue, statedEquivalentCurrency, statedEquivalentValue, sourceUrl, sourcePublisher, sourcePublishedOn, tags, withdrawalReason, revision',
+        'line 1: header: unknown column(s) "colour"; the columns are id, status, funder, programme, programmeName, title, announcedOn, currency, amount, country, allocationValue, statedEquivalentCurrency, statedEquivalentValue, sourceUrl, sourcePublisher, sourcePublishedOn, tags, withdrawalReason, revision, restates',
       ),
     );
     await expect(itemsOf('funder,programme,title,currency\n')).rejects.toThrow('line 1: header: missing column(s) announcedOn, amount');

@@ -1,12 +1,13 @@
 // Fixtures for import tests: rows with the announcements export's columns, and files made of them.
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import { ANNOUNCEMENT_COLUMNS, type AnnouncementColumn } from '../../src/schemas/csv.js';
+import { ANNOUNCEMENT_COLUMNS, type ImportedAnnouncementColumn } from '../../src/schemas/csv.js';
 import type { FileItem } from '../../src/imports/candidate.js';
 import { checkFile, readImportFile, type ImportFormat } from '../../src/imports/importFile.js';
 import { describeProblem, sortedProblems } from '../../src/imports/problems.js';
 
-export type CsvRow = Partial<Record<AnnouncementColumn, string>>;
+/** A row of an announcements import: the export's columns, and `restates`. */
+export type CsvRow = Partial<Record<ImportedAnnouncementColumn, string>>;
 
 /** One line of a JSON Lines import: a POST /announcements body of £5 to Serbia under the summit programme. */
 export function aLineBody() {
