@@ -133,6 +133,26 @@ describe('disbursing funding', () => {
       .thenRefusesFields(['country']);
   });
 
+  it('refuses an amendment whose destination leaves out a country money was paid to, and takes one that keeps it', () => {
+    const amended = (changes: object): AnnouncementEvent => ({
+      type: 'FundingAmended',
+      data: { announcementId: id, changes, reason: 'corrected' },
+    });
+    spec([announced(), disbursed(1000, 'RS')])
+      .when(amend({ country: 'GB' }))
+      .thenRefusesFields(['changes.country']);
+    spec([announced(split), disbursed(1000, 'XK')])
+      .when(amend({ allocations: [{ country: 'RS', value: '3000000.00' }] }))
+      .thenRefusesFields(['changes.allocations']);
+    spec([announced(), disbursed(1000, 'RS')])
+      .when(amend({ country: 'RS' }))
+      .then([amended({ country: 'RS' })]);
+    // Corrected down to nothing, the payment to RS no longer holds the destination back.
+    spec([announced(), disbursed(1000, 'RS'), disbursed(-1000, 'RS', { reason: 'paid in error' })])
+      .when(amend({ country: 'GB' }))
+      .then([amended({ country: 'GB' })]);
+  });
+
   it('takes any country for money announced without one: the disbursement says where it went', () => {
     spec([announced()])
       .when(disbursement('10.00', { country: 'RS' }))

@@ -5,7 +5,7 @@ import type { CurrencyCode } from '../../domain/money.js';
 import { assertNever, type Decider } from '../decider.js';
 import { requestedAllocations, type AllocationValue } from './allocations.js';
 import { ANNOUNCEMENT_EVENT_TYPES, type AnnouncementChanges, type AnnouncementEvent, type AnnouncementFields } from './events.js';
-import { amountChangeErrors, commit, disburse, type CommitFunding, type DisburseFunding } from './flows.js';
+import { amountChangeErrors, commit, destinationChangeErrors, disburse, type CommitFunding, type DisburseFunding } from './flows.js';
 import {
   requestedRestatements,
   restatementFactErrors,
@@ -116,6 +116,7 @@ function amend(state: AnnouncementState, { data, context }: AmendFunding): Annou
     ...(changes.amount === undefined
       ? []
       : amountChangeErrors(state.announcement, state.flows, context.restatedFromThis ?? 0, changes.amount)),
+    ...(changes.country === undefined && changes.allocations === undefined ? [] : destinationChangeErrors(next, state.flows)),
     // The earlier announcements are checked again only when the restated parts change; the parts' own shape always.
     ...(changes.restates === undefined ? restatementShapeErrors(next.amount, next.restates ?? []) : []),
     ...(changes.restates === undefined ? [] : restatementErrors(data.announcementId, next, context)),

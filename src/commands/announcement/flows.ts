@@ -2,7 +2,7 @@
 import { NotFoundError, RuleViolationError, ValidationError, type FieldError } from '../../domain/errors.js';
 import { describeAmountProblem, formatAmount, parseSignedAmount, type Money } from '../../domain/money.js';
 import type { Announcement, AnnouncementState, Flows } from './state.js';
-import type { FundingCommitted, FundingDisbursed, Source } from './events.js';
+import type { AnnouncementFields, FundingCommitted, FundingDisbursed, Source } from './events.js';
 
 interface FlowRequest {
   readonly announcementId: string;
@@ -140,4 +140,24 @@ export function amountChangeErrors(current: Announcement, flows: Flows, restated
     if (next.minor < floor) errors.push({ field: 'amount.value', message: `below the ${formatAmount({ ...next, minor: floor })} ${what}` });
   }
   return errors;
+}
+
+/**
+ * Where an amended announcement's money goes must still include every country money was paid out to: a disbursement
+ * is a fact, so a destination that leaves its country out would contradict it. Money announced without a destination
+ * may have been paid anywhere.
+ */
+export function destinationChangeErrors(next: AnnouncementFields, flows: Flows): FieldError[] {
+  if (flows.disbursements.length === 0 || (next.country === undefined && next.allocations === undefined)) return [];
+  const paid = new Map<string, number>();
+  for (const disbursement of flows.disbursements)
+    paid.set(disbursement.country, (paid.get(disbursement.country) ?? 0) + disbursement.amount.minor);
+  const countries = next.allocations !== undefined ? next.allocations.map((a) => a.country) : [next.country];
+  const field = next.allocations !== undefined ? 'allocations' : 'country';
+  return [...paid]
+    .filter(([country, minor]) => minor > 0 && !countries.includes(country))
+    .map(([country, minor]) => ({
+      field,
+      message: `${formatAmount({ ...next.amount, minor })} was disbursed to ${country}, which the amended announcement leaves out`,
+    }));
 }
