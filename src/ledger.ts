@@ -18,6 +18,9 @@ import { PROJECTIONS } from './projections/runtime/all.js';
 import { ProjectionRunner } from './projections/runtime/runner.js';
 import { AsOfTotals } from './projections/runtime/asOf.js';
 import { AsOfCheckpoints } from './projections/storage/asOfCheckpoints.js';
+import { TotalsHistory } from './projections/history/totalsHistory.js';
+import { totalsProjection } from './projections/models/totals/projection.js';
+import type { TotalsState } from './projections/models/totals/state.js';
 import { releaseStartupGarbage } from './projections/runtime/releaseMemory.js';
 import { restoreFromSnapshot, Snapshotter } from './projections/runtime/snapshotting.js';
 import { AppendedEvents } from './store/appendedEvents.js';
@@ -59,6 +62,7 @@ export async function startLedger(
   const appended = new AppendedEvents();
   const store = appended.meter(await openStore(config, logger));
   let apiKeys: ApiKeys | undefined;
+  let history: TotalsHistory | undefined;
   try {
     apiKeys = await openApiKeys(config, logger, store, options.now, (keys) => appended.meter(keys));
     const keys = apiKeys.ring;
@@ -69,13 +73,25 @@ export async function startLedger(
       );
     }
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
-    await restoreFromSnapshot(projections, store, config.dataDir, logger);
-    const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger);
+    history = TotalsHistory.open(path.join(config.dataDir, 'history'), logger);
+    const recorded = history;
+    // A snapshot is used only with a history that reaches it: otherwise every event is folded again, rebuilding both.
+    await restoreFromSnapshot(projections, store, config.dataDir, logger, (snapshot) =>
+      recorded.alignTo(snapshot.events, snapshot.position)
+        ? undefined
+        : 'the history of the totals (DATA_DIR/history) does not reach the snapshot; every event is folded again to rebuild it',
+    );
+    if (projections.position === undefined) recorded.reset();
+    const liveTotals = (): TotalsState => projections.stateOf(totalsProjection);
+    recorded.attach(liveTotals());
+    projections.onAdvance((_, event) => recorded.eventFolded(event, liveTotals()));
+    const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger, () => recorded.flush());
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
     const pastTotals = new AsOfTotals(
       store,
       { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS },
       config.cacheBytes.asOf,
+      { history: recorded, live: liveTotals },
     );
     const exportSources = liveSources(store, projections, pastTotals);
     const checkpoints = new CheckpointSigner(auditIdentity, () => projections.journal.tree);
@@ -129,11 +145,13 @@ export async function startLedger(
         await app.close();
         await projections.stop();
         snapshots.stop();
+        history?.close();
         await apiKeys?.close();
         await store.close();
       },
     };
   } catch (error) {
+    history?.close();
     await apiKeys?.close();
     await store.close();
     throw error;

@@ -9,6 +9,14 @@ import { FoldedStates, foldEvents } from './fold.js';
 import type { Projection } from './projection.js';
 import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
 import type { TotalsState } from '../models/totals/state.js';
+import type { TotalsHistory } from '../history/totalsHistory.js';
+
+/** The history of the totals and the live state it was recorded beside: past states in milliseconds (issue 21). */
+export interface HistorySource {
+  readonly history: TotalsHistory;
+  /** The live totals; undefined before the projections start. */
+  readonly live: () => TotalsState | undefined;
+}
 
 /** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
 export type Moment = { readonly position: Position } | { readonly time: string };
@@ -42,6 +50,8 @@ export class AsOfTotals {
     private readonly checkpointing?: { readonly checkpoints: AsOfCheckpoints; readonly everyEvents: number },
     /** Bound on the bytes of past states kept (an estimate: see approximateBytes). */
     cacheBytes: number = DEFAULT_AS_OF_CACHE_BYTES,
+    /** When given and available, past states come from it; the rebuild is what answers otherwise. */
+    private readonly history?: HistorySource,
   ) {
     this.states = new ByteBoundedCache(cacheBytes, (past) => past.bytes);
   }
@@ -82,6 +92,8 @@ export class AsOfTotals {
   }
 
   private async rebuild(moment: Moment): Promise<PastTotals> {
+    const recorded = this.fromHistory(moment);
+    if (recorded !== undefined) return recorded;
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
     const checkpoints = this.checkpointing?.checkpoints;
     const start = await checkpoints?.latestBefore(
@@ -104,10 +116,26 @@ export class AsOfTotals {
       slice: new TimeSlice(),
     });
     const position = folded.lastPosition ?? start?.position;
-    const reachedLaterEvent = folded.stopped;
-    const past = { position, state: state(), bytes: await runInSlices(retainedBytesSteps(state())) };
-    const key = keyOf(position);
-    if ('time' in moment) this.positionsByTime.set(moment.time, { key, open: !reachedLaterEvent });
+    return this.keep(moment, { position, state: state(), bytes: await runInSlices(retainedBytesSteps(state())) }, !folded.stopped);
+  }
+
+  /**
+   * A past state from the history: its nearest base and the changes after it, a few milliseconds. The bytes counted
+   * are what it may come to hold (a converted query adds the slots and a target's sums).
+   */
+  private fromHistory(moment: Moment): PastTotals | undefined {
+    const live = this.history?.live();
+    if (this.history === undefined || live === undefined || !this.history.history.available) return undefined;
+    const { history } = this.history;
+    const at = history.resolve(moment);
+    const state = history.stateAt(at.count, live);
+    const bytes = state.bytes + live.contributions.ids.length * 12 + live.cells.length * 8 * 2;
+    return this.keep(moment, { position: at.position, state, bytes }, at.open);
+  }
+
+  private keep(moment: Moment, past: PastTotals & { readonly bytes: number }, open: boolean): PastTotals {
+    const key = keyOf(past.position);
+    if ('time' in moment) this.positionsByTime.set(moment.time, { key, open });
     else this.states.set(formatPosition(moment.position), past);
     this.states.set(key, past);
     return past;

@@ -7,12 +7,20 @@ import type { ProjectionRunner } from './runner.js';
 import { loadSnapshot, saveSnapshot } from '../storage/snapshot.js';
 
 /** Restores the runner from a usable snapshot; a missing, stale or corrupt one is ignored (and the reason logged). */
-export async function restoreFromSnapshot(runner: ProjectionRunner, store: EventStore, dataDir: string, logger: Logger): Promise<void> {
+export async function restoreFromSnapshot(
+  runner: ProjectionRunner,
+  store: EventStore,
+  dataDir: string,
+  logger: Logger,
+  /** What else must agree with the snapshot (the history of the totals): a reason when it does not. */
+  check: (snapshot: { readonly position: Position; readonly events: number }) => string | undefined = () => undefined,
+): Promise<void> {
   const started = performance.now();
   const verdict = await loadSnapshot(dataDir, store);
-  if (!verdict.usable) {
-    const level = verdict.reason === 'no snapshot' ? 'info' : 'warn';
-    logger[level]({ reason: verdict.reason }, 'projections start from the first event');
+  const reason = verdict.usable ? check({ position: verdict.snapshot.position, events: verdict.snapshot.journal.size }) : verdict.reason;
+  if (!verdict.usable || reason !== undefined) {
+    const level = reason === 'no snapshot' ? 'info' : 'warn';
+    logger[level]({ reason }, 'projections start from the first event');
     return;
   }
   runner.restore(verdict.snapshot.position, verdict.snapshot.states, verdict.snapshot.journal);
@@ -33,6 +41,8 @@ export class Snapshotter {
     private readonly dataDir: string,
     private readonly everyEvents: number,
     private readonly logger: Logger,
+    /** Called before each save: what must reach the snapshot's position on disk first (the history of the totals). */
+    private readonly beforeSave: () => void = () => undefined,
   ) {
     // A restored runner starts at its snapshot's position: nothing new to save until it moves on.
     this.savedAt = runner.position;
@@ -66,6 +76,7 @@ export class Snapshotter {
     if (this.savedAt !== undefined && comparePositions(position, this.savedAt) <= 0) return;
     const started = performance.now();
     try {
+      this.beforeSave();
       saveSnapshot(this.dataDir, {
         position,
         lastEvent: { stream: last.stream, revision: last.revision, hash: last.metadata.hash },

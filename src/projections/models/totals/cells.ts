@@ -37,6 +37,14 @@ export interface StoredCellTable {
   readonly overflow: [number, bigint][];
 }
 
+/** The figures of every cell (not its keys): counts and sums, by cell number. */
+export interface CellFigures {
+  readonly allocations: Uint32Array;
+  readonly announcements: Uint32Array;
+  readonly sums: Float64Array;
+  readonly overflow: readonly (readonly [number, bigint])[];
+}
+
 /** One cell as plain values: for tests and tools; queries read the columns. */
 export interface CellView {
   readonly programme: string;
@@ -214,6 +222,44 @@ export class CellTable {
       allocations: this.allocationsOf(cell),
       announcements: this.announcementsOf(cell),
     };
+  }
+
+  /** Each cell's figures as they stand: what the history of the totals keeps at a base (projections/history/). */
+  figures(): CellFigures {
+    return {
+      allocations: this.allocationCounts.toArray(),
+      announcements: this.announcementCounts.toArray(),
+      sums: this.sums.toArray(),
+      overflow: [...this.overflow],
+    };
+  }
+
+  /**
+   * The same cells with other figures (`figures` as they stood at a past moment, padded with empty cells up to
+   * `length`): the keys, dictionaries and hash are shared with this table, so the view costs only its figures. Cells made
+   * since are empty in it. A view is read and given to apply(); numberOf() on it would change the shared keys.
+   */
+  withFigures(figures: CellFigures, length: number): CellTable {
+    const view = Object.create(CellTable.prototype) as CellTable;
+    const padded = <T extends Uint32Array | Float64Array>(values: T, make: (n: number) => T): T => {
+      const all = make(length);
+      all.set(values.subarray(0, length));
+      return all;
+    };
+    Object.assign(view, {
+      dictionaries: this.dictionaries,
+      keys: this.keys,
+      stages: this.stages,
+      table: this.table,
+      periodYears: this.periodYears,
+      periodFiscalYears: this.periodFiscalYears,
+      periodOfDate: this.periodOfDate,
+      allocationCounts: uint32Column(padded(figures.allocations, (n) => new Uint32Array(n))),
+      announcementCounts: uint32Column(padded(figures.announcements, (n) => new Uint32Array(n))),
+      sums: float64Column(padded(figures.sums, (n) => new Float64Array(n))),
+      overflow: new Map(figures.overflow),
+    });
+    return view;
   }
 
   toStored(): StoredCellTable {

@@ -83,7 +83,7 @@ function convertedRow(
 }
 
 /** The announcement a slot belongs to: its own id, or the part of a derived slot's id before the "#". */
-function announcementIdOf(state: TotalsState, slot: number): string {
+export function announcementIdOf(state: Pick<TotalsState, 'contributions'>, slot: number): string {
   const id = state.contributions.ids.idOf(slot);
   const mark = id.indexOf('#');
   return mark < 0 ? id : id.slice(0, mark);
@@ -108,6 +108,7 @@ export function addConverted(
 }
 
 export function applyContribution(state: TotalsState, slot: number, sign: 1 | -1): void {
+  state.recorder?.contributed(state, slot, sign);
   const c = state.contributions;
   const first = c.firstRow.get(slot);
   const end = first + c.rowCount.get(slot);

@@ -4,15 +4,41 @@
 import { float64Column } from '../columns.js';
 import { safeSum, type ExactSum } from './exactSum.js';
 
+/** A conversion's sums and unconverted announcements as the history of the totals keeps them at a base. */
+export interface StoredConvertedCells {
+  readonly sums: Float64Array;
+  readonly overflow: readonly (readonly [number, bigint])[];
+  /** [cell, announcement id, how many of its contributions] */
+  readonly unconverted: readonly (readonly [number, string, number])[];
+}
+
 export class ConvertedCells {
   /** Each cell's converted sum while it is a safe integer; past that it goes on in `overflow`, exact as a bigint. */
-  private readonly sums = float64Column();
-  private readonly overflow = new Map<number, bigint>();
+  private readonly sums;
+  private readonly overflow: Map<number, bigint>;
   /**
    * The ids of the announcements in a cell that no rate converts, each with how many of its contributions put it there
    * (two commitments of one announcement on two dates can share a cell): few, so only the cells that have any.
    */
   private readonly unconverted = new Map<number, Map<string, number>>();
+
+  constructor(stored?: StoredConvertedCells) {
+    this.sums = float64Column(stored === undefined ? undefined : stored.sums.slice());
+    this.overflow = new Map(stored?.overflow);
+    for (const [cell, id, count] of stored?.unconverted ?? []) {
+      let ids = this.unconverted.get(cell);
+      if (ids === undefined) this.unconverted.set(cell, (ids = new Map<string, number>()));
+      ids.set(id, count);
+    }
+  }
+
+  toStored(): StoredConvertedCells {
+    return {
+      sums: this.sums.toArray(),
+      overflow: [...this.overflow],
+      unconverted: [...this.unconverted].flatMap(([cell, ids]) => [...ids].map(([id, count]) => [cell, id, count] as const)),
+    };
+  }
 
   add(cell: number, minor: number | bigint, sign: 1 | -1): void {
     while (this.sums.length <= cell) this.sums.push(0);

@@ -139,7 +139,9 @@ export const totalsProjection: Projection<TotalsState, StoredTotals> = {
   evolve(state, event) {
     if (event.stream.startsWith(EXCHANGE_RATE_STREAM_PREFIX)) {
       const { data } = toDomainEvent<ExchangeRateEvent>({ eventTypes: EXCHANGE_RATE_EVENT_TYPES }, event);
-      state.rates.record({ ...data, position: positionText(event.position) });
+      const record = { ...data, position: positionText(event.position) };
+      state.rates.record(record);
+      state.recorder?.rateRecorded(state, record);
       // Any converted sum may now be different: rebuild conversions lazily at the next query that asks.
       state.conversions.clear();
       return state;

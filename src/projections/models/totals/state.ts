@@ -4,7 +4,7 @@ import { float64Column, uint16Column, uint32Column, type Column } from '../colum
 import { IdIndex } from '../idIndex.js';
 import { CellTable, type CellView } from './cells.js';
 import type { ConvertedCells } from './convertedCells.js';
-import { RateBook, type AppliedRate } from './rateBook.js';
+import { RateBook, type AppliedRate, type RateRecord } from './rateBook.js';
 
 export const DIMENSIONS = ['programme', 'country', 'year', 'fiscalYear', 'funder', 'currency', 'stage'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -76,6 +76,17 @@ export interface StageIndex {
   readonly derived: Map<number, number[]>;
 }
 
+/**
+ * What follows the totals as they change (the history that answers as-of queries: projections/history/). Called inside
+ * the fold, so it must not throw: a recorder that cannot write stops recording instead.
+ */
+export interface TotalsRecorder {
+  /** A contribution slot's rows were added to the cells (sign 1) or taken from them (-1). */
+  contributed(state: TotalsState, slot: number, sign: 1 | -1): void;
+  /** An exchange rate was recorded: converted sums of rows on the dates it now covers change. */
+  rateRecorded(state: TotalsState, record: RateRecord): void;
+}
+
 export interface TotalsState {
   readonly cells: CellTable;
   readonly contributions: Contributions;
@@ -83,6 +94,8 @@ export interface TotalsState {
   readonly rates: RateBook;
   /** Dropped when a rate is recorded, rebuilt by the next query that converts. */
   readonly conversions: Map<CurrencyCode, Conversion>;
+  /** Only on the service's live state, and never saved in a snapshot. */
+  recorder?: TotalsRecorder | undefined;
 }
 
 export function emptyContributions(): Contributions {
