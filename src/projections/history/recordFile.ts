@@ -48,7 +48,8 @@ export class RecordFile {
   read(from: number, to: number): Buffer {
     this.flush();
     const bytes = Math.max(0, to - from) * this.recordBytes;
-    const out = Buffer.allocUnsafe(bytes);
+    // Its own memory, not a slice of a pool: typed-array views of the records need it aligned.
+    const out = Buffer.from(new ArrayBuffer(bytes));
     let done = 0;
     while (done < bytes) {
       const read = fs.readSync(this.fd, out, done, bytes - done, from * this.recordBytes + done);

@@ -4,8 +4,9 @@
 // Four things are kept in <DATA_DIR>/history, each append-only:
 // - events.bin, one 40-byte record per event folded (every event, not only the totals'): its position, the latest
 //   recordedAt up to it, and where its changes end in the two files below;
-// - deltas.bin, one 16-byte record per change to a cell (sum and counts) or to a converted sum (one per target
-//   currency, at the rate in force then; a newly recorded rate adds the corrections of the rows it re-prices);
+// - cells.bin, one 16-byte record per change to a cell's sum and counts, and <CURRENCY>.bin, one per change to a
+//   cell's sum converted into that currency (at the rate in force then: a newly recorded rate adds the corrections of
+//   the rows it re-prices), so a query reads only the changes it needs;
 // - slots.bin, one 16-byte record per contribution slot an event changed (its rows, date and currency as they became);
 // - rates.jsonl, every exchange rate recorded, with the event that recorded it;
 // and, every `baseEvery` events, a base: every cell's figures, every slot and each target's converted sums as they
@@ -13,18 +14,18 @@
 // the same operations a rebuild does, so the same figures.
 import fs from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { convertSafeMinor, CURRENCY_CODES, type CurrencyCode } from '../../domain/money.js';
 import { publicMessage } from '../../domain/publicMessage.js';
 import type { Position, RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { dayText, uint16Column, uint32Column } from '../models/columns.js';
-import type { CellFigures, CellTable } from '../models/totals/cells.js';
+import { CellTable } from '../models/totals/cells.js';
 import { announcementIdOf, rateKeyOf } from '../models/totals/contribution.js';
-import { ConvertedCells, type StoredConvertedCells } from '../models/totals/convertedCells.js';
+import { ConvertedCells } from '../models/totals/convertedCells.js';
 import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/rateBook.js';
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
+import { Base, writeBase } from './bases.js';
 import { RecordFile } from './recordFile.js';
 
 const EVENT_BYTES = 40;
@@ -33,22 +34,25 @@ const SLOT_BYTES = 16;
 
 /** The currencies a query can convert into; each has its converted sums kept. */
 const TARGETS: readonly CurrencyCode[] = CURRENCY_CODES;
-const CELL = 0;
-const convertedKind = (target: number): number => 1 + target * 2;
-const unconvertedKind = (target: number): number => 2 + target * 2;
+/** The change files: the cells', then one per target currency (file 1 + target). */
+const CELLS_FILE = 0;
+const targetFile = (target: number): number => 1 + target;
+/** Kinds of change in a target's file: its converted sum, or an announcement no rate converts (value: the slot). */
+const CONVERTED = 1;
+const UNCONVERTED = 2;
 const NEGATIVE = 1;
 const FIRST = 2;
 
+/** Changes read back as columns over one buffer. */
+interface Changes {
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+  readonly values: Float64Array;
+  readonly records: number;
+}
+
 /** A base every this many events by default: at a million events, ten of about 18 MB. */
 export const DEFAULT_BASE_EVERY_EVENTS = 100_000;
-
-/** The slots' columns a base keeps (split is not: no query reads it). */
-interface StoredSlots {
-  readonly days: Uint32Array;
-  readonly currencies: Uint16Array;
-  readonly firstRow: Uint32Array;
-  readonly rowCount: Uint16Array;
-}
 
 /** Where a moment falls in the history: how many events it covers, the last one's position, and whether more came after. */
 export interface HistoryMoment {
@@ -61,16 +65,20 @@ export interface HistoryMoment {
 interface EventRecord {
   readonly position: Position;
   readonly timeMax: number;
-  readonly deltasEnd: number;
+  /** Where this event's changes end in each change file, and in slots.bin. */
+  readonly changesEnd: readonly number[];
   readonly slotsEnd: number;
 }
 
-function readEvent(buffer: Buffer, offset = 0): EventRecord {
+const NOTHING: Pick<EventRecord, 'changesEnd' | 'slotsEnd'> = { changesEnd: [0, ...TARGETS.map(() => 0)], slotsEnd: 0 };
+
+/** 40 bytes: position (commit, prepare), latest time, then four 32-bit ends: slots, cells, each target. */
+function readEvent(buffer: Buffer): EventRecord {
   return {
-    position: { commit: buffer.readBigUInt64LE(offset), prepare: buffer.readBigUInt64LE(offset + 8) },
-    timeMax: buffer.readDoubleLE(offset + 16),
-    deltasEnd: buffer.readDoubleLE(offset + 24),
-    slotsEnd: buffer.readDoubleLE(offset + 32),
+    position: { commit: buffer.readBigUInt64LE(0), prepare: buffer.readBigUInt64LE(8) },
+    timeMax: buffer.readDoubleLE(16),
+    slotsEnd: buffer.readUInt32LE(24),
+    changesEnd: [0, ...TARGETS].map((_, file) => buffer.readUInt32LE(28 + file * 4)),
   };
 }
 
@@ -91,7 +99,8 @@ function safeParts(value: number | bigint): number[] {
 
 export class TotalsHistory implements TotalsRecorder {
   private readonly events: RecordFile;
-  private readonly deltas: RecordFile;
+  /** The cells' changes, then each target's (CELLS_FILE, targetFile()). */
+  private readonly changes: readonly RecordFile[];
   private readonly slots: RecordFile;
   private readonly ratesPath: string;
   private rates: { readonly index: number; readonly record: RateRecord }[];
@@ -109,7 +118,7 @@ export class TotalsHistory implements TotalsRecorder {
   ) {
     fs.mkdirSync(path.join(directory, 'bases'), { recursive: true, mode: 0o700 });
     this.events = new RecordFile(path.join(directory, 'events.bin'), EVENT_BYTES);
-    this.deltas = new RecordFile(path.join(directory, 'deltas.bin'), DELTA_BYTES);
+    this.changes = ['cells', ...TARGETS].map((name) => new RecordFile(path.join(directory, `${name}.bin`), DELTA_BYTES));
     this.slots = new RecordFile(path.join(directory, 'slots.bin'), SLOT_BYTES);
     this.ratesPath = path.join(directory, 'rates.jsonl');
     this.rates = fs.existsSync(this.ratesPath)
@@ -149,9 +158,10 @@ export class TotalsHistory implements TotalsRecorder {
     if (count === 0 || this.events.count < count || fs.existsSync(this.brokenMarker)) return false;
     const last = readEvent(this.events.read(count - 1, count));
     if (comparePositions(last.position, position) !== 0) return false;
-    if (last.deltasEnd > this.deltas.count || last.slotsEnd > this.slots.count) return false;
+    if (last.slotsEnd > this.slots.count || this.changes.some((file, index) => (last.changesEnd[index] as number) > file.count))
+      return false;
     this.events.truncate(count);
-    this.deltas.truncate(last.deltasEnd);
+    this.changes.forEach((file, index) => file.truncate(last.changesEnd[index] as number));
     this.slots.truncate(last.slotsEnd);
     this.rates = this.rates.filter((rate) => rate.index < count);
     fs.writeFileSync(this.ratesPath, this.rates.map((rate) => `${JSON.stringify(rate)}\n`).join(''), { mode: 0o600 });
@@ -164,7 +174,7 @@ export class TotalsHistory implements TotalsRecorder {
   /** Empties the history: the projections are about to fold every event from the first. */
   reset(): void {
     this.events.truncate(0);
-    this.deltas.truncate(0);
+    for (const file of this.changes) file.truncate(0);
     this.slots.truncate(0);
     this.rates = [];
     fs.writeFileSync(this.ratesPath, '', { mode: 0o600 });
@@ -193,7 +203,7 @@ export class TotalsHistory implements TotalsRecorder {
       for (let row = first; row < end; row += 1) {
         const cell = c.rowCells.get(row);
         const minor = c.rowMinors.get(row);
-        this.delta(CELL, sign, row === first, cell, minor);
+        this.delta(CELLS_FILE, 0, sign, row === first, cell, minor);
         for (let target = 0; target < TARGETS.length; target += 1) this.convertedDelta(state, target, slot, row, sign);
       }
     });
@@ -230,8 +240,8 @@ export class TotalsHistory implements TotalsRecorder {
       buffer.writeBigUInt64LE(event.position.commit, offset);
       buffer.writeBigUInt64LE(event.position.prepare, offset + 8);
       buffer.writeDoubleLE(this.timeMax, offset + 16);
-      buffer.writeDoubleLE(this.deltas.count, offset + 24);
-      buffer.writeDoubleLE(this.slots.count, offset + 32);
+      buffer.writeUInt32LE(this.slots.count, offset + 24);
+      this.changes.forEach((file, index) => buffer.writeUInt32LE(file.count, offset + 28 + index * 4));
       if (this.events.count % this.baseEvery === 0) this.writeBase(state);
     });
   }
@@ -241,15 +251,13 @@ export class TotalsHistory implements TotalsRecorder {
     if (this.failure !== undefined) return;
     this.guard(() => {
       // Changes before the events that end them: an event record never points past what is on disk.
-      this.deltas.flush();
-      this.slots.flush();
-      this.events.flush();
+      this.flushFiles();
     });
   }
 
   close(): void {
     this.flush();
-    for (const file of [this.deltas, this.slots, this.events]) {
+    for (const file of [...this.changes, this.slots, this.events]) {
       try {
         file.close();
       } catch {
@@ -284,20 +292,34 @@ export class TotalsHistory implements TotalsRecorder {
 
   /** The totals right after the first `count` events, beside the live state (whose keys, ids and rows it shares). */
   stateAt(count: number, live: TotalsState): TotalsState & { readonly bytes: number } {
-    const base = this.bases.filter((index) => index <= count).pop() ?? 0;
-    const from = base === 0 ? { deltasEnd: 0, slotsEnd: 0 } : readEvent(this.events.read(base - 1, base));
-    const to = count === 0 ? { deltasEnd: 0, slotsEnd: 0 } : readEvent(this.events.read(count - 1, count));
-    const deltas = this.deltas.read(from.deltasEnd, to.deltasEnd);
-    const baseDirectory = base === 0 ? undefined : path.join(this.directory, 'bases', String(base));
-    const readPart = <T>(name: string): T | undefined =>
-      baseDirectory === undefined ? undefined : (v8.deserialize(fs.readFileSync(path.join(baseDirectory, `${name}.v8`))) as T);
+    const baseCount = this.bases.filter((index) => index <= count).pop() ?? 0;
+    const base = new Base(baseCount === 0 ? undefined : path.join(this.directory, 'bases', String(baseCount)));
+    const from = baseCount === 0 ? NOTHING : readEvent(this.events.read(baseCount - 1, baseCount));
+    const to = count === 0 ? NOTHING : readEvent(this.events.read(count - 1, count));
+    const changesOf = (file: number): Changes => {
+      const buffer = (this.changes[file] as RecordFile).read(from.changesEnd[file] as number, to.changesEnd[file] as number);
+      // The records as columns: a kind and flags byte, a cell number, a value (16 bytes: the value 8-byte aligned).
+      return {
+        bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length),
+        words: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.length / 4),
+        values: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.length / 8),
+        records: buffer.length / DELTA_BYTES,
+      };
+    };
 
-    const cells = live.cells.withFigures(readPart<CellFigures>('cells') ?? emptyFigures(), live.cells.length);
-    for (let offset = 0; offset < deltas.length; offset += DELTA_BYTES) {
-      if (deltas[offset] !== CELL) continue;
-      const flags = deltas[offset + 1] as number;
-      cells.apply(deltas.readUInt32LE(offset + 4), deltas.readDoubleLE(offset + 8), flags & NEGATIVE ? -1 : 1, (flags & FIRST) !== 0);
-    }
+    const cellCount = live.cells.length;
+    const figures = base.cells(cellCount);
+    const overflow = new Map(figures.overflow);
+    const { bytes, words, values, records } = changesOf(CELLS_FILE);
+    for (let record = 0; record < records; record += 1)
+      CellTable.applyToFigures(
+        figures,
+        overflow,
+        words[record * 4 + 1] as number,
+        values[record * 2 + 1] as number,
+        bytes[record * DELTA_BYTES + 1] as number,
+      );
+    const cells = live.cells.withFigures({ ...figures, overflow: [...overflow] });
     const book = new RateBook();
     for (const rate of this.rates) if (rate.index < count) book.record(rate.record);
 
@@ -305,36 +327,27 @@ export class TotalsHistory implements TotalsRecorder {
     let contributions: Contributions | undefined;
     const pastContributions = (): Contributions => {
       if (contributions !== undefined) return contributions;
-      const stored = readPart<StoredSlots>('slots');
-      const padded = <T extends Uint32Array | Uint16Array>(values: T | undefined, make: (n: number) => T): T => {
-        const all = make(slotCount);
-        if (values !== undefined) all.set(values.subarray(0, slotCount));
-        return all;
-      };
-      const days = padded(stored?.days, (n) => new Uint32Array(n));
-      const currencies = padded(stored?.currencies, (n) => new Uint16Array(n));
-      const firstRow = padded(stored?.firstRow, (n) => new Uint32Array(n));
-      const rowCount = padded(stored?.rowCount, (n) => new Uint16Array(n));
-      const records = this.slots.read(from.slotsEnd, to.slotsEnd);
-      for (let offset = 0; offset < records.length; offset += SLOT_BYTES) {
-        const slot = records.readUInt32LE(offset);
-        firstRow[slot] = records.readUInt32LE(offset + 4);
-        days[slot] = records.readUInt32LE(offset + 8);
-        currencies[slot] = records.readUInt16LE(offset + 12);
-        rowCount[slot] = records.readUInt16LE(offset + 14);
+      const { days, firstRow, currencies, rowCount } = base.slots(slotCount);
+      const changes = this.slots.read(from.slotsEnd, to.slotsEnd);
+      for (let offset = 0; offset < changes.length; offset += SLOT_BYTES) {
+        const slot = changes.readUInt32LE(offset);
+        firstRow[slot] = changes.readUInt32LE(offset + 4);
+        days[slot] = changes.readUInt32LE(offset + 8);
+        currencies[slot] = changes.readUInt16LE(offset + 12);
+        rowCount[slot] = changes.readUInt16LE(offset + 14);
       }
-      const live_ = live.contributions;
+      const now = live.contributions;
       contributions = {
         // The slots made since are in the live index with no rows here; the length stays what it was when asked.
-        ids: Object.create(live_.ids, { length: { value: slotCount } }) as Contributions['ids'],
+        ids: Object.create(now.ids, { length: { value: slotCount } }) as Contributions['ids'],
         days: uint32Column(days),
         currencies: uint16Column(currencies),
         split: uint16Column(new Uint16Array(slotCount)),
         firstRow: uint32Column(firstRow),
         rowCount: uint16Column(rowCount),
         // Rows are never rewritten (an amendment writes new ones): the live columns hold every row a past slot names.
-        rowCells: live_.rowCells,
-        rowMinors: live_.rowMinors,
+        rowCells: now.rowCells,
+        rowMinors: now.rowMinors,
       };
       return contributions;
     };
@@ -342,19 +355,19 @@ export class TotalsHistory implements TotalsRecorder {
     const conversionOf = (target: CurrencyCode): Conversion | undefined => {
       const index = TARGETS.indexOf(target);
       if (index < 0) return undefined;
-      const converted = new ConvertedCells(readPart<StoredConvertedCells>(target));
-      for (let offset = 0; offset < deltas.length; offset += DELTA_BYTES) {
-        const kind = deltas[offset] as number;
-        const sign = (deltas[offset + 1] as number) & NEGATIVE ? -1 : 1;
-        const cell = deltas.readUInt32LE(offset + 4);
-        if (kind === convertedKind(index)) converted.add(cell, deltas.readDoubleLE(offset + 8), sign);
-        else if (kind === unconvertedKind(index))
-          converted.markUnconverted(cell, announcementIdOf(live, deltas.readDoubleLE(offset + 8)), sign);
+      const converted = new ConvertedCells(base.converted(target, cellCount));
+      const { bytes, words, values, records } = changesOf(targetFile(index));
+      for (let record = 0; record < records; record += 1) {
+        const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
+        const cell = words[record * 4 + 1] as number;
+        const value = values[record * 2 + 1] as number;
+        if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
+        else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
       }
       return { cells: converted, rates: new RatesOn(book, target, live.cells) };
     };
 
-    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cells.length * 16 + deltas.length);
+    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cellCount * 16 + records * DELTA_BYTES);
   }
 
   private get brokenMarker(): string {
@@ -378,8 +391,8 @@ export class TotalsHistory implements TotalsRecorder {
     }
   }
 
-  private delta(kind: number, sign: 1 | -1, first: boolean, cell: number, value: number): void {
-    const { buffer, offset } = this.deltas.next();
+  private delta(file: number, kind: number, sign: 1 | -1, first: boolean, cell: number, value: number): void {
+    const { buffer, offset } = (this.changes[file] as RecordFile).next();
     buffer[offset] = kind;
     buffer[offset + 1] = (sign === -1 ? NEGATIVE : 0) | (first ? FIRST : 0);
     buffer.writeUInt16LE(0, offset + 2);
@@ -409,15 +422,15 @@ export class TotalsHistory implements TotalsRecorder {
     const currency = state.cells.dictionaries.currencies.valueOf(c.currencies.get(slot)) as CurrencyCode;
     const to = TARGETS[target] as CurrencyCode;
     if (currency === to) {
-      this.delta(convertedKind(target), sign, false, cell, minor);
+      this.delta(targetFile(target), CONVERTED, sign, false, cell, minor);
       return;
     }
     if (rate === null) {
-      this.delta(unconvertedKind(target), sign, false, cell, slot);
+      this.delta(targetFile(target), UNCONVERTED, sign, false, cell, slot);
       return;
     }
     for (const part of safeParts(convertSafeMinor(minor, currency, to, rate.rate)))
-      this.delta(convertedKind(target), sign, false, cell, part);
+      this.delta(targetFile(target), CONVERTED, sign, false, cell, part);
   }
 
   private convertedDelta(state: TotalsState, target: number, slot: number, row: number, sign: 1 | -1): void {
@@ -460,22 +473,24 @@ export class TotalsHistory implements TotalsRecorder {
     const count = this.events.count;
     const past = this.stateAt(count, state);
     const c = past.contributions;
-    const parts: Record<string, unknown> = {
-      cells: past.cells.figures(),
-      slots: {
-        days: c.days.toArray(),
-        currencies: c.currencies.toArray(),
-        firstRow: c.firstRow.toArray(),
-        rowCount: c.rowCount.toArray(),
-      } satisfies StoredSlots,
-    };
-    for (const target of TARGETS) parts[target] = (past.conversions.get(target) as Conversion).cells.toStored();
+    const cells = past.cells.figures();
+    const converted = new Map(
+      TARGETS.map((target) => {
+        const stored = (past.conversions.get(target) as Conversion).cells.toStored();
+        // One converted sum per cell, as the base's column is read back.
+        const sums = new Float64Array(cells.sums.length);
+        sums.set(stored.sums.subarray(0, sums.length));
+        return [target, { ...stored, sums }] as const;
+      }),
+    );
     const directory = path.join(this.directory, 'bases', String(count));
     const making = `${directory}.making`;
     fs.rmSync(making, { recursive: true, force: true });
-    fs.mkdirSync(making, { mode: 0o700 });
-    for (const [name, value] of Object.entries(parts))
-      fs.writeFileSync(path.join(making, `${name}.v8`), v8.serialize(value), { mode: 0o600 });
+    writeBase(making, {
+      cells,
+      slots: { days: c.days.toArray(), firstRow: c.firstRow.toArray(), currencies: c.currencies.toArray(), rowCount: c.rowCount.toArray() },
+      converted,
+    });
     // The base's changes must be on disk before the base says it stands for them.
     this.flushFiles();
     fs.rmSync(directory, { recursive: true, force: true });
@@ -484,7 +499,7 @@ export class TotalsHistory implements TotalsRecorder {
   }
 
   private flushFiles(): void {
-    this.deltas.flush();
+    for (const file of this.changes) file.flush();
     this.slots.flush();
     this.events.flush();
   }
@@ -492,10 +507,6 @@ export class TotalsHistory implements TotalsRecorder {
   private removeBase(index: number): void {
     fs.rmSync(path.join(this.directory, 'bases', String(index)), { recursive: true, force: true });
   }
-}
-
-function emptyFigures(): CellFigures {
-  return { allocations: new Uint32Array(0), announcements: new Uint32Array(0), sums: new Float64Array(0), overflow: [] };
 }
 
 /** A past conversion's rates, looked up in the past rate book on first use (what answers cite). */

@@ -168,6 +168,30 @@ export class CellTable {
     }
   }
 
+  /**
+   * apply() over figures held as plain arrays (a past state's, being rebuilt from the history of the totals): the same
+   * arithmetic, the sum going on as a bigint in `overflow` past 2^53. `cells`, `minors` and `flags` are one change each
+   * (flags: 1 for a removal, 2 for an announcement's first allocation).
+   */
+  static applyToFigures(
+    figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
+    overflow: Map<number, bigint>,
+    cell: number,
+    minor: number,
+    flags: number,
+  ): void {
+    const sign = flags & 1 ? -1 : 1;
+    figures.allocations[cell] = (figures.allocations[cell] as number) + sign;
+    if (flags & 2) figures.announcements[cell] = (figures.announcements[cell] as number) + sign;
+    const sum = figures.sums[cell] as number;
+    const next = safeSum(sum, sign * minor);
+    if (next !== undefined) figures.sums[cell] = next;
+    else {
+      overflow.set(cell, (overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(sign * minor));
+      figures.sums[cell] = 0;
+    }
+  }
+
   /** A cell's sum as a number when it is one (almost always), else as a bigint: for adding many without allocating. */
   sumOf(cell: number): number | bigint {
     const sum = this.sums.get(cell);
@@ -235,17 +259,12 @@ export class CellTable {
   }
 
   /**
-   * The same cells with other figures (`figures` as they stood at a past moment, padded with empty cells up to
-   * `length`): the keys, dictionaries and hash are shared with this table, so the view costs only its figures. Cells made
-   * since are empty in it. A view is read and given to apply(); numberOf() on it would change the shared keys.
+   * The same cells with other figures (as they stood at a past moment, one per cell of this table: cells made since are
+   * empty in them). The keys, dictionaries and hash are shared with this table, so the view costs only its figures, and
+   * takes the arrays as they are. A view is read and given to apply(); numberOf() on it would change the shared keys.
    */
-  withFigures(figures: CellFigures, length: number): CellTable {
+  withFigures(figures: CellFigures): CellTable {
     const view = Object.create(CellTable.prototype) as CellTable;
-    const padded = <T extends Uint32Array | Float64Array>(values: T, make: (n: number) => T): T => {
-      const all = make(length);
-      all.set(values.subarray(0, length));
-      return all;
-    };
     Object.assign(view, {
       dictionaries: this.dictionaries,
       keys: this.keys,
@@ -254,9 +273,9 @@ export class CellTable {
       periodYears: this.periodYears,
       periodFiscalYears: this.periodFiscalYears,
       periodOfDate: this.periodOfDate,
-      allocationCounts: uint32Column(padded(figures.allocations, (n) => new Uint32Array(n))),
-      announcementCounts: uint32Column(padded(figures.announcements, (n) => new Uint32Array(n))),
-      sums: float64Column(padded(figures.sums, (n) => new Float64Array(n))),
+      allocationCounts: uint32Column(figures.allocations),
+      announcementCounts: uint32Column(figures.announcements),
+      sums: float64Column(figures.sums),
       overflow: new Map(figures.overflow),
     });
     return view;

@@ -23,7 +23,8 @@ export class ConvertedCells {
   private readonly unconverted = new Map<number, Map<string, number>>();
 
   constructor(stored?: StoredConvertedCells) {
-    this.sums = float64Column(stored === undefined ? undefined : stored.sums.slice());
+    // The stored sums are taken as they are (the history reads a fresh array for each past state).
+    this.sums = float64Column(stored?.sums);
     this.overflow = new Map(stored?.overflow);
     for (const [cell, id, count] of stored?.unconverted ?? []) {
       let ids = this.unconverted.get(cell);

@@ -5,7 +5,7 @@ import { sortSteps } from '../../../runtime/sortSteps.js';
 import { conversionSteps } from './projection.js';
 import { ANNOUNCED, COMMITTED, DISBURSED, RESTATED, STAGES, type CellTable } from './cells.js';
 import { countStageOwners, type StageOwners } from './stageCounts.js';
-import { collectRateKeys, ratesCited, type Citations, type RateCited, type RateKeys } from './rateCitations.js';
+import { collectRatesUsed, ratesCited, type RateCited, type RatesUsed } from './rateCitations.js';
 import { ExactSum } from './exactSum.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
@@ -56,7 +56,7 @@ export interface TotalsAnswer {
 
 export type { RateCited } from './rateCitations.js';
 
-interface Accumulator extends RateKeys, StageOwners {
+interface Accumulator extends RatesUsed, StageOwners {
   /** The first cell added: it names the group's dimensions. */
   first: number;
   /** Its place among the groups, in the order made. */
@@ -167,8 +167,6 @@ function emptyAccumulator(first: number, index = 0): Accumulator {
     announcements: 0,
     converted: new ExactSum(),
     unconverted: new Set(),
-    rateKeys: new Set(),
-    lastRateKey: -1,
   };
 }
 
@@ -197,8 +195,6 @@ function figuresOf(
   cells: CellTable,
   perCountry: boolean,
   currency: CurrencyCode | undefined,
-  conversion?: Conversion,
-  citations: Citations = new Map(),
 ): TotalsFigures {
   const amounts = accumulator.sums
     .flatMap((sum, code) => {
@@ -213,7 +209,7 @@ function figuresOf(
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
       unconverted: [...accumulator.unconverted].sort(),
-      rates: ratesCited(accumulator, conversion, citations),
+      rates: ratesCited(accumulator),
     }),
   };
 }
@@ -275,18 +271,17 @@ export function* totalsQuerySteps(
   }
   const accumulators = [...groups.values()];
   if (conversion !== undefined && groupOfCell !== undefined)
-    yield* collectRateKeys(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
+    yield* collectRatesUsed(state, conversion, query.currency as CurrencyCode, groupOfCell, accumulators, total);
   const rowsPerCountry = query.groupBy.includes('country') || query.filter.country !== undefined;
   if (countsOwners && groupOfCell !== undefined)
     yield* countStageOwners(state, groupOfCell, accumulators, total, { rows: rowsPerCountry, total: query.filter.country !== undefined });
-  const citations: Citations = new Map();
   const rows: TotalsRow[] = [];
   for (const group of accumulators) {
     if (rows.length % ROWS_PER_STEP === 0) yield;
     const dimensions = Object.fromEntries(query.groupBy.map((dimension) => [dimension, valueOf(cells, group.first, dimension)]));
-    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency, conversion, citations) });
+    rows.push({ ...dimensions, ...figuresOf(group, cells, rowsPerCountry, query.currency) });
   }
   if (query.groupBy.length === 0 && rows.length === 0) rows.push(figuresOf(emptyAccumulator(0), cells, false, query.currency));
   const sorted = yield* sortSteps(rows, compareRows(query.groupBy));
-  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency, conversion, citations) };
+  return { rows: sorted, total: figuresOf(total, cells, query.filter.country !== undefined, query.currency) };
 }

@@ -18,11 +18,9 @@ export interface RateCited {
   inverse?: true;
 }
 
-/** What a row (or the total) gathers of its rates: the (currency, day) keys of its rows (see contribution.ts rateKeyOf). */
-export interface RateKeys {
-  readonly rateKeys: Set<number>;
-  /** The key added last: rows come slot by slot, so most repeats are caught without touching the set. */
-  lastRateKey: number;
+/** What a row (or the total) gathers of its rates: each recorded rate it used, once (filled by collectRatesUsed). */
+export interface RatesUsed {
+  ratesUsed?: Citation[];
 }
 
 /** A rate as answers cite it, with the text it sorts by: made once per rate and query, shared by every row citing it. */
@@ -31,73 +29,77 @@ interface Citation {
   readonly cited: RateCited;
 }
 
-/** The citations of one query, by the applied rate (an object of the conversion's rate cache) they cite. */
-export type Citations = Map<AppliedRate, Citation>;
-
-function citationOf(citations: Citations, applied: AppliedRate): Citation {
-  let citation = citations.get(applied);
-  if (citation === undefined) {
-    const { record, inverse } = applied;
-    citation = {
-      order: `${record.base}|${record.quote}|${record.effectiveOn}|${record.position.padStart(20, '0')}|${inverse ? 1 : 0}`,
-      cited: { ...record, ...(inverse && { inverse: true as const }) },
-    };
-    citations.set(applied, citation);
-  }
-  return citation;
+function citationOf(applied: AppliedRate): Citation {
+  const { record, inverse } = applied;
+  return {
+    order: `${record.base}|${record.quote}|${record.effectiveOn}|${record.position.padStart(20, '0')}|${inverse ? 1 : 0}`,
+    cited: { ...record, ...(inverse && { inverse: true as const }) },
+  };
 }
 
-/** The records behind an accumulator's rate keys, each once, sorted by pair, date, position and direction. */
-export function ratesCited(accumulator: RateKeys, conversion: Conversion | undefined, citations: Citations): RateCited[] {
-  const used = new Map<string, RateCited>();
-  for (const key of accumulator.rateKeys) {
-    const applied = conversion?.rates.get(key);
-    if (applied === undefined || applied === null) continue;
-    const { order, cited } = citationOf(citations, applied);
-    used.set(order, cited);
-  }
-  return [...used.keys()].sort().map((order) => used.get(order) as RateCited);
+/** The records an accumulator used, each once, sorted by pair, date, position and direction. */
+export function ratesCited(accumulator: RatesUsed): RateCited[] {
+  const used = accumulator.ratesUsed ?? [];
+  return [...used].sort((a, b) => (a.order < b.order ? -1 : 1)).map((citation) => citation.cited);
 }
 
 /** Contribution slots read between two points where a sliced run may pause. */
-const SLOTS_PER_STEP = 2048;
+const SLOTS_PER_STEP = 4096;
 
 /**
- * Which rates each group's rows were converted at: a pass over the contribution rows, each slot's (currency, day)
- * key going to the groups its rows' cells fell in. Nothing is kept per cell between queries; the records themselves
- * are in the conversion's rate cache, which converting every row filled.
+ * Which rates each group's rows were converted at: a pass over the contribution rows, each slot's rate (from the
+ * conversion's cache, which converting every row filled) marked for the groups its rows' cells fell in. A rate is
+ * numbered once per query by what it cites, and a mark is a byte in that rate's row of marks, so a million rows cost a
+ * million array writes, not a million set insertions. Nothing is kept per cell between queries.
  */
-export function* collectRateKeys(
+export function* collectRatesUsed(
   state: TotalsState,
   conversion: Conversion,
   target: CurrencyCode,
   groupOfCell: Int32Array,
-  groups: readonly RateKeys[],
-  total: RateKeys,
+  groups: readonly RatesUsed[],
+  total: RatesUsed,
 ): Steps<void> {
   const c = state.contributions;
   const targetCode = state.cells.dictionaries.currencies.find(target);
+  const width = groups.length + 1;
+  const numberOfRate = new Map<AppliedRate, number>();
+  const numberOfOrder = new Map<string, number>();
+  const citations: Citation[] = [];
+  /** By rate number: a byte per group (and the total, last) that used it. */
+  const marks: Uint8Array[] = [];
   for (let slot = 0; slot < c.ids.length; slot += 1) {
     if (slot % SLOTS_PER_STEP === 0) yield;
     const count = c.rowCount.get(slot);
     const currency = c.currencies.get(slot);
     if (count === 0 || currency === targetCode) continue;
-    const key = rateKeyOf(currency, c.days.get(slot));
-    const applied = conversion.rates.get(key);
+    const applied = conversion.rates.get(rateKeyOf(currency, c.days.get(slot)));
     if (applied === undefined || applied === null) continue;
+    let number = numberOfRate.get(applied);
+    if (number === undefined) {
+      const citation = citationOf(applied);
+      number = numberOfOrder.get(citation.order);
+      if (number === undefined) {
+        number = citations.length;
+        numberOfOrder.set(citation.order, number);
+        citations.push(citation);
+        marks.push(new Uint8Array(width));
+      }
+      numberOfRate.set(applied, number);
+    }
+    const used = marks[number] as Uint8Array;
     const first = c.firstRow.get(slot);
     for (let row = first; row < first + count; row += 1) {
       const index = groupOfCell[c.rowCells.get(row)] as number;
       if (index < 0) continue;
-      const group = groups[index] as RateKeys;
-      if (group.lastRateKey !== key) {
-        group.lastRateKey = key;
-        group.rateKeys.add(key);
-      }
-      if (total.lastRateKey !== key) {
-        total.lastRateKey = key;
-        total.rateKeys.add(key);
-      }
+      used[index] = 1;
+      used[width - 1] = 1;
     }
   }
+  citations.forEach((citation, number) => {
+    const used = marks[number] as Uint8Array;
+    for (let index = 0; index < groups.length; index += 1)
+      if (used[index] === 1) ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
+    if (used[width - 1] === 1) (total.ratesUsed ??= []).push(citation);
+  });
 }
