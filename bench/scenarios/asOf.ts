@@ -1,6 +1,7 @@
-// As-of: GET /totals?asOf=<position> at a few random positions in a random order, one request at a time, beside the
-// live GET /totals. A position asked before may be served from the as-of cache; the first ask replays history.
-// Timings are what a client waits, 503 retries included.
+// As-of: GET /totals?asOf= at a fresh random moment each time (a position, or the recording time of a random event),
+// rotating through the dashboard's queries with and without conversion, one request at a time, beside the live
+// GET /totals. Every moment is asked once, so nothing is served from a cache: each answer is a past state built from the
+// history of the totals and queried. Timings are what a client waits, 503 retries included.
 import http from 'node:http';
 import { requestServed } from '../http.js';
 import type { BenchOptions } from '../options.js';
@@ -8,13 +9,13 @@ import { authorization, type RunningService } from '../service.js';
 import { percentile, ratioOf, round2, seededRandom } from '../stats.js';
 
 export interface AsOfFigure {
-  readonly positions: readonly string[];
+  /** The moments asked, in order: a position, or an instant (ISO time). */
+  readonly moments: readonly string[];
   readonly requests: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** The first request at each position: nothing cached for it yet. */
-  readonly firstMedianMs: number;
-  readonly firstMaxMs: number;
+  /** By query (the part of the address before asOf). */
+  readonly byQuery: Readonly<Record<string, { readonly requests: number; readonly p50Ms: number; readonly p99Ms: number }>>;
   /** 503 answers (overloaded) retried, live and as-of together. */
   readonly refused: number;
   /** Whether the requests stopped early at the time budget. */
@@ -23,6 +24,16 @@ export interface AsOfFigure {
   /** as-of p50 / live p50. */
   readonly ratio: number;
 }
+
+/** The dashboard's totals queries, and the converted ones that cite rates. */
+const QUERIES = [
+  'groupBy=programme',
+  'groupBy=country,year',
+  '',
+  'groupBy=stage',
+  'groupBy=country,year&currency=EUR',
+  'groupBy=programme&currency=GBP',
+] as const;
 
 const LIVE_PATH = '/totals';
 const RETRY_MS = 100;
@@ -56,11 +67,24 @@ export async function measureAsOf(
     for (let i = 0; i < options.asOfRequests; i += 1) live.push(await get(LIVE_PATH));
 
     const random = seededRandom(options.seed + 1000);
-    const positions = Array.from({ length: options.asOfPositions }, () => (1n + BigInt(Math.floor(random() * Number(head)))).toString());
-    log(`as-of: ${options.asOfRequests} requests over ${positions.length} positions (budget ${options.asOfBudgetSeconds} s)`);
+    const total = Number(head);
+    /** Half the moments are positions, half the recording time of a random event (read first, not timed). */
+    const nextMoment = async (index: number): Promise<string> => {
+      const position = 1 + Math.floor(random() * total);
+      if (index % 2 === 0) return String(position);
+      const page = await requestServed(
+        `${service.baseUrl}/events?after=${position - 1}&limit=1`,
+        { headers, agent },
+        { attempts: 100, waitMs: RETRY_MS },
+      );
+      const event = (JSON.parse(page.body) as { items: { metadata?: { recordedAt?: string }; recordedAt?: string }[] }).items[0];
+      const recordedAt = event?.recordedAt ?? event?.metadata?.recordedAt;
+      return recordedAt ?? String(position);
+    };
+    log(`as-of: ${options.asOfRequests} requests, each at a new moment (budget ${options.asOfBudgetSeconds} s)`);
     const timings: number[] = [];
-    const firsts: number[] = [];
-    const asked = new Set<string>();
+    const byQuery = new Map<string, number[]>();
+    const moments: string[] = [];
     const deadline = performance.now() + options.asOfBudgetSeconds * 1000;
     let cutShort = false;
     for (let i = 0; i < options.asOfRequests; i += 1) {
@@ -68,21 +92,26 @@ export async function measureAsOf(
         cutShort = true;
         break;
       }
-      const position = positions[Math.floor(random() * positions.length)] as string;
-      const ms = await get(`${LIVE_PATH}?asOf=${position}`);
+      const query = QUERIES[i % QUERIES.length] as string;
+      const moment = await nextMoment(Math.floor(i / QUERIES.length));
+      moments.push(moment);
+      const ms = await get(`${LIVE_PATH}?${query}${query === '' ? '' : '&'}asOf=${encodeURIComponent(moment)}`);
       timings.push(ms);
-      if (!asked.has(position)) firsts.push(ms);
-      asked.add(position);
+      byQuery.set(query, [...(byQuery.get(query) ?? []), ms]);
     }
     const liveP50 = percentile(live, 50);
     const p50 = percentile(timings, 50);
     return {
-      positions,
+      moments,
       requests: timings.length,
       p50Ms: round2(p50),
       p99Ms: round2(percentile(timings, 99)),
-      firstMedianMs: round2(percentile(firsts, 50)),
-      firstMaxMs: round2(Math.max(0, ...firsts)),
+      byQuery: Object.fromEntries(
+        [...byQuery].map(([query, times]) => [
+          query === '' ? '(no groupBy)' : query,
+          { requests: times.length, p50Ms: round2(percentile(times, 50)), p99Ms: round2(percentile(times, 99)) },
+        ]),
+      ),
       refused,
       cutShort,
       live: { requests: live.length, p50Ms: round2(liveP50), p99Ms: round2(percentile(live, 99)) },

@@ -1,0 +1,154 @@
+// The history of the totals in the service: an as-of answer is, byte for byte, the live answer given at that moment,
+// after a restart from a snapshot, after the history was lost, and when a full disk stops the history from recording.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { adminKeyPath } from '../../src/auth/keys.js';
+import { canMountTmpfs, fillDisk, mountTmpfsAt } from '../reliability/tmpfs.js';
+import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
+import { expectStatus, request, type LedgerUnderTest, type Reply } from '../support/ledger.js';
+import {
+  aLedgerWithProgrammes,
+  anExchangeRate,
+  theProgrammes,
+  theSummitSplit,
+  theThirtyMillion,
+  theThreeMillion,
+} from '../support/scenarios.js';
+
+const QUERIES = ['groupBy=country,year&currency=EUR', 'groupBy=programme', 'groupBy=stage&currency=GBP'];
+
+/** A moment's live answers: as-of answers for its position must be these bytes. */
+interface Seen {
+  readonly position: string;
+  readonly bodies: readonly string[];
+}
+
+type Send = (method: string, route: string, body?: unknown) => Promise<Reply>;
+
+/** Requests to a ledger with the admin key its data directory was given at the first start. */
+function sendTo(ledger: LedgerUnderTest, key: string): Send {
+  return (method, route, body) => request(ledger, method, route, { key, body });
+}
+
+/** Writes that move every kind of figure: announcements, an amendment, rates (one re-pricing rows), a withdrawal, flows. */
+async function aHistory(send: Send): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  const note = async () => {
+    const bodies: string[] = [];
+    for (const query of QUERIES) bodies.push(expectStatus(await send('GET', `/totals?${query}`), 200).text);
+    seen.push({ position: (JSON.parse(bodies[0] as string) as { position: string }).position, bodies });
+  };
+  await note();
+  const thirty = expectStatus(await send('POST', '/announcements', theThirtyMillion()), 201).json as { id: string };
+  await note();
+  expectStatus(await send('POST', '/exchange-rates', anExchangeRate()), 201);
+  await note();
+  const three = expectStatus(
+    await send(
+      'POST',
+      '/announcements',
+      theThreeMillion({ amount: { currency: 'EUR', value: '3500000.00' }, statedEquivalent: undefined }),
+    ),
+    201,
+  ).json as { id: string };
+  await note();
+  expectStatus(
+    await send('POST', `/announcements/${thirty.id}/amendments`, {
+      changes: { allocations: theSummitSplit() },
+      reason: 'split at the summit',
+    }),
+    200,
+  );
+  await note();
+  // A rate for the day already converted: the rows on it are re-priced, and answers from then on cite it.
+  expectStatus(await send('POST', '/exchange-rates', anExchangeRate({ rate: '1.2', source: 'a correction' })), 201);
+  await note();
+  expectStatus(await send('POST', `/announcements/${thirty.id}/commitments`, { value: '5000000.00', on: '2025-04-01' }), 201);
+  await note();
+  expectStatus(await send('POST', `/announcements/${three.id}/withdrawal`, { reason: 'announced in error' }), 200);
+  await note();
+  return seen;
+}
+
+async function expectAsOfAsSeen(send: Send, seen: readonly Seen[]): Promise<void> {
+  for (const moment of seen)
+    for (const [index, query] of QUERIES.entries())
+      expect(expectStatus(await send('GET', `/totals?${query}&asOf=${moment.position}`), 200).text).toBe(moment.bodies[index]);
+}
+
+describe('as-of answers from the history of the totals', () => {
+  it('are the live answers given at each moment, before and after a restart from a snapshot, and after the history is lost', async () => {
+    const ledger = await aLedgerWithProgrammes();
+    const key = ledger.adminKey;
+    const seen = await aHistory(sendTo(ledger, key));
+    await expectAsOfAsSeen(sendTo(ledger, key), seen);
+
+    const restarted = await ledger.restart();
+    await expectAsOfAsSeen(sendTo(restarted, key), seen);
+
+    // Without its history the snapshot is not used: every event is folded again, and the history with it.
+    await restarted.close();
+    rmSync(path.join(restarted.dataDir, 'history'), { recursive: true, force: true });
+    const rebuilt = await restarted.restart();
+    await expectAsOfAsSeen(sendTo(rebuilt, key), seen);
+  }, 60_000);
+
+  it('at a time: the moment before the first event recorded after it', async () => {
+    const ledger = await aLedgerWithProgrammes();
+    const send = sendTo(ledger, ledger.adminKey);
+    const seen = await aHistory(send);
+    const items = (
+      expectStatus(await send('GET', '/events?limit=100'), 200).json as { items: { position: string; metadata: { recordedAt: string } }[] }
+    ).items;
+    const events = { items: items.map((item) => ({ position: item.position, recordedAt: item.metadata.recordedAt })) };
+    for (const moment of seen.slice(1)) {
+      const event = events.items.find((item) => item.position === moment.position);
+      expect(event).toBeDefined();
+      const body = expectStatus(await send('GET', `/totals?${QUERIES[0]}&asOf=${encodeURIComponent(event?.recordedAt ?? '')}`), 200).text;
+      // Events recorded in the same millisecond fall in one moment: the answer is the last of them.
+      const last = [...seen]
+        .reverse()
+        .find((other) => events.items.find((item) => item.position === other.position)?.recordedAt === event?.recordedAt);
+      expect(body).toBe(last?.bodies[0]);
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals', () => {
+  it('stops the history (logged once), as-of answers are rebuilt instead, and a restart with space rebuilds the history', async () => {
+    const dataDir = tempDataDir();
+    let service: ChildLedger | undefined;
+    const stop = async (): Promise<void> => {
+      service?.signal('SIGTERM');
+      await service?.exited;
+    };
+    const history = mountTmpfsAt(path.join(dataDir, 'history'), '1m', stop);
+    service = await startChildLedger({ dataDir });
+    const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
+    const send: Send = (method, route, body) => {
+      return request((service as ChildLedger).baseUrl, method, route, { key, body });
+    };
+    for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
+    const filler = path.join(history, 'filler');
+    fillDisk(filler);
+    const seen = await aHistory(send);
+    // The first as-of read writes what the history buffered, meets the full disk, and is answered by a rebuild.
+    await expectAsOfAsSeen(send, seen);
+    const warnings = (service as ChildLedger)
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('the history of the totals stopped recording'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40, reason: 'the disk is full (ENOSPC)' });
+    expect((service as ChildLedger).output()).not.toMatch(/"stack"|\\n\s+at /);
+
+    // Space freed and a restart: the snapshot is not trusted with a broken history; everything is folded again.
+    rmSync(filler);
+    await stop();
+    service = await startChildLedger({ dataDir });
+    expect((service as ChildLedger).output()).toContain('the history of the totals (DATA_DIR/history) does not reach the snapshot');
+    await expectAsOfAsSeen(send, seen);
+    writeFileSync(path.join(history, 'probe'), 'room again');
+  }, 120_000);
+});
