@@ -135,19 +135,19 @@ describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals',
     const seen = await aHistory(send);
     // The first as-of read writes what the history buffered, meets the full disk, and is answered by a rebuild.
     await expectAsOfAsSeen(send, seen);
-    const warnings = (service as ChildLedger)
+    const warnings = service
       .output()
       .split('\n')
       .filter((line) => line.includes('the history of the totals stopped recording'));
     expect(warnings).toHaveLength(1);
     expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40, reason: 'the disk is full (ENOSPC)' });
-    expect((service as ChildLedger).output()).not.toMatch(/"stack"|\\n\s+at /);
+    expect(service.output()).not.toMatch(/"stack"|\\n\s+at /);
 
     // Space freed and a restart: the snapshot is not trusted with a broken history; everything is folded again.
     rmSync(filler);
     await stop();
     service = await startChildLedger({ dataDir });
-    expect((service as ChildLedger).output()).toContain('the history of the totals (DATA_DIR/history) does not reach the snapshot');
+    expect(service.output()).toContain('the history of the totals (DATA_DIR/history) does not reach the snapshot');
     await expectAsOfAsSeen(send, seen);
     writeFileSync(path.join(history, 'probe'), 'room again');
   }, 120_000);
