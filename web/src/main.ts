@@ -251,6 +251,7 @@ async function render(view: TotalsView): Promise<void> {
   // Not while the reader is still moving the slider on: its thumb stays under the pointer.
   if (view.asOf === state.asOf) slider.show(view.asOf === undefined ? { live: true } : { live: false, position });
   markMoment(view.asOf === undefined ? undefined : position, head);
+  showStatus();
 }
 
 // ---- Loading, and refreshing on every new position ----
@@ -326,6 +327,15 @@ const STATUS_TEXT: Record<StreamStatus, string> = {
   stopped: 'Not live',
 };
 
+let streamStatus: StreamStatus = 'stopped';
+
+/** The stream's state; while the figures are of the past, "Live" says that only the slider's end follows the ledger. */
+function showStatus(status: StreamStatus = streamStatus): void {
+  streamStatus = status;
+  byId('live').dataset.state = status;
+  byId('live-text').textContent = status === 'live' && state.asOf !== undefined ? 'Live (figures of the past)' : STATUS_TEXT[status];
+}
+
 function startStream(): void {
   if (stopFollowing !== undefined) return;
   stopFollowing = followPositions('/totals/stream', {
@@ -335,10 +345,7 @@ function startStream(): void {
       if (state.asOf !== undefined) return;
       if (shown === undefined || shown.asOf !== undefined || comparePositions(position, shown.position) > 0) void refresh(position);
     },
-    onStatus: (status) => {
-      byId('live').dataset.state = status;
-      byId('live-text').textContent = STATUS_TEXT[status];
-    },
+    onStatus: showStatus,
     onRefused: (status) => {
       stopFollowing = undefined;
       handleFailure(new ApiError(status, undefined));
@@ -349,8 +356,7 @@ function startStream(): void {
 function stopStream(): void {
   stopFollowing?.();
   stopFollowing = undefined;
-  byId('live').dataset.state = 'stopped';
-  byId('live-text').textContent = STATUS_TEXT.stopped;
+  showStatus('stopped');
 }
 
 // ---- Downloads: with a key, a link cannot carry the header, so the file is fetched and saved from a blob ----

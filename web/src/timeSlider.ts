@@ -56,6 +56,8 @@ export class TimeSlider {
     input.setAttribute('aria-valuetext', text);
     output.textContent = text;
     output.dataset.position = moment.live ? this.head : moment.position;
+    if (!moment.live && moment.recordedAt !== undefined) output.dataset.recordedAt = moment.recordedAt;
+    else delete output.dataset.recordedAt;
     backToLive.hidden = moment.live;
   }
 
