@@ -593,6 +593,14 @@ describe('the dashboard', () => {
     await scene.page.keyboard.press('End');
     await expectLive(scene, last.position, '?currency=EUR');
     expectAQuietPage(scene);
+
+    // A link to a moment this ledger has not reached: the live figures, saying why, and the address without it.
+    await scene.page.goto(`${scene.ledger.baseUrl}/?asOf=99`);
+    await expectLive(scene, last.position, '');
+    expect(await scene.page.textContent('#alert')).toMatch(
+      /^The moment in the address \(asOf=99\) cannot be shown: .*beyond the last event/,
+    );
+    expect(scene.errors.filter((error) => !error.includes('status of 400'))).toEqual([]);
   });
 
   it('is usable from the keyboard: a skip link first, a visible focus, a label on every control', async () => {

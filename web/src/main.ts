@@ -256,6 +256,24 @@ async function render(view: TotalsView): Promise<void> {
 
 // ---- Loading, and refreshing on every new position ----
 
+/** Why a link's moment was set aside for the live view, shown once. */
+let unreachable: string | undefined;
+
+/** The view the state asks for; a moment this ledger has not reached (a link from another copy, say) gives the live one. */
+async function loadView(signal: AbortSignal): Promise<TotalsView> {
+  const { asOf } = state;
+  if (asOf === undefined) return loadTotals(state, wanted, signal);
+  try {
+    return await loadTotalsAsOf(state, asOf, signal);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.problem?.errors?.some((fault) => fault.field === 'asOf'))) throw error;
+    state = { ...state, asOf: undefined };
+    keepInAddress();
+    unreachable = `The moment in the address (asOf=${asOf}) cannot be shown: ${error.message}. These are the live figures.`;
+    return loadTotals(state, wanted, signal);
+  }
+}
+
 let refreshing = false;
 let wanted: string | undefined;
 let refreshAgain = false;
@@ -274,11 +292,7 @@ async function refresh(minPosition?: string): Promise<void> {
       refreshAgain = false;
       // One request first: without a (valid) key it is the only one refused, and the key form comes up.
       const list = await getJson<{ items: Programme[] }>('/programmes');
-      const { asOf } = state;
-      const [view, choices] = await Promise.all([
-        views.run((signal) => (asOf === undefined ? loadTotals(state, wanted, signal) : loadTotalsAsOf(state, asOf, signal))),
-        loadFilterChoices(),
-      ]);
+      const [view, choices] = await Promise.all([views.run(loadView), loadFilterChoices()]);
       headMoved(choices.head);
       programmes = new Map(list.items.map((p) => [p.code, p.name]));
       announcements.setProgrammes(list.items);
@@ -300,7 +314,8 @@ async function refresh(minPosition?: string): Promise<void> {
       content.hidden = false;
       keyPanel.hidden = true;
       forgetKey.hidden = storedKey() === undefined;
-      showAlert(undefined);
+      showAlert(unreachable);
+      unreachable = undefined;
       // Undefined: the slider moved meanwhile, and its view is the one shown.
       if (view !== undefined) await show(view);
       void showCheckpoint();
