@@ -22,28 +22,44 @@ describe('coalescing the positions of a moving slider', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('passes a single move on at once', () => {
+  /** Records each value passed on; its load settles at once unless `held` (then when the test says). */
+  function aSlider(intervalMs = 150) {
     const delivered: number[] = [];
-    new Coalescer<number>((value) => delivered.push(value), 150).push(3);
+    const held: (() => void)[] = [];
+    let hold = false;
+    const moves = new Coalescer<number>((value) => {
+      delivered.push(value);
+      return hold ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve();
+    }, intervalMs);
+    return {
+      moves,
+      delivered,
+      holdLoads: () => (hold = true),
+      settleLoad: () => held.shift()?.(),
+    };
+  }
+
+  it('passes a single move on at once', () => {
+    const { moves, delivered } = aSlider();
+    moves.push(3);
 
     expect(delivered).toEqual([3]);
   });
 
-  it('while moving, passes at most one position per interval and always ends with the last', () => {
-    const delivered: number[] = [];
-    const moves = new Coalescer<number>((value) => delivered.push(value), 150);
+  it('while moving, passes at most one position per interval and always ends with the last', async () => {
+    const { moves, delivered } = aSlider();
 
     for (const position of [1, 2, 3, 4]) moves.push(position);
     expect(delivered).toEqual([1]);
-    vi.advanceTimersByTime(150);
+    await vi.advanceTimersByTimeAsync(150);
     expect(delivered).toEqual([1, 4]);
     moves.push(5);
     moves.push(6);
-    vi.advanceTimersByTime(149);
+    await vi.advanceTimersByTimeAsync(149);
     expect(delivered).toEqual([1, 4]);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(delivered).toEqual([1, 4, 6]);
-    vi.advanceTimersByTime(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(delivered).toEqual([1, 4, 6]);
 
     // Still again: the next move goes at once.
@@ -51,14 +67,26 @@ describe('coalescing the positions of a moving slider', () => {
     expect(delivered).toEqual([1, 4, 6, 7]);
   });
 
-  it('drops a waiting position when cancelled (back to live)', () => {
-    const delivered: number[] = [];
-    const moves = new Coalescer<number>((value) => delivered.push(value), 150);
+  it('asks for nothing more while a load is under way, then for the latest position only', async () => {
+    const { moves, delivered, holdLoads, settleLoad } = aSlider();
+    holdLoads();
+    moves.push(1);
+    for (const position of [2, 3, 4]) moves.push(position);
+
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(delivered).toEqual([1]);
+    settleLoad();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(delivered).toEqual([1, 4]);
+  });
+
+  it('drops a waiting position when cancelled (back to live)', async () => {
+    const { moves, delivered } = aSlider();
     moves.push(1);
     moves.push(2);
 
     moves.cancel();
-    vi.advanceTimersByTime(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
 
     expect(delivered).toEqual([1]);
     moves.push(3);

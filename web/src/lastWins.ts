@@ -1,43 +1,45 @@
 // For a control that moves faster than answers come (the time slider): fewer requests while it moves, and only the last one's answer shown.
 
 /**
- * Passes a value on at once when the control was still, then at most one every `intervalMs` while it keeps moving,
- * always ending with the last: a drag shows where it is without a request per pixel, and a key press waits for nothing.
+ * Passes a value on at once when the control was still; while it keeps moving, the next goes only once the load of
+ * the one before has settled and `intervalMs` has passed, and it is always the latest. A drag shows where it is
+ * without a request per pixel, a key press waits for nothing, and a slow answer never has loads queue up behind it.
  */
 export class Coalescer<T> {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private loading = false;
   private pending: { readonly value: T } | undefined;
 
   constructor(
-    private readonly deliver: (value: T) => void,
+    private readonly deliver: (value: T) => Promise<void>,
     private readonly intervalMs = 150,
   ) {}
 
   push(value: T): void {
-    if (this.timer !== undefined) {
-      this.pending = { value };
-      return;
-    }
-    this.deliver(value);
-    this.coolDown();
+    this.pending = { value };
+    this.drain();
   }
 
-  /** Drops a value still waiting (the reader went back to live, say). */
+  /** Drops a value still waiting (the reader went back to live, say); a load under way is the caller's to abort. */
   cancel(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     this.pending = undefined;
   }
 
-  private coolDown(): void {
+  private drain(): void {
+    if (this.loading || this.timer !== undefined || this.pending === undefined) return;
+    const { value } = this.pending;
+    this.pending = undefined;
+    this.loading = true;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const pending = this.pending;
-      this.pending = undefined;
-      if (pending === undefined) return;
-      this.deliver(pending.value);
-      this.coolDown();
+      this.drain();
     }, this.intervalMs);
+    void this.deliver(value)
+      .catch(() => undefined)
+      .finally(() => {
+        this.loading = false;
+        this.drain();
+      });
   }
 }
 

@@ -155,8 +155,8 @@ byId('clear-filters').addEventListener('click', () => {
 
 // ---- The time slider ----
 
-/** Past moments asked while the slider moves: the first at once, then one every 150 ms at most, ending with the last. */
-const moves = new Coalescer<string>((asOf) => void showMoment(asOf));
+/** Past moments asked while the slider moves: the first at once, then the latest once the one before is shown (150 ms apart at least). */
+const moves = new Coalescer<string>((asOf) => showMoment(asOf));
 const slider = new TimeSlider(
   {
     input: byId<HTMLInputElement>('as-of'),

@@ -1,5 +1,6 @@
 // Loads every grouping the page shows at one position, so the charts, the table and the CSV links agree.
 import { ApiError, getJson } from './api.js';
+import { retryingRefusals, Slots } from './heavyShare.js';
 import type { Totals } from './model.js';
 import { latestOf } from './position.js';
 import { totalsParams, type ViewState } from './query.js';
@@ -22,6 +23,14 @@ export interface TotalsView {
 
 const NAMES = Object.keys(GROUPINGS) as Grouping[];
 
+/** Every /totals request of the page, live or past, shares these: within a client's share of heavy work, and none refused for it. */
+const slots = new Slots(4);
+
+function askTotals(params: URLSearchParams, signal?: AbortSignal): Promise<Totals> {
+  const passing = (error: unknown) => error instanceof ApiError && (error.status === 429 || error.status === 503);
+  return slots.use(() => retryingRefusals(() => getJson<Totals>('/totals', params, signal), passing, signal));
+}
+
 function viewOf(answers: readonly Totals[], position: string, asOf?: string): TotalsView {
   const totals = Object.fromEntries(NAMES.map((name, index) => [name, answers[index] as Totals])) as Record<Grouping, Totals>;
   return { position, ...(asOf !== undefined && { asOf }), totals };
@@ -32,9 +41,7 @@ function viewOf(answers: readonly Totals[], position: string, asOf?: string): To
  * those behind are asked again with `minPosition` (the API waits for it) until all agree.
  */
 export async function loadTotals(state: ViewState, minPosition?: string, signal?: AbortSignal): Promise<TotalsView> {
-  let answers = await Promise.all(
-    NAMES.map((name) => getJson<Totals>('/totals', totalsParams(state, GROUPINGS[name], { minPosition }), signal)),
-  );
+  let answers = await Promise.all(NAMES.map((name) => askTotals(totalsParams(state, GROUPINGS[name], { minPosition }), signal)));
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const latest = latestOf(answers.map((answer) => answer.position));
     if (answers.every((answer) => answer.position === latest)) break;
@@ -44,35 +51,11 @@ export async function loadTotals(state: ViewState, minPosition?: string, signal?
         const answer = behind[index];
         return answer !== undefined && answer.position === latest
           ? answer
-          : getJson<Totals>('/totals', totalsParams(state, GROUPINGS[name], { minPosition: latest }), signal);
+          : askTotals(totalsParams(state, GROUPINGS[name], { minPosition: latest }), signal);
       }),
     );
   }
   return viewOf(answers, latestOf(answers.map((answer) => answer.position)));
-}
-
-/** Waits before a retry, or rejects at once when the load is aborted. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
-  });
-}
-
-/** A refusal of heavy work (this client's share, or a full queue) passes while the slider moves: asked again, a few times. */
-const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
-
-async function totalsAsOf(state: ViewState, groupBy: string, asOf: string, signal: AbortSignal | undefined): Promise<Totals> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await getJson<Totals>('/totals', totalsParams(state, groupBy, { asOf }), signal);
-    } catch (error) {
-      const delay = RETRY_DELAYS_MS[attempt];
-      if (!(error instanceof ApiError) || (error.status !== 429 && error.status !== 503) || delay === undefined) throw error;
-      await pause(delay, signal);
-    }
-  }
 }
 
 /**
@@ -82,16 +65,16 @@ async function totalsAsOf(state: ViewState, groupBy: string, asOf: string, signa
  */
 export async function loadTotalsAsOf(state: ViewState, asOf: string, signal?: AbortSignal): Promise<TotalsView> {
   const [first, ...rest] = NAMES as [Grouping, ...Grouping[]];
-  const settled = await totalsAsOf(state, GROUPINGS[first], asOf, signal);
-  const others = await Promise.all(rest.map((name) => totalsAsOf(state, GROUPINGS[name], settled.position, signal)));
+  const settled = await askTotals(totalsParams(state, GROUPINGS[first], { asOf }), signal);
+  const others = await Promise.all(rest.map((name) => askTotals(totalsParams(state, GROUPINGS[name], { asOf: settled.position }), signal)));
   return viewOf([settled, ...others], settled.position, asOf);
 }
 
 /** The values a filter can take, from the whole ledger now rather than the filtered view; `head` is the position they reflect. */
 export async function loadFilterChoices(): Promise<{ funders: string[]; countries: string[]; head: string }> {
   const [funders, countries] = await Promise.all([
-    getJson<Totals>('/totals', new URLSearchParams({ groupBy: 'funder' })),
-    getJson<Totals>('/totals', new URLSearchParams({ groupBy: 'country' })),
+    askTotals(new URLSearchParams({ groupBy: 'funder' })),
+    askTotals(new URLSearchParams({ groupBy: 'country' })),
   ]);
   return {
     head: latestOf([funders.position, countries.position]),
