@@ -14,7 +14,7 @@ import { Coalescer, LatestOnly } from './lastWins.js';
 import { comparePositions, latestOf } from './position.js';
 import { followPositions, type StreamStatus } from './positionStream.js';
 import { searchOf, totalsParams, viewStateOf, type ViewState } from './query.js';
-import { RecordedTimes } from './recordedTimes.js';
+import { RecordedTimes, type JournalPage } from './recordedTimes.js';
 import { TimeSlider } from './timeSlider.js';
 import { markMoment } from './momentView.js';
 import { GROUPINGS, loadFilterChoices, loadTotals, loadTotalsAsOf, type Grouping, type TotalsView } from './totals.js';
@@ -51,7 +51,10 @@ let head = '0';
 let first = '1';
 /** Every totals load, live or past, goes through here: the one started last is the one shown. */
 const views = new LatestOnly();
-const times = new RecordedTimes();
+const times = new RecordedTimes(
+  (params, signal) => getJson<JournalPage>('/events', params, signal),
+  (error) => error instanceof ApiError && (error.status === 401 || error.status === 403),
+);
 
 // ---- Messages and the key ----
 

@@ -1,8 +1,7 @@
 // When the event at a position was recorded, read from the journal (GET /events, which needs a key with the "audit" scope): shown beside the slider's position when the key may read it.
-import { ApiError, getJson } from './api.js';
 import { positionBefore } from './moment.js';
 
-interface JournalPage {
+export interface JournalPage {
   readonly items: readonly { readonly position: string; readonly metadata: { readonly recordedAt?: unknown } }[];
 }
 
@@ -10,6 +9,13 @@ interface JournalPage {
 export class RecordedTimes {
   private readonly known = new Map<string, string | null>();
   private refused = false;
+
+  constructor(
+    /** GET /events with these parameters. */
+    private readonly readJournal: (params: URLSearchParams, signal?: AbortSignal) => Promise<JournalPage>,
+    /** True for an answer that says this key may not read the journal (401, 403). */
+    private readonly isRefusal: (error: unknown) => boolean,
+  ) {}
 
   /** Asks again after the key changed. */
   forgetRefusal(): void {
@@ -39,10 +45,10 @@ export class RecordedTimes {
   /** One page; undefined (and no more asking) when the key may not read the journal, undefined too on a passing failure. */
   private async journal(params: URLSearchParams, signal?: AbortSignal): Promise<JournalPage | undefined> {
     try {
-      return await getJson<JournalPage>('/events', params, signal);
+      return await this.readJournal(params, signal);
     } catch (error) {
       if (signal?.aborted === true) throw error;
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) this.refused = true;
+      if (this.isRefusal(error)) this.refused = true;
       return undefined;
     }
   }
