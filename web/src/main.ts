@@ -1,8 +1,9 @@
 // The dashboard: loads the totals for the chosen view (live, or as of a past moment), draws them, and refreshes whenever the ledger moves.
 import { AnnouncementList } from './announcements.js';
-import { ApiError, getFile, getJson } from './api.js';
+import { ApiError, getJson } from './api.js';
 import { BarChartCard, type Bar } from './charts.js';
 import { showCheckpoint } from './checkpoint.js';
+import { saveDownloadsWithKey } from './downloads.js';
 import { renderCountryYearTable } from './countryYearTable.js';
 import { renderStagesTable } from './stagesTable.js';
 import { byId, el } from './dom.js';
@@ -377,23 +378,9 @@ function stopStream(): void {
   showStatus('stopped');
 }
 
-// ---- Downloads: with a key, a link cannot carry the header, so the file is fetched and saved from a blob ----
+// ---- Downloads ----
 
-document.addEventListener('click', (event) => {
-  const link = (event.target as Element).closest<HTMLAnchorElement>('a.csv-download');
-  if (link === null || storedKey() === undefined) return;
-  event.preventDefault();
-  getFile(link.href)
-    .then(({ blob, filename }) => {
-      const url = URL.createObjectURL(blob);
-      const save = el('a', { href: url, download: filename, hidden: true });
-      document.body.append(save);
-      save.click();
-      save.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    })
-    .catch(handleFailure);
-});
+saveDownloadsWithKey(handleFailure);
 
 showState();
 // Public: shown even while the page waits for a read key.
