@@ -568,6 +568,8 @@ describe('the dashboard', () => {
     await showsAsOf(scene, '3');
     expect(await slider.inputValue()).toBe('3');
     await expectTheFiguresOfTheApi(scene, '&currency=EUR&asOf=3');
+    // The downloads are of the moment shown.
+    expect(await scene.page.getAttribute('#table-csv', 'href')).toBe('/exports/totals.csv?groupBy=country%2Cyear&currency=EUR&asOf=3');
     await saveScreenshot(scene.page, 'dashboard-as-of.png');
 
     // Home: the first event; then back to live with the button.
