@@ -130,6 +130,29 @@ async function shows(scene: Scene, position: string): Promise<void> {
   await scene.page.waitForSelector(`body[data-position="${position}"]`, { state: 'attached', timeout: 10_000 });
 }
 
+/** Waits until the page shows the totals as of this past position, and marks the view as past. */
+async function showsAsOf(scene: Scene, position: string): Promise<void> {
+  await scene.page.waitForSelector(`body[data-view="historical"][data-as-of="${position}"][data-position="${position}"]`, {
+    state: 'attached',
+    timeout: 10_000,
+  });
+  expect(await scene.page.isVisible('#as-of-banner')).toBe(true);
+}
+
+/** The live view at this position: no past moment in the page or its address, the slider at its end, the announcements listed. */
+async function expectLive(scene: Scene, position: string, search: string): Promise<void> {
+  await scene.page.waitForSelector(`body[data-view="live"][data-position="${position}"]`, { state: 'attached', timeout: 10_000 });
+  expect(await scene.page.getAttribute('body', 'data-as-of')).toBeNull();
+  expect(new URL(scene.page.url()).search).toBe(search);
+  const slider = scene.page.getByLabel('Totals as of', { exact: true });
+  expect(await slider.inputValue()).toBe(position);
+  expect(await slider.getAttribute('aria-valuetext')).toBe(`Live: the latest position, ${position}`);
+  expect(await scene.page.isVisible('#as-of-banner')).toBe(false);
+  expect(await scene.page.isVisible('#back-to-live')).toBe(false);
+  await poll(() => scene.page.isVisible('#announcements')).toBe(true);
+  expect(await scene.page.isVisible('#announcements-as-of')).toBe(false);
+}
+
 async function dashboard(viewport?: { width: number; height: number }): Promise<Scene> {
   const scene = await openDashboard(viewport);
   await enterKey(scene);
@@ -479,6 +502,107 @@ describe('the dashboard', () => {
     await scene.page.keyboard.press('Enter');
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     expectAQuietPage(scene);
+  });
+
+  it('travels back with the time slider: each panel as /totals?asOf= answers, the moment in the address, and back to live', async () => {
+    const scene = await dashboard();
+    const posted = expectStatus(await scene.api.post('/announcements', TEST_ANNOUNCEMENT), 201).json;
+    await shows(scene, posted.position);
+    expect(posted.position).toBe('6');
+    const slider = scene.page.getByLabel('Totals as of', { exact: true });
+    await poll(() => slider.getAttribute('max')).toBe('6');
+    expect(await slider.getAttribute('min')).toBe('1');
+    expect(await slider.inputValue()).toBe('6');
+    expect(await slider.getAttribute('aria-valuetext')).toBe('Live: the latest position, 6');
+    expect(await scene.page.isVisible('#back-to-live')).toBe(false);
+
+    // From the keyboard: one step left is one event back.
+    await slider.focus();
+    await scene.page.keyboard.press('ArrowLeft');
+    await showsAsOf(scene, '5');
+    await expectTheFiguresOfTheApi(scene, '&asOf=5');
+    expect(new URL(scene.page.url()).search).toBe('?asOf=5');
+    // The moment in words: its position, and the time its event was recorded (the journal's, for a key that may read it).
+    const event = (
+      expectStatus(await scene.api.get('/events?after=4&limit=1'), 200).json.items as { metadata: { recordedAt: string } }[]
+    )[0];
+    await poll(() => scene.page.getAttribute('#as-of-moment', 'data-recorded-at')).toBe(event?.metadata.recordedAt);
+    expect(await slider.getAttribute('aria-valuetext')).toMatch(/^Position 5 of 6, recorded /);
+    expect(await scene.page.textContent('#as-of-banner')).toMatch(
+      /^Historical view: the totals as they stood right after position 5, recorded /,
+    );
+    expect(await scene.page.textContent('#position')).toMatch(/^Historical view: position 5/);
+    // The list of announcements is of now: it says so instead of passing for the past.
+    expect(await scene.page.isVisible('#announcements-as-of')).toBe(true);
+    expect(await scene.page.isVisible('#announcements')).toBe(false);
+    expect(await chartFigures(scene.page, 'country')).not.toContainEqual(expect.objectContaining({ key: 'RS' }));
+
+    // A drag: many positions in a row. The first is asked at once, the last after a pause; those between never.
+    await slider.evaluate((input: { value: string; dispatchEvent(event: unknown): boolean }) => {
+      for (const value of ['4', '3', '2', '3']) {
+        input.value = value;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await showsAsOf(scene, '3');
+    await expectTheFiguresOfTheApi(scene, '&asOf=3');
+    expect(scene.requests.filter((url) => /[?&]asOf=4(&|$)/.test(url)).length).toBeGreaterThan(0);
+    expect(scene.requests.filter((url) => /[?&]asOf=2(&|$)/.test(url))).toEqual([]);
+    expect(new URL(scene.page.url()).search).toBe('?asOf=3');
+
+    // Another view of the same moment, and a write meanwhile: the view holds still, the slider's end moves on.
+    await scene.page.getByLabel('EUR (€)').check();
+    await poll(() => scene.page.getAttribute('#chart-programme', 'data-currency')).toBe('EUR');
+    await expectTheFiguresOfTheApi(scene, '&currency=EUR&asOf=3');
+    const later = expectStatus(
+      await scene.api.post('/announcements', { ...TEST_ANNOUNCEMENT, title: 'A later test announcement (not real)' }),
+      201,
+    ).json;
+    await poll(() => slider.getAttribute('max')).toBe(later.position);
+    expect(await scene.page.getAttribute('body', 'data-as-of')).toBe('3');
+    await expectTheFiguresOfTheApi(scene, '&currency=EUR&asOf=3');
+
+    // The address alone brings the moment back.
+    expect(new URL(scene.page.url()).search).toBe('?currency=EUR&asOf=3');
+    await scene.page.reload();
+    await showsAsOf(scene, '3');
+    expect(await slider.inputValue()).toBe('3');
+    await expectTheFiguresOfTheApi(scene, '&currency=EUR&asOf=3');
+    // The downloads are of the moment shown.
+    expect(await scene.page.getAttribute('#table-csv', 'href')).toBe('/exports/totals.csv?groupBy=country%2Cyear&currency=EUR&asOf=3');
+    await saveScreenshot(scene.page, 'dashboard-as-of.png');
+
+    // Home: the first event; then back to live with the button.
+    await slider.focus();
+    await scene.page.keyboard.press('Home');
+    await showsAsOf(scene, '1');
+    await expectTheFiguresOfTheApi(scene, '&currency=EUR&asOf=1');
+    await scene.page.getByRole('button', { name: 'Back to live' }).click();
+    await shows(scene, later.position);
+    await expectLive(scene, later.position, '?currency=EUR');
+    await expectTheFiguresOfTheApi(scene, '&currency=EUR');
+    expect(await scene.page.evaluate('document.activeElement.id')).toBe('as-of');
+
+    // Live again, it follows new events; End from a past moment is live too.
+    const last = expectStatus(
+      await scene.api.post('/announcements', { ...TEST_ANNOUNCEMENT, title: 'The last test announcement (not real)' }),
+      201,
+    ).json;
+    await shows(scene, last.position);
+    expect(await slider.inputValue()).toBe(last.position);
+    await scene.page.keyboard.press('ArrowLeft');
+    await showsAsOf(scene, later.position);
+    await scene.page.keyboard.press('End');
+    await expectLive(scene, last.position, '?currency=EUR');
+    expectAQuietPage(scene);
+
+    // A link to a moment this ledger has not reached: the live figures, saying why, and the address without it.
+    await scene.page.goto(`${scene.ledger.baseUrl}/?asOf=99`);
+    await expectLive(scene, last.position, '');
+    expect(await scene.page.textContent('#alert')).toMatch(
+      /^The moment in the address \(asOf=99\) cannot be shown: .*beyond the last event/,
+    );
+    expect(scene.errors.filter((error) => !error.includes('status of 400'))).toEqual([]);
   });
 
   it('is usable from the keyboard: a skip link first, a visible focus, a label on every control', async () => {

@@ -1,4 +1,4 @@
-// The dashboard's view in its address: the basis toggle travels with the filters, and a malformed value is dropped.
+// The dashboard's view in its address: the basis toggle and the time slider's moment travel with the filters, and a malformed value is dropped.
 import { describe, expect, it } from 'vitest';
 import { searchOf, totalsParams, viewStateOf } from '../../web/src/query.js';
 
@@ -20,5 +20,17 @@ describe('the view in the address', () => {
       expect(totalsParams(state, 'programme').has('basis')).toBe(false);
       expect(searchOf(state)).not.toContain('basis');
     }
+  });
+
+  it('keeps the moment of a past view in the address, and reads a mangled one as live', () => {
+    const state = viewStateOf('?programme=oic-supply-chains&asOf=3');
+
+    expect(state.asOf).toBe('3');
+    expect(searchOf(state)).toBe('?programme=oic-supply-chains&asOf=3');
+    expect(searchOf({ ...state, asOf: undefined })).toBe('?programme=oic-supply-chains');
+    expect(viewStateOf('?asOf=2025-04-02T09:00:00Z').asOf).toBe('2025-04-02T09:00:00Z');
+    // The moment is asked for explicitly (at the position the first answer names), never added to every request.
+    expect(totalsParams(state, 'programme').has('asOf')).toBe(false);
+    for (const search of ['?asOf=', '?asOf=three', '?asOf=-1', '?asOf=2025-04-02']) expect(viewStateOf(search).asOf).toBeUndefined();
   });
 });

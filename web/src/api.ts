@@ -6,6 +6,8 @@ export interface Problem {
   readonly title?: string;
   readonly status?: number;
   readonly detail?: string;
+  /** The request fields at fault (400). */
+  readonly errors?: readonly { readonly field?: string; readonly message?: string }[];
 }
 
 /** A refusal from the API; 401 (no valid key) and 403 (key without the read scope) are what the page acts on. */

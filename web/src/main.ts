@@ -1,18 +1,24 @@
-// The dashboard: loads the totals for the chosen view, draws them, and refreshes whenever the ledger moves.
+// The dashboard: loads the totals for the chosen view (live, or as of a past moment), draws them, and refreshes whenever the ledger moves.
 import { AnnouncementList } from './announcements.js';
-import { ApiError, getFile, getJson } from './api.js';
+import { ApiError, getJson } from './api.js';
 import { BarChartCard, type Bar } from './charts.js';
 import { showCheckpoint } from './checkpoint.js';
+import { saveDownloadsWithKey } from './downloads.js';
 import { renderCountryYearTable } from './countryYearTable.js';
 import { renderStagesTable } from './stagesTable.js';
 import { byId, el } from './dom.js';
-import { countryName, describeFigures, formatDate, formatMoney, plural } from './format.js';
+import { countryName, describeFigures } from './format.js';
 import { storedKey, storeKey } from './key.js';
-import type { Announcement, Programme, Totals, TotalsRow } from './model.js';
-import { comparePositions } from './position.js';
+import { showUnconverted } from './unconverted.js';
+import type { Programme, Totals, TotalsRow } from './model.js';
+import { Coalescer, LatestOnly } from './lastWins.js';
+import { comparePositions, latestOf } from './position.js';
 import { followPositions, type StreamStatus } from './positionStream.js';
 import { searchOf, totalsParams, viewStateOf, type ViewState } from './query.js';
-import { GROUPINGS, loadFilterChoices, loadTotals, type Grouping, type TotalsView } from './totals.js';
+import { RecordedTimes, type JournalPage } from './recordedTimes.js';
+import { TimeSlider } from './timeSlider.js';
+import { markMoment } from './momentView.js';
+import { GROUPINGS, loadFilterChoices, loadTotals, loadTotalsAsOf, type Grouping, type TotalsView } from './totals.js';
 
 const content = byId('content');
 const filters = byId<HTMLFormElement>('filters');
@@ -41,6 +47,15 @@ const announcements = new AnnouncementList(
 let state: ViewState = viewStateOf(location.search);
 let programmes = new Map<string, string>();
 let shown: TotalsView | undefined;
+/** The latest position known (from live totals or the stream), and the first event's: the slider spans them. */
+let head = '0';
+let first = '1';
+/** Every totals load, live or past, goes through here: the one started last is the one shown. */
+const views = new LatestOnly();
+const times = new RecordedTimes(
+  (params, signal) => getJson<JournalPage>('/events', params, signal),
+  (error) => error instanceof ApiError && (error.status === 401 || error.status === 403),
+);
 
 // ---- Messages and the key ----
 
@@ -72,6 +87,7 @@ keyForm.addEventListener('submit', (event) => {
     return;
   }
   storeKey(key);
+  times.forgetRefusal();
   keyInput.value = '';
   keyPanel.hidden = true;
   void refresh().then(() => byId('main').focus());
@@ -116,25 +132,91 @@ function showState(): void {
   for (const radio of filters.querySelectorAll<HTMLInputElement>('input[name="basis"]')) radio.checked = radio.value === state.basis;
 }
 
+/** The form's choices; the moment is not in the form, so it stays as it was. */
 function readState(): ViewState {
   const data = new FormData(filters);
   const params = new URLSearchParams();
   for (const [name, value] of data) if (typeof value === 'string' && value !== '') params.set(name, value);
-  return viewStateOf(params.toString());
+  return { ...viewStateOf(params.toString()), asOf: state.asOf };
+}
+
+function keepInAddress(): void {
+  history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
 }
 
 filters.addEventListener('change', () => {
   state = readState();
-  history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
+  keepInAddress();
   void refresh();
 });
 filters.addEventListener('submit', (event) => event.preventDefault());
 byId('clear-filters').addEventListener('click', () => {
-  state = { currency: state.currency, basis: state.basis };
+  state = { currency: state.currency, basis: state.basis, asOf: state.asOf };
   showState();
-  history.replaceState(null, '', `${location.pathname}${searchOf(state)}`);
+  keepInAddress();
   void refresh();
 });
+
+// ---- The time slider ----
+
+/** Past moments asked while the slider moves: the first at once, then the latest once the one before is shown (150 ms apart at least). */
+const moves = new Coalescer<string>((asOf) => showMoment(asOf));
+const slider = new TimeSlider(
+  {
+    input: byId<HTMLInputElement>('as-of'),
+    moment: byId<HTMLOutputElement>('as-of-moment'),
+    backToLive: byId<HTMLButtonElement>('back-to-live'),
+  },
+  (asOf) => {
+    state = { ...state, asOf };
+    keepInAddress();
+    if (asOf !== undefined) return moves.push(asOf);
+    moves.cancel();
+    void refresh();
+  },
+);
+
+let firstFound = false;
+
+/** The slider's start: the first event's position, from the journal when the key may read it (on the embedded store it is 1). */
+async function findFirstEvent(): Promise<void> {
+  if (firstFound) return;
+  const position = await times.first();
+  if (position === undefined) return;
+  firstFound = true;
+  first = position;
+  slider.setSpan(first, head);
+}
+
+function headMoved(position: string): void {
+  head = latestOf([head, position]);
+  slider.setSpan(first, head);
+}
+
+/** The figures as of a past moment; a later move (or a refresh) started meanwhile wins, and this one's answer is dropped. */
+async function showMoment(asOf: string): Promise<void> {
+  content.setAttribute('aria-busy', 'true');
+  try {
+    const view = await views.run((signal) => loadTotalsAsOf(state, asOf, signal));
+    // Undefined: superseded, and the load that superseded it clears the busy mark.
+    if (view === undefined) return;
+    await show(view);
+  } catch (error) {
+    handleFailure(error);
+  }
+  content.removeAttribute('aria-busy');
+}
+
+/** The view drawn, then (for a past one) the time its event was recorded, when the key may read the journal. */
+async function show(view: TotalsView): Promise<void> {
+  shown = view;
+  await render(view);
+  if (view.asOf === undefined) return;
+  const recordedAt = await times.at(view.position).catch(() => undefined);
+  if (shown !== view) return;
+  if (view.asOf === state.asOf) slider.show({ live: false, position: view.position, ...(recordedAt !== undefined && { recordedAt }) });
+  markMoment(view.position, head, recordedAt);
+}
 
 // ---- Rendering ----
 
@@ -150,44 +232,6 @@ function csvHref(groupBy: string, position: string): string {
   return `/exports/totals.csv?${totalsParams(state, groupBy, { asOf: position }).toString()}`;
 }
 
-async function showUnconverted(totals: Totals): Promise<void> {
-  const box = byId('unconverted');
-  const ids = totals.total.unconverted ?? [];
-  box.dataset.unconverted = ids.join(' ');
-  if (totals.currency === null || ids.length === 0) {
-    box.hidden = true;
-    box.replaceChildren();
-    return;
-  }
-  const listed = await Promise.all(
-    ids.slice(0, 10).map((id) => getJson<Announcement>(`/announcements/${encodeURIComponent(id)}`).catch(() => undefined)),
-  );
-  box.replaceChildren(
-    el('h3', {}, `${plural(ids.length, 'announcement')} not converted to ${totals.currency}`),
-    el(
-      'p',
-      {},
-      `No ${totals.currency} rate was recorded on or before their dates, so they are left out of the converted figures (bars and cells marked *) and are never guessed. Their original amounts:`,
-    ),
-    el(
-      'ul',
-      {},
-      ...listed.map((announcement, index) =>
-        announcement === undefined
-          ? el('li', {}, ids[index])
-          : el(
-              'li',
-              { 'data-id': announcement.id },
-              el('a', { href: `#announcement-${announcement.id}` }, announcement.title),
-              ` — ${formatMoney(announcement.amount)}, ${formatDate(announcement.announcedOn)}`,
-            ),
-      ),
-      ids.length > 10 ? el('li', {}, `and ${ids.length - 10} more`) : null,
-    ),
-  );
-  box.hidden = false;
-}
-
 async function render(view: TotalsView): Promise<void> {
   const { totals, position } = view;
   for (const grouping of ['programme', 'country', 'year'] as const) {
@@ -201,15 +245,38 @@ async function render(view: TotalsView): Promise<void> {
   const total = totals.programme.total;
   const counted = state.basis === 'new' ? 'New money only (re-announced money counted once, where first announced)' : 'All together';
   byId('grand-total').textContent = `${counted}: ${describeFigures(total, totals.programme.currency !== null)}.`;
-  await showUnconverted(totals.programme);
+  await showUnconverted(totals.programme, view.asOf !== undefined);
   document.body.dataset.position = position;
   document.body.dataset.currency = state.currency;
   document.body.dataset.basis = state.basis;
   positionText.dataset.position = position;
   positionText.textContent = `Ledger position ${position} · updated ${new Date().toLocaleTimeString('en-GB')}`;
+  if (view.asOf === undefined) headMoved(position);
+  // Not while the reader is still moving the slider on: its thumb stays under the pointer.
+  if (view.asOf === state.asOf) slider.show(view.asOf === undefined ? { live: true } : { live: false, position });
+  markMoment(view.asOf === undefined ? undefined : position, head);
+  showStatus();
 }
 
 // ---- Loading, and refreshing on every new position ----
+
+/** Why a link's moment was set aside for the live view, shown once. */
+let unreachable: string | undefined;
+
+/** The view the state asks for; a moment this ledger has not reached (a link from another copy, say) gives the live one. */
+async function loadView(signal: AbortSignal): Promise<TotalsView> {
+  const { asOf } = state;
+  if (asOf === undefined) return loadTotals(state, wanted, signal);
+  try {
+    return await loadTotalsAsOf(state, asOf, signal);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.problem?.errors?.some((fault) => fault.field === 'asOf'))) throw error;
+    state = { ...state, asOf: undefined };
+    keepInAddress();
+    unreachable = `The moment in the address (asOf=${asOf}) cannot be shown: ${error.message}. These are the live figures.`;
+    return loadTotals(state, wanted, signal);
+  }
+}
 
 let refreshing = false;
 let wanted: string | undefined;
@@ -229,7 +296,8 @@ async function refresh(minPosition?: string): Promise<void> {
       refreshAgain = false;
       // One request first: without a (valid) key it is the only one refused, and the key form comes up.
       const list = await getJson<{ items: Programme[] }>('/programmes');
-      const [view, choices] = await Promise.all([loadTotals(state, wanted), loadFilterChoices()]);
+      const [view, choices] = await Promise.all([views.run(loadView), loadFilterChoices()]);
+      headMoved(choices.head);
       programmes = new Map(list.items.map((p) => [p.code, p.name]));
       announcements.setProgrammes(list.items);
       fillSelect(
@@ -250,11 +318,13 @@ async function refresh(minPosition?: string): Promise<void> {
       content.hidden = false;
       keyPanel.hidden = true;
       forgetKey.hidden = storedKey() === undefined;
-      showAlert(undefined);
-      shown = view;
-      await render(view);
+      showAlert(unreachable);
+      unreachable = undefined;
+      // Undefined: the slider moved meanwhile, and its view is the one shown.
+      if (view !== undefined) await show(view);
       void showCheckpoint();
-      await announcements.reload(state);
+      void findFirstEvent();
+      if (state.asOf === undefined) await announcements.reload(state);
     } while (refreshAgain);
     startStream();
   } catch (error) {
@@ -276,16 +346,25 @@ const STATUS_TEXT: Record<StreamStatus, string> = {
   stopped: 'Not live',
 };
 
+let streamStatus: StreamStatus = 'stopped';
+
+/** The stream's state; while the figures are of the past, "Live" says that only the slider's end follows the ledger. */
+function showStatus(status: StreamStatus = streamStatus): void {
+  streamStatus = status;
+  byId('live').dataset.state = status;
+  byId('live-text').textContent = status === 'live' && state.asOf !== undefined ? 'Live (figures of the past)' : STATUS_TEXT[status];
+}
+
 function startStream(): void {
   if (stopFollowing !== undefined) return;
   stopFollowing = followPositions('/totals/stream', {
     onPosition: (position) => {
-      if (shown === undefined || comparePositions(position, shown.position) > 0) void refresh(position);
+      headMoved(position);
+      // A past view holds still; only the slider's end moves on.
+      if (state.asOf !== undefined) return;
+      if (shown === undefined || shown.asOf !== undefined || comparePositions(position, shown.position) > 0) void refresh(position);
     },
-    onStatus: (status) => {
-      byId('live').dataset.state = status;
-      byId('live-text').textContent = STATUS_TEXT[status];
-    },
+    onStatus: showStatus,
     onRefused: (status) => {
       stopFollowing = undefined;
       handleFailure(new ApiError(status, undefined));
@@ -296,27 +375,12 @@ function startStream(): void {
 function stopStream(): void {
   stopFollowing?.();
   stopFollowing = undefined;
-  byId('live').dataset.state = 'stopped';
-  byId('live-text').textContent = STATUS_TEXT.stopped;
+  showStatus('stopped');
 }
 
-// ---- Downloads: with a key, a link cannot carry the header, so the file is fetched and saved from a blob ----
+// ---- Downloads ----
 
-document.addEventListener('click', (event) => {
-  const link = (event.target as Element).closest<HTMLAnchorElement>('a.csv-download');
-  if (link === null || storedKey() === undefined) return;
-  event.preventDefault();
-  getFile(link.href)
-    .then(({ blob, filename }) => {
-      const url = URL.createObjectURL(blob);
-      const save = el('a', { href: url, download: filename, hidden: true });
-      document.body.append(save);
-      save.click();
-      save.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    })
-    .catch(handleFailure);
-});
+saveDownloadsWithKey(handleFailure);
 
 showState();
 // Public: shown even while the page waits for a read key.

@@ -1,5 +1,6 @@
-// What the reader chose (filters and currency), kept in the page's address so a view can be shared; never the key.
+// What the reader chose (filters, currency, basis and the moment), kept in the page's address so a view can be shared; never the key.
 import { BASES, CURRENCIES, type Basis, type Currency } from './model.js';
+import { momentOf } from './moment.js';
 
 export type CurrencyChoice = 'original' | Currency;
 
@@ -12,6 +13,8 @@ export interface ViewState {
   readonly currency: CurrencyChoice;
   /** `new`: money an earlier announcement already announced is counted there only (the API's basis=new). */
   readonly basis: Basis;
+  /** The past moment shown (a position, or an instant from a link), as /totals?asOf= takes it; undefined: live. */
+  readonly asOf?: string | undefined;
 }
 
 const COUNTRY = /^([A-Z]{2}|unallocated)$/;
@@ -39,6 +42,7 @@ export function viewStateOf(search: string): ViewState {
     yearTo: year(params.get('yearTo')),
     currency: (CURRENCIES as readonly string[]).includes(currency ?? '') ? (currency as Currency) : 'original',
     basis: (BASES as readonly string[]).includes(params.get('basis') ?? '') ? (params.get('basis') as Basis) : 'announced',
+    asOf: momentOf(params.get('asOf')),
   };
 }
 
@@ -61,6 +65,7 @@ export function searchOf(state: ViewState): string {
   const params = new URLSearchParams(filterParams(state));
   if (state.currency !== 'original') params.set('currency', state.currency);
   if (state.basis !== 'announced') params.set('basis', state.basis);
+  if (state.asOf !== undefined) params.set('asOf', state.asOf);
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }
