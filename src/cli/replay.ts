@@ -7,6 +7,7 @@ import { totalsProjection } from '../projections/models/totals/projection.js';
 import { queryTotals } from '../projections/models/totals/query.js';
 import type { TotalsState } from '../projections/models/totals/state.js';
 import { loadSnapshot } from '../projections/storage/snapshot.js';
+import { readForReplay } from '../store/port.js';
 import { formatPosition } from '../store/position.js';
 import { progressOf } from './progress.js';
 import { withStore } from './store.js';
@@ -34,7 +35,7 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
                 expected = verdict.snapshot.stateDigest;
                 against = `the snapshot saved at ${verdict.snapshot.savedAt} (position ${formatPosition(verdict.snapshot.position)})`;
               } else if (verdict !== undefined) against = `nothing (${verdict.reason}; pass --expect to compare)`;
-              return rebuildProjections(store.readAll(), PROJECTIONS, { onProgress, until });
+              return rebuildProjections(readForReplay(store, { until }), PROJECTIONS, { onProgress, until });
             });
       progress.stop();
       const report = replayReport(rebuilt, expected);

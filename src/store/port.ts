@@ -93,6 +93,30 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+export interface ReadAheadOptions {
+  /** Deliver events strictly after this position; from the start when absent. */
+  readonly after?: Position | undefined;
+  /** Deliver events up to and including this position; to the end of the log when absent. */
+  readonly until?: Position | undefined;
+}
+
+/**
+ * What a store that can read its log on another thread offers (the embedded store): the events readAll would give
+ * without a filter, read and batched on a worker thread while the caller folds them. Replays use it (readForReplay).
+ */
+export interface ReadsAhead {
+  readAllAhead(options?: ReadAheadOptions): AsyncIterable<RecordedEvent>;
+}
+
+/**
+ * The log for a fold of every event (replay, a start without a snapshot): read on another thread when the store can,
+ * with readAll otherwise (EventStoreDB, whose reads already happen in its server). The same events either way.
+ */
+export function readForReplay(store: EventStore, options: ReadAheadOptions = {}): AsyncIterable<RecordedEvent> {
+  if ('readAllAhead' in store) return (store as EventStore & ReadsAhead).readAllAhead(options);
+  return store.readAll(options.after === undefined ? {} : { after: options.after });
+}
+
 export interface ReadStreamOptions {
   /** First revision to deliver (inclusive); 0 when absent. */
   readonly fromRevision?: bigint;
