@@ -19,7 +19,8 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
     .option('--expect <digest>', "the digest the rebuild must match (e.g. from POST /audit/replay); by default the saved snapshot's")
     .option('--from-export <file>', 'rebuild from an audit export file instead of the event store')
     .option('--json', 'print the report as JSON')
-    .action(async (options: { expect?: string; fromExport?: string; json?: boolean }) => {
+    .option('--one-thread', 'read the store on the folding thread too (by default a worker thread reads it): for comparison')
+    .action(async (options: { expect?: string; fromExport?: string; json?: boolean; oneThread?: boolean }) => {
       const progress = progressOf('replay', undefined);
       const onProgress = (events: number): void => progress.update(events);
       let expected = options.expect;
@@ -35,7 +36,8 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
                 expected = verdict.snapshot.stateDigest;
                 against = `the snapshot saved at ${verdict.snapshot.savedAt} (position ${formatPosition(verdict.snapshot.position)})`;
               } else if (verdict !== undefined) against = `nothing (${verdict.reason}; pass --expect to compare)`;
-              return rebuildProjections(readForReplay(store, { until }), PROJECTIONS, { onProgress, until });
+              const events = readForReplay(store, { until, ...(options.oneThread === true && { oneThread: true }) });
+              return rebuildProjections(events, PROJECTIONS, { onProgress, until });
             });
       progress.stop();
       const report = replayReport(rebuilt, expected);

@@ -5,14 +5,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildProjections } from '../../src/audit/replay.js';
-import { eventsToAppend } from '../../src/commands/envelope.js';
 import { PROJECTIONS } from '../../src/projections/runtime/all.js';
 import { digestOf } from '../../src/projections/storage/digest.js';
-import { embeddedDatabasePath, openEmbeddedStore, type EmbeddedEventStore, type StreamAppend } from '../../src/store/embedded.js';
+import { embeddedDatabasePath, openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
 import { readForReplay, StoreDamagedError, type RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
-import { syntheticHistory } from '../../src/synthetic/history.js';
 import { collect } from '../support/iterables.js';
+import { appendSyntheticLedger } from '../support/syntheticLedger.js';
 
 let root: string;
 
@@ -26,12 +25,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 async function generatedLedger(name: string, announcements = 8000): Promise<{ store: EmbeddedEventStore; dataDir: string }> {
   const dataDir = path.join(root, name);
   const store = openEmbeddedStore({ dataDir });
-  const batch: StreamAppend[] = [];
-  for (const append of syntheticHistory({ announcements, seed: 7 })) {
-    const metadata = { actor: 'generator', correlationId: 'c', causationId: 'c', now: append.recordedAt };
-    batch.push({ stream: append.stream, events: eventsToAppend(append.stream, undefined, append.events, metadata), expected: 'no-stream' });
-  }
-  await store.appendMany(batch);
+  await appendSyntheticLedger(store, announcements);
   return { store, dataDir };
 }
 
