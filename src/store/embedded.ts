@@ -27,7 +27,7 @@ import { PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embedded
 import { EmbeddedSubscription, type Listener } from './embeddedSubscription.js';
 import { checkDatabaseHeader, checkOpenedDatabase, storeFailureOf, withStoreFailures } from './embeddedFailures.js';
 import { positionOf } from './position.js';
-import { lockDirectory, type DirectoryLock } from './embeddedLock.js';
+import { lockDirectory, lockedError, type DirectoryLock } from './embeddedLock.js';
 import { appendAttributes, inSpan } from '../telemetry/spans.js';
 
 const SCHEMA_VERSION = 1n;
@@ -193,6 +193,8 @@ function openDatabase(dataDir: string): OwnedDatabase {
   } catch (error) {
     db?.close();
     lock.release();
+    // A process of an older version holds the database itself (locking_mode EXCLUSIVE), not the lock file.
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw lockedError(dataDir, error);
     throw storeFailureOf(error, file);
   }
 }

@@ -35,10 +35,13 @@ export function lockDirectory(dataDir: string, mode: number): DirectoryLock {
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (error) {
     db.close();
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
-      throw new StoreLockedError(`the data directory ${dataDir} is in use by another process`, { cause: error });
-    }
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw lockedError(dataDir, error);
     throw error;
   }
   return { release: () => db.close() };
+}
+
+/** What a second process opening the directory gets. */
+export function lockedError(dataDir: string, cause: unknown): StoreLockedError {
+  return new StoreLockedError(`the data directory ${dataDir} is in use by another process`, { cause });
 }

@@ -233,6 +233,20 @@ describe('embedded store', () => {
       expect(await collect(store.readStream('s'))).toHaveLength(1);
     });
 
+    it('also stops an open while a process of an older version holds the database itself exclusively', async () => {
+      const { store, dataDir } = openFresh();
+      await store.close();
+      const older = new Database(embeddedDatabasePath(dataDir), { timeout: 0 });
+      cleanups.push(() => void older.close());
+      older.pragma('locking_mode = EXCLUSIVE');
+      older.exec('BEGIN EXCLUSIVE; COMMIT');
+
+      expect(() => openEmbeddedStore({ dataDir })).toThrow(`the data directory ${dataDir} is in use by another process`);
+      older.close();
+      const { store: reopened } = openFresh(dataDir);
+      expect(await reopened.headPosition()).toBeUndefined();
+    });
+
     it('is held in a file of its own, so another connection of the holder can read the database meanwhile', async () => {
       const { store, dataDir } = openFresh();
       await store.append('s', [anEvent({ n: 1 })], 'no-stream');
