@@ -177,6 +177,14 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
     },
     { name: 'replay vs raw read and parse', measured: replay.ratio, unit: 'ratio', pass: replay.ratio >= 0.5 },
   );
+  if (replay.oneThread !== undefined && replay.speedUp !== undefined) {
+    add({
+      figure: '  replay, store read on the folding thread (--one-thread)',
+      value: `${n(replay.oneThread.eventsPerSecond)} events/s`,
+      baseline: 'context only',
+      ratio: `worker read ${ratioText(replay.speedUp)}`,
+    });
+  }
   check(
     { figure: '  replay rate', value: `${n(replay.eventsPerSecond)} events/s`, baseline: '', ratio: '', target: '>= 250,000/s' },
     { name: 'replay events per second', measured: replay.eventsPerSecond, unit: 'events/s', pass: replay.eventsPerSecond >= 250_000 },

@@ -1,6 +1,6 @@
-// Replay: `ledger replay --json` rebuilding every projection from the store, beside reading and JSON-parsing the same
-// rows with nothing else, just before and just after it (averaged, as the write baseline is). The service must be
-// stopped: the store is held by one process at a time.
+// Replay: `ledger replay --json` rebuilding every projection from the store (read on a worker thread), beside
+// `ledger replay --one-thread` and beside reading and JSON-parsing the same rows with nothing else, just before and
+// just after (averaged, as the write baseline is). The service must be stopped: one process holds the store at a time.
 import { runJsonScript, runToEnd, spawnChild } from '../children.js';
 import { CLI_ENTRY, benchScript } from '../paths.js';
 import type { RawReadResult } from '../baselines/rawRead.js';
@@ -19,6 +19,10 @@ export interface ReplayFigure {
   readonly raw: RawReadResult;
   /** replay events per second / raw rows per second. */
   readonly ratio: number;
+  /** The same replay with the store read on the folding thread (--one-thread), run between the two reads. */
+  readonly oneThread?: { readonly eventsPerSecond: number; readonly seconds: number };
+  /** replay events per second / one-thread events per second. */
+  readonly speedUp?: number;
 }
 
 interface ReplayReport {
@@ -39,20 +43,9 @@ export async function measureReplay(
   log('replay: reading and parsing the rows alone (before)');
   const rawBefore = await rawRead();
   log('replay: ledger replay --json');
-  // Exit code 1 means a digest mismatch: still a measurement, reported as such.
-  const child = spawnChild(process.execPath, [...(options.nodeArgs ?? []), CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json']);
-  let stdout = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const finished = await runToEnd(child, 'ledger replay', options.timeoutMs).catch((error: unknown) => {
-    if (stdout.includes('"eventsPerSecond"')) return { stdout };
-    throw error;
-  });
-  const line = finished.stdout
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
-  const report = JSON.parse(line) as ReplayReport;
+  const report = await replayOnce(dataDir, [], options);
+  log('replay: ledger replay --json --one-thread');
+  const oneThread = await replayOnce(dataDir, ['--one-thread'], options);
   log('replay: reading and parsing the rows alone (after)');
   const rawAfter = await rawRead();
   const rows = rawBefore.rows + rawAfter.rows;
@@ -68,5 +61,29 @@ export async function measureReplay(
     rawAfter,
     raw,
     ratio: ratioOf(report.eventsPerSecond, raw.rowsPerSecond),
+    oneThread: { eventsPerSecond: oneThread.eventsPerSecond, seconds: oneThread.seconds },
+    speedUp: ratioOf(report.eventsPerSecond, oneThread.eventsPerSecond),
   };
+}
+
+async function replayOnce(
+  dataDir: string,
+  flags: readonly string[],
+  options: { timeoutMs: number; nodeArgs?: readonly string[] },
+): Promise<ReplayReport> {
+  const args = [...(options.nodeArgs ?? []), CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json', ...flags];
+  // Exit code 1 means a digest mismatch: still a measurement, reported as such.
+  const child = spawnChild(process.execPath, args);
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const finished = await runToEnd(child, 'ledger replay', options.timeoutMs).catch((error: unknown) => {
+    if (stdout.includes('"eventsPerSecond"')) return { stdout };
+    throw error;
+  });
+  const line = finished.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
+  return JSON.parse(line) as ReplayReport;
 }

@@ -1,31 +1,15 @@
 // The journal tree while the projections catch up: leaves are collected, and past a few batches hashed on the other
 // core by a worker thread (journalTreeWorker.ts), so a start without a snapshot folds and hashes at once.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../runtime/workerThread.js';
 import type { TreeWorkerAnswer, TreeWorkerMessage } from './journalTreeWorker.js';
 import { HASH_SIZE, MerkleTree } from './merkle.js';
 
 /** Leaves sent to the worker at a time: 2 MiB. */
 const BATCH_LEAVES = 65_536;
 
-/**
- * Starts the worker from the compiled module next to this one; from TypeScript sources (the tests, tsx), from the
- * source through tsx, which is then installed as a development dependency.
- */
 function startWorker(): Worker {
-  const compiled = new URL('./journalTreeWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
-  const source = new URL('./journalTreeWorker.ts', import.meta.url).href;
-  const tsxApi = pathToFileURL(
-    join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs'),
-  ).href;
-  return new Worker(
-    `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`,
-    { eval: true },
-  );
+  return startModuleWorker(new URL('./journalTreeWorker.js', import.meta.url), new URL('./journalTreeWorker.ts', import.meta.url));
 }
 
 /**

@@ -7,6 +7,7 @@ import { totalsProjection } from '../projections/models/totals/projection.js';
 import { queryTotals } from '../projections/models/totals/query.js';
 import type { TotalsState } from '../projections/models/totals/state.js';
 import { loadSnapshot } from '../projections/storage/snapshot.js';
+import { readForReplay } from '../store/port.js';
 import { formatPosition } from '../store/position.js';
 import { progressOf } from './progress.js';
 import { withStore } from './store.js';
@@ -18,7 +19,8 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
     .option('--expect <digest>', "the digest the rebuild must match (e.g. from POST /audit/replay); by default the saved snapshot's")
     .option('--from-export <file>', 'rebuild from an audit export file instead of the event store')
     .option('--json', 'print the report as JSON')
-    .action(async (options: { expect?: string; fromExport?: string; json?: boolean }) => {
+    .option('--one-thread', 'read the store on the folding thread too (by default a worker thread reads it): for comparison')
+    .action(async (options: { expect?: string; fromExport?: string; json?: boolean; oneThread?: boolean }) => {
       const progress = progressOf('replay', undefined);
       const onProgress = (events: number): void => progress.update(events);
       let expected = options.expect;
@@ -34,7 +36,8 @@ export function registerReplayCommand(program: Command, dataDirOf: () => string)
                 expected = verdict.snapshot.stateDigest;
                 against = `the snapshot saved at ${verdict.snapshot.savedAt} (position ${formatPosition(verdict.snapshot.position)})`;
               } else if (verdict !== undefined) against = `nothing (${verdict.reason}; pass --expect to compare)`;
-              return rebuildProjections(store.readAll(), PROJECTIONS, { onProgress, until });
+              const events = readForReplay(store, { until, ...(options.oneThread === true && { oneThread: true }) });
+              return rebuildProjections(events, PROJECTIONS, { onProgress, until });
             });
       progress.stop();
       const report = replayReport(rebuilt, expected);

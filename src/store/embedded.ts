@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { assertExpectedRevision } from './expectedRevision.js';
 import {
   limitOf,
-  StoreLockedError,
   StoreUnavailableError,
   type AppendResult,
   InvalidPositionError,
@@ -15,6 +14,7 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   type Position,
+  type ReadAheadOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -22,10 +22,12 @@ import {
   type Subscription,
   type SubscriptionHandlers,
 } from './port.js';
+import { ReadAhead } from './embeddedReadAhead.js';
 import { PAGE_SIZE, PagedRead, toRecordedEvent, type EventRow } from './embeddedEvents.js';
 import { EmbeddedSubscription, type Listener } from './embeddedSubscription.js';
 import { checkDatabaseHeader, checkOpenedDatabase, storeFailureOf, withStoreFailures } from './embeddedFailures.js';
 import { positionOf } from './position.js';
+import { lockDirectory, lockedError, type DirectoryLock } from './embeddedLock.js';
 import { appendAttributes, inSpan } from '../telemetry/spans.js';
 
 const SCHEMA_VERSION = 1n;
@@ -66,6 +68,8 @@ export interface EmbeddedEventStore extends EventStore {
    * as it proceeds, so the copy is the store as of one commit while the service goes on writing.
    */
   backup(destination: string): Promise<void>;
+  /** readAll without a filter, read on a worker thread ahead of the caller (port.ts, ReadsAhead). */
+  readAllAhead(options?: ReadAheadOptions): AsyncIterable<RecordedEvent>;
 }
 
 export interface StreamAppend {
@@ -101,8 +105,8 @@ export function embeddedDatabasePath(dataDir: string): string {
  * holds the directory exclusively until closed, or throws at once (StoreLockedError when another process holds it).
  */
 export function openEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedEventStore {
-  const db = openDatabase(path.resolve(options.dataDir));
-  return new SqliteEventStore(db, options.logger);
+  const { db, lock } = openDatabase(path.resolve(options.dataDir));
+  return new SqliteEventStore(db, lock, options.logger);
 }
 
 /** Owner-only modes for everything under DATA_DIR: it holds API keys and who wrote what (README "Durability"). */
@@ -120,12 +124,10 @@ function chmodIfPossible(target: string, mode: number): void {
 }
 
 /**
- * DATA_DIR 0700, and the database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the mode of
- * the database file, so they are private from the start. A data directory made by an older version is tightened too.
+ * The database file 0600 before SQLite opens it (DATA_DIR is made 0700 first, in openDatabase): SQLite gives its -wal
+ * and -shm files the mode of the database file, so they are private from the start. Older files are tightened too.
  */
-function preparePrivately(dataDir: string, file: string): void {
-  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY });
-  chmodIfPossible(dataDir, PRIVATE_DIRECTORY);
+function preparePrivately(file: string): void {
   if (!fs.existsSync(file)) createDatabase(file);
   for (const target of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) chmodIfPossible(target, PRIVATE_FILE);
 }
@@ -160,40 +162,40 @@ function createDatabase(file: string): void {
   }
 }
 
-function openDatabase(dataDir: string): Database.Database {
+/** The database of a data directory, open, with the directory's lock that makes this process its only writer. */
+interface OwnedDatabase {
+  readonly db: Database.Database;
+  readonly lock: DirectoryLock;
+}
+
+function openDatabase(dataDir: string): OwnedDatabase {
   const file = embeddedDatabasePath(dataDir);
-  withStoreFailures(file, () => preparePrivately(dataDir, file));
-  checkDatabaseHeader(file);
-  // timeout 0: a held lock must fail the open now, not after the driver's default five seconds of retries.
-  const db = withStoreFailures(file, () => new Database(file, { timeout: 0 }));
+  withStoreFailures(file, () => {
+    fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY });
+    chmodIfPossible(dataDir, PRIVATE_DIRECTORY);
+  });
+  // The lock first: a second process stops here, before it creates, checks or opens anything.
+  const lock = withStoreFailures(file, () => lockDirectory(dataDir, PRIVATE_FILE));
+  let db: Database.Database | undefined;
   try {
-    lockExclusively(db, dataDir);
+    withStoreFailures(file, () => preparePrivately(file));
+    checkDatabaseHeader(file);
+    db = withStoreFailures(file, () => new Database(file, { timeout: 0 }));
+    // WAL in SQLite's normal locking mode (with its -shm index): the directory lock above keeps other processes out,
+    // and other connections of this process (a replay's reader thread) can read while this one writes.
+    db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so an acknowledged append survives kill -9 and power loss.
     db.pragma('synchronous = FULL');
     db.defaultSafeIntegers(true);
     migrate(db, file);
     checkOpenedDatabase(db, file);
-    return db;
+    return { db, lock };
   } catch (error) {
-    db.close();
+    db?.close();
+    lock.release();
+    // A process of an older version holds the database itself (locking_mode EXCLUSIVE), not the lock file.
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw lockedError(dataDir, error);
     throw storeFailureOf(error, file);
-  }
-}
-
-function lockExclusively(db: Database.Database, dataDir: string): void {
-  try {
-    // EXCLUSIVE before WAL: SQLite then keeps the WAL index in process memory (no -shm file) and never lets go of
-    // the file lock, so the first process owns the directory until it closes or dies.
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
-    // Take the write lock explicitly. In this mode the read above already takes it, but the guarantee that a second
-    // process fails here, and not on its first append, should not rest on that detail.
-    db.exec('BEGIN EXCLUSIVE; COMMIT');
-  } catch (error) {
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
-      throw new StoreLockedError(`the data directory ${dataDir} is in use by another process`, { cause: error });
-    }
-    throw error;
   }
 }
 
@@ -241,6 +243,7 @@ class SqliteEventStore implements EmbeddedEventStore {
 
   constructor(
     db: Database.Database,
+    private readonly lock: DirectoryLock,
     private readonly logger: EmbeddedStoreOptions['logger'],
   ) {
     this.db = db;
@@ -383,6 +386,13 @@ class SqliteEventStore implements EmbeddedEventStore {
     return { [Symbol.asyncIterator]: () => new PagedRead((after, limit) => this.readPage(after, options.filter, limit), options) };
   }
 
+  readAllAhead(options: ReadAheadOptions = {}): AsyncIterable<RecordedEvent> {
+    this.openDb();
+    // A worker thread of its own per read, with its own connection: SQLite's normal locking lets it read beside this one.
+    const range = { after: options.after?.commit ?? 0n, until: options.until?.commit };
+    return { [Symbol.asyncIterator]: () => new ReadAhead(this.databasePath, range) };
+  }
+
   subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
     this.openDb();
     const subscription = new EmbeddedSubscription(
@@ -419,6 +429,7 @@ class SqliteEventStore implements EmbeddedEventStore {
     for (const subscription of [...this.subscriptions]) subscription.stop();
     this.db.close();
     this.db = undefined;
+    this.lock.release();
     this.logger?.info({ databasePath: this.databasePath }, 'embedded event store closed');
   }
 

@@ -23,7 +23,20 @@ export type EventRow = readonly [
 ];
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
-  return new SqliteRecordedEvent(row);
+  return new SqliteRecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], row[6]);
+}
+
+/** A row's columns, each given on its own (a batch read on another thread, embeddedReadAhead.ts), as a recorded event. */
+export function recordedEventOf(
+  position: bigint,
+  stream: string,
+  revision: bigint,
+  id: string,
+  type: string,
+  data: string,
+  metadata: string,
+): RecordedEvent {
+  return new SqliteRecordedEvent(position, stream, revision, id, type, data, metadata);
 }
 
 /** Whether JSON.stringify writes a key as it is: no quote, backslash, control character or surrogate to escape. */
@@ -63,14 +76,14 @@ class SqliteRecordedEvent implements RecordedEvent {
   readonly #metadataText: string;
   #metadata: Record<string, unknown> | undefined;
 
-  constructor(row: EventRow) {
-    this.id = row[3];
-    this.stream = row[1];
-    this.revision = row[2];
-    this.position = positionOf(row[0]);
-    this.type = row[4];
-    this.data = JSON.parse(row[5]) as Record<string, unknown>;
-    this.#metadataText = row[6];
+  constructor(position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string) {
+    this.id = id;
+    this.stream = stream;
+    this.revision = revision;
+    this.position = positionOf(position);
+    this.type = type;
+    this.data = JSON.parse(data) as Record<string, unknown>;
+    this.#metadataText = metadata;
   }
 
   get metadata(): Record<string, unknown> {

@@ -1,4 +1,5 @@
 // The event store port: what the ledger needs from any store (embedded SQLite, EventStoreDB).
+import { availableParallelism } from 'node:os';
 import { formatPosition } from './position.js';
 
 /**
@@ -91,6 +92,39 @@ export interface ReadAllOptions {
   readonly filter?: EventFilter;
   /** Stop after this many events. */
   readonly limit?: number;
+}
+
+export interface ReplayReadOptions extends ReadAheadOptions {
+  /**
+   * Read on the calling thread, as readAll does: for a comparison (`ledger replay --one-thread`). The default on a
+   * machine with a single core, where a reader thread would only take turns with the fold.
+   */
+  readonly oneThread?: boolean | undefined;
+}
+
+export interface ReadAheadOptions {
+  /** Deliver events strictly after this position; from the start when absent. */
+  readonly after?: Position | undefined;
+  /** Deliver events up to and including this position; to the end of the log when absent. */
+  readonly until?: Position | undefined;
+}
+
+/**
+ * What a store that can read its log on another thread offers (the embedded store): the events readAll would give
+ * without a filter, read and batched on a worker thread while the caller folds them. Replays use it (readForReplay).
+ */
+export interface ReadsAhead {
+  readAllAhead(options?: ReadAheadOptions): AsyncIterable<RecordedEvent>;
+}
+
+/**
+ * The log for a fold of every event (replay, a start without a snapshot): read on another thread when the store can,
+ * with readAll otherwise (EventStoreDB, whose reads already happen in its server). The same events either way.
+ */
+export function readForReplay(store: EventStore, options: ReplayReadOptions = {}): AsyncIterable<RecordedEvent> {
+  const { oneThread = availableParallelism() < 2, ...range } = options;
+  if (!oneThread && 'readAllAhead' in store) return (store as EventStore & ReadsAhead).readAllAhead(range);
+  return store.readAll(options.after === undefined ? {} : { after: options.after });
 }
 
 export interface ReadStreamOptions {

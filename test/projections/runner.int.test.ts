@@ -13,6 +13,10 @@ import { openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embe
 import type { Position, RecordedEvent } from '../../src/store/port.js';
 import { positionOf } from '../../src/store/position.js';
 import { theThirtyMillionFields } from '../support/scenarios.js';
+import { appendSyntheticLedger } from '../support/syntheticLedger.js';
+import { rebuildProjections } from '../../src/audit/replay.js';
+import { PROJECTIONS as ALL_PROJECTIONS } from '../../src/projections/runtime/all.js';
+import { digestOf } from '../../src/projections/storage/digest.js';
 import { EventLog, toAppend } from './events.js';
 
 const logger = pino({ level: 'silent' });
@@ -212,5 +216,23 @@ describe('ProjectionRunner', () => {
     const query = { groupBy: ['country' as const], currency: 'EUR' as const, filter: {} };
     expect(queryTotals(second.stateOf(totalsProjection), query)).toEqual(queryTotals(first.stateOf(totalsProjection), query));
     expect(queryTotals(second.stateOf(totalsProjection), query).total.converted).toEqual({ currency: 'EUR', value: '35628000.00' });
+  });
+
+  it('starting without a snapshot, folds the log read on another thread to the states of a one-thread rebuild, then follows it', async () => {
+    const store = freshStore();
+    await appendSyntheticLedger(store, 3000);
+    const runner = new ProjectionRunner(store, ALL_PROJECTIONS, logger);
+    onTestFinished(() => runner.stop());
+
+    await runner.start();
+    const rebuilt = await rebuildProjections(store.readAll(), ALL_PROJECTIONS);
+
+    expect(runner.position).toEqual(rebuilt.lastPosition);
+    expect(runner.journal.size).toBe(rebuilt.events);
+    expect(digestOf(runner.states)).toBe(digestOf(rebuilt.states));
+    const log = new EventLog();
+    const later = await appendAll(store, [log.announced('a-30m', supplyChains)]);
+    expect(await runner.waitFor(later, 5_000)).toBe(true);
+    expect(runner.journal.size).toBe(rebuilt.events + 1);
   });
 });

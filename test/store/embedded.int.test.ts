@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { embeddedDatabasePath, openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
+import { lockFileOf } from '../../src/store/embeddedLock.js';
 import { StoreLockedError, StoreUnavailableError, type EventToAppend, type RecordedEvent } from '../../src/store/port.js';
 import { formatPosition, positionOf } from '../../src/store/position.js';
 import { eventStoreContract } from './contract.js';
@@ -208,6 +209,56 @@ describe('embedded store', () => {
       const { dataDir } = openFresh();
 
       expect(() => openEmbeddedStore({ dataDir })).toThrow(`the data directory ${dataDir} is in use by another process`);
+    });
+
+    it('is let go when its holder is killed: the lock file left behind does not stop the next open', async () => {
+      const dataDir = freshDataDir();
+      cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+      const { child, nextLine, exited } = runNode(`
+        const { openEmbeddedStore } = await import(${JSON.stringify(embeddedModule)});
+        const store = openEmbeddedStore({ dataDir: ${JSON.stringify(dataDir)} });
+        await store.append('s', [{ id: crypto.randomUUID(), type: 'Noted', data: {}, metadata: {} }], 'no-stream');
+        console.log('open');
+        setInterval(() => undefined, 1000);
+      `);
+      cleanups.push(() => void child.kill('SIGKILL'));
+      expect(await nextLine()).toBe('open');
+      expect(() => openEmbeddedStore({ dataDir })).toThrow(StoreLockedError);
+
+      child.kill('SIGKILL');
+      await exited;
+
+      expect(fs.existsSync(lockFileOf(dataDir))).toBe(true);
+      const { store } = openFresh(dataDir);
+      expect(await collect(store.readStream('s'))).toHaveLength(1);
+    });
+
+    it('also stops an open while a process of an older version holds the database itself exclusively', async () => {
+      const { store, dataDir } = openFresh();
+      await store.close();
+      const older = new Database(embeddedDatabasePath(dataDir), { timeout: 0 });
+      cleanups.push(() => void older.close());
+      older.pragma('locking_mode = EXCLUSIVE');
+      older.exec('BEGIN EXCLUSIVE; COMMIT');
+
+      expect(() => openEmbeddedStore({ dataDir })).toThrow(`the data directory ${dataDir} is in use by another process`);
+      older.close();
+      const { store: reopened } = openFresh(dataDir);
+      expect(await reopened.headPosition()).toBeUndefined();
+    });
+
+    it('is held in a file of its own, so another connection of the holder can read the database meanwhile', async () => {
+      const { store, dataDir } = openFresh();
+      await store.append('s', [anEvent({ n: 1 })], 'no-stream');
+
+      const reader = new Database(embeddedDatabasePath(dataDir), { readonly: true, fileMustExist: true, timeout: 0 });
+      cleanups.push(() => void reader.close());
+      const rows = reader.prepare('SELECT stream, data FROM events').all();
+      await store.append('s', [anEvent({ n: 2 })], 0n);
+
+      expect(rows).toEqual([{ stream: 's', data: '{"n":1}' }]);
+      expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 2 });
+      expect(fs.statSync(lockFileOf(dataDir)).mode & 0o777).toBe(0o600);
     });
   });
 

@@ -6,7 +6,7 @@ import { exportLines } from '../../audit/exportFile.js';
 import { rebuildProjections, replayReport } from '../../audit/replay.js';
 import { PROJECTIONS } from '../../projections/runtime/all.js';
 import { digestOf } from '../../projections/storage/digest.js';
-import type { RecordedEvent } from '../../store/port.js';
+import { readForReplay, type RecordedEvent } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
@@ -120,10 +120,9 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     // The live digest and the position it reflects are taken together, synchronously, before the rebuild starts.
     const position = context.projections.position;
     const liveDigest = digestOf(context.projections.states);
-    const rebuilt = await rebuildProjections(context.store.readAll(), PROJECTIONS, {
-      until: position ?? { commit: 0n, prepare: 0n },
-      slice: new TimeSlice(),
-    });
+    const until = position ?? { commit: 0n, prepare: 0n };
+    // Read on another thread where the store can (readForReplay): this one folds, in slices between other requests.
+    const rebuilt = await rebuildProjections(readForReplay(context.store, { until }), PROJECTIONS, { until, slice: new TimeSlice() });
     const report = replayReport(rebuilt, liveDigest);
     context.logger.info({ match: report.match, events: report.events, eventsPerSecond: report.eventsPerSecond }, 'audit replay');
     return reply.send({

@@ -1,7 +1,14 @@
 // Feeds every projection from one subscription to $all and owns the position they have applied.
 import type { Logger } from 'pino';
 import { JournalTree } from '../../audit/journalTree.js';
-import { StoreDamagedError, type EventStore, type Position, type RecordedEvent, type Subscription } from '../../store/port.js';
+import {
+  readForReplay,
+  StoreDamagedError,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  type Subscription,
+} from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { FoldedStates } from './fold.js';
 import type { Projection } from './projection.js';
@@ -32,6 +39,7 @@ export class ProjectionRunner {
   private held: RecordedEvent[] = [];
   private drainedListeners: (() => void)[] = [];
   private journalTree = JournalTree.empty();
+  private stopping = false;
 
   constructor(
     private readonly store: EventStore,
@@ -72,6 +80,16 @@ export class ProjectionRunner {
       this.caughtUp = true;
       this.markCaughtUp();
     };
+    if (this.applied === undefined) {
+      try {
+        count += await this.foldReadAhead();
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        await this.caughtUpOnce;
+      }
+      // Stopped during the read: no subscription to start.
+      if (this.stopping) return;
+    }
     this.subscription = this.store.subscribeToAll(
       { after: this.applied },
       {
@@ -99,6 +117,25 @@ export class ProjectionRunner {
       },
     );
     await this.caughtUpOnce;
+  }
+
+  /**
+   * A start without a snapshot folds the whole log: what the store held at start is read on another thread where the
+   * store can (readForReplay), and the subscription then follows from the last event folded. A start from a snapshot
+   * has little to catch up and goes straight to the subscription. Returns how many events were folded.
+   */
+  private async foldReadAhead(): Promise<number> {
+    if (!('readAllAhead' in this.store)) return 0;
+    const head = await this.store.headPosition();
+    if (head === undefined) return 0;
+    let count = 0;
+    for await (const event of readForReplay(this.store, { until: head })) {
+      if (this.stopping) break;
+      if (this.holds > 0) this.held.push(event);
+      else this.apply(event);
+      count += 1;
+    }
+    return count;
   }
 
   private fail(error: Error): void {
@@ -218,6 +255,7 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.close();
     this.subscription = undefined;
     // Nothing is left half-applied: a snapshot taken after stop() reflects every event received, the tree included.
