@@ -8,9 +8,16 @@ import { sendProblem } from './problems.js';
 /** How long `minPosition` may hold a request before answering 503. */
 const MIN_POSITION_WAIT_MS = 5_000;
 
+/**
+ * The last position formatted, by identity: the runner replaces its position object with each event, so a cached read
+ * need not turn the same bigint into text again on every request.
+ */
+let formatted: { readonly of: Position | undefined; readonly text: string } = { of: undefined, text: positionText(undefined) };
+
 export function currentPosition(projections: ProjectionRunner): string {
   const position = projections.position;
-  return positionText(position);
+  if (position !== formatted.of) formatted = { of: position, text: positionText(position) };
+  return formatted.text;
 }
 
 /** Waits until the projections have applied `minPosition`; false (and a 503 sent) when they do not in time. */
@@ -33,14 +40,27 @@ export async function awaitMinPosition(
   return false;
 }
 
+/** The headers naming the position an answer reflects, in the order they are sent (a type, so Fastify's headers() takes it). */
+export type PositionHeaders = {
+  readonly 'x-ledger-position': string;
+  /** The position, quoted: it changes whenever the ledger does. */
+  readonly etag: string;
+  /** A client may keep the answer but asks again each time, with If-None-Match. */
+  readonly 'cache-control': string;
+};
+
+export function positionHeaders(position: string): PositionHeaders {
+  return { 'x-ledger-position': position, etag: `"${position}"`, 'cache-control': 'no-cache' };
+}
+
 /**
  * Sets the position headers and answers 304 when the client already holds this position's answer.
  * Returns true when a 304 was sent. The ETag is the position, so it changes whenever the ledger does.
  */
 export function notModified(request: FastifyRequest, reply: FastifyReply, position: string): boolean {
-  const etag = `"${position}"`;
-  reply.header('x-ledger-position', position).header('etag', etag).header('cache-control', 'no-cache');
-  if (ifNoneMatchHolds(request, etag)) {
+  const headers = positionHeaders(position);
+  reply.headers(headers);
+  if (ifNoneMatchHolds(request, headers.etag)) {
     reply.code(304).send();
     return true;
   }

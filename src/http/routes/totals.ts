@@ -24,6 +24,7 @@ import type { LedgerContext } from '../context.js';
 import { admitHeavy } from '../heavyWork.js';
 import { jsonBody } from '../jsonBody.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
+import { cachedAnswer, HEADER_BLOCK_BYTES, sendCachedAnswer, type CachedAnswer } from '../cachedAnswers.js';
 import { programmeParamsSchema } from '../../schemas/programmes.js';
 import { requestHeaders, responseHeaders } from '../../schemas/headers.js';
 import { authProblems, emptyResponse, heavyProblems, jsonResponse, problemResponse, problems } from '../../schemas/responses.js';
@@ -118,12 +119,6 @@ function totalsSchemaOf(route: TotalsRoute) {
   };
 }
 
-/** A cached answer: the position it reflects and its encoded bytes. */
-interface CachedAnswer {
-  readonly position: string;
-  readonly body: Buffer;
-}
-
 /**
  * Below this many cells an uncached query is answered at once, outside the heavy-work gate: a dashboard refetching
  * after every write on a small ledger must not spend its heavy-read budget. Measured: 4,096 cells take a few milliseconds.
@@ -151,10 +146,10 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   // repeated request then costs no JSON and no UTF-8 encoding of it.
   const cache = new ByteBoundedCache<string, CachedAnswer>(
     cacheBytes.totals,
-    (entry) => entry.body.length + 2 * entry.position.length + 64,
+    (entry) => entry.body.length + 2 * entry.position.length + 64 + HEADER_BLOCK_BYTES,
   );
-  // The canonical query of each URL as sent: a dashboard asks one URL over and over, and finding it here skips
-  // canonicalising the query.
+  // The canonical query of each live URL as sent (no minPosition, no asOf): a dashboard asks one URL over and over,
+  // and finding it here skips building and canonicalising the query.
   const byUrl = new Map<string, string>();
   // Once heavy work stops, its answers go: a dashboard's (4 KB) stay, a burst's (up to the entry bound) would only
   // serve the same burst again, and kept they were most of what RSS held over its start when the load was over.
@@ -167,6 +162,18 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     return hit !== undefined && hit.position === position ? hit.body : undefined;
   }
 
+  /**
+   * The cached answer of a live URL answered before, while the projections are still at its position. Such a URL
+   * passed validation (which runs again before the handler) and named a programme the ledger knew, and programmes
+   * are never unregistered: nothing the handler would check can have changed.
+   */
+  function cachedForUrl(url: string): CachedAnswer | undefined {
+    const key = byUrl.get(url);
+    if (key === undefined) return undefined;
+    const hit = cache.get(key);
+    return hit !== undefined && hit.position === currentPosition(projections) ? hit : undefined;
+  }
+
   function rememberUrl(url: string, key: string): void {
     if (byUrl.size >= URL_MEMORY && !byUrl.has(url)) byUrl.delete(byUrl.keys().next().value as string);
     byUrl.set(url, key);
@@ -174,10 +181,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
 
   const programmes = { hasProgramme: (code: string) => projections.stateOf(programmesProjection).has(code) };
 
-  /**
-   * Answers at once when the answer is cached, the common case: the handlers are synchronous then, since an async
-   * handler returning the reply costs a promise and end-of-stream listeners on every request. A promise otherwise.
-   */
+  /** 304 at once when the client holds the current answer; a promise of the answer otherwise. */
   function respond(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -188,9 +192,6 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (minPosition === undefined && asOf === undefined) {
       const position = currentPosition(projections);
       if (notModified(request, reply, position)) return reply;
-      const key = byUrl.get(request.url);
-      const body = key === undefined ? undefined : cached(key, position);
-      if (body !== undefined) return reply.type(JSON_TYPE).send(body);
     }
     return respondLater(request, reply, query, minPosition, asOf);
   }
@@ -205,7 +206,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     if (!(await awaitMinPosition(projections, minPosition, reply))) return reply;
     if (asOf !== undefined) return respondAsOf(request, reply, query, asOf);
     const key = canonicalJson(query);
-    rememberUrl(request.url, key);
+    if (minPosition === undefined) rememberUrl(request.url, key);
     const position = currentPosition(projections);
     if (notModified(request, reply, position)) return reply;
     const body = cached(key, position);
@@ -235,7 +236,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   async function serialise(key: string, query: TotalsQuery, position: string, result: TotalsAnswer): Promise<Buffer | Readable> {
     const head = { position, groupBy: query.groupBy, currency: query.currency ?? null };
     const body = await jsonBody(head, 'rows', result.rows, { total: result.total }, cacheBytes.entryMax);
-    if (Buffer.isBuffer(body)) cache.set(key, { position, body });
+    if (Buffer.isBuffer(body)) cache.set(key, cachedAnswer(position, body, JSON_TYPE));
     return body;
   }
 
@@ -277,7 +278,11 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   }
 
   for (const route of TOTALS_ROUTES) {
+    // Synchronous: an async handler returning the reply costs a promise and end-of-stream listeners on every request,
+    // and a cached answer, the common case, is sent at once.
     app.get(route.url, { schema: totalsSchemaOf(route), config: { scope: 'read' } }, (request, reply) => {
+      const hit = cachedForUrl(request.url);
+      if (hit !== undefined) return sendCachedAnswer(request, reply, hit);
       const { groupBy, currency, basis, minPosition, asOf, ...filter } = request.query;
       const query = { groupBy, currency, basis, filter: { ...filter, ...route.pathFilter(request.params ?? {}) } };
       if (route.refusesUnknownProgramme) assertKnownProgramme(programmes, query.filter.programme);
