@@ -72,6 +72,25 @@ export async function runJsonScript<T>(script: string, input: unknown, what: str
   }
 }
 
+/**
+ * `ledger replay --json` run to its end: the report it prints last. Exit code 1 means a digest mismatch, still a
+ * measurement, so a report printed before a failure is returned too.
+ */
+export async function replayReportOf<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const finished = await runToEnd(child, what, timeoutMs).catch((error: unknown) => {
+    if (stdout.includes('"eventsPerSecond"')) return { stdout };
+    throw error;
+  });
+  const line = finished.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`${what} printed no JSON: ${finished.stdout.slice(-300)}`);
+  return JSON.parse(line) as T;
+}
+
 export function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }

@@ -17,7 +17,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
-import { exitOf, runJsonScript, runToEnd, spawnChild, spawnScript, tail } from '../children.js';
+import { exitOf, runJsonScript, replayReportOf, spawnChild, spawnScript, tail } from '../children.js';
 import { getJson } from '../http.js';
 import type { FillResult, FillSpec } from '../load/esdbFill.js';
 import { runLoad } from '../load/run.js';
@@ -185,25 +185,13 @@ export async function measureEsdb(options: BenchOptions, log: (line: string) => 
 
 async function replayThroughClient(dataDir: string, env: Record<string, string>): Promise<EsdbFigure['replay']> {
   const child = spawnChild(process.execPath, [CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json'], { env: { ...process.env, ...env } });
-  let stdout = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  // Exit code 1 means a digest mismatch: still a measurement, reported as such.
-  const finished = await runToEnd(child, 'ledger replay on EventStoreDB', 600_000).catch((error: unknown) => {
-    if (stdout.includes('"eventsPerSecond"')) return { stdout };
-    throw error;
-  });
-  const line = finished.stdout
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
-  const report = JSON.parse(line) as {
+  const report = await replayReportOf<{
     match: boolean;
     events: number;
     eventsPerSecond: number;
     seconds: number;
     expectedDigest?: string | null;
-  };
+  }>(child, 'ledger replay on EventStoreDB', 600_000);
   return {
     events: report.events,
     eventsPerSecond: report.eventsPerSecond,

@@ -1,7 +1,7 @@
 // Replay: `ledger replay --json` rebuilding every projection from the store (read on a worker thread), beside
 // `ledger replay --one-thread` and beside reading and JSON-parsing the same rows with nothing else, just before and
 // just after (averaged, as the write baseline is). The service must be stopped: one process holds the store at a time.
-import { runJsonScript, runToEnd, spawnChild } from '../children.js';
+import { runJsonScript, replayReportOf, spawnChild } from '../children.js';
 import { CLI_ENTRY, benchScript } from '../paths.js';
 import type { RawReadResult } from '../baselines/rawRead.js';
 import { ratioOf } from '../stats.js';
@@ -72,18 +72,5 @@ async function replayOnce(
   options: { timeoutMs: number; nodeArgs?: readonly string[] },
 ): Promise<ReplayReport> {
   const args = [...(options.nodeArgs ?? []), CLI_ENTRY, '--data-dir', dataDir, 'replay', '--json', ...flags];
-  // Exit code 1 means a digest mismatch: still a measurement, reported as such.
-  const child = spawnChild(process.execPath, args);
-  let stdout = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const finished = await runToEnd(child, 'ledger replay', options.timeoutMs).catch((error: unknown) => {
-    if (stdout.includes('"eventsPerSecond"')) return { stdout };
-    throw error;
-  });
-  const line = finished.stdout
-    .trim()
-    .split('\n')
-    .findLast((l) => l.startsWith('{'));
-  if (line === undefined) throw new Error(`ledger replay printed no JSON: ${finished.stdout.slice(-300)}`);
-  return JSON.parse(line) as ReplayReport;
+  return replayReportOf<ReplayReport>(spawnChild(process.execPath, args), 'ledger replay', options.timeoutMs);
 }

@@ -23,7 +23,7 @@ export type EventRow = readonly [
 ];
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
-  return new SqliteRecordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], row[6]);
+  return recordedEventOf(...row);
 }
 
 /** A row's columns, each given on its own (a batch read on another thread, embeddedReadAhead.ts), as a recorded event. */
