@@ -33,36 +33,24 @@ function bearerKey(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/**
- * Every route added from here on gets its own onRequest hook, with the scope it needs worked out once: a global hook
- * read it from `request.routeOptions` (a getter that builds an object) on every request. Route hooks run after every
- * global onRequest hook, as this one did, being added last; unknown routes (404) get none, as they were let through.
- */
 export function registerAuth(app: FastifyInstance, options: { keys: KeyRing; publicRead: boolean }): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRoute', (route) => {
-    const scope = route.config?.scope ?? 'admin';
-    if (scope === 'public') return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [authenticatingFor(scope, options), ...own];
+  // Synchronous for every key the view knows: an async hook costs a promise and a microtask turn on every request.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const admission = admitted(request, reply, options);
+    if (admission === true) done();
+    else if (admission !== false) admission.then((admit) => admit && done(), done);
   });
 }
 
 type Options = { keys: KeyRing; publicRead: boolean };
 
-/** Synchronous for every key the view knows: an async hook costs a promise and a microtask turn on every request. */
-function authenticatingFor(scope: Scope, options: Options) {
-  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const admission = admitted(request, reply, options, scope);
-    if (admission === true) done();
-    else if (admission !== false) admission.then((admit) => admit && done(), done);
-  };
-}
-
 /** True when the request may go on; false when its 401 or 403 has been sent; a promise of either for a key not yet known. */
-function admitted(request: FastifyRequest, reply: FastifyReply, options: Options, scope: Scope): boolean | Promise<boolean> {
-  // CORS preflights carry no credentials by design.
-  if (request.method === 'OPTIONS') return true;
+function admitted(request: FastifyRequest, reply: FastifyReply, options: Options): boolean | Promise<boolean> {
+  // CORS preflights carry no credentials by design; unknown routes fall through to the 404 handler.
+  if (request.method === 'OPTIONS' || request.is404) return true;
+  const scope = request.routeOptions.config.scope ?? 'admin';
+  if (scope === 'public') return true;
   const key = bearerKey(request);
   const principal = key === undefined ? undefined : options.keys.authenticate(key);
   if (key === undefined || principal !== undefined) return decided(request, reply, options, scope, key, principal);
