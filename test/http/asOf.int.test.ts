@@ -106,18 +106,16 @@ describe('GET /totals?asOf=<position>', () => {
     expect(corrected.total).toMatchObject({ converted: { currency: 'EUR', value: '44270000.00' }, unconverted: [] });
   });
 
-  it('does not replay the log again for a repeated query, or for another query at the same moment', async () => {
+  it('reads the past from the history of the totals, never replaying the log: a first query, a repeat, another at the same moment', async () => {
     const { ledger, api } = await aLedgerWithAnswersAfterEveryWrite();
     const readAll = countReplays(ledger);
 
     const first = await api.get('/totals?groupBy=country&asOf=5');
-    const replaysForFirst = readAll.mock.calls.length;
     const again = await api.get('/totals?groupBy=country&asOf=5');
     const another = await api.get('/totals?groupBy=programme&currency=EUR&asOf=5');
     const onProgrammeRoute = await api.get('/programmes/oic-supply-chains/totals?asOf=5');
 
-    expect(replaysForFirst).toBe(1);
-    expect(readAll).toHaveBeenCalledTimes(1);
+    expect(readAll).not.toHaveBeenCalled();
     expect(again.json).toEqual(first.json);
     expect([another.status, onProgrammeRoute.status]).toEqual([200, 200]);
   });
@@ -131,7 +129,7 @@ describe('GET /totals?asOf=<position>', () => {
     expect(readAll.mock.calls.length).toBeLessThanOrEqual(new Set(answered.map((a) => a.position)).size);
   });
 
-  it('lets the past states go once heavy work has stopped, and rebuilds one when asked again', async () => {
+  it('lets the past states go once heavy work has stopped, and reads one again from the history when asked', async () => {
     const { ledger, api } = await aLedgerWithAnswersAfterEveryWrite();
     const { pastTotals } = ledger.ledger.context;
     const moment = { position: { commit: 5n, prepare: 5n } };
@@ -141,7 +139,8 @@ describe('GET /totals?asOf=<position>', () => {
     await vi.waitFor(() => expect(pastTotals.cachedAt(moment)).toBeUndefined(), { timeout: 10_000, interval: 100 });
     const readAll = countReplays(ledger);
     const again = await api.get('/totals?groupBy=country&asOf=5');
-    expect(readAll).toHaveBeenCalledTimes(1);
+    expect(pastTotals.cachedAt(moment)).toBeDefined();
+    expect(readAll).not.toHaveBeenCalled();
     expect(again.json).toEqual(first.json);
   });
 
@@ -201,7 +200,7 @@ describe('GET /totals?asOf=<ISO instant>', () => {
     expect(afterIt.json.total.converted).toEqual({ currency: 'EUR', value: '44270000.00' });
   });
 
-  it('does not replay again for a repeated instant', async () => {
+  it('does not replay the log for an instant, nor for a repeated one', async () => {
     const { ledger, api } = await aLedgerWithAnswersAfterEveryWrite();
     const readAll = countReplays(ledger);
 
@@ -209,7 +208,7 @@ describe('GET /totals?asOf=<ISO instant>', () => {
     const again = await api.get(withAsOf('/totals?groupBy=country', at(4, 30)));
     const sameMomentOtherQuery = await api.get(withAsOf('/totals?groupBy=funder', at(4, 30)));
 
-    expect(readAll).toHaveBeenCalledTimes(1);
+    expect(readAll).not.toHaveBeenCalled();
     expect(again.json).toEqual(first.json);
     expect(sameMomentOtherQuery.json.position).toBe('4');
   });
