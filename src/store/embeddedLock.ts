@@ -22,7 +22,53 @@ export interface DirectoryLock {
  * within the same process (which a bare fcntl lock would not). better-sqlite3 is already a dependency; no npm package
  * in reach offers flock.
  */
+/** Directories this process holds: a second open here is refused without asking the kernel. */
+const heldHere = new Set<string>();
+
+/** The owner file: the pid of the process holding the directory, a check that does not depend on the kernel lock alone. */
+function ownerFileOf(dataDir: string): string {
+  return path.join(dataDir, 'events.sqlite.owner');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Throws StoreLockedError when this process or another living one holds the directory by its owner file. */
+function refuseKnownHolder(dataDir: string, key: string): void {
+  if (heldHere.has(key)) throw lockedError(dataDir, new Error('held by this process'));
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(ownerFileOf(dataDir), 'utf8').trim());
+  } catch {
+    return;
+  }
+  // A pid left by a process that died (kill -9) no longer counts: the kernel lock it held went with it.
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+    throw lockedError(dataDir, new Error(`held by process ${pid}`));
+}
+
 export function lockDirectory(dataDir: string, mode: number): DirectoryLock {
+  const key = path.resolve(dataDir);
+  refuseKnownHolder(dataDir, key);
+  const locked = kernelLock(dataDir, mode);
+  fs.writeFileSync(ownerFileOf(dataDir), `${process.pid}\n`, { mode });
+  heldHere.add(key);
+  return {
+    release: () => {
+      heldHere.delete(key);
+      fs.rmSync(ownerFileOf(dataDir), { force: true });
+      locked.release();
+    },
+  };
+}
+
+function kernelLock(dataDir: string, mode: number): DirectoryLock {
   const file = lockFileOf(dataDir);
   // timeout 0: a held lock must fail now, not after the driver's default five seconds of retries.
   const db = new Database(file, { timeout: 0 });
@@ -32,7 +78,9 @@ export function lockDirectory(dataDir: string, mode: number): DirectoryLock {
     // takes after its commit, until the connection closes.
     db.pragma('journal_mode = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    // A write, not an empty transaction: in exclusive locking mode SQLite keeps the exclusive lock once it has written;
+    // an empty BEGIN EXCLUSIVE; COMMIT on an empty file was seen to leave the file unlocked for a second process.
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (at); DELETE FROM held; INSERT INTO held VALUES (1); COMMIT');
   } catch (error) {
     db.close();
     if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') throw lockedError(dataDir, error);
