@@ -25,7 +25,7 @@ export interface BenchOptions {
   readonly keep: boolean;
   readonly output: string;
   /** Run only this scenario (its own ledger and service); undefined runs them all. */
-  readonly only: 'heavy' | 'esdb' | 'merkle' | undefined;
+  readonly only: 'heavy' | 'esdb' | 'merkle' | 'asof' | undefined;
   /** The heavy scenario's own ledger: `ledger generate --announcements 50000` (62,624 events with seed 1). */
   readonly heavyAnnouncements: number;
   /** Seconds the heavy liveness load is kept up (20 heavy reads in flight) while /health/live is probed. */
@@ -39,7 +39,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `npm run bench -- [--quick] [--fresh] [--build|--no-build] [--announcements N] [--seed S]
-                    [--seconds S] [--connections C] [--only heavy|esdb|merkle] [--cpu-prof] [--keep] [--out FILE]
+                    [--seconds S] [--connections C] [--only heavy|esdb|merkle|asof] [--cpu-prof] [--keep] [--out FILE]
   --quick          100,000 events (80,000 announcements) and shorter loads: about five minutes with the heavy and
                    EventStoreDB scenarios
   --fresh          regenerate the ledger instead of reusing the cached one
@@ -55,6 +55,9 @@ export const USAGE = `npm run bench -- [--quick] [--fresh] [--build|--no-build] 
                    about 1.5 minutes (40 s with --quick)
   --only merkle    only the journal's Merkle tree at 1,000,000 leaves, in a process of its own: appends/s, memory,
                    snapshot size and restore time, proof and signed-checkpoint latency; about 15 s
+  --only asof      only the uncached as-of figure, on the main ledger: started once without a snapshot if the cached
+                   ledger has none (a copy of it, kept with its snapshot and history), then from its snapshot; about a
+                   minute when the snapshot exists
   --cpu-prof       profile the service and the replay (node --cpu-prof); slows them, so figures are not comparable
   --keep           keep the working data dir
   --out            where to write the results (default bench/results.json)`;
@@ -90,8 +93,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const quick = values.quick;
   const loadSeconds = wholeNumber('seconds', values.seconds, quick ? 4 : 10);
   const only = values.only;
-  if (only !== undefined && only !== 'heavy' && only !== 'esdb' && only !== 'merkle')
-    throw new Error(`--only takes "heavy", "esdb" or "merkle", got "${only}"`);
+  if (only !== undefined && only !== 'heavy' && only !== 'esdb' && only !== 'merkle' && only !== 'asof')
+    throw new Error(`--only takes "heavy", "esdb", "merkle" or "asof", got "${only}"`);
   return {
     quick,
     fresh: values.fresh,

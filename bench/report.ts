@@ -86,6 +86,7 @@ export function verdict(figures: Figures): { rows: Row[]; targets: TargetResult[
   };
 
   if (isMain(figures)) mainVerdict(figures, add, check);
+  else if (figures.asOf !== undefined) asOfVerdict(figures.asOf, add, check);
   if (figures.heavy !== undefined) heavyVerdict(figures.heavy, add, check);
   if (figures.esdb !== undefined) esdbVerdict(figures.esdb, add, check);
   if (figures.merkle !== undefined) merkleVerdict(figures.merkle, add, check);
@@ -258,7 +259,11 @@ function mainVerdict(figures: MainFigures, add: Add, check: Check): void {
     { name: 'RSS growth during the events export', measured: exported.rssGrowthMb, unit: 'MB', pass: exported.rssGrowthMb <= 50 },
   );
 
-  const { asOf } = figures;
+  asOfVerdict(figures.asOf, add, check);
+}
+
+/** Issue 21: totals as of any moment, uncached. */
+export function asOfVerdict(asOf: AsOfFigure, add: Add, check: Check): void {
   check(
     {
       figure: `GET /totals?asOf=, uncached (${asOf.requests} moments${asOf.cutShort ? ', cut short' : ''}${asOf.refused > 0 ? `, ${asOf.refused} x 503 retried` : ''})`,

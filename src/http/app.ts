@@ -8,6 +8,7 @@ import Fastify, {
   type HookHandlerDoneFunction,
 } from 'fastify';
 import cors from '@fastify/cors';
+import { scratch } from '../runtime/scratch.js';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
@@ -82,7 +83,10 @@ export async function buildApp(
   // Once heavy work stops, its garbage is collected: V8 would keep it mapped while the process is idle.
   // The past states the as-of queries kept go first: only another burst would use them.
   const heavyWork = new HeavyWorkGate(context.config.heavy, { onIdle: collectAndCompact });
-  heavyWork.releaseAtIdle(() => context.pastTotals.releaseStates());
+  heavyWork.releaseAtIdle(() => {
+    context.pastTotals.releaseStates();
+    scratch.clear();
+  });
   app.decorate('heavyWork', heavyWork);
 
   // One line per request: id, method, route, status and time; never headers or bodies. The level is fixed at start,

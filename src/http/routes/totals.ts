@@ -265,16 +265,21 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     }
     const release = await admitHeavy(request, reply);
     if (release === undefined) return reply;
-    const { position, state } = ready ?? (await past.at(moment));
-    const at = positionText(position);
-    if (notModified(request, reply, at)) return reply;
-    const pastQuery = { ...query, asOf: at } as TotalsQuery;
-    const key = canonicalJson(pastQuery);
-    const hit = cached(key, at);
-    if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
-    // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
-    const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false }));
-    return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
+    const { position, state, release: releaseState } = ready ?? (await past.at(moment));
+    try {
+      const at = positionText(position);
+      if (notModified(request, reply, at)) return reply;
+      const pastQuery = { ...query, asOf: at } as TotalsQuery;
+      const key = canonicalJson(pastQuery);
+      const hit = cached(key, at);
+      if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
+      // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
+      const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false }));
+      return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
+    } finally {
+      // The answer is made (rows of plain values): nothing reads the state after this.
+      releaseState?.();
+    }
   }
 
   for (const route of TOTALS_ROUTES) {

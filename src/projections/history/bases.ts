@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CurrencyCode } from '../../domain/money.js';
 import type { CellFigures } from '../models/totals/cells.js';
 import type { StoredConvertedCells } from '../models/totals/convertedCells.js';
+import { view, type ScratchPool } from '../../runtime/scratch.js';
 
 /** The slots' columns a base keeps (split is not: no query reads it). */
 export interface SlotColumns {
@@ -87,6 +88,18 @@ function readColumns(file: string, columns: readonly { readonly into: Column; re
   }
 }
 
+/** An array of `length` over a buffer from the pool, zero from `from` on (the part a base's column does not fill). */
+function readable<T extends Uint32Array | Uint16Array | Float64Array>(
+  pool: ScratchPool,
+  kind: { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+  from: number,
+): T {
+  const array = view(pool, kind, length);
+  array.fill(0, Math.min(from, length));
+  return array;
+}
+
 /** A base's parts, read lazily, each into fresh arrays of the lengths asked for (the live state's, which only grow). */
 export class Base {
   private readonly header: BaseHeader | undefined;
@@ -97,15 +110,16 @@ export class Base {
       directory === undefined ? undefined : (JSON.parse(fs.readFileSync(path.join(directory, 'base.json'), 'utf8')) as BaseHeader);
   }
 
-  cells(length: number): CellFigures {
+  /** Every cell's figures, in arrays of `length` (over buffers from `pool`): the base's, then zeros. */
+  cells(length: number, pool: ScratchPool): CellFigures {
+    const n = this.header?.cells ?? 0;
     const figures = {
-      allocations: new Uint32Array(length),
-      announcements: new Uint32Array(length),
-      sums: new Float64Array(length),
+      allocations: readable(pool, Uint32Array, length, n),
+      announcements: readable(pool, Uint32Array, length, n),
+      sums: readable(pool, Float64Array, length, n),
       overflow: fromText(this.header?.overflow ?? []),
     };
-    if (this.directory !== undefined && this.header !== undefined) {
-      const n = this.header.cells;
+    if (this.directory !== undefined && n > 0) {
       readColumns(path.join(this.directory, 'cells.bin'), [
         { into: figures.allocations, length: n },
         { into: figures.announcements, length: n },
@@ -115,15 +129,15 @@ export class Base {
     return figures;
   }
 
-  slots(length: number): SlotColumns {
+  slots(length: number, pool: ScratchPool): SlotColumns {
+    const n = this.header?.slots ?? 0;
     const slots = {
-      days: new Uint32Array(length),
-      firstRow: new Uint32Array(length),
-      currencies: new Uint16Array(length),
-      rowCount: new Uint16Array(length),
+      days: readable(pool, Uint32Array, length, n),
+      firstRow: readable(pool, Uint32Array, length, n),
+      currencies: readable(pool, Uint16Array, length, n),
+      rowCount: readable(pool, Uint16Array, length, n),
     };
-    if (this.directory !== undefined && this.header !== undefined) {
-      const n = this.header.slots;
+    if (this.directory !== undefined && n > 0) {
       readColumns(path.join(this.directory, 'slots.bin'), [
         { into: slots.days, length: n },
         { into: slots.firstRow, length: n },
@@ -134,11 +148,11 @@ export class Base {
     return slots;
   }
 
-  converted(target: CurrencyCode, length: number): StoredConvertedCells {
-    const sums = new Float64Array(length);
+  converted(target: CurrencyCode, length: number, pool: ScratchPool): StoredConvertedCells {
+    const n = this.header?.cells ?? 0;
+    const sums = readable(pool, Float64Array, length, n);
     const stored = this.header?.converted[target];
-    if (this.directory !== undefined && this.header !== undefined)
-      readColumns(path.join(this.directory, `${target}.bin`), [{ into: sums, length: this.header.cells }]);
+    if (this.directory !== undefined && n > 0) readColumns(path.join(this.directory, `${target}.bin`), [{ into: sums, length: n }]);
     return { sums, overflow: fromText(stored?.overflow ?? []), unconverted: stored?.unconverted ?? [] };
   }
 }

@@ -1,5 +1,6 @@
 // An append-only file of fixed-size records, written through a buffer: the history of the totals is three of them.
 import fs from 'node:fs';
+import type { ScratchPool } from '../../runtime/scratch.js';
 
 /** Bytes gathered before a write: a replay appends millions of records, one write per megabyte. */
 const BUFFER_BYTES = 1024 * 1024;
@@ -44,12 +45,14 @@ export class RecordFile {
     this.buffered = 0;
   }
 
-  /** Records [from, to), read after flushing what is buffered. */
-  read(from: number, to: number): Buffer {
+  /**
+   * Records [from, to), read after flushing what is buffered, into memory of its own (typed-array views of the records
+   * need it aligned): from `pool` when given, for the caller to hand back.
+   */
+  read(from: number, to: number, pool?: ScratchPool): Buffer {
     this.flush();
     const bytes = Math.max(0, to - from) * this.recordBytes;
-    // Its own memory, not a slice of a pool: typed-array views of the records need it aligned.
-    const out = Buffer.from(new ArrayBuffer(bytes));
+    const out = Buffer.from(pool === undefined ? new ArrayBuffer(bytes) : pool.take(bytes), 0, bytes);
     let done = 0;
     while (done < bytes) {
       const read = fs.readSync(this.fd, out, done, bytes - done, from * this.recordBytes + done);

@@ -27,6 +27,7 @@ import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/ra
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
 import { Base, writeBase } from './bases.js';
 import { RecordFile } from './recordFile.js';
+import { scratch, type ScratchPool } from '../../runtime/scratch.js';
 
 const EVENT_BYTES = 40;
 const DELTA_BYTES = 16;
@@ -290,35 +291,51 @@ export class TotalsHistory implements TotalsRecorder {
     return { count: low, position, open: low === total };
   }
 
-  /** The totals right after the first `count` events, beside the live state (whose keys, ids and rows it shares). */
-  stateAt(count: number, live: TotalsState): TotalsState & { readonly bytes: number } {
+  /**
+   * The totals right after the first `count` events, beside the live state (whose keys, ids and rows it shares). Its
+   * arrays come from `pool`: release() hands them back once nothing reads the state any more.
+   */
+  stateAt(count: number, live: TotalsState, pool: ScratchPool = scratch): PastTotalsState {
     const baseCount = this.bases.filter((index) => index <= count).pop() ?? 0;
     const base = new Base(baseCount === 0 ? undefined : path.join(this.directory, 'bases', String(baseCount)));
     const from = baseCount === 0 ? NOTHING : readEvent(this.events.read(baseCount - 1, baseCount));
     const to = count === 0 ? NOTHING : readEvent(this.events.read(count - 1, count));
-    const changesOf = (file: number): Changes => {
-      const buffer = (this.changes[file] as RecordFile).read(from.changesEnd[file] as number, to.changesEnd[file] as number);
+    const owned: ArrayBuffer[] = [];
+    const own = <T extends { readonly buffer: ArrayBufferLike }>(array: T): T => {
+      owned.push(array.buffer as ArrayBuffer);
+      return array;
+    };
+    /** A file's changes between the base and the moment, read into a pooled buffer handed back after `apply`. */
+    const withChanges = (file: number, apply: (changes: Changes) => void): number => {
+      const buffer = (this.changes[file] as RecordFile).read(from.changesEnd[file] as number, to.changesEnd[file] as number, pool);
       // The records as columns: a kind and flags byte, a cell number, a value (16 bytes: the value 8-byte aligned).
-      return {
-        bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length),
-        words: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.length / 4),
-        values: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.length / 8),
-        records: buffer.length / DELTA_BYTES,
-      };
+      try {
+        apply({
+          bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length),
+          words: new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.length / 4),
+          values: new Float64Array(buffer.buffer, buffer.byteOffset, buffer.length / 8),
+          records: buffer.length / DELTA_BYTES,
+        });
+      } finally {
+        pool.give(buffer.buffer as ArrayBuffer);
+      }
+      return buffer.length / DELTA_BYTES;
     };
 
     const cellCount = live.cells.length;
-    const figures = base.cells(cellCount);
+    const figures = base.cells(cellCount, pool);
+    for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
     const overflow = new Map(figures.overflow);
-    const { bytes, words, values, records } = changesOf(CELLS_FILE);
-    for (let record = 0; record < records; record += 1)
-      CellTable.applyToFigures(
-        figures,
-        overflow,
-        words[record * 4 + 1] as number,
-        values[record * 2 + 1] as number,
-        bytes[record * DELTA_BYTES + 1] as number,
-      );
+    const records = withChanges(CELLS_FILE, ({ bytes, words, values, records }) => {
+      for (let record = 0; record < records; record += 1)
+        CellTable.applyToFigures(
+          figures,
+          overflow,
+          words[record * 4 + 1] as number,
+          values[record * 2 + 1] as number,
+          bytes[record * DELTA_BYTES + 1] as number,
+        );
+    });
     const cells = live.cells.withFigures({ ...figures, overflow: [...overflow] });
     const book = new RateBook();
     for (const rate of this.rates) if (rate.index < count) book.record(rate.record);
@@ -327,8 +344,9 @@ export class TotalsHistory implements TotalsRecorder {
     let contributions: Contributions | undefined;
     const pastContributions = (): Contributions => {
       if (contributions !== undefined) return contributions;
-      const { days, firstRow, currencies, rowCount } = base.slots(slotCount);
-      const changes = this.slots.read(from.slotsEnd, to.slotsEnd);
+      const { days, firstRow, currencies, rowCount } = base.slots(slotCount, pool);
+      for (const array of [days, firstRow, currencies, rowCount]) own(array);
+      const changes = this.slots.read(from.slotsEnd, to.slotsEnd, pool);
       for (let offset = 0; offset < changes.length; offset += SLOT_BYTES) {
         const slot = changes.readUInt32LE(offset);
         firstRow[slot] = changes.readUInt32LE(offset + 4);
@@ -336,6 +354,7 @@ export class TotalsHistory implements TotalsRecorder {
         currencies[slot] = changes.readUInt16LE(offset + 12);
         rowCount[slot] = changes.readUInt16LE(offset + 14);
       }
+      pool.give(changes.buffer as ArrayBuffer);
       const now = live.contributions;
       contributions = {
         // The slots made since are in the live index with no rows here; the length stays what it was when asked.
@@ -355,19 +374,24 @@ export class TotalsHistory implements TotalsRecorder {
     const conversionOf = (target: CurrencyCode): Conversion | undefined => {
       const index = TARGETS.indexOf(target);
       if (index < 0) return undefined;
-      const converted = new ConvertedCells(base.converted(target, cellCount));
-      const { bytes, words, values, records } = changesOf(targetFile(index));
-      for (let record = 0; record < records; record += 1) {
-        const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
-        const cell = words[record * 4 + 1] as number;
-        const value = values[record * 2 + 1] as number;
-        if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
-        else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
-      }
+      const stored = base.converted(target, cellCount, pool);
+      own(stored.sums);
+      const converted = new ConvertedCells(stored);
+      withChanges(targetFile(index), ({ bytes, words, values, records }) => {
+        for (let record = 0; record < records; record += 1) {
+          const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
+          const cell = words[record * 4 + 1] as number;
+          const value = values[record * 2 + 1] as number;
+          if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
+          else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
+        }
+      });
       return { cells: converted, rates: new RatesOn(book, target, live.cells) };
     };
 
-    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cellCount * 16 + records * DELTA_BYTES);
+    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cellCount * 16 + records * DELTA_BYTES, () => {
+      for (const buffer of owned.splice(0)) pool.give(buffer);
+    });
   }
 
   private get brokenMarker(): string {
@@ -486,11 +510,20 @@ export class TotalsHistory implements TotalsRecorder {
     const directory = path.join(this.directory, 'bases', String(count));
     const making = `${directory}.making`;
     fs.rmSync(making, { recursive: true, force: true });
-    writeBase(making, {
-      cells,
-      slots: { days: c.days.toArray(), firstRow: c.firstRow.toArray(), currencies: c.currencies.toArray(), rowCount: c.rowCount.toArray() },
-      converted,
-    });
+    try {
+      writeBase(making, {
+        cells,
+        slots: {
+          days: c.days.toArray(),
+          firstRow: c.firstRow.toArray(),
+          currencies: c.currencies.toArray(),
+          rowCount: c.rowCount.toArray(),
+        },
+        converted,
+      });
+    } finally {
+      past.release();
+    }
     // The base's changes must be on disk before the base says it stands for them.
     this.flushFiles();
     fs.rmSync(directory, { recursive: true, force: true });
@@ -545,7 +578,7 @@ class PastConversions extends Map<CurrencyCode, Conversion> {
 }
 
 /** A TotalsState as it stood: queries read it as they read the live one. */
-class PastTotalsState implements TotalsState {
+export class PastTotalsState implements TotalsState {
   readonly conversions: Map<CurrencyCode, Conversion>;
 
   constructor(
@@ -555,6 +588,8 @@ class PastTotalsState implements TotalsState {
     private readonly contributionsOf: () => Contributions,
     conversionOf: (target: CurrencyCode) => Conversion | undefined,
     readonly bytes: number,
+    /** Hands its arrays back to the pool they came from: the state must not be read afterwards. */
+    readonly release: () => void,
   ) {
     this.conversions = new PastConversions(conversionOf);
   }

@@ -41,6 +41,15 @@ export class Column<T extends TypedArray> {
     this.values = next;
   }
 
+  /**
+   * The backing array itself, for a loop over many slots (a method call and a check per slot cost more than the work in
+   * a query's walk of a million rows). Slots from `length` on are spare; the array is replaced when the column grows, so
+   * take it again after any push.
+   */
+  array(): T {
+    return this.values;
+  }
+
   /** The used slots, copied: what a snapshot stores. */
   toArray(): T {
     return this.values.slice(0, this.length) as T;

@@ -25,6 +25,11 @@ export interface PastTotals {
   /** The last event folded in; undefined when the moment is before the first event. */
   readonly position: Position | undefined;
   readonly state: TotalsState;
+  /**
+   * Present on a state made for this caller alone (from the history of the totals): call it once the state is no
+   * longer read, so its arrays are reused. Not calling it only costs fresh memory next time.
+   */
+  readonly release?: () => void;
 }
 
 /** The bytes of past states kept by default: three at 60,000 events, where one holds 9 MB (retainedBytesSteps). */
@@ -73,6 +78,8 @@ export class AsOfTotals {
 
   /** Totals right after the moment. A moment given as a time stops before the first event recorded after it. */
   async at(moment: Moment): Promise<PastTotals> {
+    const recorded = this.fromHistory(moment);
+    if (recorded !== undefined) return recorded;
     const key = 'position' in moment ? formatPosition(moment.position) : await this.resolvedKeyOf(moment.time);
     const cached = key === undefined ? undefined : this.states.get(key);
     if (cached !== undefined) return cached;
@@ -92,8 +99,6 @@ export class AsOfTotals {
   }
 
   private async rebuild(moment: Moment): Promise<PastTotals> {
-    const recorded = this.fromHistory(moment);
-    if (recorded !== undefined) return recorded;
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
     const checkpoints = this.checkpointing?.checkpoints;
     const start = await checkpoints?.latestBefore(
@@ -120,8 +125,9 @@ export class AsOfTotals {
   }
 
   /**
-   * A past state from the history: its nearest base and the changes after it, a few milliseconds. The bytes counted
-   * are what it may come to hold (a converted query adds the slots and a target's sums).
+   * A past state from the history: its nearest base and the changes after it, a few milliseconds. Made for each
+   * caller and not cached (a cache would keep arrays the pool can reuse, for answers that are cached by URL anyway):
+   * the caller releases it.
    */
   private fromHistory(moment: Moment): PastTotals | undefined {
     const live = this.history?.live();
@@ -129,8 +135,7 @@ export class AsOfTotals {
     const { history } = this.history;
     const at = history.resolve(moment);
     const state = history.stateAt(at.count, live);
-    const bytes = state.bytes + live.contributions.ids.length * 12 + live.cells.length * 8 * 2;
-    return this.keep(moment, { position: at.position, state, bytes }, at.open);
+    return { position: at.position, state, release: state.release };
   }
 
   private keep(moment: Moment, past: PastTotals & { readonly bytes: number }, open: boolean): PastTotals {

@@ -45,6 +45,20 @@ export interface CellFigures {
   readonly overflow: readonly (readonly [number, bigint])[];
 }
 
+/** A table's columns as arrays (CellTable.columns). */
+export interface CellColumns {
+  readonly keys: Uint32Array;
+  readonly stages: Uint8Array;
+  readonly allocations: Uint32Array;
+  readonly announcements: Uint32Array;
+  readonly sums: Float64Array;
+  readonly overflow: ReadonlyMap<number, bigint>;
+}
+
+/** Where each code sits among a cell's five in CellColumns.keys. */
+export const KEY_OFFSET = OFFSET;
+export const KEY_STRIDE = STRIDE;
+
 /** One cell as plain values: for tests and tools; queries read the columns. */
 export interface CellView {
   readonly programme: string;
@@ -211,6 +225,22 @@ export class CellTable {
 
   announcementsOf(cell: number): number {
     return this.announcementCounts.get(cell);
+  }
+
+  /**
+   * The columns themselves, for a query's walk over every cell: `keys` holds five codes per cell (programmes, funders,
+   * currencies, periods, countries); `overflow` the bigint part of the sums past 2^53. Read them before anything is
+   * added: a column that grows is replaced.
+   */
+  columns(): CellColumns {
+    return {
+      keys: this.keys.array(),
+      stages: this.stages.array(),
+      allocations: this.allocationCounts.array(),
+      announcements: this.announcementCounts.array(),
+      sums: this.sums.array(),
+      overflow: this.overflow,
+    };
   }
 
   /** A cell's code for one dimension; `periods` codes map to years through yearOfPeriod and fiscalYearOfPeriod. */

@@ -70,6 +70,19 @@ export class ConvertedCells {
     }
   }
 
+  /**
+   * The columns themselves, for a query's walk over every cell: sums by cell (those from `length` on are spare), the
+   * bigint part of sums past 2^53, and the cells with announcements no rate converts.
+   */
+  columns(): {
+    readonly sums: Float64Array;
+    readonly length: number;
+    readonly overflow: ReadonlyMap<number, bigint>;
+    readonly unconverted: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  } {
+    return { sums: this.sums.array(), length: this.sums.length, overflow: this.overflow, unconverted: this.unconverted };
+  }
+
   /** Adds the cell's converted sum to `total` (sign -1: subtracts it). */
   addTo(cell: number, total: ExactSum, sign: 1 | -1 = 1): void {
     if (cell < this.sums.length) total.add(this.sums.get(cell), sign);

@@ -4,7 +4,7 @@ import type { CurrencyCode } from '../../../domain/money.js';
 import type { Steps } from '../../../runtime/timeSlice.js';
 import { rateKeyOf } from './contribution.js';
 import type { AppliedRate } from './rateBook.js';
-import type { Conversion, TotalsState } from './state.js';
+import type { Contributions, Conversion, TotalsState } from './state.js';
 
 /** A recorded exchange rate an answer used, cited with the position of the event that recorded it. */
 export interface RateCited {
@@ -68,13 +68,11 @@ export function* collectRatesUsed(
   const citations: Citation[] = [];
   /** By rate number: a byte per group (and the total, last) that used it. */
   const marks: Uint8Array[] = [];
-  for (let slot = 0; slot < c.ids.length; slot += 1) {
-    if (slot % SLOTS_PER_STEP === 0) yield;
-    const count = c.rowCount.get(slot);
-    const currency = c.currencies.get(slot);
-    if (count === 0 || currency === targetCode) continue;
-    const applied = conversion.rates.get(rateKeyOf(currency, c.days.get(slot)));
-    if (applied === undefined || applied === null) continue;
+  // Each (currency, day)'s rate number, -1 for none: a lookup per slot in an array, where a map cost most of the pass.
+  const numbers = new RateNumbers(state.cells.dictionaries.currencies.values.length);
+  const numberOf = (currency: number, day: number): number => {
+    const applied = currency === targetCode ? null : conversion.rates.get(rateKeyOf(currency, day));
+    if (applied === undefined || applied === null) return -1;
     let number = numberOfRate.get(applied);
     if (number === undefined) {
       const citation = citationOf(applied);
@@ -87,14 +85,13 @@ export function* collectRatesUsed(
       }
       numberOfRate.set(applied, number);
     }
-    const used = marks[number] as Uint8Array;
-    const first = c.firstRow.get(slot);
-    for (let row = first; row < first + count; row += 1) {
-      const index = groupOfCell[c.rowCells.get(row)] as number;
-      if (index < 0) continue;
-      used[index] = 1;
-      used[width - 1] = 1;
-    }
+    return number;
+  };
+  const slots = c.ids.length;
+  const marker = new RateMarker(c, groupOfCell, marks, width, (currency, day) => numbers.get(currency, day, numberOf));
+  for (let from = 0; from < slots; from += SLOTS_PER_STEP) {
+    yield;
+    marker.mark(from, Math.min(from + SLOTS_PER_STEP, slots));
   }
   citations.forEach((citation, number) => {
     const used = marks[number] as Uint8Array;
@@ -102,4 +99,78 @@ export function* collectRatesUsed(
       if (used[index] === 1) ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
     if (used[width - 1] === 1) (total.ratesUsed ??= []).push(citation);
   });
+}
+
+/** Days from 1900 to 2099, each as (year - 1900) * 372 + (month - 1) * 31 + day - 1: a slot per calendar day and a few spare. */
+const DAY_SLOTS = 200 * 372;
+
+/** Rate numbers by currency code and day, in an array made on first use; days outside 1900-2099 go through a map. */
+class RateNumbers {
+  private table: Int32Array | undefined;
+  private readonly others = new Map<number, number>();
+
+  constructor(private readonly currencies: number) {}
+
+  get(currency: number, day: number, numberOf: (currency: number, day: number) => number): number {
+    const year = Math.floor(day / 10_000);
+    const month = Math.floor(day / 100) % 100;
+    const date = day % 100;
+    if (year < 1900 || year >= 2100 || month < 1 || month > 12 || date < 1 || date > 31) {
+      const key = rateKeyOf(currency, day);
+      let number = this.others.get(key);
+      if (number === undefined) this.others.set(key, (number = numberOf(currency, day)));
+      return number;
+    }
+    const index = currency * DAY_SLOTS + (year - 1900) * 372 + (month - 1) * 31 + date - 1;
+    this.table ??= new Int32Array(this.currencies * DAY_SLOTS).fill(-2);
+    let number = this.table[index] as number;
+    if (number === -2) this.table[index] = number = numberOf(currency, day);
+    return number;
+  }
+}
+
+/**
+ * The pass of collectRatesUsed over a slice of slots, as a method: V8 does not optimise a loop inside a generator while
+ * it runs, and interpreted this pass took most of a converted query.
+ */
+class RateMarker {
+  private readonly days: Uint32Array;
+  private readonly currencies: Uint16Array;
+  private readonly firstRows: Uint32Array;
+  private readonly rowCounts: Uint16Array;
+  private readonly rowCells: Uint32Array;
+
+  constructor(
+    c: Contributions,
+    private readonly groupOfCell: Int32Array,
+    private readonly marks: readonly Uint8Array[],
+    private readonly width: number,
+    private readonly numberOf: (currency: number, day: number) => number,
+  ) {
+    this.days = c.days.array();
+    this.currencies = c.currencies.array();
+    this.firstRows = c.firstRow.array();
+    this.rowCounts = c.rowCount.array();
+    this.rowCells = c.rowCells.array();
+  }
+
+  mark(from: number, to: number): void {
+    const { groupOfCell, rowCells, width } = this;
+    for (let slot = from; slot < to; slot += 1) {
+      const count = this.rowCounts[slot] as number;
+      if (count === 0) continue;
+      const number = this.numberOf(this.currencies[slot] as number, this.days[slot] as number);
+      if (number < 0) continue;
+      const used = this.marks[number] as Uint8Array;
+      const first = this.firstRows[slot] as number;
+      let any = false;
+      for (let row = first; row < first + count; row += 1) {
+        const index = groupOfCell[rowCells[row] as number] as number;
+        if (index < 0) continue;
+        used[index] = 1;
+        any = true;
+      }
+      if (any) used[width - 1] = 1;
+    }
+  }
 }
