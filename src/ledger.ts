@@ -17,6 +17,7 @@ import type { LedgerContext } from './http/context.js';
 import { PROJECTIONS } from './projections/runtime/all.js';
 import { ProjectionRunner } from './projections/runtime/runner.js';
 import { AsOfTotals } from './projections/runtime/asOf.js';
+import { ScratchPool } from './runtime/scratch.js';
 import { AsOfCheckpoints } from './projections/storage/asOfCheckpoints.js';
 import { TotalsHistory } from './projections/history/totalsHistory.js';
 import { totalsProjection } from './projections/models/totals/projection.js';
@@ -87,11 +88,12 @@ export async function startLedger(
     projections.onAdvance((_, event) => recorded.eventFolded(event, liveTotals()));
     const snapshots = new Snapshotter(projections, config.dataDir, config.snapshotEveryEvents, logger, () => recorded.flush());
     // One cache of past totals for the API and the exports; its checkpoints are a cache too (safe to delete).
+    const scratch = new ScratchPool();
     const pastTotals = new AsOfTotals(
       store,
       { checkpoints: new AsOfCheckpoints(path.join(config.dataDir, 'asof'), logger), everyEvents: AS_OF_CHECKPOINT_EVERY_EVENTS },
       config.cacheBytes.asOf,
-      { history: recorded, live: liveTotals },
+      { history: recorded, live: liveTotals, scratch },
     );
     const exportSources = liveSources(store, projections, pastTotals);
     const checkpoints = new CheckpointSigner(auditIdentity, () => projections.journal.tree);
@@ -125,6 +127,7 @@ export async function startLedger(
       logger,
       now,
       pastTotals,
+      scratch,
       exports: { sources: exportSources, schedules: exportSchedules },
       checkpoints,
       backups,

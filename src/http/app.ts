@@ -8,7 +8,6 @@ import Fastify, {
   type HookHandlerDoneFunction,
 } from 'fastify';
 import cors from '@fastify/cors';
-import { scratch } from '../runtime/scratch.js';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { registerHardening } from './hardening.js';
@@ -85,7 +84,7 @@ export async function buildApp(
   const heavyWork = new HeavyWorkGate(context.config.heavy, { onIdle: collectAndCompact });
   heavyWork.releaseAtIdle(() => {
     context.pastTotals.releaseStates();
-    scratch.clear();
+    context.scratch.clear();
   });
   app.decorate('heavyWork', heavyWork);
 

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { ExportScheduler } from '../exports/schedules/scheduler.js';
 import type { ExportSources } from '../exports/sources.js';
 import type { AsOfTotals } from '../projections/runtime/asOf.js';
+import type { ScratchPool } from '../runtime/scratch.js';
 import type { ProjectionRunner } from '../projections/runtime/runner.js';
 import type { AppendedEvents } from '../store/appendedEvents.js';
 import type { EventStore } from '../store/port.js';
@@ -19,6 +20,8 @@ export interface LedgerContext {
   readonly logger: Logger;
   /** Totals at past moments (`asOf`), rebuilt from history and cached; shared with the exports. */
   readonly pastTotals: AsOfTotals;
+  /** Arrays past states and totals queries hand back for the next to reuse; emptied when heavy work stops. */
+  readonly scratch: ScratchPool;
   /** The clock: ISO 8601 instant; tests may fix it. */
   readonly now: () => string;
   /** CSV exports: the live read models they read, and the scheduled exports (README "CSV"). */

@@ -225,7 +225,10 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
       const at = currentPosition(projections);
       const again = cached(key, at);
       if (again !== undefined) return sendAnswer(request, reply, at, again);
-      answer = { position: at, result: await runInSlices(totalsQuerySteps(projections.stateOf(totalsProjection), query)) };
+      answer = {
+        position: at,
+        result: await runInSlices(totalsQuerySteps(projections.stateOf(totalsProjection), query, { pool: context.scratch })),
+      };
     } finally {
       unhold();
     }
@@ -274,7 +277,7 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
       const hit = cached(key, at);
       if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
       // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
-      const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false }));
+      const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false, pool: context.scratch }));
       return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
     } finally {
       // The answer is made (rows of plain values): nothing reads the state after this.

@@ -110,6 +110,16 @@ export class Base {
       directory === undefined ? undefined : (JSON.parse(fs.readFileSync(path.join(directory, 'base.json'), 'utf8')) as BaseHeader);
   }
 
+  /** How many cells there were at the base. */
+  get cellCount(): number {
+    return this.header?.cells ?? 0;
+  }
+
+  /** How many contribution slots there were at the base. */
+  get slotCount(): number {
+    return this.header?.slots ?? 0;
+  }
+
   /** Every cell's figures, in arrays of `length` (over buffers from `pool`): the base's, then zeros. */
   cells(length: number, pool: ScratchPool): CellFigures {
     const n = this.header?.cells ?? 0;

@@ -322,33 +322,40 @@ export class TotalsHistory implements TotalsRecorder {
       return buffer.length / DELTA_BYTES;
     };
 
-    const cellCount = live.cells.length;
-    const figures = base.cells(cellCount, pool);
+    const figures = base.cells(live.cells.length, pool);
     for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
     const overflow = new Map(figures.overflow);
+    // The cells there were at the moment (cells are only ever added): those of the base and any a change names since.
+    // Queries walk only these, a past state being on average half as far into the ledger as the live one.
+    let cellCount = base.cellCount;
     const records = withChanges(CELLS_FILE, ({ bytes, words, values, records }) => {
-      for (let record = 0; record < records; record += 1)
-        CellTable.applyToFigures(
-          figures,
-          overflow,
-          words[record * 4 + 1] as number,
-          values[record * 2 + 1] as number,
-          bytes[record * DELTA_BYTES + 1] as number,
-        );
+      for (let record = 0; record < records; record += 1) {
+        const cell = words[record * 4 + 1] as number;
+        if (cell >= cellCount) cellCount = cell + 1;
+        CellTable.applyToFigures(figures, overflow, cell, values[record * 2 + 1] as number, bytes[record * DELTA_BYTES + 1] as number);
+      }
     });
-    const cells = live.cells.withFigures({ ...figures, overflow: [...overflow] });
+    const cells = live.cells.withFigures({
+      allocations: figures.allocations.subarray(0, cellCount),
+      announcements: figures.announcements.subarray(0, cellCount),
+      sums: figures.sums.subarray(0, cellCount),
+      overflow: [...overflow],
+    });
     const book = new RateBook();
     for (const rate of this.rates) if (rate.index < count) book.record(rate.record);
 
-    const slotCount = live.contributions.ids.length;
     let contributions: Contributions | undefined;
     const pastContributions = (): Contributions => {
       if (contributions !== undefined) return contributions;
-      const { days, firstRow, currencies, rowCount } = base.slots(slotCount, pool);
-      for (const array of [days, firstRow, currencies, rowCount]) own(array);
+      const columns = base.slots(live.contributions.ids.length, pool);
+      for (const array of Object.values(columns)) own(array);
+      const { days, firstRow, currencies, rowCount } = columns;
+      // As with cells: the slots there were at the moment, those of the base and any changed since.
+      let slotCount = base.slotCount;
       const changes = this.slots.read(from.slotsEnd, to.slotsEnd, pool);
       for (let offset = 0; offset < changes.length; offset += SLOT_BYTES) {
         const slot = changes.readUInt32LE(offset);
+        if (slot >= slotCount) slotCount = slot + 1;
         firstRow[slot] = changes.readUInt32LE(offset + 4);
         days[slot] = changes.readUInt32LE(offset + 8);
         currencies[slot] = changes.readUInt16LE(offset + 12);
@@ -359,11 +366,11 @@ export class TotalsHistory implements TotalsRecorder {
       contributions = {
         // The slots made since are in the live index with no rows here; the length stays what it was when asked.
         ids: Object.create(now.ids, { length: { value: slotCount } }) as Contributions['ids'],
-        days: uint32Column(days),
-        currencies: uint16Column(currencies),
+        days: uint32Column(days.subarray(0, slotCount)),
+        currencies: uint16Column(currencies.subarray(0, slotCount)),
         split: uint16Column(new Uint16Array(slotCount)),
-        firstRow: uint32Column(firstRow),
-        rowCount: uint16Column(rowCount),
+        firstRow: uint32Column(firstRow.subarray(0, slotCount)),
+        rowCount: uint16Column(rowCount.subarray(0, slotCount)),
         // Rows are never rewritten (an amendment writes new ones): the live columns hold every row a past slot names.
         rowCells: now.rowCells,
         rowMinors: now.rowMinors,
@@ -374,9 +381,9 @@ export class TotalsHistory implements TotalsRecorder {
     const conversionOf = (target: CurrencyCode): Conversion | undefined => {
       const index = TARGETS.indexOf(target);
       if (index < 0) return undefined;
-      const stored = base.converted(target, cellCount, pool);
+      const stored = base.converted(target, live.cells.length, pool);
       own(stored.sums);
-      const converted = new ConvertedCells(stored);
+      const converted = new ConvertedCells({ ...stored, sums: stored.sums.subarray(0, cellCount) });
       withChanges(targetFile(index), ({ bytes, words, values, records }) => {
         for (let record = 0; record < records; record += 1) {
           const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;

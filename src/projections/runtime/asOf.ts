@@ -10,12 +10,15 @@ import type { Projection } from './projection.js';
 import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
 import type { TotalsState } from '../models/totals/state.js';
 import type { TotalsHistory } from '../history/totalsHistory.js';
+import type { ScratchPool } from '../../runtime/scratch.js';
 
 /** The history of the totals and the live state it was recorded beside: past states in milliseconds (issue 21). */
 export interface HistorySource {
   readonly history: TotalsHistory;
   /** The live totals; undefined before the projections start. */
   readonly live: () => TotalsState | undefined;
+  /** Where past states take their arrays from (and give them back to, on release). */
+  readonly scratch: ScratchPool;
 }
 
 /** A moment in the ledger's history: right after a position, or the last event recorded at or before an instant. */
@@ -134,7 +137,7 @@ export class AsOfTotals {
     if (this.history === undefined || live === undefined || !this.history.history.available) return undefined;
     const { history } = this.history;
     const at = history.resolve(moment);
-    const state = history.stateAt(at.count, live);
+    const state = history.stateAt(at.count, live, this.history.scratch);
     return { position: at.position, state, release: state.release };
   }
 

@@ -7,7 +7,7 @@ import { ANNOUNCED, COMMITTED, DISBURSED, KEY_OFFSET, KEY_STRIDE, RESTATED, STAG
 import { countStageOwners, type StageOwners } from './stageCounts.js';
 import { collectRatesUsed, ratesCited, type RateCited, type RatesUsed } from './rateCitations.js';
 import { ExactSum } from './exactSum.js';
-import { scratch, view, zeroed, type ScratchPool } from '../../../runtime/scratch.js';
+import { scratch, view, type ScratchPool } from '../../../runtime/scratch.js';
 import type { ConvertedCells } from './convertedCells.js';
 import type { Conversion, Dimension, TotalsState } from './state.js';
 
@@ -146,17 +146,57 @@ function keyParts(cells: CellTable, groupBy: readonly Dimension[]): { readonly p
   return { parts, space: parts.reduce((product, part) => product * Math.max(part.radix, 1), 1) };
 }
 
-/** Every cell's group key, one dimension at a time over the columns (a tight loop each). */
-function cellKeys(columns: CellColumns, length: number, parts: readonly KeyPart[], pool: ScratchPool): Float64Array {
-  const keys = zeroed(pool, Float64Array, length);
+/** Every cell's group key for one grouping, as far as it was worked out, and the radices it was worked out with. */
+interface KeysOfGrouping {
+  readonly radices: string;
+  keys: Float64Array;
+  length: number;
+}
+
+/** Groupings whose keys are kept, per ledger: a dashboard asks a handful over and over, live and past. */
+const GROUPINGS_KEPT = 8;
+
+/**
+ * Each ledger's kept keys, found by its cells' dictionaries (shared by the live table and every past view of it, and
+ * dropped with them). A cell's codes never change, so its key stays right while no dimension gains a value (which
+ * changes a radix: then the keys are worked out again).
+ */
+const keptKeys = new WeakMap<object, Map<string, KeysOfGrouping>>();
+
+/**
+ * Every cell's group key for `parts`: kept per grouping and extended to cells added since, so a query over a past state
+ * or an unchanged live one does not work them out again. The array may be longer than the table; it is only read.
+ */
+function cellKeys(cells: CellTable, columns: CellColumns, groupBy: readonly Dimension[], parts: readonly KeyPart[]): Float64Array {
+  let kept = keptKeys.get(cells.dictionaries);
+  if (kept === undefined) keptKeys.set(cells.dictionaries, (kept = new Map<string, KeysOfGrouping>()));
+  const name = groupBy.join(',');
+  const radices = parts.map((part) => part.radix).join(',');
+  let entry = kept.get(name);
+  if (entry === undefined || entry.radices !== radices) entry = { radices, keys: new Float64Array(0), length: 0 };
+  // Most recently used last, so the first is the one to drop.
+  kept.delete(name);
+  kept.set(name, entry);
+  if (kept.size > GROUPINGS_KEPT) kept.delete(kept.keys().next().value as string);
+  const length = cells.length;
+  if (entry.length >= length) return entry.keys;
+  if (entry.keys.length < length) {
+    // A new array rather than a grown one: a query still reading the old one keeps what it read.
+    const keys = new Float64Array(Math.max(length, Math.ceil(entry.keys.length * 1.5)));
+    keys.set(entry.keys.subarray(0, entry.length));
+    entry.keys = keys;
+  }
+  const { keys } = entry;
+  keys.fill(0, entry.length, length);
   for (const { source, indexOf, radix } of parts) {
     if (source === 'stage')
-      for (let cell = 0; cell < length; cell += 1)
+      for (let cell = entry.length; cell < length; cell += 1)
         keys[cell] = (keys[cell] as number) * radix + (indexOf[columns.stages[cell] as number] as number);
     else
-      for (let cell = 0; cell < length; cell += 1)
+      for (let cell = entry.length; cell < length; cell += 1)
         keys[cell] = (keys[cell] as number) * radix + (indexOf[columns.keys[cell * KEY_STRIDE + source] as number] as number);
   }
+  entry.length = length;
   return keys;
 }
 
@@ -273,7 +313,7 @@ class CellGrouping {
     this.wanted = wantedCodes(cells, query.filter);
     const { parts, space } = keyParts(cells, query.groupBy);
     this.parts = parts;
-    this.keys = space <= keySpaces.exact ? cellKeys(this.columns, cells.length, parts, pool) : undefined;
+    this.keys = space <= keySpaces.exact ? cellKeys(cells, this.columns, query.groupBy, parts) : undefined;
     this.dense = space <= keySpaces.dense ? new Int32Array(space) : undefined;
     this.converted = conversion?.cells.columns();
     this.groupOfCell = view(pool, Int32Array, cells.length).fill(-1);
@@ -351,7 +391,6 @@ class CellGrouping {
 
   /** Hands its arrays back to the pool: after the query has read groupOfCell for the last time. */
   release(): void {
-    if (this.keys !== undefined) this.pool.give(this.keys.buffer as ArrayBuffer);
     this.pool.give(this.groupOfCell.buffer as ArrayBuffer);
   }
 

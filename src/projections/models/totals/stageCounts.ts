@@ -29,6 +29,8 @@ export function* countStageOwners(
   for (const [owner, slots] of state.stages.derived) {
     if (++seen % OWNERS_PER_STEP === 0) yield;
     for (const slot of slots) {
+      // A past state holds only the slots there were then; the index of derived slots is the live one.
+      if (slot >= c.ids.length) continue;
       const first = c.firstRow.get(slot);
       for (let row = first; row < first + c.rowCount.get(slot); row += 1) {
         const cell = c.rowCells.get(row);
