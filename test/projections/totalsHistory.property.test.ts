@@ -102,6 +102,56 @@ describe('the history of the totals (property)', () => {
     );
   });
 
+  it('finds the moment a position or an instant names as a scan of the events does, whatever the sampling', () => {
+    fc.assert(
+      fc.property(
+        histories(40),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 80, maxLength: 80 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -1, max: 1 })), { minLength: 1, maxLength: 12 }),
+        (actions, sampleEvery, steps, asks) => {
+          const world = new World();
+          for (const action of actions) if (action.kind !== 'check') world.run(action);
+          // Recording times that mostly rise, sometimes repeat, and now and then go back a second.
+          let time = Date.parse('2025-03-31T09:00:00.000Z');
+          const events = world.log.events.map((event, index) => {
+            time += (steps[index % steps.length] as number) * 1000;
+            return { ...event, metadata: { ...event.metadata, recordedAt: new Date(time).toISOString() } };
+          });
+          const directory = historyDirectory();
+          const history = TotalsHistory.open(directory, silent, 1_000_000, sampleEvery);
+          history.attach(record(events, history, totalsProjection.initialState()));
+          const scanTo = (stops: (event: RecordedEvent) => boolean): number => {
+            const index = events.findIndex(stops);
+            return index < 0 ? events.length : index;
+          };
+          for (const [pick, shift] of asks) {
+            const event = events[pick % Math.max(events.length, 1)];
+            if (event === undefined) {
+              expect(history.resolve({ position: { commit: 5n, prepare: 5n } })).toEqual({ count: 0, position: undefined, open: true });
+              continue;
+            }
+            const position = { commit: event.position.commit + BigInt(shift), prepare: event.position.prepare + BigInt(shift) };
+            const byPosition = scanTo((e) => e.position.commit > position.commit);
+            const instant = new Date(Date.parse(String(event.metadata.recordedAt)) + shift * 500).toISOString();
+            const byTime = scanTo((e) => Date.parse(String(e.metadata.recordedAt)) > Date.parse(instant));
+            for (const [moment, count] of [
+              [{ position }, byPosition],
+              [{ time: instant }, byTime],
+            ] as const)
+              expect(history.resolve(moment)).toEqual({
+                count,
+                position: count === 0 ? undefined : (events[count - 1] as RecordedEvent).position,
+                open: count === events.length,
+              });
+          }
+          history.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('answers stages, restatements, commitments and disbursements as a rebuild does', () => {
     const log = new EventLog();
     const a = '11111111-0000-4000-8000-000000000000';

@@ -30,6 +30,10 @@ import { RecordFile } from './recordFile.js';
 import { scratch, type ScratchPool } from '../../runtime/scratch.js';
 
 const EVENT_BYTES = 40;
+/** One event record in this many is kept in memory to find a moment by default (TotalsHistory.samples). */
+const SAMPLE_EVERY = 1024;
+/** Blocks whose first records one read brings, when the samples catch up with the file: 4 MiB a read. */
+const SAMPLES_PER_READ = 100;
 const DELTA_BYTES = 16;
 const SLOT_BYTES = 16;
 
@@ -98,6 +102,47 @@ function safeParts(value: number | bigint): number[] {
   return parts;
 }
 
+/**
+ * Changes applied per call of the functions below: V8 optimises a function called many times sooner and better than
+ * one long loop run once per request (as-of answers spent 40 ns a change in such a loop).
+ */
+const CHANGES_PER_CALL = 4096;
+
+/** Applies cell changes [from, to) to a past state's figures; the number of cells, raised to any a change names. */
+function applyCellChanges(
+  figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
+  overflow: Map<number, bigint>,
+  { bytes, words, values }: Changes,
+  from: number,
+  to: number,
+  cells: number,
+): number {
+  let count = cells;
+  for (let record = from; record < to; record += 1) {
+    const cell = words[record * 4 + 1] as number;
+    if (cell >= count) count = cell + 1;
+    CellTable.applyToFigures(figures, overflow, cell, values[record * 2 + 1] as number, bytes[record * DELTA_BYTES + 1] as number);
+  }
+  return count;
+}
+
+/** Applies a target's changes [from, to) to a past state's converted sums. */
+function applyConvertedChanges(
+  converted: ConvertedCells,
+  live: TotalsState,
+  { bytes, words, values }: Changes,
+  from: number,
+  to: number,
+): void {
+  for (let record = from; record < to; record += 1) {
+    const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
+    const cell = words[record * 4 + 1] as number;
+    const value = values[record * 2 + 1] as number;
+    if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
+    else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
+  }
+}
+
 export class TotalsHistory implements TotalsRecorder {
   private readonly events: RecordFile;
   /** The cells' changes, then each target's (CELLS_FILE, targetFile()). */
@@ -111,11 +156,16 @@ export class TotalsHistory implements TotalsRecorder {
   /** Per target: the rate each (currency, day) of a live row was converted at; what a newly recorded rate is compared with. */
   private readonly rateCaches = TARGETS.map(() => new Map<number, AppliedRate | null>());
   private failure: Error | undefined;
+  /** Every sampleEvery-th event record (samples()). */
+  private readonly sampled: EventRecord[] = [];
+  /** Past rate books by how many rates they hold, most recently used last (ratesAt). */
+  private readonly pastRates = new Map<number, PastRates>();
 
   private constructor(
     private readonly directory: string,
     private readonly logger: Logger,
     private readonly baseEvery: number,
+    private readonly sampleEvery: number,
   ) {
     fs.mkdirSync(path.join(directory, 'bases'), { recursive: true, mode: 0o700 });
     this.events = new RecordFile(path.join(directory, 'events.bin'), EVENT_BYTES);
@@ -136,8 +186,9 @@ export class TotalsHistory implements TotalsRecorder {
       .sort((a, b) => a - b);
   }
 
-  static open(directory: string, logger: Logger, baseEvery = DEFAULT_BASE_EVERY_EVENTS): TotalsHistory {
-    return new TotalsHistory(directory, logger, baseEvery);
+  /** `sampleEvery`: one event record in this many is kept in memory to find a moment (tests make it small). */
+  static open(directory: string, logger: Logger, baseEvery = DEFAULT_BASE_EVERY_EVENTS, sampleEvery = SAMPLE_EVERY): TotalsHistory {
+    return new TotalsHistory(directory, logger, baseEvery, sampleEvery);
   }
 
   /** Events recorded. */
@@ -162,9 +213,11 @@ export class TotalsHistory implements TotalsRecorder {
     if (last.slotsEnd > this.slots.count || this.changes.some((file, index) => (last.changesEnd[index] as number) > file.count))
       return false;
     this.events.truncate(count);
+    this.sampled.length = Math.min(this.sampled.length, Math.ceil(count / this.sampleEvery));
     this.changes.forEach((file, index) => file.truncate(last.changesEnd[index] as number));
     this.slots.truncate(last.slotsEnd);
     this.rates = this.rates.filter((rate) => rate.index < count);
+    this.pastRates.clear();
     fs.writeFileSync(this.ratesPath, this.rates.map((rate) => `${JSON.stringify(rate)}\n`).join(''), { mode: 0o600 });
     for (const base of this.bases.filter((index) => index > count)) this.removeBase(base);
     this.bases = this.bases.filter((index) => index <= count);
@@ -175,9 +228,11 @@ export class TotalsHistory implements TotalsRecorder {
   /** Empties the history: the projections are about to fold every event from the first. */
   reset(): void {
     this.events.truncate(0);
+    this.sampled.length = 0;
     for (const file of this.changes) file.truncate(0);
     this.slots.truncate(0);
     this.rates = [];
+    this.pastRates.clear();
     fs.writeFileSync(this.ratesPath, '', { mode: 0o600 });
     for (const base of this.bases) this.removeBase(base);
     this.bases = [];
@@ -274,21 +329,57 @@ export class TotalsHistory implements TotalsRecorder {
   resolve(moment: { readonly position: Position } | { readonly time: string }): HistoryMoment {
     const total = this.events.count;
     const limit = 'time' in moment ? Date.parse(moment.time) : undefined;
-    const after = (index: number): boolean => {
-      const record = readEvent(this.events.read(index, index + 1));
-      return limit === undefined
-        ? comparePositions(record.position, (moment as { position: Position }).position) > 0
-        : record.timeMax > limit;
-    };
-    let low = 0;
-    let high = total;
+    const after = (record: EventRecord): boolean =>
+      limit === undefined ? comparePositions(record.position, (moment as { position: Position }).position) > 0 : record.timeMax > limit;
+    // Positions and latest times only grow with the index, so `after` is false, then true. First the block, among the
+    // records kept in memory (one every sampleEvery), then the record, in that block read at once.
+    const samples = this.samples();
+    let block = 0;
+    let high = samples.length;
+    while (block < high) {
+      const middle = (block + high) >>> 1;
+      if (after(samples[middle] as EventRecord)) high = middle;
+      else block = middle + 1;
+    }
+    // The record at (block - 1) * sampleEvery is not after: the first that is lies in the block after it.
+    const from = block === 0 ? 0 : (block - 1) * this.sampleEvery + 1;
+    const to = Math.min(block * this.sampleEvery, total);
+    const records = this.events.read(from, to);
+    let low = from;
+    high = to;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (after(middle)) high = middle;
+      if (after(readEvent(records.subarray((middle - from) * EVENT_BYTES, (middle - from + 1) * EVENT_BYTES)))) high = middle;
       else low = middle + 1;
     }
-    const position = low === 0 ? undefined : readEvent(this.events.read(low - 1, low)).position;
-    return { count: low, position, open: low === total };
+    if (block === 0) low = 0;
+    const last =
+      low === 0
+        ? undefined
+        : low - 1 >= from
+          ? readEvent(records.subarray((low - 1 - from) * EVENT_BYTES, (low - from) * EVENT_BYTES))
+          : (samples[block - 1] as EventRecord);
+    return { count: low, position: last?.position, open: low === total };
+  }
+
+  /**
+   * Every sampleEvery-th event record, kept in memory (1,000 at a million events), brought up to date with the file:
+   * a moment is then one bisection in memory and one read of a block, not a read per step of a bisection on disk.
+   */
+  private samples(): readonly EventRecord[] {
+    const total = this.events.count;
+    const wanted = Math.ceil(total / this.sampleEvery);
+    while (this.sampled.length < wanted) {
+      // Read in runs of up to SAMPLES_PER_READ blocks, keeping the first record of each.
+      const first = this.sampled.length;
+      const last = Math.min(wanted, first + SAMPLES_PER_READ);
+      const buffer = this.events.read(first * this.sampleEvery, Math.min((last - 1) * this.sampleEvery + 1, total));
+      for (let sample = first; sample < last; sample += 1) {
+        const at = (sample - first) * this.sampleEvery * EVENT_BYTES;
+        this.sampled.push(readEvent(buffer.subarray(at, at + EVENT_BYTES)));
+      }
+    }
+    return this.sampled;
   }
 
   /**
@@ -328,12 +419,9 @@ export class TotalsHistory implements TotalsRecorder {
     // The cells there were at the moment (cells are only ever added): those of the base and any a change names since.
     // Queries walk only these, a past state being on average half as far into the ledger as the live one.
     let cellCount = base.cellCount;
-    const records = withChanges(CELLS_FILE, ({ bytes, words, values, records }) => {
-      for (let record = 0; record < records; record += 1) {
-        const cell = words[record * 4 + 1] as number;
-        if (cell >= cellCount) cellCount = cell + 1;
-        CellTable.applyToFigures(figures, overflow, cell, values[record * 2 + 1] as number, bytes[record * DELTA_BYTES + 1] as number);
-      }
+    const records = withChanges(CELLS_FILE, (changes) => {
+      for (let from = 0; from < changes.records; from += CHANGES_PER_CALL)
+        cellCount = applyCellChanges(figures, overflow, changes, from, Math.min(from + CHANGES_PER_CALL, changes.records), cellCount);
     });
     const cells = live.cells.withFigures({
       allocations: figures.allocations.subarray(0, cellCount),
@@ -341,8 +429,8 @@ export class TotalsHistory implements TotalsRecorder {
       sums: figures.sums.subarray(0, cellCount),
       overflow: [...overflow],
     });
-    const book = new RateBook();
-    for (const rate of this.rates) if (rate.index < count) book.record(rate.record);
+    const rates = this.ratesAt(count);
+    const book = rates.book;
 
     let contributions: Contributions | undefined;
     const pastContributions = (): Contributions => {
@@ -384,21 +472,37 @@ export class TotalsHistory implements TotalsRecorder {
       const stored = base.converted(target, live.cells.length, pool);
       own(stored.sums);
       const converted = new ConvertedCells({ ...stored, sums: stored.sums.subarray(0, cellCount) });
-      withChanges(targetFile(index), ({ bytes, words, values, records }) => {
-        for (let record = 0; record < records; record += 1) {
-          const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
-          const cell = words[record * 4 + 1] as number;
-          const value = values[record * 2 + 1] as number;
-          if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
-          else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
-        }
+      withChanges(targetFile(index), (changes) => {
+        for (let from = 0; from < changes.records; from += CHANGES_PER_CALL)
+          applyConvertedChanges(converted, live, changes, from, Math.min(from + CHANGES_PER_CALL, changes.records));
       });
-      return { cells: converted, rates: new RatesOn(book, target, live.cells) };
+      let on = rates.on.get(target);
+      if (on === undefined) rates.on.set(target, (on = new RatesOn(book, target, live.cells)));
+      return { cells: converted, rates: on };
     };
 
     return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cellCount * 16 + records * DELTA_BYTES, () => {
       for (const buffer of owned.splice(0)) pool.give(buffer);
     });
+  }
+
+  /**
+   * The rate book of the first `count` events, with each target's rates looked up in it so far: kept for the last few
+   * numbers of rates recorded (rates are few and far between, so most moments share one), since looking up the rate
+   * of every day a query's rows fall on cost more than the rest of a converted past answer.
+   */
+  private ratesAt(count: number): PastRates {
+    let recorded = 0;
+    while (recorded < this.rates.length && (this.rates[recorded] as { index: number }).index < count) recorded += 1;
+    let rates = this.pastRates.get(recorded);
+    if (rates === undefined) {
+      const book = new RateBook();
+      for (const rate of this.rates.slice(0, recorded)) book.record(rate.record);
+      rates = { book, on: new Map() };
+      if (this.pastRates.size >= PAST_RATES_KEPT) this.pastRates.delete(this.pastRates.keys().next().value as number);
+    } else this.pastRates.delete(recorded);
+    this.pastRates.set(recorded, rates);
+    return rates;
   }
 
   private get brokenMarker(): string {
@@ -547,6 +651,14 @@ export class TotalsHistory implements TotalsRecorder {
   private removeBase(index: number): void {
     fs.rmSync(path.join(this.directory, 'bases', String(index)), { recursive: true, force: true });
   }
+}
+
+/** Past rate books kept (TotalsHistory.ratesAt). */
+const PAST_RATES_KEPT = 8;
+
+interface PastRates {
+  readonly book: RateBook;
+  readonly on: Map<CurrencyCode, RatesOn>;
 }
 
 /** A past conversion's rates, looked up in the past rate book on first use (what answers cite). */

@@ -156,10 +156,20 @@ class RateMarker {
 
   mark(from: number, to: number): void {
     const { groupOfCell, rowCells, width } = this;
+    // Slots come roughly in date order, so the last (currency, day) looked up is often the next one's.
+    let lastCurrency = -1;
+    let lastDay = -1;
+    let number = -1;
     for (let slot = from; slot < to; slot += 1) {
       const count = this.rowCounts[slot] as number;
       if (count === 0) continue;
-      const number = this.numberOf(this.currencies[slot] as number, this.days[slot] as number);
+      const currency = this.currencies[slot] as number;
+      const day = this.days[slot] as number;
+      if (currency !== lastCurrency || day !== lastDay) {
+        number = this.numberOf(currency, day);
+        lastCurrency = currency;
+        lastDay = day;
+      }
       if (number < 0) continue;
       const used = this.marks[number] as Uint8Array;
       const first = this.firstRows[slot] as number;
