@@ -441,13 +441,15 @@ export class TotalsHistory implements TotalsRecorder {
       // As with cells: the slots there were at the moment, those of the base and any changed since.
       let slotCount = base.slotCount;
       const changes = this.slots.read(from.slotsEnd, to.slotsEnd, pool);
-      for (let offset = 0; offset < changes.length; offset += SLOT_BYTES) {
-        const slot = changes.readUInt32LE(offset);
+      // Four 32-bit words a record (little-endian): slot, first row, day, then currency and row count as 16 bits each.
+      const words = new Uint32Array(changes.buffer, changes.byteOffset, changes.length / 4);
+      for (let word = 0; word < words.length; word += SLOT_BYTES / 4) {
+        const slot = words[word] as number;
         if (slot >= slotCount) slotCount = slot + 1;
-        firstRow[slot] = changes.readUInt32LE(offset + 4);
-        days[slot] = changes.readUInt32LE(offset + 8);
-        currencies[slot] = changes.readUInt16LE(offset + 12);
-        rowCount[slot] = changes.readUInt16LE(offset + 14);
+        firstRow[slot] = words[word + 1] as number;
+        days[slot] = words[word + 2] as number;
+        currencies[slot] = (words[word + 3] as number) & 0xffff;
+        rowCount[slot] = (words[word + 3] as number) >>> 16;
       }
       pool.give(changes.buffer as ArrayBuffer);
       const now = live.contributions;

@@ -61,34 +61,31 @@ export function* collectRatesUsed(
   total: RatesUsed,
 ): Steps<void> {
   const c = state.contributions;
-  const targetCode = state.cells.dictionaries.currencies.find(target);
   const width = groups.length + 1;
-  const numberOfRate = new Map<AppliedRate, number>();
-  const numberOfOrder = new Map<string, number>();
+  const known = citationsOf(
+    conversion,
+    state.cells.dictionaries.currencies.find(target),
+    state.cells.dictionaries.currencies.values.length,
+  );
+  /** This query's rate numbers, by the conversion's citation number (-1: not used yet), and the citations by number. */
+  const numberOfCitation: number[] = [];
   const citations: Citation[] = [];
   /** By rate number: a byte per group (and the total, last) that used it. */
   const marks: Uint8Array[] = [];
-  // Each (currency, day)'s rate number, -1 for none: a lookup per slot in an array, where a map cost most of the pass.
-  const numbers = new RateNumbers(state.cells.dictionaries.currencies.values.length);
   const numberOf = (currency: number, day: number): number => {
-    const applied = currency === targetCode ? null : conversion.rates.get(rateKeyOf(currency, day));
-    if (applied === undefined || applied === null) return -1;
-    let number = numberOfRate.get(applied);
-    if (number === undefined) {
-      const citation = citationOf(applied);
-      number = numberOfOrder.get(citation.order);
-      if (number === undefined) {
-        number = citations.length;
-        numberOfOrder.set(citation.order, number);
-        citations.push(citation);
-        marks.push(new Uint8Array(width));
-      }
-      numberOfRate.set(applied, number);
+    const cited = known.get(currency, day);
+    if (cited < 0) return -1;
+    let number = numberOfCitation[cited] ?? -1;
+    if (number < 0) {
+      number = citations.length;
+      numberOfCitation[cited] = number;
+      citations.push(known.citations[cited] as Citation);
+      marks.push(new Uint8Array(width));
     }
     return number;
   };
   const slots = c.ids.length;
-  const marker = new RateMarker(c, groupOfCell, marks, width, (currency, day) => numbers.get(currency, day, numberOf));
+  const marker = new RateMarker(c, groupOfCell, marks, width, numberOf);
   for (let from = 0; from < slots; from += SLOTS_PER_STEP) {
     yield;
     marker.mark(from, Math.min(from + SLOTS_PER_STEP, slots));
@@ -104,29 +101,68 @@ export function* collectRatesUsed(
 /** Days from 1900 to 2099, each as (year - 1900) * 372 + (month - 1) * 31 + day - 1: a slot per calendar day and a few spare. */
 const DAY_SLOTS = 200 * 372;
 
-/** Rate numbers by currency code and day, in an array made on first use; days outside 1900-2099 go through a map. */
-class RateNumbers {
+/**
+ * What a conversion's rates cite, numbered once per conversion and kept with it (a conversion's rate for a currency and
+ * day never changes while it lives; a rate recorded makes a new one): each (currency, day)'s citation number, -1 for
+ * none, in an array made on first use (days outside 1900-2099 in a map); and each citation, made once. A query then
+ * numbers only the citations it meets, instead of looking up and spelling out the rate of every day again.
+ */
+class ConversionCitations {
   private table: Int32Array | undefined;
   private readonly others = new Map<number, number>();
+  readonly citations: Citation[] = [];
+  private readonly numberOfOrder = new Map<string, number>();
+  private readonly numberOfRate = new Map<AppliedRate, number>();
 
-  constructor(private readonly currencies: number) {}
+  constructor(
+    private readonly rates: Conversion['rates'],
+    private readonly targetCode: number | undefined,
+    private readonly currencies: number,
+  ) {}
 
-  get(currency: number, day: number, numberOf: (currency: number, day: number) => number): number {
+  get(currency: number, day: number): number {
     const year = Math.floor(day / 10_000);
     const month = Math.floor(day / 100) % 100;
     const date = day % 100;
-    if (year < 1900 || year >= 2100 || month < 1 || month > 12 || date < 1 || date > 31) {
+    if (year < 1900 || year >= 2100 || month < 1 || month > 12 || date < 1 || date > 31 || currency >= this.currencies) {
       const key = rateKeyOf(currency, day);
       let number = this.others.get(key);
-      if (number === undefined) this.others.set(key, (number = numberOf(currency, day)));
+      if (number === undefined) this.others.set(key, (number = this.resolve(currency, day)));
       return number;
     }
     const index = currency * DAY_SLOTS + (year - 1900) * 372 + (month - 1) * 31 + date - 1;
     this.table ??= new Int32Array(this.currencies * DAY_SLOTS).fill(-2);
     let number = this.table[index] as number;
-    if (number === -2) this.table[index] = number = numberOf(currency, day);
+    if (number === -2) this.table[index] = number = this.resolve(currency, day);
     return number;
   }
+
+  private resolve(currency: number, day: number): number {
+    const applied = currency === this.targetCode ? null : this.rates.get(rateKeyOf(currency, day));
+    if (applied === undefined || applied === null) return -1;
+    let number = this.numberOfRate.get(applied);
+    if (number === undefined) {
+      const citation = citationOf(applied);
+      number = this.numberOfOrder.get(citation.order);
+      if (number === undefined) {
+        number = this.citations.length;
+        this.numberOfOrder.set(citation.order, number);
+        this.citations.push(citation);
+      }
+      this.numberOfRate.set(applied, number);
+    }
+    return number;
+  }
+}
+
+/** Each conversion's citations (by its map of rates, which lives exactly as long as it does). */
+const conversionCitations = new WeakMap<Conversion['rates'], ConversionCitations>();
+
+function citationsOf(conversion: Conversion, targetCode: number | undefined, currencies: number): ConversionCitations {
+  let known = conversionCitations.get(conversion.rates);
+  if (known === undefined)
+    conversionCitations.set(conversion.rates, (known = new ConversionCitations(conversion.rates, targetCode, currencies)));
+  return known;
 }
 
 /**
