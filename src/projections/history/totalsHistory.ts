@@ -126,20 +126,44 @@ function applyCellChanges(
   return count;
 }
 
-/** Applies a target's changes [from, to) to a past state's converted sums. */
+/** Undoes cell changes [from, to) on a past state's figures, the last first (each applied with its sign turned). */
+function undoCellChanges(
+  figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
+  overflow: Map<number, bigint>,
+  { bytes, words, values }: Changes,
+  from: number,
+  to: number,
+): void {
+  for (let record = to - 1; record >= from; record -= 1)
+    CellTable.applyToFigures(
+      figures,
+      overflow,
+      words[record * 4 + 1] as number,
+      values[record * 2 + 1] as number,
+      (bytes[record * DELTA_BYTES + 1] as number) ^ NEGATIVE,
+    );
+}
+
+/**
+ * Applies a target's changes [from, to) to a past state's converted sums (direction 1), or undoes them, the last
+ * first (-1).
+ */
 function applyConvertedChanges(
   converted: ConvertedCells,
   live: TotalsState,
   { bytes, words, values }: Changes,
   from: number,
   to: number,
+  direction: 1 | -1,
 ): void {
-  for (let record = from; record < to; record += 1) {
-    const sign = (bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1;
+  const forward = direction === 1;
+  for (let index = 0; index < to - from; index += 1) {
+    const record = forward ? from + index : to - 1 - index;
+    const sign = ((bytes[record * DELTA_BYTES + 1] as number) & NEGATIVE ? -1 : 1) * direction;
     const cell = words[record * 4 + 1] as number;
     const value = values[record * 2 + 1] as number;
-    if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign);
-    else converted.markUnconverted(cell, announcementIdOf(live, value), sign);
+    if (bytes[record * DELTA_BYTES] === CONVERTED) converted.add(cell, value, sign as 1 | -1);
+    else converted.markUnconverted(cell, announcementIdOf(live, value), sign as 1 | -1);
   }
 }
 
@@ -391,14 +415,22 @@ export class TotalsHistory implements TotalsRecorder {
     const base = new Base(baseCount === 0 ? undefined : path.join(this.directory, 'bases', String(baseCount)));
     const from = baseCount === 0 ? NOTHING : readEvent(this.events.read(baseCount - 1, baseCount));
     const to = count === 0 ? NOTHING : readEvent(this.events.read(count - 1, count));
+    // The sums and counts (not the slots, whose changes record only what they became) can also be had from the next
+    // base, with the changes between undone in reverse order: then from whichever base is nearer, which halves the
+    // changes a past state applies on average.
+    const nextCount = this.bases.find((index) => index > count);
+    const backward = nextCount !== undefined && nextCount - count < count - baseCount;
+    const sumsBase = backward ? new Base(path.join(this.directory, 'bases', String(nextCount))) : base;
+    const sumsFrom = backward ? to : from;
+    const sumsTo = backward ? readEvent(this.events.read(nextCount - 1, nextCount)) : to;
     const owned: ArrayBuffer[] = [];
     const own = <T extends { readonly buffer: ArrayBufferLike }>(array: T): T => {
       owned.push(array.buffer as ArrayBuffer);
       return array;
     };
-    /** A file's changes between the base and the moment, read into a pooled buffer handed back after `apply`. */
+    /** A file's changes between the moment and the base its sums come from, in a pooled buffer handed back after `apply`. */
     const withChanges = (file: number, apply: (changes: Changes) => void): number => {
-      const buffer = (this.changes[file] as RecordFile).read(from.changesEnd[file] as number, to.changesEnd[file] as number, pool);
+      const buffer = (this.changes[file] as RecordFile).read(sumsFrom.changesEnd[file] as number, sumsTo.changesEnd[file] as number, pool);
       // The records as columns: a kind and flags byte, a cell number, a value (16 bytes: the value 8-byte aligned).
       try {
         apply({
@@ -413,15 +445,20 @@ export class TotalsHistory implements TotalsRecorder {
       return buffer.length / DELTA_BYTES;
     };
 
-    const figures = base.cells(live.cells.length, pool);
+    const figures = sumsBase.cells(live.cells.length, pool);
     for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
     const overflow = new Map(figures.overflow);
     // The cells there were at the moment (cells are only ever added): those of the base and any a change names since.
-    // Queries walk only these, a past state being on average half as far into the ledger as the live one.
-    let cellCount = base.cellCount;
+    // Queries walk only these, a past state being on average half as far into the ledger as the live one. From the
+    // next base, its cells: those made after the moment are empty once the changes are undone.
+    let cellCount = sumsBase.cellCount;
     const records = withChanges(CELLS_FILE, (changes) => {
-      for (let from = 0; from < changes.records; from += CHANGES_PER_CALL)
-        cellCount = applyCellChanges(figures, overflow, changes, from, Math.min(from + CHANGES_PER_CALL, changes.records), cellCount);
+      if (backward)
+        for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
+          undoCellChanges(figures, overflow, changes, Math.max(0, end - CHANGES_PER_CALL), end);
+      else
+        for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
+          cellCount = applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), cellCount);
     });
     const cells = live.cells.withFigures({
       allocations: figures.allocations.subarray(0, cellCount),
@@ -471,12 +508,16 @@ export class TotalsHistory implements TotalsRecorder {
     const conversionOf = (target: CurrencyCode): Conversion | undefined => {
       const index = TARGETS.indexOf(target);
       if (index < 0) return undefined;
-      const stored = base.converted(target, live.cells.length, pool);
+      const stored = sumsBase.converted(target, live.cells.length, pool);
       own(stored.sums);
       const converted = new ConvertedCells({ ...stored, sums: stored.sums.subarray(0, cellCount) });
       withChanges(targetFile(index), (changes) => {
-        for (let from = 0; from < changes.records; from += CHANGES_PER_CALL)
-          applyConvertedChanges(converted, live, changes, from, Math.min(from + CHANGES_PER_CALL, changes.records));
+        if (backward)
+          for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
+            applyConvertedChanges(converted, live, changes, Math.max(0, end - CHANGES_PER_CALL), end, -1);
+        else
+          for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
+            applyConvertedChanges(converted, live, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), 1);
       });
       let on = rates.on.get(target);
       if (on === undefined) rates.on.set(target, (on = new RatesOn(book, target, live.cells)));
