@@ -20,14 +20,14 @@ import { publicMessage } from '../../domain/publicMessage.js';
 import type { Position, RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { dayText, uint16Column, uint32Column } from '../models/columns.js';
-import { CellTable } from '../models/totals/cells.js';
+import { CellTable, type CellFigures } from '../models/totals/cells.js';
 import { announcementIdOf, rateKeyOf } from '../models/totals/contribution.js';
 import { ConvertedCells } from '../models/totals/convertedCells.js';
 import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/rateBook.js';
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
 import { Base, writeBase } from './bases.js';
 import { RecordFile } from './recordFile.js';
-import { scratch, type ScratchPool } from '../../runtime/scratch.js';
+import { scratch, zeroed, type ScratchPool } from '../../runtime/scratch.js';
 
 const EVENT_BYTES = 40;
 /** One event record in this many is kept in memory to find a moment by default (TotalsHistory.samples). */
@@ -108,22 +108,30 @@ function safeParts(value: number | bigint): number[] {
  */
 const CHANGES_PER_CALL = 4096;
 
-/** Applies cell changes [from, to) to a past state's figures; the number of cells, raised to any a change names. */
+/** The highest cell a run of changes names; -1 for none. */
+function highestCell({ words, records }: Changes): number {
+  let highest = -1;
+  for (let record = 0; record < records; record += 1)
+    if ((words[record * 4 + 1] as number) > highest) highest = words[record * 4 + 1] as number;
+  return highest;
+}
+
+/** Applies cell changes [from, to) to a past state's figures. */
 function applyCellChanges(
   figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
   overflow: Map<number, bigint>,
   { bytes, words, values }: Changes,
   from: number,
   to: number,
-  cells: number,
-): number {
-  let count = cells;
-  for (let record = from; record < to; record += 1) {
-    const cell = words[record * 4 + 1] as number;
-    if (cell >= count) count = cell + 1;
-    CellTable.applyToFigures(figures, overflow, cell, values[record * 2 + 1] as number, bytes[record * DELTA_BYTES + 1] as number);
-  }
-  return count;
+): void {
+  for (let record = from; record < to; record += 1)
+    CellTable.applyToFigures(
+      figures,
+      overflow,
+      words[record * 4 + 1] as number,
+      values[record * 2 + 1] as number,
+      bytes[record * DELTA_BYTES + 1] as number,
+    );
 }
 
 /** Undoes cell changes [from, to) on a past state's figures, the last first (each applied with its sign turned). */
@@ -445,44 +453,45 @@ export class TotalsHistory implements TotalsRecorder {
       return buffer.length / DELTA_BYTES;
     };
 
-    const figures = sumsBase.cells(live.cells.length, pool);
-    for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
-    const overflow = new Map(figures.overflow);
     // The cells there were at the moment (cells are only ever added): those of the base and any a change names since.
     // Queries walk only these, a past state being on average half as far into the ledger as the live one. From the
-    // next base, its cells: those made after the moment are empty once the changes are undone.
+    // next base, its cells: those made after the moment are empty once the changes are undone. The arrays hold no
+    // more (none past them has figures), so there is less to read, zero and walk.
     let cellCount = sumsBase.cellCount;
+    let figures: CellFigures | undefined;
+    const overflow = new Map<number, bigint>();
     const records = withChanges(CELLS_FILE, (changes) => {
+      if (!backward) cellCount = Math.max(cellCount, highestCell(changes) + 1);
+      figures = sumsBase.cells(cellCount, pool);
+      for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
+      for (const [cell, value] of figures.overflow) overflow.set(cell, value);
       if (backward)
         for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
           undoCellChanges(figures, overflow, changes, Math.max(0, end - CHANGES_PER_CALL), end);
       else
         for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
-          cellCount = applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), cellCount);
+          applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records));
     });
-    const cells = live.cells.withFigures({
-      allocations: figures.allocations.subarray(0, cellCount),
-      announcements: figures.announcements.subarray(0, cellCount),
-      sums: figures.sums.subarray(0, cellCount),
-      overflow: [...overflow],
-    });
+    const made = figures as CellFigures;
+    const cells = live.cells.withFigures({ ...made, overflow: [...overflow] });
     const rates = this.ratesAt(count);
     const book = rates.book;
 
     let contributions: Contributions | undefined;
     const pastContributions = (): Contributions => {
       if (contributions !== undefined) return contributions;
-      const columns = base.slots(live.contributions.ids.length, pool);
-      for (const array of Object.values(columns)) own(array);
-      const { days, firstRow, currencies, rowCount } = columns;
-      // As with cells: the slots there were at the moment, those of the base and any changed since.
-      let slotCount = base.slotCount;
       const changes = this.slots.read(from.slotsEnd, to.slotsEnd, pool);
       // Four 32-bit words a record (little-endian): slot, first row, day, then currency and row count as 16 bits each.
       const words = new Uint32Array(changes.buffer, changes.byteOffset, changes.length / 4);
+      // As with cells: the slots there were at the moment, those of the base and any changed since, and no more.
+      let slotCount = base.slotCount;
+      for (let word = 0; word < words.length; word += SLOT_BYTES / 4)
+        if ((words[word] as number) >= slotCount) slotCount = (words[word] as number) + 1;
+      const columns = base.slots(slotCount, pool);
+      for (const array of Object.values(columns)) own(array);
+      const { days, firstRow, currencies, rowCount } = columns;
       for (let word = 0; word < words.length; word += SLOT_BYTES / 4) {
         const slot = words[word] as number;
-        if (slot >= slotCount) slotCount = slot + 1;
         firstRow[slot] = words[word + 1] as number;
         days[slot] = words[word + 2] as number;
         currencies[slot] = (words[word + 3] as number) & 0xffff;
@@ -493,11 +502,11 @@ export class TotalsHistory implements TotalsRecorder {
       contributions = {
         // The slots made since are in the live index with no rows here; the length stays what it was when asked.
         ids: Object.create(now.ids, { length: { value: slotCount } }) as Contributions['ids'],
-        days: uint32Column(days.subarray(0, slotCount)),
-        currencies: uint16Column(currencies.subarray(0, slotCount)),
-        split: uint16Column(new Uint16Array(slotCount)),
-        firstRow: uint32Column(firstRow.subarray(0, slotCount)),
-        rowCount: uint16Column(rowCount.subarray(0, slotCount)),
+        days: uint32Column(days),
+        currencies: uint16Column(currencies),
+        split: uint16Column(own(zeroed(pool, Uint16Array, slotCount))),
+        firstRow: uint32Column(firstRow),
+        rowCount: uint16Column(rowCount),
         // Rows are never rewritten (an amendment writes new ones): the live columns hold every row a past slot names.
         rowCells: now.rowCells,
         rowMinors: now.rowMinors,
@@ -508,9 +517,9 @@ export class TotalsHistory implements TotalsRecorder {
     const conversionOf = (target: CurrencyCode): Conversion | undefined => {
       const index = TARGETS.indexOf(target);
       if (index < 0) return undefined;
-      const stored = sumsBase.converted(target, live.cells.length, pool);
+      const stored = sumsBase.converted(target, cellCount, pool);
       own(stored.sums);
-      const converted = new ConvertedCells({ ...stored, sums: stored.sums.subarray(0, cellCount) });
+      const converted = new ConvertedCells(stored);
       withChanges(targetFile(index), (changes) => {
         if (backward)
           for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)

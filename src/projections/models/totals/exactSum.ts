@@ -28,6 +28,12 @@ export class ExactSum {
     }
   }
 
+  /** Adds another sum: its number part as a number while the result stays safe, so no bigint is made for it. */
+  addSum(other: ExactSum): void {
+    this.add(other.small);
+    if (other.big !== 0n) this.big += other.big;
+  }
+
   get value(): bigint {
     return this.big + BigInt(this.small);
   }

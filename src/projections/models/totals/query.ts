@@ -68,7 +68,8 @@ interface Accumulator extends RatesUsed, StageOwners {
   allocations: number;
   announcements: number;
   readonly converted: ExactSum;
-  readonly unconverted: Set<string>;
+  /** Made on first use: most groups of most queries have none (a Set per group was much of a query's garbage). */
+  unconverted?: Set<string>;
 }
 
 /** The code each filtered dimension must have; null when the value was never seen, so nothing can match. */
@@ -213,11 +214,11 @@ const KEY_SPACES: KeySpaces = { dense: 1 << 20, exact: Number.MAX_SAFE_INTEGER }
 
 /** Adds a group's figures to the total: the same exact sums as adding its cells to it one by one. */
 function addGroup(total: Accumulator, group: Accumulator): void {
-  group.sums.forEach((sum, currency) => (total.sums[currency] ??= new ExactSum()).add(sum.value));
+  group.sums.forEach((sum, currency) => (total.sums[currency] ??= new ExactSum()).addSum(sum));
   total.allocations += group.allocations;
   total.announcements += group.announcements;
-  total.converted.add(group.converted.value);
-  for (const id of group.unconverted) total.unconverted.add(id);
+  total.converted.addSum(group.converted);
+  if (group.unconverted !== undefined) for (const id of group.unconverted) (total.unconverted ??= new Set()).add(id);
 }
 
 const FIELDS = { programme: 'programmes', country: 'countries', funder: 'funders', currency: 'currencies' } as const;
@@ -248,7 +249,6 @@ function emptyAccumulator(first: number, index = 0): Accumulator {
     allocations: 0,
     announcements: 0,
     converted: new ExactSum(),
-    unconverted: new Set(),
   };
 }
 
@@ -420,7 +420,9 @@ class CellGrouping {
     });
     for (const [cell, ids] of converted.unconverted) {
       const index = groupOfCell[cell] as number;
-      if (index >= 0) for (const id of ids.keys()) (accumulators[index] as Accumulator).unconverted.add(id);
+      if (index < 0) continue;
+      const accumulator = accumulators[index] as Accumulator;
+      for (const id of ids.keys()) (accumulator.unconverted ??= new Set()).add(id);
     }
     return accumulators;
   }
@@ -480,7 +482,7 @@ function figuresOf(accumulator: Accumulator, cells: CellTable, perCountry: boole
     amounts,
     ...(currency !== undefined && {
       converted: { currency, value: formatMinor(accumulator.converted.value, currency) },
-      unconverted: [...accumulator.unconverted].sort(),
+      unconverted: [...(accumulator.unconverted ?? [])].sort(),
       rates: ratesCited(accumulator),
     }),
   };
