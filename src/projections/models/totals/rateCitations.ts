@@ -72,6 +72,8 @@ export function* collectRatesUsed(
   const citations: Citation[] = [];
   /** By rate number: a byte per group (and the total, last) that used it. */
   const marks: Uint8Array[] = [];
+  /** By rate number: the groups marked, in the order first marked (so the citing needs no pass over every group). */
+  const marked: number[][] = [];
   const numberOf = (currency: number, day: number): number => {
     const cited = known.get(currency, day);
     if (cited < 0) return -1;
@@ -81,20 +83,19 @@ export function* collectRatesUsed(
       numberOfCitation[cited] = number;
       citations.push(known.citations[cited] as Citation);
       marks.push(new Uint8Array(width));
+      marked.push([]);
     }
     return number;
   };
   const slots = c.ids.length;
-  const marker = new RateMarker(c, groupOfCell, marks, width, numberOf);
+  const marker = new RateMarker(c, groupOfCell, marks, marked, width, numberOf);
   for (let from = 0; from < slots; from += SLOTS_PER_STEP) {
     yield;
     marker.mark(from, Math.min(from + SLOTS_PER_STEP, slots));
   }
   citations.forEach((citation, number) => {
-    const used = marks[number] as Uint8Array;
-    for (let index = 0; index < groups.length; index += 1)
-      if (used[index] === 1) ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
-    if (used[width - 1] === 1) (total.ratesUsed ??= []).push(citation);
+    for (const index of marked[number] as number[]) ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
+    if ((marks[number] as Uint8Array)[width - 1] === 1) (total.ratesUsed ??= []).push(citation);
   });
 }
 
@@ -180,6 +181,7 @@ class RateMarker {
     c: Contributions,
     private readonly groupOfCell: Int32Array,
     private readonly marks: readonly Uint8Array[],
+    private readonly marked: readonly number[][],
     private readonly width: number,
     private readonly numberOf: (currency: number, day: number) => number,
   ) {
@@ -213,7 +215,10 @@ class RateMarker {
       for (let row = first; row < first + count; row += 1) {
         const index = groupOfCell[rowCells[row] as number] as number;
         if (index < 0) continue;
-        used[index] = 1;
+        if (used[index] === 0) {
+          used[index] = 1;
+          (this.marked[number] as number[]).push(index);
+        }
         any = true;
       }
       if (any) used[width - 1] = 1;
