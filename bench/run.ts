@@ -172,6 +172,8 @@ async function measureAsOfOnly(
   const dataset = await cachedLedger(options, log);
   // A copy of its own, kept between runs with its snapshot and history (the cached ledger itself stays untouched).
   const dir = `${dataset.dir}-asof`;
+  // A ledger generated in this run replaces the copy of the one before.
+  if (!dataset.cached) rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir)) workingCopy(dataset, dir);
   log(`ledger: ${dataset.events} events${dataset.cached ? ' (cached)' : ''}, served from ${dir}`);
   if (!existsSync(snapshotFile(dir))) {
