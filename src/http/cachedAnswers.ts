@@ -14,6 +14,8 @@ export type AnswerHeaders = PositionHeaders & {
  */
 export interface CachedAnswer {
   readonly position: string;
+  /** Set each time the answer is served from the cache; what the idle release reads (and clears) to keep answers in use. */
+  used: boolean;
   readonly body: Buffer;
   /** The headers of a 304, which carries no body and so no content-type or content-length. */
   readonly notModifiedHeaders: PositionHeaders;
@@ -27,11 +29,12 @@ export function cachedAnswer(position: string, body: Buffer, contentType: string
   const notModifiedHeaders = Object.freeze(positionHeaders(position));
   // In the order notModified and Fastify set them on an answer not cached: the position headers, the type, the length.
   const headers = Object.freeze({ ...notModifiedHeaders, 'content-type': contentType, 'content-length': String(body.length) });
-  return { position, body, notModifiedHeaders, headers };
+  return { position, body, notModifiedHeaders, headers, used: false };
 }
 
 /** 304 when If-None-Match names the answer's position, else the answer; the same headers an answer not cached gets. */
 export function sendCachedAnswer(request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer): FastifyReply {
+  answer.used = true;
   if (ifNoneMatchHolds(request, answer.notModifiedHeaders.etag)) return reply.headers(answer.notModifiedHeaders).code(304).send();
   return reply.headers(answer.headers).send(answer.body);
 }

@@ -23,7 +23,7 @@ interface Window {
 const WINDOW_MS = 60_000;
 
 /** How long the gate must stay empty after heavy work before it counts as idle. */
-const IDLE_MS = 2_000;
+export const IDLE_MS = 2_000;
 
 /** Releases a slot: idempotent, and called by the gate itself when the answer is finished or the client goes away. */
 export type Release = () => void;

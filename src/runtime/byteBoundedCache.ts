@@ -40,9 +40,9 @@ export class ByteBoundedCache<K, V> {
     this.used -= entry.bytes;
   }
 
-  /** Drops every entry over `bytes`: what a burst of heavy answers left, once the burst is over. */
-  dropLargerThan(bytes: number): void {
-    for (const [key, entry] of this.entries) if (entry.bytes > bytes) this.delete(key);
+  /** Drops every entry the predicate picks (given its value and bytes): what a burst of heavy answers left, once over. */
+  dropWhere(drop: (value: V, bytes: number) => boolean): void {
+    for (const [key, entry] of this.entries) if (drop(entry.value, entry.bytes)) this.delete(key);
   }
 
   clear(): void {

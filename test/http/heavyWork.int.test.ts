@@ -1,5 +1,6 @@
 // Heavy work never stalls other clients: twenty heavy reads at once against a generated ledger, the admission gate's
 // refusals, HEAD without building, and /health/live outside the overload guard.
+import { IDLE_MS } from '../../src/http/heavyWork.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -172,10 +173,37 @@ describe('once heavy work is over', () => {
     scratch.give(new ArrayBuffer(1024 * 1024));
     expect(scratch.bytes).toBeGreaterThan(0);
 
-    // The heavy-work gate counts as idle two seconds after its last heavy request; the pool is emptied then.
+    // The heavy-work gate counts as idle two seconds after its last heavy request; the pool is emptied then. The large
+    // answer was served again before that, so it is looked at once more a period later, and goes then, unread.
     await vi.waitFor(() => expect(scratch.bytes).toBe(0), { timeout: 15_000, interval: 100 });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 500));
     expect((await request(ledger.baseUrl, 'GET', small, { key })).status).toBe(200);
     expectProblem(await request(ledger.baseUrl, 'GET', large, { key }), 429, { type: 'too-many-heavy-requests', retryAfter: true });
+  });
+});
+
+describe('a large answer in use', () => {
+  it('stays cached through the idle moment while clients keep reading it, so they need no heavy work', async () => {
+    // Budget of two heavy reads: the first large answer and the as-of one. A large answer dropped at idle could then
+    // only come back as a 429.
+    const ledger = await generatedLedger({ HEAVY_READS_PER_MINUTE: '2' });
+    const key = ledger.createKey('dashboard', ['read']);
+    const large = '/totals?groupBy=programme,country,year,funder,currency';
+    expect((await request(ledger.baseUrl, 'GET', large, { key })).status).toBe(200);
+    expect((await request(ledger.baseUrl, 'GET', '/totals?asOf=5000', { key })).status).toBe(200);
+    const { scratch } = ledger.ledger.context;
+    // Read from the cache (no heavy work) until the gate has gone idle (it empties the scratch pool then).
+    scratch.give(new ArrayBuffer(1024 * 1024));
+    await vi.waitFor(
+      async () => {
+        expect((await request(ledger.baseUrl, 'GET', large, { key })).status).toBe(200);
+        expect(scratch.bytes).toBe(0);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect((await request(ledger.baseUrl, 'GET', large, { key })).status).toBe(200);
+    // The budget is spent: what is not cached (this past moment) is refused, so the 200s above came from the cache.
+    expect((await request(ledger.baseUrl, 'GET', '/totals?asOf=4000', { key })).status).toBe(429);
   });
 });
 

@@ -16,13 +16,15 @@ describe('the byte-bounded cache', () => {
     expect(cache.size).toBe(2);
   });
 
-  it('drops only the entries over a size, and clears', () => {
+  it('drops only the entries the predicate picks, given their values and bytes, and clears', () => {
     const cache = cacheOf(100);
     cache.set('small', 'ab');
     cache.set('large', 'x'.repeat(40));
     cache.set('medium', 'x'.repeat(10));
-    cache.dropLargerThan(10);
+    cache.set('kept', 'y'.repeat(40));
+    cache.dropWhere((value, bytes) => bytes > 10 && !value.startsWith('y'));
     expect([cache.get('small'), cache.get('large'), cache.get('medium')]).toEqual(['ab', undefined, 'x'.repeat(10)]);
+    cache.delete('kept');
     expect(cache.bytes).toBe(12);
     cache.clear();
     expect([cache.size, cache.bytes, cache.get('small')]).toEqual([0, 0, undefined]);
