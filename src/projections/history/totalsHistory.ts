@@ -116,40 +116,29 @@ function highestCell({ words, records }: Changes): number {
   return highest;
 }
 
-/** Applies cell changes [from, to) to a past state's figures. */
+/**
+ * Applies cell changes [from, to) to a past state's figures (direction 1), or undoes them, the last first, each with
+ * its sign turned (-1).
+ */
 function applyCellChanges(
   figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
   overflow: Map<number, bigint>,
   { bytes, words, values }: Changes,
   from: number,
   to: number,
+  direction: 1 | -1,
 ): void {
-  for (let record = from; record < to; record += 1)
+  const turn = direction === 1 ? 0 : NEGATIVE;
+  for (let index = 0; index < to - from; index += 1) {
+    const record = direction === 1 ? from + index : to - 1 - index;
     CellTable.applyToFigures(
       figures,
       overflow,
       words[record * 4 + 1] as number,
       values[record * 2 + 1] as number,
-      bytes[record * DELTA_BYTES + 1] as number,
+      (bytes[record * DELTA_BYTES + 1] as number) ^ turn,
     );
-}
-
-/** Undoes cell changes [from, to) on a past state's figures, the last first (each applied with its sign turned). */
-function undoCellChanges(
-  figures: { readonly allocations: Uint32Array; readonly announcements: Uint32Array; readonly sums: Float64Array },
-  overflow: Map<number, bigint>,
-  { bytes, words, values }: Changes,
-  from: number,
-  to: number,
-): void {
-  for (let record = to - 1; record >= from; record -= 1)
-    CellTable.applyToFigures(
-      figures,
-      overflow,
-      words[record * 4 + 1] as number,
-      values[record * 2 + 1] as number,
-      (bytes[record * DELTA_BYTES + 1] as number) ^ NEGATIVE,
-    );
+  }
 }
 
 /**
@@ -467,10 +456,10 @@ export class TotalsHistory implements TotalsRecorder {
       for (const [cell, value] of figures.overflow) overflow.set(cell, value);
       if (backward)
         for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
-          undoCellChanges(figures, overflow, changes, Math.max(0, end - CHANGES_PER_CALL), end);
+          applyCellChanges(figures, overflow, changes, Math.max(0, end - CHANGES_PER_CALL), end, -1);
       else
         for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
-          applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records));
+          applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), 1);
     });
     const made = figures as CellFigures;
     const cells = live.cells.withFigures({ ...made, overflow: [...overflow] });
