@@ -108,6 +108,12 @@ function safeParts(value: number | bigint): number[] {
  */
 const CHANGES_PER_CALL = 4096;
 
+/** Calls `apply` on runs of CHANGES_PER_CALL records of `records`: first to last (direction 1) or last to first (-1). */
+function inRuns(records: number, direction: 1 | -1, apply: (from: number, to: number) => void): void {
+  if (direction === 1) for (let from = 0; from < records; from += CHANGES_PER_CALL) apply(from, Math.min(from + CHANGES_PER_CALL, records));
+  else for (let to = records; to > 0; to -= CHANGES_PER_CALL) apply(Math.max(0, to - CHANGES_PER_CALL), to);
+}
+
 /** The highest cell a run of changes names; -1 for none. */
 function highestCell({ words, records }: Changes): number {
   let highest = -1;
@@ -417,6 +423,7 @@ export class TotalsHistory implements TotalsRecorder {
     // changes a past state applies on average.
     const nextCount = this.bases.find((index) => index > count);
     const backward = nextCount !== undefined && nextCount - count < count - baseCount;
+    const direction = backward ? -1 : 1;
     const sumsBase = backward ? new Base(path.join(this.directory, 'bases', String(nextCount))) : base;
     const sumsFrom = backward ? to : from;
     const sumsTo = backward ? readEvent(this.events.read(nextCount - 1, nextCount)) : to;
@@ -426,7 +433,7 @@ export class TotalsHistory implements TotalsRecorder {
       return array;
     };
     /** A file's changes between the moment and the base its sums come from, in a pooled buffer handed back after `apply`. */
-    const withChanges = (file: number, apply: (changes: Changes) => void): number => {
+    const withChanges = (file: number, apply: (changes: Changes) => void): void => {
       const buffer = (this.changes[file] as RecordFile).read(sumsFrom.changesEnd[file] as number, sumsTo.changesEnd[file] as number, pool);
       // The records as columns: a kind and flags byte, a cell number, a value (16 bytes: the value 8-byte aligned).
       try {
@@ -439,7 +446,6 @@ export class TotalsHistory implements TotalsRecorder {
       } finally {
         pool.give(buffer.buffer as ArrayBuffer);
       }
-      return buffer.length / DELTA_BYTES;
     };
 
     // The cells there were at the moment (cells are only ever added): those of the base and any a change names since.
@@ -449,17 +455,13 @@ export class TotalsHistory implements TotalsRecorder {
     let cellCount = sumsBase.cellCount;
     let figures: CellFigures | undefined;
     const overflow = new Map<number, bigint>();
-    const records = withChanges(CELLS_FILE, (changes) => {
+    withChanges(CELLS_FILE, (changes) => {
       if (!backward) cellCount = Math.max(cellCount, highestCell(changes) + 1);
       figures = sumsBase.cells(cellCount, pool);
       for (const array of [figures.allocations, figures.announcements, figures.sums]) own(array);
       for (const [cell, value] of figures.overflow) overflow.set(cell, value);
-      if (backward)
-        for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
-          applyCellChanges(figures, overflow, changes, Math.max(0, end - CHANGES_PER_CALL), end, -1);
-      else
-        for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
-          applyCellChanges(figures, overflow, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), 1);
+      const read = figures;
+      inRuns(changes.records, direction, (from, to) => applyCellChanges(read, overflow, changes, from, to, direction));
     });
     const made = figures as CellFigures;
     const cells = live.cells.withFigures({ ...made, overflow: [...overflow] });
@@ -510,19 +512,14 @@ export class TotalsHistory implements TotalsRecorder {
       own(stored.sums);
       const converted = new ConvertedCells(stored);
       withChanges(targetFile(index), (changes) => {
-        if (backward)
-          for (let end = changes.records; end > 0; end -= CHANGES_PER_CALL)
-            applyConvertedChanges(converted, live, changes, Math.max(0, end - CHANGES_PER_CALL), end, -1);
-        else
-          for (let start = 0; start < changes.records; start += CHANGES_PER_CALL)
-            applyConvertedChanges(converted, live, changes, start, Math.min(start + CHANGES_PER_CALL, changes.records), 1);
+        inRuns(changes.records, direction, (from, to) => applyConvertedChanges(converted, live, changes, from, to, direction));
       });
       let on = rates.on.get(target);
       if (on === undefined) rates.on.set(target, (on = new RatesOn(book, target, live.cells)));
       return { cells: converted, rates: on };
     };
 
-    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, cellCount * 16 + records * DELTA_BYTES, () => {
+    return new PastTotalsState(cells, live.stages, book, pastContributions, conversionOf, () => {
       for (const buffer of owned.splice(0)) pool.give(buffer);
     });
   }
@@ -747,7 +744,6 @@ export class PastTotalsState implements TotalsState {
     readonly rates: RateBook,
     private readonly contributionsOf: () => Contributions,
     conversionOf: (target: CurrencyCode) => Conversion | undefined,
-    readonly bytes: number,
     /** Hands its arrays back to the pool they came from: the state must not be read afterwards. */
     readonly release: () => void,
   ) {
