@@ -23,6 +23,7 @@ import { runInSlices } from '../../runtime/timeSlice.js';
 import type { LedgerContext } from '../context.js';
 import { admitHeavy, IDLE_MS } from '../heavyWork.js';
 import { jsonBody } from '../jsonBody.js';
+import { encodeTotalsRow } from '../totalsRowJson.js';
 import { awaitMinPosition, currentPosition, notModified } from '../consistency.js';
 import { cachedAnswer, HEADER_BLOCK_BYTES, sendCachedAnswer, type CachedAnswer } from '../cachedAnswers.js';
 import { programmeParamsSchema } from '../../schemas/programmes.js';
@@ -258,7 +259,16 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
   /** Encodes an answer in slices; keeps it when it is small enough, else streams it. */
   async function serialise(key: string, query: TotalsQuery, position: string, result: TotalsAnswer): Promise<Buffer | Readable> {
     const head = { position, groupBy: query.groupBy, currency: query.currency ?? null };
-    const body = await jsonBody(head, 'rows', result.rows, { total: result.total }, cacheBytes.entryMax);
+    const body = await jsonBody(
+      head,
+      'rows',
+      result.rows,
+      { total: result.total },
+      cacheBytes.entryMax,
+      undefined,
+      // Converted rows cite rates: each cited rate encoded once (totalsRowJson.ts).
+      query.currency === undefined ? undefined : encodeTotalsRow,
+    );
     if (Buffer.isBuffer(body)) cache.set(key, cachedAnswer(position, body, JSON_TYPE));
     return body;
   }

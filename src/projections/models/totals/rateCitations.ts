@@ -67,35 +67,23 @@ export function* collectRatesUsed(
     state.cells.dictionaries.currencies.find(target),
     state.cells.dictionaries.currencies.values.length,
   );
-  /** This query's rate numbers, by the conversion's citation number (-1: not used yet), and the citations by number. */
-  const numberOfCitation: number[] = [];
-  const citations: Citation[] = [];
-  /** By rate number: a byte per group (and the total, last) that used it. */
-  const marks: Uint8Array[] = [];
-  /** By rate number: the groups marked, in the order first marked (so the citing needs no pass over every group). */
-  const marked: number[][] = [];
-  const numberOf = (currency: number, day: number): number => {
-    const cited = known.get(currency, day);
-    if (cited < 0) return -1;
-    let number = numberOfCitation[cited] ?? -1;
-    if (number < 0) {
-      number = citations.length;
-      numberOfCitation[cited] = number;
-      citations.push(known.citations[cited] as Citation);
-      marks.push(new Uint8Array(width));
-      marked.push([]);
-    }
-    return number;
-  };
   const slots = c.ids.length;
-  const marker = new RateMarker(c, groupOfCell, marks, marked, width, numberOf);
+  const marker = new RateMarker(c, groupOfCell, width, known);
   for (let from = 0; from < slots; from += SLOTS_PER_STEP) {
     yield;
     marker.mark(from, Math.min(from + SLOTS_PER_STEP, slots));
   }
+  const { citations, marks } = marker;
+  // The total cites what any of its groups does (every row counted is in one group); the last place is not a group.
   citations.forEach((citation, number) => {
-    for (const index of marked[number] as number[]) ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
-    if ((marks[number] as Uint8Array)[width - 1] === 1) (total.ratesUsed ??= []).push(citation);
+    const used = marks[number] as Uint8Array;
+    let any = false;
+    for (let index = 0; index < width - 1; index += 1) {
+      if (used[index] === 0) continue;
+      ((groups[index] as RatesUsed).ratesUsed ??= []).push(citation);
+      any = true;
+    }
+    if (any) (total.ratesUsed ??= []).push(citation);
   });
 }
 
@@ -122,20 +110,32 @@ class ConversionCitations {
   ) {}
 
   get(currency: number, day: number): number {
-    const year = Math.floor(day / 10_000);
-    const month = Math.floor(day / 100) % 100;
-    const date = day % 100;
-    if (year < 1900 || year >= 2100 || month < 1 || month > 12 || date < 1 || date > 31 || currency >= this.currencies) {
+    const index = this.indexOf(currency, day);
+    if (index < 0) {
       const key = rateKeyOf(currency, day);
       let number = this.others.get(key);
       if (number === undefined) this.others.set(key, (number = this.resolve(currency, day)));
       return number;
     }
-    const index = currency * DAY_SLOTS + (year - 1900) * 372 + (month - 1) * 31 + date - 1;
-    this.table ??= new Int32Array(this.currencies * DAY_SLOTS).fill(-2);
-    let number = this.table[index] as number;
-    if (number === -2) this.table[index] = number = this.resolve(currency, day);
+    const table = this.days();
+    let number = table[index] as number;
+    if (number === -2) table[index] = number = this.resolve(currency, day);
     return number;
+  }
+
+  /** Where (currency, day) sits in the table of days, -1 when outside it (days outside 1900-2099, unknown currencies). */
+  indexOf(currency: number, day: number): number {
+    const yearMonth = (day / 100) | 0;
+    const year = (yearMonth / 100) | 0;
+    const month = yearMonth - year * 100;
+    const date = day - yearMonth * 100;
+    if (year < 1900 || year >= 2100 || month < 1 || month > 12 || date < 1 || date > 31 || currency >= this.currencies) return -1;
+    return currency * DAY_SLOTS + (year - 1900) * 372 + (month - 1) * 31 + date - 1;
+  }
+
+  /** Each (currency, day)'s citation number by indexOf: -1 for none, -2 not yet looked up (get fills it). */
+  days(): Int32Array {
+    return (this.table ??= new Int32Array(this.currencies * DAY_SLOTS).fill(-2));
   }
 
   private resolve(currency: number, day: number): number {
@@ -176,14 +176,18 @@ class RateMarker {
   private readonly firstRows: Uint32Array;
   private readonly rowCounts: Uint16Array;
   private readonly rowCells: Uint32Array;
+  /** This query's rate numbers by the conversion's citation numbers (-1: not used yet); grown as citations are met. */
+  private numberOfCitation = new Int32Array(64).fill(-1);
+  /** The citations by this query's rate number. */
+  readonly citations: Citation[] = [];
+  /** By rate number: a byte per group (and the total, last) that used it. */
+  readonly marks: Uint8Array[] = [];
 
   constructor(
     c: Contributions,
     private readonly groupOfCell: Int32Array,
-    private readonly marks: readonly Uint8Array[],
-    private readonly marked: readonly number[][],
     private readonly width: number,
-    private readonly numberOf: (currency: number, day: number) => number,
+    private readonly known: ConversionCitations,
   ) {
     this.days = c.days.array();
     this.currencies = c.currencies.array();
@@ -192,36 +196,56 @@ class RateMarker {
     this.rowCells = c.rowCells.array();
   }
 
+  /** This query's number for a citation of the conversion's, given on first use. */
+  private numberOf(cited: number): number {
+    const given = cited < this.numberOfCitation.length ? (this.numberOfCitation[cited] as number) : -1;
+    if (given >= 0) return given;
+    if (cited >= this.numberOfCitation.length) {
+      const grown = new Int32Array(Math.max(cited + 1, this.numberOfCitation.length * 2)).fill(-1);
+      grown.set(this.numberOfCitation);
+      this.numberOfCitation = grown;
+    }
+    let number = this.numberOfCitation[cited] as number;
+    if (number < 0) {
+      number = this.citations.length;
+      this.numberOfCitation[cited] = number;
+      this.citations.push(this.known.citations[cited] as Citation);
+      this.marks.push(new Uint8Array(this.width));
+    }
+    return number;
+  }
+
   mark(from: number, to: number): void {
-    const { groupOfCell, rowCells, width } = this;
+    const { groupOfCell, rowCells, rowCounts, currencies, days, firstRows, known } = this;
+    const table = known.days();
+    /** Rows of cells in no group are marked here, in the total's place, which is worked out from the groups after. */
+    const discard = this.width - 1;
     // Slots come roughly in date order, so the last (currency, day) looked up is often the next one's.
     let lastCurrency = -1;
     let lastDay = -1;
-    let number = -1;
+    let lastCited = -1;
+    let used: Uint8Array | undefined;
     for (let slot = from; slot < to; slot += 1) {
-      const count = this.rowCounts[slot] as number;
+      const count = rowCounts[slot] as number;
       if (count === 0) continue;
-      const currency = this.currencies[slot] as number;
-      const day = this.days[slot] as number;
+      const currency = currencies[slot] as number;
+      const day = days[slot] as number;
       if (currency !== lastCurrency || day !== lastDay) {
-        number = this.numberOf(currency, day);
+        // The conversion's table of days, read here (a call per slot cost more than the marking).
+        const at = known.indexOf(currency, day);
+        let cited = at >= 0 ? (table[at] as number) : -2;
+        if (cited === -2) cited = known.get(currency, day);
+        if (cited !== lastCited) used = cited < 0 ? undefined : this.marks[this.numberOf(cited)];
+        lastCited = cited;
         lastCurrency = currency;
         lastDay = day;
       }
-      if (number < 0) continue;
-      const used = this.marks[number] as Uint8Array;
-      const first = this.firstRows[slot] as number;
-      let any = false;
+      if (used === undefined) continue;
+      const first = firstRows[slot] as number;
       for (let row = first; row < first + count; row += 1) {
         const index = groupOfCell[rowCells[row] as number] as number;
-        if (index < 0) continue;
-        if (used[index] === 0) {
-          used[index] = 1;
-          (this.marked[number] as number[]).push(index);
-        }
-        any = true;
+        used[index < 0 ? discard : index] = 1;
       }
-      if (any) used[width - 1] = 1;
     }
   }
 }
