@@ -1,6 +1,6 @@
 // jsonBody with and without a row encoder gives exactly JSON.stringify's bytes, buffered or streamed; encodeTotalsRow
 // writes converted rows (rates last, cited rates shared between rows) and every other row as JSON.stringify does.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonBody } from '../../src/http/jsonBody.js';
