@@ -4,7 +4,7 @@
 import { fiscalYearOf, yearOf } from '../../../domain/dates.js';
 import { Dictionary, float64Column, uint8Column, uint32Column, type Column } from '../columns.js';
 import { NONE, OpenAddressing } from '../openAddressing.js';
-import { safeSum } from './exactSum.js';
+import { addExactly } from './exactSum.js';
 
 type CodeField = 'programmes' | 'funders' | 'currencies' | 'periods' | 'countries';
 const CODE_FIELDS: readonly CodeField[] = ['programmes', 'funders', 'currencies', 'periods', 'countries'];
@@ -172,14 +172,7 @@ export class CellTable {
   apply(cell: number, minor: number, sign: 1 | -1, first: boolean): void {
     this.allocationCounts.set(cell, this.allocationCounts.get(cell) + sign);
     if (first) this.announcementCounts.set(cell, this.announcementCounts.get(cell) + sign);
-    const sum = this.sums.get(cell);
-    const next = safeSum(sum, sign * minor);
-    if (next !== undefined) this.sums.set(cell, next);
-    else {
-      // Past 2^53 a number can no longer be exact: this cell's sum goes on as a bigint.
-      this.overflow.set(cell, (this.overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(sign * minor));
-      this.sums.set(cell, 0);
-    }
+    addExactly(this.sums.array(), this.overflow, cell, sign * minor);
   }
 
   /**
@@ -197,13 +190,7 @@ export class CellTable {
     const sign = flags & 1 ? -1 : 1;
     figures.allocations[cell] = (figures.allocations[cell] as number) + sign;
     if (flags & 2) figures.announcements[cell] = (figures.announcements[cell] as number) + sign;
-    const sum = figures.sums[cell] as number;
-    const next = safeSum(sum, sign * minor);
-    if (next !== undefined) figures.sums[cell] = next;
-    else {
-      overflow.set(cell, (overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(sign * minor));
-      figures.sums[cell] = 0;
-    }
+    addExactly(figures.sums, overflow, cell, sign * minor);
   }
 
   /** A cell's sum as a number when it is one (almost always), else as a bigint: for adding many without allocating. */

@@ -2,7 +2,7 @@
 // Set each took about 280. Kept live beside the cells once a query has asked for the currency, so at 60,000 events
 // the two targets held 33 MB of small objects after a burst of converting queries; in a column they hold 1 MB.
 import { float64Column } from '../columns.js';
-import { safeSum, type ExactSum } from './exactSum.js';
+import { addExactly, type ExactSum } from './exactSum.js';
 
 /** A conversion's sums and unconverted announcements as the history of the totals keeps them at a base. */
 export interface StoredConvertedCells {
@@ -43,16 +43,11 @@ export class ConvertedCells {
 
   add(cell: number, minor: number | bigint, sign: 1 | -1): void {
     while (this.sums.length <= cell) this.sums.push(0);
-    const sum = this.sums.get(cell);
     if (typeof minor === 'number') {
-      const next = safeSum(sum, sign * minor);
-      if (next !== undefined) {
-        this.sums.set(cell, next);
-        return;
-      }
+      addExactly(this.sums.array(), this.overflow, cell, sign * minor);
+      return;
     }
-    const term = typeof minor === 'bigint' ? (sign === 1 ? minor : -minor) : BigInt(sign * minor);
-    this.overflow.set(cell, (this.overflow.get(cell) ?? 0n) + BigInt(sum) + term);
+    this.overflow.set(cell, (this.overflow.get(cell) ?? 0n) + BigInt(this.sums.get(cell)) + (sign === 1 ? minor : -minor));
     this.sums.set(cell, 0);
   }
 

@@ -38,3 +38,17 @@ export class ExactSum {
     return this.big + BigInt(this.small);
   }
 }
+
+/**
+ * Adds `term` to a cell's sum: in `sums` while the sum is a safe integer, and past 2^53, where a number can no longer be
+ * exact, as a bigint in `overflow` (the cell's sum is then its overflow plus what `sums` holds, 0 from then on).
+ */
+export function addExactly(sums: Float64Array, overflow: Map<number, bigint>, cell: number, term: number): void {
+  const sum = sums[cell] as number;
+  const next = safeSum(sum, term);
+  if (next !== undefined) sums[cell] = next;
+  else {
+    overflow.set(cell, (overflow.get(cell) ?? 0n) + BigInt(sum) + BigInt(term));
+    sums[cell] = 0;
+  }
+}
