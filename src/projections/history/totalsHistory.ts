@@ -19,9 +19,9 @@ import { convertSafeMinor, CURRENCY_CODES, type CurrencyCode } from '../../domai
 import { publicMessage } from '../../domain/publicMessage.js';
 import type { Position, RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
-import { dayText, uint16Column, uint32Column } from '../models/columns.js';
+import { uint16Column, uint32Column } from '../models/columns.js';
 import { CellTable, type CellFigures } from '../models/totals/cells.js';
-import { announcementIdOf, rateKeyOf } from '../models/totals/contribution.js';
+import { announcementIdOf, cachedRate, rateIn, rateKeyOf } from '../models/totals/contribution.js';
 import { ConvertedCells } from '../models/totals/convertedCells.js';
 import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/rateBook.js';
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
@@ -579,15 +579,9 @@ export class TotalsHistory implements TotalsRecorder {
   /** The rate a slot's rows convert at into a target, as the live conversion would find it; null when none applies. */
   private rateFor(state: TotalsState, target: number, slot: number): AppliedRate | null {
     const c = state.contributions;
-    const key = rateKeyOf(c.currencies.get(slot), c.days.get(slot));
     const cache = this.rateCaches[target] as Map<number, AppliedRate | null>;
-    let rate = cache.get(key);
-    if (rate === undefined) {
-      const currency = state.cells.dictionaries.currencies.valueOf(c.currencies.get(slot)) as CurrencyCode;
-      rate = state.rates.appliedOn(currency, TARGETS[target] as CurrencyCode, dayText(c.days.get(slot))) ?? null;
-      cache.set(key, rate);
-    }
-    return rate;
+    const to = TARGETS[target] as CurrencyCode;
+    return cachedRate(cache, state.rates, state.cells.dictionaries.currencies, c.currencies.get(slot), c.days.get(slot), to);
   }
 
   /** One row converted into a target at `rate` (as contribution.ts's addConverted), written as a change. */
@@ -623,9 +617,7 @@ export class TotalsHistory implements TotalsRecorder {
     const changed = new Map<number, { readonly before: AppliedRate | null; readonly after: AppliedRate | null }>();
     const to = TARGETS[target] as CurrencyCode;
     for (const [key, before] of cache) {
-      const currency = state.cells.dictionaries.currencies.valueOf(Math.floor(key / 100_000_000)) as CurrencyCode;
-      if (currency === to) continue;
-      const after = state.rates.appliedOn(currency, to, dayText(key % 100_000_000)) ?? null;
+      const after = rateIn(state.rates, state.cells.dictionaries.currencies, Math.floor(key / 100_000_000), key % 100_000_000, to);
       if (after?.record !== before?.record || after?.inverse !== before?.inverse) changed.set(key, { before, after });
     }
     if (changed.size === 0) return;
@@ -713,10 +705,8 @@ class RatesOn extends Map<number, AppliedRate | null> {
   }
 
   override get(key: number): AppliedRate | null | undefined {
-    if (!super.has(key)) {
-      const currency = this.cells.dictionaries.currencies.valueOf(Math.floor(key / 100_000_000)) as CurrencyCode;
-      super.set(key, currency === this.target ? null : (this.book.appliedOn(currency, this.target, dayText(key % 100_000_000)) ?? null));
-    }
+    if (!super.has(key))
+      super.set(key, rateIn(this.book, this.cells.dictionaries.currencies, Math.floor(key / 100_000_000), key % 100_000_000, this.target));
     return super.get(key);
   }
 }

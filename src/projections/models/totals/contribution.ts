@@ -1,7 +1,7 @@
 // A contribution slot's rows: writing them, adding them to (or taking them from) the cells and live conversions.
 import { convertSafeMinor, type CurrencyCode } from '../../../domain/money.js';
-import { dayText } from '../columns.js';
-import type { AppliedRate } from './rateBook.js';
+import { dayText, type Dictionary } from '../columns.js';
+import type { AppliedRate, RateBook } from './rateBook.js';
 import type { Conversion, TotalsState } from './state.js';
 
 /** A new slot for an announcement's contribution (or one derived from it: see stageSlots.ts). */
@@ -49,21 +49,34 @@ export function rateKeyOf(currencyCode: number, day: number): number {
   return currencyCode * 100_000_000 + day;
 }
 
-/** The rate from the slot's currency into the target on its date, with its record; null when none applies. */
-function rateFor(
-  state: TotalsState,
-  conversion: Conversion,
-  slot: number,
-  currency: CurrencyCode,
+/**
+ * The rate from a currency (its code in the cells' dictionary) into `target` on a day (YYYYMMDD), with its record, as
+ * `book` has it: null when none applies, or when the currency is the target. Every conversion, live, recorded in the
+ * history or past, finds its rates here.
+ */
+export function rateIn(
+  book: RateBook,
+  currencies: Dictionary,
+  currencyCode: number,
+  day: number,
   target: CurrencyCode,
 ): AppliedRate | null {
-  const c = state.contributions;
-  const key = rateKeyOf(c.currencies.get(slot), c.days.get(slot));
-  let rate = conversion.rates.get(key);
-  if (rate === undefined) {
-    rate = state.rates.appliedOn(currency, target, dateOf(state, slot)) ?? null;
-    conversion.rates.set(key, rate);
-  }
+  const currency = currencies.valueOf(currencyCode) as CurrencyCode;
+  return currency === target ? null : (book.appliedOn(currency, target, dayText(day)) ?? null);
+}
+
+/** rateIn, kept in `cache` by rateKeyOf: looked up once per (currency, day) rather than once per row. */
+export function cachedRate(
+  cache: Map<number, AppliedRate | null>,
+  book: RateBook,
+  currencies: Dictionary,
+  currencyCode: number,
+  day: number,
+  target: CurrencyCode,
+): AppliedRate | null {
+  const key = rateKeyOf(currencyCode, day);
+  let rate = cache.get(key);
+  if (rate === undefined) cache.set(key, (rate = rateIn(book, currencies, currencyCode, day, target)));
   return rate;
 }
 
@@ -78,7 +91,15 @@ function convertedRow(
   const minor = state.contributions.rowMinors.get(row);
   const currency = currencyOf(state, slot);
   if (currency === target) return minor;
-  const applied = rateFor(state, conversion, slot, currency, target);
+  const c = state.contributions;
+  const applied = cachedRate(
+    conversion.rates,
+    state.rates,
+    state.cells.dictionaries.currencies,
+    c.currencies.get(slot),
+    c.days.get(slot),
+    target,
+  );
   return applied === null ? undefined : convertSafeMinor(minor, currency, target, applied.rate);
 }
 
