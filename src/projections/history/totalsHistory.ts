@@ -21,7 +21,7 @@ import type { Position, RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { uint16Column, uint32Column } from '../models/columns.js';
 import { CellTable, type CellFigures } from '../models/totals/cells.js';
-import { announcementIdOf, cachedRate, rateIn, rateKeyOf } from '../models/totals/contribution.js';
+import { announcementIdOf, rateIn, rateKeyOf, slotRate } from '../models/totals/contribution.js';
 import { ConvertedCells } from '../models/totals/convertedCells.js';
 import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/rateBook.js';
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
@@ -578,10 +578,7 @@ export class TotalsHistory implements TotalsRecorder {
 
   /** The rate a slot's rows convert at into a target, as the live conversion would find it; null when none applies. */
   private rateFor(state: TotalsState, target: number, slot: number): AppliedRate | null {
-    const c = state.contributions;
-    const cache = this.rateCaches[target] as Map<number, AppliedRate | null>;
-    const to = TARGETS[target] as CurrencyCode;
-    return cachedRate(cache, state.rates, state.cells.dictionaries.currencies, c.currencies.get(slot), c.days.get(slot), to);
+    return slotRate(this.rateCaches[target] as Map<number, AppliedRate | null>, state, slot, TARGETS[target] as CurrencyCode);
   }
 
   /** One row converted into a target at `rate` (as contribution.ts's addConverted), written as a change. */
@@ -617,7 +614,7 @@ export class TotalsHistory implements TotalsRecorder {
     const changed = new Map<number, { readonly before: AppliedRate | null; readonly after: AppliedRate | null }>();
     const to = TARGETS[target] as CurrencyCode;
     for (const [key, before] of cache) {
-      const after = rateIn(state.rates, state.cells.dictionaries.currencies, Math.floor(key / 100_000_000), key % 100_000_000, to);
+      const after = rateIn(state.rates, state.cells.dictionaries.currencies, key, to);
       if (after?.record !== before?.record || after?.inverse !== before?.inverse) changed.set(key, { before, after });
     }
     if (changed.size === 0) return;
@@ -705,8 +702,7 @@ class RatesOn extends Map<number, AppliedRate | null> {
   }
 
   override get(key: number): AppliedRate | null | undefined {
-    if (!super.has(key))
-      super.set(key, rateIn(this.book, this.cells.dictionaries.currencies, Math.floor(key / 100_000_000), key % 100_000_000, this.target));
+    if (!super.has(key)) super.set(key, rateIn(this.book, this.cells.dictionaries.currencies, key, this.target));
     return super.get(key);
   }
 }

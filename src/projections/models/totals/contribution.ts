@@ -50,33 +50,25 @@ export function rateKeyOf(currencyCode: number, day: number): number {
 }
 
 /**
- * The rate from a currency (its code in the cells' dictionary) into `target` on a day (YYYYMMDD), with its record, as
- * `book` has it: null when none applies, or when the currency is the target. Every conversion, live, recorded in the
- * history or past, finds its rates here.
+ * The rate from a currency into `target` on a day, the two as rateKeyOf keeps them (the currency's code in the cells'
+ * dictionary, the day as YYYYMMDD), with its record as `book` has it: null when none applies, or when the currency is
+ * the target. Every conversion, live, recorded in the history or past, finds its rates here.
  */
-export function rateIn(
-  book: RateBook,
-  currencies: Dictionary,
-  currencyCode: number,
-  day: number,
-  target: CurrencyCode,
-): AppliedRate | null {
-  const currency = currencies.valueOf(currencyCode) as CurrencyCode;
-  return currency === target ? null : (book.appliedOn(currency, target, dayText(day)) ?? null);
+export function rateIn(book: RateBook, currencies: Dictionary, key: number, target: CurrencyCode): AppliedRate | null {
+  const currency = currencies.valueOf(Math.floor(key / 100_000_000)) as CurrencyCode;
+  return currency === target ? null : (book.appliedOn(currency, target, dayText(key % 100_000_000)) ?? null);
 }
 
-/** rateIn, kept in `cache` by rateKeyOf: looked up once per (currency, day) rather than once per row. */
-export function cachedRate(
+/** The rate a slot's rows convert at (rateIn), kept in `cache`: looked up once per (currency, day), not once per row. */
+export function slotRate(
   cache: Map<number, AppliedRate | null>,
-  book: RateBook,
-  currencies: Dictionary,
-  currencyCode: number,
-  day: number,
+  state: Pick<TotalsState, 'rates' | 'cells' | 'contributions'>,
+  slot: number,
   target: CurrencyCode,
 ): AppliedRate | null {
-  const key = rateKeyOf(currencyCode, day);
+  const key = rateKeyOf(state.contributions.currencies.get(slot), state.contributions.days.get(slot));
   let rate = cache.get(key);
-  if (rate === undefined) cache.set(key, (rate = rateIn(book, currencies, currencyCode, day, target)));
+  if (rate === undefined) cache.set(key, (rate = rateIn(state.rates, state.cells.dictionaries.currencies, key, target)));
   return rate;
 }
 
@@ -91,15 +83,7 @@ function convertedRow(
   const minor = state.contributions.rowMinors.get(row);
   const currency = currencyOf(state, slot);
   if (currency === target) return minor;
-  const c = state.contributions;
-  const applied = cachedRate(
-    conversion.rates,
-    state.rates,
-    state.cells.dictionaries.currencies,
-    c.currencies.get(slot),
-    c.days.get(slot),
-    target,
-  );
+  const applied = slotRate(conversion.rates, state, slot, target);
   return applied === null ? undefined : convertSafeMinor(minor, currency, target, applied.rate);
 }
 
