@@ -37,6 +37,7 @@ const configSchema = z
       .int()
       .min(0)
       .default(250_000),
+    HISTORY_BASE_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events' }).int().min(1).default(100_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
     BODY_IDLE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(10_000),
@@ -132,6 +133,8 @@ export interface Config {
   readonly writesPerMinute: number;
   /** Save a projection snapshot after this many new events (and always at shutdown); 0 saves only at shutdown. */
   readonly snapshotEveryEvents: number;
+  /** Events between the bases of the history of the totals (DATA_DIR/history). */
+  readonly historyBaseEveryEvents: number;
   /** How long a graceful shutdown (finish requests, stop schedules, save the snapshot, close the store) may take. */
   readonly shutdownTimeoutMs: number;
   /** Event-loop delay beyond which requests get 503 with Retry-After instead of piling up. */
@@ -208,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyIdleTimeoutMs: c.BODY_IDLE_TIMEOUT_MS,
     maxConnections: c.MAX_CONNECTIONS,
     snapshotEveryEvents: c.SNAPSHOT_EVERY_EVENTS,
+    historyBaseEveryEvents: c.HISTORY_BASE_EVERY_EVENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     corsOrigins: c.CORS_ORIGINS,
     exportSchedulesFile: c.EXPORT_SCHEDULES_FILE === undefined ? undefined : resolve(c.EXPORT_SCHEDULES_FILE),

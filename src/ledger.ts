@@ -74,7 +74,7 @@ export async function startLedger(
       );
     }
     const projections = new ProjectionRunner(store, PROJECTIONS, logger);
-    history = TotalsHistory.open(path.join(config.dataDir, 'history'), logger);
+    history = TotalsHistory.open(path.join(config.dataDir, 'history'), logger, config.historyBaseEveryEvents);
     const recorded = history;
     // A snapshot is used only with a history that reaches it: otherwise every event is folded again, rebuilding both.
     await restoreFromSnapshot(projections, store, config.dataDir, logger, (snapshot) =>

@@ -1,6 +1,6 @@
 // The history of the totals in the service: an as-of answer is, byte for byte, the live answer given at that moment,
 // after a restart from a snapshot, after the history was lost, and when a full disk stops the history from recording.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
@@ -151,4 +151,62 @@ describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals',
     await expectAsOfAsSeen(send, seen);
     writeFileSync(path.join(history, 'probe'), 'room again');
   }, 120_000);
+});
+
+/** Flips one bit of the last byte of a file, as a failing disk might. */
+function damage(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const at = statSync(file).size - 1;
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, at);
+    byte[0] = (byte[0] as number) ^ 0x01;
+    writeSync(fd, byte, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a damaged history of the totals', () => {
+  // The cells are read as a past state is made; a conversion's sums as the query first asks for them (the route then
+  // answers again from a rebuild).
+  it.each(['cells.bin', 'EUR.bin'])(
+    "in a base's %s is found by the as-of answer that reads it: answered by a rebuild, logged once, and rebuilt at the next start",
+    async (file) => {
+      const env = { HISTORY_BASE_EVERY_EVENTS: '2' };
+      let service = await startChildLedger({ env });
+      const { dataDir } = service;
+      const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
+      const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key, body });
+      for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
+      const seen = await aHistory(send);
+      // The last base's cells, read by every as-of answer from that base on (each base file is checked once a process).
+      const bases = path.join(dataDir, 'history', 'bases');
+      const last = Math.max(
+        ...readdirSync(bases)
+          .filter((name) => /^[0-9]+$/.test(name))
+          .map(Number),
+      );
+      damage(path.join(bases, String(last), file));
+      await expectAsOfAsSeen(send, seen);
+      const warnings = service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('the history of the totals is damaged'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40 });
+      expect(service.output()).not.toMatch(/"stack"|\\n\s+at /);
+
+      // A restart folds every event again, rebuilding the history, and answers from it once more.
+      service.signal('SIGTERM');
+      await service.exited;
+      service = await startChildLedger({ dataDir, env });
+      expect(service.output()).toContain('does not reach the snapshot');
+      await expectAsOfAsSeen(send, seen);
+      expect(service.output()).not.toContain('the history of the totals is damaged');
+      service.signal('SIGTERM');
+      await service.exited;
+    },
+    120_000,
+  );
 });

@@ -12,7 +12,7 @@ import {
   type TotalsQuery,
 } from '../../projections/models/totals/query.js';
 import type { TotalsState } from '../../projections/models/totals/state.js';
-import type { Moment } from '../../projections/runtime/asOf.js';
+import type { Moment, PastTotals } from '../../projections/runtime/asOf.js';
 import type { Position } from '../../store/port.js';
 import { positionText } from '../../store/position.js';
 import { assertKnownProgramme } from '../../exports/request.js';
@@ -298,20 +298,29 @@ export const totalsRoutes: FastifyPluginAsync<{ context: LedgerContext }> = asyn
     }
     const release = await admitHeavy(request, reply);
     if (release === undefined) return reply;
-    const { position, state, release: releaseState } = ready ?? (await past.at(moment));
+    const answer = async ({ position, state, release: releaseState }: PastTotals): Promise<FastifyReply> => {
+      try {
+        const at = positionText(position);
+        if (notModified(request, reply, at)) return reply;
+        const pastQuery = { ...query, asOf: at } as TotalsQuery;
+        const key = canonicalJson(pastQuery);
+        const hit = cached(key, at);
+        if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
+        // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
+        const result = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false, pool: context.scratch }));
+        return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, result));
+      } finally {
+        // The answer is made (rows of plain values): nothing reads the state after this.
+        releaseState?.();
+      }
+    };
     try {
-      const at = positionText(position);
-      if (notModified(request, reply, at)) return reply;
-      const pastQuery = { ...query, asOf: at } as TotalsQuery;
-      const key = canonicalJson(pastQuery);
-      const hit = cached(key, at);
-      if (hit !== undefined) return reply.type(JSON_TYPE).send(hit);
-      // A past state sits in a cache bounded in bytes: the conversion is built for this answer and not kept in it.
-      const answer = await runInSlices(totalsQuerySteps(state, query, { keepConversion: false, pool: context.scratch }));
-      return reply.type(JSON_TYPE).send(await serialise(key, pastQuery, at, answer));
-    } finally {
-      // The answer is made (rows of plain values): nothing reads the state after this.
-      releaseState?.();
+      return await answer(ready ?? (await past.at(moment)));
+    } catch (error) {
+      // The query met a damaged part of the history (a past state's slots and conversions are read as it asks for
+      // them): the history stops answering, and this moment is answered again from a rebuild.
+      if (ready !== undefined || !past.historyDamaged(error)) throw error;
+      return answer(await past.at(moment));
     }
   }
 

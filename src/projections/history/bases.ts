@@ -2,10 +2,12 @@
 // straight into the arrays of a past state (no decoding: a base at a million events is about 18 MB).
 import fs from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { CurrencyCode } from '../../domain/money.js';
 import type { CellFigures } from '../models/totals/cells.js';
 import type { StoredConvertedCells } from '../models/totals/convertedCells.js';
 import { view, type ScratchPool } from '../../runtime/scratch.js';
+import { HistoryDamagedError } from './recordFile.js';
 
 /** The slots' columns a base keeps (split is not: no query reads it). */
 export interface SlotColumns {
@@ -27,6 +29,8 @@ interface BaseHeader {
   readonly slots: number;
   readonly overflow: [number, string][];
   readonly converted: Record<string, { readonly overflow: [number, string][]; readonly unconverted: [number, string, number][] }>;
+  /** Each column file's CRC-32, checked the first time a process reads it (absent in bases written before it was kept). */
+  readonly checks?: Record<string, number>;
 }
 
 type Column = Uint32Array | Uint16Array | Float64Array;
@@ -43,7 +47,9 @@ const fromText = (entries: readonly [number, string][]): [number, bigint][] => e
 export function writeBase(directory: string, parts: BaseParts): void {
   fs.mkdirSync(directory, { mode: 0o700 });
   const { cells, slots } = parts;
+  const checks: Record<string, number> = {};
   const header: BaseHeader = {
+    checks,
     cells: cells.sums.length,
     slots: slots.days.length,
     overflow: bigints(cells.overflow),
@@ -56,11 +62,17 @@ export function writeBase(directory: string, parts: BaseParts): void {
   };
   const write = (name: string, columns: readonly Column[]) => {
     const fd = fs.openSync(path.join(directory, name), 'w', 0o600);
+    let check = 0;
     try {
-      for (const column of columns) fs.writeSync(fd, bytesOf(column));
+      for (const column of columns) {
+        const bytes = bytesOf(column);
+        check = crc32(bytes, check);
+        fs.writeSync(fd, bytes);
+      }
     } finally {
       fs.closeSync(fd);
     }
+    checks[name] = check;
   };
   write('cells.bin', [cells.allocations, cells.announcements, cells.sums]);
   write('slots.bin', [slots.days, slots.firstRow, slots.currencies, slots.rowCount]);
@@ -68,9 +80,19 @@ export function writeBase(directory: string, parts: BaseParts): void {
   fs.writeFileSync(path.join(directory, 'base.json'), JSON.stringify(header), { mode: 0o600 });
 }
 
-/** Reads columns from a file into arrays (sized by the caller, at least as long as the base's), one after another. */
-function readColumns(file: string, columns: readonly { readonly into: Column; readonly length: number }[]): void {
+/**
+ * Reads columns from a file into arrays (sized by the caller, at least as long as the base's), one after another, and
+ * checks them against `expected` (the file's CRC-32) unless `checked` already names the file.
+ */
+function readColumns(
+  file: string,
+  columns: readonly { readonly into: Column; readonly length: number }[],
+  expected: number | undefined,
+  checked: Set<string>,
+): void {
   const fd = fs.openSync(file, 'r');
+  const checking = expected !== undefined && !checked.has(file);
+  let check = 0;
   try {
     let position = 0;
     for (const { into, length } of columns) {
@@ -78,14 +100,18 @@ function readColumns(file: string, columns: readonly { readonly into: Column; re
       let done = 0;
       while (done < bytes.length) {
         const read = fs.readSync(fd, bytes, done, bytes.length - done, position + done);
-        if (read === 0) throw new Error(`${file} is shorter than its base.json says`);
+        if (read === 0) throw new HistoryDamagedError(file, 'it is shorter than its base.json says');
         done += read;
       }
+      if (checking) check = crc32(bytes, check);
       position += bytes.length;
     }
   } finally {
     fs.closeSync(fd);
   }
+  if (!checking) return;
+  if (check !== expected) throw new HistoryDamagedError(file, 'it does not match its checksum');
+  checked.add(file);
 }
 
 /** An array of `length` over a buffer from the pool, zero from `from` on (the part a base's column does not fill). */
@@ -104,10 +130,29 @@ function readable<T extends Uint32Array | Uint16Array | Float64Array>(
 export class Base {
   private readonly header: BaseHeader | undefined;
 
-  /** `directory` undefined: the empty base before the first event. */
-  constructor(private readonly directory: string | undefined) {
-    this.header =
-      directory === undefined ? undefined : (JSON.parse(fs.readFileSync(path.join(directory, 'base.json'), 'utf8')) as BaseHeader);
+  /**
+   * `directory` undefined: the empty base before the first event. `checked`: the files whose checksum this process has
+   * checked already (the history's, so each is checked once).
+   */
+  constructor(
+    private readonly directory: string | undefined,
+    private readonly checked: Set<string> = new Set(),
+  ) {
+    this.header = directory === undefined ? undefined : Base.headerOf(path.join(directory, 'base.json'));
+  }
+
+  private static headerOf(file: string): BaseHeader {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as BaseHeader;
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new HistoryDamagedError(file, 'it is not the JSON it was written as');
+      throw error;
+    }
+  }
+
+  /** Reads one of the base's column files, checked against its checksum. */
+  private read(name: string, columns: readonly { readonly into: Column; readonly length: number }[]): void {
+    readColumns(path.join(this.directory as string, name), columns, this.header?.checks?.[name], this.checked);
   }
 
   /** How many cells there were at the base. */
@@ -130,7 +175,7 @@ export class Base {
       overflow: fromText(this.header?.overflow ?? []),
     };
     if (this.directory !== undefined && n > 0) {
-      readColumns(path.join(this.directory, 'cells.bin'), [
+      this.read('cells.bin', [
         { into: figures.allocations, length: n },
         { into: figures.announcements, length: n },
         { into: figures.sums, length: n },
@@ -148,7 +193,7 @@ export class Base {
       rowCount: readable(pool, Uint16Array, length, n),
     };
     if (this.directory !== undefined && n > 0) {
-      readColumns(path.join(this.directory, 'slots.bin'), [
+      this.read('slots.bin', [
         { into: slots.days, length: n },
         { into: slots.firstRow, length: n },
         { into: slots.currencies, length: n },
@@ -162,7 +207,7 @@ export class Base {
     const n = this.header?.cells ?? 0;
     const sums = readable(pool, Float64Array, length, n);
     const stored = this.header?.converted[target];
-    if (this.directory !== undefined && n > 0) readColumns(path.join(this.directory, `${target}.bin`), [{ into: sums, length: n }]);
+    if (this.directory !== undefined && n > 0) this.read(`${target}.bin`, [{ into: sums, length: n }]);
     return { sums, overflow: fromText(stored?.overflow ?? []), unconverted: stored?.unconverted ?? [] };
   }
 }

@@ -26,7 +26,7 @@ import { ConvertedCells } from '../models/totals/convertedCells.js';
 import { RateBook, type AppliedRate, type RateRecord } from '../models/totals/rateBook.js';
 import type { Contributions, Conversion, StageIndex, TotalsRecorder, TotalsState } from '../models/totals/state.js';
 import { Base, writeBase } from './bases.js';
-import { RecordFile } from './recordFile.js';
+import { HistoryDamagedError, RecordFile } from './recordFile.js';
 import { scratch, zeroed, type ScratchPool } from '../../runtime/scratch.js';
 
 const EVENT_BYTES = 40;
@@ -186,6 +186,8 @@ export class TotalsHistory implements TotalsRecorder {
   /** Per target: the rate each (currency, day) of a live row was converted at; what a newly recorded rate is compared with. */
   private readonly rateCaches = TARGETS.map(() => new Map<number, AppliedRate | null>());
   private failure: Error | undefined;
+  /** Base files whose checksums this process has checked (each is checked on its first read). */
+  private readonly checkedBases = new Set<string>();
   /** Every sampleEvery-th event record (samples()). */
   private readonly sampled: EventRecord[] = [];
   /** Past rate books by how many rates they hold, most recently used last (ratesAt). */
@@ -238,7 +240,14 @@ export class TotalsHistory implements TotalsRecorder {
    */
   alignTo(count: number, position: Position): boolean {
     if (count === 0 || this.events.count < count || fs.existsSync(this.brokenMarker)) return false;
-    const last = readEvent(this.events.read(count - 1, count));
+    let last: EventRecord;
+    try {
+      last = readEvent(this.events.read(count - 1, count));
+    } catch (error) {
+      if (!(error instanceof HistoryDamagedError)) throw error;
+      this.logger.warn({ reason: publicMessage(error) }, 'the history of the totals is damaged: the projections rebuild it');
+      return false;
+    }
     if (comparePositions(last.position, position) !== 0) return false;
     if (last.slotsEnd > this.slots.count || this.changes.some((file, index) => (last.changesEnd[index] as number) > file.count))
       return false;
@@ -418,7 +427,7 @@ export class TotalsHistory implements TotalsRecorder {
    */
   stateAt(count: number, live: TotalsState, pool: ScratchPool = scratch): PastTotalsState {
     const baseCount = this.bases.filter((index) => index <= count).pop() ?? 0;
-    const base = new Base(baseCount === 0 ? undefined : path.join(this.directory, 'bases', String(baseCount)));
+    const base = new Base(baseCount === 0 ? undefined : path.join(this.directory, 'bases', String(baseCount)), this.checkedBases);
     const from = baseCount === 0 ? NOTHING : readEvent(this.events.read(baseCount - 1, baseCount));
     const to = count === 0 ? NOTHING : readEvent(this.events.read(count - 1, count));
     // The sums and counts (not the slots, whose changes record only what they became) can also be had from the next
@@ -427,7 +436,7 @@ export class TotalsHistory implements TotalsRecorder {
     const nextCount = this.bases.find((index) => index > count);
     const backward = nextCount !== undefined && nextCount - count < count - baseCount;
     const direction = backward ? -1 : 1;
-    const sumsBase = backward ? new Base(path.join(this.directory, 'bases', String(nextCount))) : base;
+    const sumsBase = backward ? new Base(path.join(this.directory, 'bases', String(nextCount)), this.checkedBases) : base;
     const sumsFrom = backward ? to : from;
     const sumsTo = backward ? readEvent(this.events.read(nextCount - 1, nextCount)) : to;
     const owned: ArrayBuffer[] = [];
@@ -554,17 +563,28 @@ export class TotalsHistory implements TotalsRecorder {
     try {
       write();
     } catch (error) {
-      this.failure = error as Error;
-      try {
-        fs.writeFileSync(this.brokenMarker, publicMessage(error));
-      } catch {
-        // A full disk may refuse even this: the next start then finds the history short of the snapshot.
-      }
-      this.logger.warn(
-        { reason: publicMessage(error) },
-        'the history of the totals stopped recording; as-of answers rebuild from checkpoints until the service restarts',
-      );
+      this.stop(error, 'the history of the totals stopped recording; as-of answers rebuild from checkpoints until the service restarts');
     }
+  }
+
+  /**
+   * A read found part of the history damaged (HistoryDamagedError): it stops answering, as after a failed write, and
+   * the next start rebuilds it from the events.
+   */
+  damaged(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.stop(error, 'the history of the totals is damaged; as-of answers rebuild from checkpoints until a restart rebuilds it');
+  }
+
+  /** Stops the history (logged once): marked broken on disk, so the next start rebuilds it. */
+  private stop(error: unknown, message: string): void {
+    this.failure = error as Error;
+    try {
+      fs.writeFileSync(this.brokenMarker, publicMessage(error));
+    } catch {
+      // A full disk may refuse even this: the next start then finds the history short of the snapshot.
+    }
+    this.logger.warn({ reason: publicMessage(error) }, message);
   }
 
   private delta(file: number, kind: number, sign: 1 | -1, first: boolean, cell: number, value: number): void {
@@ -680,6 +700,8 @@ export class TotalsHistory implements TotalsRecorder {
 
   private removeBase(index: number): void {
     fs.rmSync(path.join(this.directory, 'bases', String(index)), { recursive: true, force: true });
+    // A base written again under this number is checked again.
+    this.checkedBases.clear();
   }
 }
 

@@ -10,6 +10,7 @@ import type { Projection } from './projection.js';
 import { retainedBytesSteps } from '../../runtime/retainedBytes.js';
 import type { TotalsState } from '../models/totals/state.js';
 import type { TotalsHistory } from '../history/totalsHistory.js';
+import { HistoryDamagedError } from '../history/recordFile.js';
 import type { ScratchPool } from '../../runtime/scratch.js';
 
 /** The history of the totals and the live state it was recorded beside: past states in milliseconds (issue 21). */
@@ -136,9 +137,25 @@ export class AsOfTotals {
     const live = this.history?.live();
     if (this.history === undefined || live === undefined || !this.history.history.available) return undefined;
     const { history } = this.history;
-    const at = history.resolve(moment);
-    const state = history.stateAt(at.count, live, this.history.scratch);
-    return { position: at.position, state, release: state.release };
+    try {
+      const at = history.resolve(moment);
+      const state = history.stateAt(at.count, live, this.history.scratch);
+      return { position: at.position, state, release: state.release };
+    } catch (error) {
+      if (!(error instanceof HistoryDamagedError)) throw error;
+      history.damaged(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * A past state from the history was found damaged while it was read (its slots and conversions are read when a query
+   * first asks for them): the history stops answering, and at() rebuilds instead. True when `error` was that.
+   */
+  historyDamaged(error: unknown): boolean {
+    if (!(error instanceof HistoryDamagedError)) return false;
+    this.history?.history.damaged(error);
+    return true;
   }
 
   private keep(moment: Moment, past: PastTotals & { readonly bytes: number }, open: boolean): PastTotals {
