@@ -20,6 +20,8 @@ import { AsOfTotals } from './projections/runtime/asOf.js';
 import { ScratchPool } from './runtime/scratch.js';
 import { AsOfCheckpoints } from './projections/storage/asOfCheckpoints.js';
 import { TotalsHistory } from './projections/history/totalsHistory.js';
+import { publicMessage } from './domain/publicMessage.js';
+import { runInSlices } from './runtime/timeSlice.js';
 import { totalsProjection } from './projections/models/totals/projection.js';
 import type { TotalsState } from './projections/models/totals/state.js';
 import { releaseStartupGarbage } from './projections/runtime/releaseMemory.js';
@@ -136,6 +138,10 @@ export async function startLedger(
     await projections.start();
     releaseStartupGarbage();
     snapshots.start();
+    // Every block and base of the history checked once, in slices beside the requests, so no as-of answer pays for it.
+    void runInSlices(recorded.checkAll()).catch((error: unknown) =>
+      logger.warn({ reason: publicMessage(error) }, 'the history of the totals could not be checked'),
+    );
     const app = await buildApp(context, options.http);
     exportSchedules.start();
     backupSchedule.start();

@@ -153,3 +153,33 @@ describe('a damaged base of the history', () => {
     history.close();
   });
 });
+
+describe('the check of the whole history after start', () => {
+  it('finds a damaged block or base file before any answer reads it, and stops the history once', () => {
+    const { history, directory } = aRecordedHistory(3);
+    history.close();
+    const lines: string[] = [];
+    const reopened = (): TotalsHistory =>
+      TotalsHistory.open(directory, pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }), 3);
+    // Sound: the whole of it checks, and the history still answers.
+    let opened = reopened();
+    for (const _ of opened.checkAll());
+    expect(opened.available).toBe(true);
+    opened.close();
+    const base = Math.max(...fs.readdirSync(path.join(directory, 'bases')).map(Number));
+    flipByte(path.join(directory, 'bases', String(base), 'slots.bin'), 0);
+    opened = reopened();
+    for (const _ of opened.checkAll());
+    expect(opened.available).toBe(false);
+    expect(lines.filter((line) => line.includes('the history of the totals is damaged'))).toHaveLength(1);
+    opened.close();
+  });
+
+  it('stops at its next step once the history is closed', () => {
+    const { history } = aRecordedHistory(3);
+    const steps = history.checkAll();
+    expect(steps.next().done).toBe(false);
+    history.close();
+    expect(steps.next().done).toBe(true);
+  });
+});

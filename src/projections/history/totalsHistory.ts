@@ -186,6 +186,8 @@ export class TotalsHistory implements TotalsRecorder {
   /** Per target: the rate each (currency, day) of a live row was converted at; what a newly recorded rate is compared with. */
   private readonly rateCaches = TARGETS.map(() => new Map<number, AppliedRate | null>());
   private failure: Error | undefined;
+  /** Set by close(): a check still running stops at its next step. */
+  private closed = false;
   /** Base files whose checksums this process has checked (each is checked on its first read). */
   private readonly checkedBases = new Set<string>();
   /** Every sampleEvery-th event record (samples()). */
@@ -279,6 +281,34 @@ export class TotalsHistory implements TotalsRecorder {
     fs.rmSync(this.brokenMarker, { force: true });
   }
 
+  /**
+   * Checks the whole history against its checksums as steps (run in slices after start, so as-of answers do not pay
+   * for the first read of each block and base): a damaged part stops the history, as a read that finds it does.
+   */
+  *checkAll(): Generator<void, void, void> {
+    const stopped = (): boolean => this.closed || this.failure !== undefined;
+    try {
+      for (const file of [this.events, ...this.changes, this.slots]) {
+        // Stepped by hand, so a close between two steps ends the file's check (and its read) before the next.
+        for (const _ of file.checkAll()) {
+          if (stopped()) return;
+          yield;
+        }
+      }
+      for (const index of [...this.bases]) {
+        if (!this.bases.includes(index)) continue;
+        for (const _ of new Base(path.join(this.directory, 'bases', String(index)), this.checkedBases).checkAll()) {
+          if (stopped()) return;
+          yield;
+        }
+      }
+    } catch (error) {
+      if (stopped()) return;
+      if (!(error instanceof HistoryDamagedError)) throw error;
+      this.damaged(error);
+    }
+  }
+
   /** Starts following a live state (restored or new): learns the rate each live row was converted at. */
   attach(state: TotalsState): void {
     const c = state.contributions;
@@ -351,6 +381,7 @@ export class TotalsHistory implements TotalsRecorder {
   }
 
   close(): void {
+    this.closed = true;
     this.flush();
     for (const file of [...this.changes, this.slots, this.events]) {
       try {
