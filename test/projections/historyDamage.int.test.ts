@@ -2,29 +2,21 @@
 // file carries a CRC-32, checked the first time a process reads it; what does not match stops the history (logged
 // once, marked for a rebuild at the next start) instead of giving wrong past totals.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BLOCK_BYTES, HistoryDamagedError, RecordFile } from '../../src/projections/history/recordFile.js';
 import { TotalsHistory } from '../../src/projections/history/totalsHistory.js';
 import { totalsProjection } from '../../src/projections/models/totals/projection.js';
 import { queryTotals } from '../../src/projections/models/totals/query.js';
 import type { TotalsState } from '../../src/projections/models/totals/state.js';
 import type { RecordedEvent } from '../../src/store/port.js';
+import { tempDataDir } from '../support/childLedger.js';
 import { histories, World } from './histories.js';
 
-const directories: string[] = [];
-afterAll(() => {
-  for (const directory of directories) fs.rmSync(directory, { recursive: true, force: true });
-});
-
-function aDirectory(): string {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'history-damage-'));
-  directories.push(directory);
-  return directory;
-}
+/** A directory removed when the test ends. */
+const aDirectory = tempDataDir;
 
 /** Flips one bit of a file's byte at `at`, as a failing disk might. */
 function flipByte(file: string, at: number): void {

@@ -71,6 +71,17 @@ async function aHistory(send: Send): Promise<Seen[]> {
   return seen;
 }
 
+/** The service logged `message` once, as a warning (with `fields`), and no stack trace at all. */
+function expectOneWarning(service: ChildLedger, message: string, fields: Record<string, unknown> = {}): void {
+  const warnings = service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(message));
+  expect(warnings).toHaveLength(1);
+  expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40, ...fields });
+  expect(service.output()).not.toMatch(/"stack"|\\n\s+at /);
+}
+
 async function expectAsOfAsSeen(send: Send, seen: readonly Seen[]): Promise<void> {
   for (const moment of seen)
     for (const [index, query] of QUERIES.entries())
@@ -135,13 +146,7 @@ describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals',
     const seen = await aHistory(send);
     // The first as-of read writes what the history buffered, meets the full disk, and is answered by a rebuild.
     await expectAsOfAsSeen(send, seen);
-    const warnings = service
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('the history of the totals stopped recording'));
-    expect(warnings).toHaveLength(1);
-    expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40, reason: 'the disk is full (ENOSPC)' });
-    expect(service.output()).not.toMatch(/"stack"|\\n\s+at /);
+    expectOneWarning(service, 'the history of the totals stopped recording', { reason: 'the disk is full (ENOSPC)' });
 
     // Space freed and a restart: the snapshot is not trusted with a broken history; everything is folded again.
     rmSync(filler);
@@ -189,13 +194,7 @@ describe('a damaged history of the totals', () => {
       );
       damage(path.join(bases, String(last), file));
       await expectAsOfAsSeen(send, seen);
-      const warnings = service
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('the history of the totals is damaged'));
-      expect(warnings).toHaveLength(1);
-      expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40 });
-      expect(service.output()).not.toMatch(/"stack"|\\n\s+at /);
+      expectOneWarning(service, 'the history of the totals is damaged');
 
       // A restart folds every event again, rebuilding the history, and answers from it once more.
       service.signal('SIGTERM');
