@@ -13,23 +13,11 @@ import { queryTotals } from '../../src/projections/models/totals/query.js';
 import type { TotalsState } from '../../src/projections/models/totals/state.js';
 import type { RecordedEvent } from '../../src/store/port.js';
 import { tempDataDir } from '../support/childLedger.js';
+import { flipBit } from '../support/flipBit.js';
 import { histories, World } from './histories.js';
 
 /** A directory removed when the test ends. */
 const aDirectory = tempDataDir;
-
-/** Flips one bit of a file's byte at `at`, as a failing disk might. */
-function flipByte(file: string, at: number): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    fs.readSync(fd, byte, 0, 1, at);
-    byte[0] = (byte[0] as number) ^ 0x10;
-    fs.writeSync(fd, byte, 0, 1, at);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** `count` records of `bytes` each, record i filled with a pattern of its own. */
 function fill(file: RecordFile, count: number): void {
@@ -68,7 +56,7 @@ describe('a record file of the history', () => {
     const perBlock = BLOCK_BYTES / 16;
     fill(records, perBlock * 3 + 10);
     records.close();
-    flipByte(file, BLOCK_BYTES + 1234);
+    flipBit(file, BLOCK_BYTES + 1234);
     const reopened = new RecordFile(file, 16);
     expect(() => reopened.read(perBlock + 5, perBlock + 6)).toThrow(HistoryDamagedError);
     expect(() => reopened.read(0, perBlock * 3 + 10)).toThrow(/block 1 does not match its checksum/);
@@ -87,7 +75,7 @@ describe('a record file of the history', () => {
     expect(fs.statSync(`${file}.crc`).size).toBe(Math.floor((5000 * 40) / BLOCK_BYTES) * 4);
     reopened.close();
     // Checked from then on: a change to those bytes is found.
-    flipByte(file, 10);
+    flipBit(file, 10);
     const again = new RecordFile(file, 40);
     expect(() => again.read(0, 1)).toThrow(HistoryDamagedError);
     again.close();
@@ -120,7 +108,7 @@ describe('a damaged base of the history', () => {
     const base = Math.max(...fs.readdirSync(path.join(directory, 'bases')).map(Number));
     const cells = path.join(directory, 'bases', String(base), 'cells.bin');
     expect(fs.statSync(cells).size).toBeGreaterThan(0);
-    flipByte(cells, fs.statSync(cells).size - 1);
+    flipBit(cells, fs.statSync(cells).size - 1);
     // A past state reads its parts as a query first asks for them.
     expect(() => queryTotals(history.stateAt(base, live), { groupBy: [], filter: {} })).toThrow(HistoryDamagedError);
 
@@ -159,7 +147,7 @@ describe('the check of the whole history after start', () => {
     expect(opened.available).toBe(true);
     opened.close();
     const base = Math.max(...fs.readdirSync(path.join(directory, 'bases')).map(Number));
-    flipByte(path.join(directory, 'bases', String(base), 'slots.bin'), 0);
+    flipBit(path.join(directory, 'bases', String(base), 'slots.bin'), 0);
     opened = reopened();
     for (const _ of opened.checkAll());
     expect(opened.available).toBe(false);

@@ -78,13 +78,15 @@ export class RecordFile {
   private settle(): void {
     const full = Math.floor(this.diskBytes / BLOCK_BYTES);
     if (this.crcs.length > full) this.crcs.length = full;
+    // Only the checksums added here are written: the file already holds the others.
+    const added = this.crcs.length;
     const block = Buffer.alloc(BLOCK_BYTES);
     while (this.crcs.length < full) {
       readRange(this.fd, this.path, block, this.crcs.length * BLOCK_BYTES);
       this.crcs.push(crc32(block));
     }
-    fs.ftruncateSync(this.crcFd, full * CRC_BYTES);
-    this.writeCrcs(0);
+    fs.ftruncateSync(this.crcFd, added * CRC_BYTES);
+    this.writeCrcs(added);
     const tail = Buffer.alloc(this.diskBytes - full * BLOCK_BYTES);
     readRange(this.fd, this.path, tail, full * BLOCK_BYTES);
     this.tailCrc = crc32(tail);
