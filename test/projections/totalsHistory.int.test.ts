@@ -1,10 +1,11 @@
 // The history of the totals in the service: an as-of answer is, byte for byte, the live answer given at that moment,
 // after a restart from a snapshot, after the history was lost, and when a full disk stops the history from recording.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminKeyPath } from '../../src/auth/keys.js';
 import { canMountTmpfs, fillDisk, mountTmpfsAt } from '../reliability/tmpfs.js';
+import { flipBit } from '../support/flipBit.js';
 import { startChildLedger, tempDataDir, type ChildLedger } from '../support/childLedger.js';
 import { expectStatus, request, type LedgerUnderTest, type Reply } from '../support/ledger.js';
 import {
@@ -158,20 +159,6 @@ describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals',
   }, 120_000);
 });
 
-/** Flips one bit of the last byte of a file, as a failing disk might. */
-function damage(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const at = statSync(file).size - 1;
-    const byte = Buffer.alloc(1);
-    readSync(fd, byte, 0, 1, at);
-    byte[0] = (byte[0] as number) ^ 0x01;
-    writeSync(fd, byte, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 describe('a damaged history of the totals', () => {
   // The cells are read as a past state is made; a conversion's sums as the query first asks for them (the route then
   // answers again from a rebuild).
@@ -192,7 +179,7 @@ describe('a damaged history of the totals', () => {
           .filter((name) => /^[0-9]+$/.test(name))
           .map(Number),
       );
-      damage(path.join(bases, String(last), file));
+      flipBit(path.join(bases, String(last), file));
       await expectAsOfAsSeen(send, seen);
       expectOneWarning(service, 'the history of the totals is damaged');
 
@@ -208,4 +195,30 @@ describe('a damaged history of the totals', () => {
     },
     120_000,
   );
+
+  it('written before a restart is found by the check after start, before any as-of answer reads it', async () => {
+    const env = { HISTORY_BASE_EVERY_EVENTS: '2' };
+    let service = await startChildLedger({ env });
+    const { dataDir } = service;
+    const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
+    const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key, body });
+    for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
+    const seen = await aHistory(send);
+    service.signal('SIGTERM');
+    await service.exited;
+    const bases = path.join(dataDir, 'history', 'bases');
+    const last = Math.max(
+      ...readdirSync(bases)
+        .filter((name) => /^[0-9]+$/.test(name))
+        .map(Number),
+    );
+    flipBit(path.join(bases, String(last), 'slots.bin'), 0);
+    service = await startChildLedger({ dataDir, env });
+    // Nothing asked for a past answer: only the check after start reads that base.
+    await expect.poll(() => service.output().includes('the history of the totals is damaged'), { timeout: 10_000 }).toBe(true);
+    expectOneWarning(service, 'the history of the totals is damaged');
+    await expectAsOfAsSeen(send, seen);
+    service.signal('SIGTERM');
+    await service.exited;
+  }, 120_000);
 });
