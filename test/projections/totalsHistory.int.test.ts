@@ -159,6 +159,26 @@ describe.skipIf(!canMountTmpfs())('a full disk under the history of the totals',
   }, 120_000);
 });
 
+/** The admin key a child ledger wrote into its data directory at its first start. */
+const keyOf = (dataDir: string): string => readFileSync(adminKeyPath(dataDir), 'utf8').trim();
+
+/** The programmes registered, then aHistory: with HISTORY_BASE_EVERY_EVENTS=2, a base every other event. */
+async function aHistoryWithBases(send: Send): Promise<Seen[]> {
+  for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
+  return aHistory(send);
+}
+
+/** A file of the history's last base. */
+function lastBaseFile(dataDir: string, file: string): string {
+  const bases = path.join(dataDir, 'history', 'bases');
+  const last = Math.max(
+    ...readdirSync(bases)
+      .filter((name) => /^[0-9]+$/.test(name))
+      .map(Number),
+  );
+  return path.join(bases, String(last), file);
+}
+
 describe('a damaged history of the totals', () => {
   // The cells are read as a past state is made; a conversion's sums as the query first asks for them (the route then
   // answers again from a rebuild).
@@ -168,18 +188,10 @@ describe('a damaged history of the totals', () => {
       const env = { HISTORY_BASE_EVERY_EVENTS: '2' };
       let service = await startChildLedger({ env });
       const { dataDir } = service;
-      const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
-      const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key, body });
-      for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
-      const seen = await aHistory(send);
-      // The last base's cells, read by every as-of answer from that base on (each base file is checked once a process).
-      const bases = path.join(dataDir, 'history', 'bases');
-      const last = Math.max(
-        ...readdirSync(bases)
-          .filter((name) => /^[0-9]+$/.test(name))
-          .map(Number),
-      );
-      flipBit(path.join(bases, String(last), file));
+      const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key: keyOf(dataDir), body });
+      const seen = await aHistoryWithBases(send);
+      // The last base's file, read by every as-of answer from that base on (each base file is checked once a process).
+      flipBit(lastBaseFile(dataDir, file));
       await expectAsOfAsSeen(send, seen);
       expectOneWarning(service, 'the history of the totals is damaged');
 
@@ -200,19 +212,11 @@ describe('a damaged history of the totals', () => {
     const env = { HISTORY_BASE_EVERY_EVENTS: '2' };
     let service = await startChildLedger({ env });
     const { dataDir } = service;
-    const key = readFileSync(adminKeyPath(dataDir), 'utf8').trim();
-    const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key, body });
-    for (const programme of theProgrammes()) expectStatus(await send('POST', '/programmes', programme), 201);
-    const seen = await aHistory(send);
+    const send: Send = (method, route, body) => request(service.baseUrl, method, route, { key: keyOf(dataDir), body });
+    const seen = await aHistoryWithBases(send);
     service.signal('SIGTERM');
     await service.exited;
-    const bases = path.join(dataDir, 'history', 'bases');
-    const last = Math.max(
-      ...readdirSync(bases)
-        .filter((name) => /^[0-9]+$/.test(name))
-        .map(Number),
-    );
-    flipBit(path.join(bases, String(last), 'slots.bin'), 0);
+    flipBit(lastBaseFile(dataDir, 'slots.bin'), 0);
     service = await startChildLedger({ dataDir, env });
     // Nothing asked for a past answer: only the check after start reads that base.
     await expect.poll(() => service.output().includes('the history of the totals is damaged'), { timeout: 10_000 }).toBe(true);
