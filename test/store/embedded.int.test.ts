@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { embeddedDatabasePath, openEmbeddedStore, type EmbeddedEventStore } from '../../src/store/embedded.js';
-import { lockFileOf } from '../../src/store/embeddedLock.js';
+import { lockFileOf, startTimeOf } from '../../src/store/embeddedLock.js';
 import { StoreLockedError, StoreUnavailableError, type EventToAppend, type RecordedEvent } from '../../src/store/port.js';
 import { formatPosition, positionOf } from '../../src/store/position.js';
 import { eventStoreContract } from './contract.js';
@@ -245,6 +245,32 @@ describe('embedded store', () => {
       older.close();
       const { store: reopened } = openFresh(dataDir);
       expect(await reopened.headPosition()).toBeUndefined();
+    });
+
+    it('names its holder by pid and start time, so a pid reused by a process that started later does not count', async () => {
+      const { store, dataDir } = openFresh();
+      const ownerFile = path.join(dataDir, 'events.sqlite.owner');
+      const started = startTimeOf(process.pid);
+      expect(started).toMatch(/^\d+$/);
+      expect(fs.readFileSync(ownerFile, 'utf8')).toBe(`${process.pid} ${started}\n`);
+      await store.close();
+      expect(fs.existsSync(ownerFile)).toBe(false);
+
+      // A living process that does not hold the directory, named in an owner file as a crashed holder's pid would be.
+      const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+      cleanups.push(() => void other.kill('SIGKILL'));
+      const pid = other.pid as number;
+      await vi.waitFor(() => expect(startTimeOf(pid)).toBeDefined());
+      const otherStarted = startTimeOf(pid) as string;
+
+      // The pid is alive, but the process behind it started at another time than the one the file names: reused.
+      fs.writeFileSync(ownerFile, `${pid} ${BigInt(otherStarted) + 1n}\n`);
+      const reopened = openEmbeddedStore({ dataDir });
+      await reopened.close();
+
+      // The pid and its start time both match a living process: the directory is taken to be held by it.
+      fs.writeFileSync(ownerFile, `${pid} ${otherStarted}\n`);
+      expect(() => openEmbeddedStore({ dataDir })).toThrow(`the data directory ${dataDir} is in use by another process`);
     });
 
     it('is held in a file of its own, so another connection of the holder can read the database meanwhile', async () => {
