@@ -684,33 +684,34 @@ export class TotalsHistory implements TotalsRecorder {
     for (const [key, { after }] of changed) cache.set(key, after);
   }
 
-  /** Keeps every figure as it stands after this event, so a past state starts from here rather than from nothing. */
+  /**
+   * Keeps every figure as it stands after this event, so a past state starts from here rather than from nothing. It runs
+   * in the fold, so it writes from the live state's own arrays (they are the figures after this event, and nothing
+   * changes them until it returns): only the converted sums, which the live state keeps only for a query, come from the
+   * history's past state.
+   */
   private writeBase(state: TotalsState): void {
     const count = this.events.count;
+    const cells = state.cells.figureViews();
+    const c = state.contributions;
     const past = this.stateAt(count, state);
-    const c = past.contributions;
-    const cells = past.cells.figures();
-    const converted = new Map(
-      TARGETS.map((target) => {
-        const stored = (past.conversions.get(target) as Conversion).cells.toStored();
-        // One converted sum per cell, as the base's column is read back.
-        const sums = new Float64Array(cells.sums.length);
-        sums.set(stored.sums.subarray(0, sums.length));
-        return [target, { ...stored, sums }] as const;
-      }),
-    );
     const directory = path.join(this.directory, 'bases', String(count));
     const making = `${directory}.making`;
     fs.rmSync(making, { recursive: true, force: true });
     try {
+      const converted = new Map(
+        TARGETS.map((target) => {
+          const stored = (past.conversions.get(target) as Conversion).cells.toStored();
+          // One converted sum per cell, as the base's column is read back.
+          const length = cells.sums.length;
+          let sums = stored.sums.subarray(0, length);
+          if (sums.length < length) (sums = new Float64Array(length)).set(stored.sums);
+          return [target, { ...stored, sums }] as const;
+        }),
+      );
       writeBase(making, {
         cells,
-        slots: {
-          days: c.days.toArray(),
-          firstRow: c.firstRow.toArray(),
-          currencies: c.currencies.toArray(),
-          rowCount: c.rowCount.toArray(),
-        },
+        slots: { days: c.days.used(), firstRow: c.firstRow.used(), currencies: c.currencies.used(), rowCount: c.rowCount.used() },
         converted,
       });
     } finally {

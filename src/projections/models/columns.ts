@@ -50,6 +50,11 @@ export class Column<T extends TypedArray> {
     return this.values;
   }
 
+  /** The used slots, not copied: a view that reads what the column holds until it next changes or grows. */
+  used(): T {
+    return this.values.subarray(0, this.length) as T;
+  }
+
   /** The used slots, copied: what a snapshot stores. */
   toArray(): T {
     return this.values.slice(0, this.length) as T;

@@ -275,6 +275,16 @@ export class CellTable {
     };
   }
 
+  /** Every cell's figures as views, not copies (the overflow is copied): to write at once, before the table changes. */
+  figureViews(): CellFigures {
+    return {
+      allocations: this.allocationCounts.used(),
+      announcements: this.announcementCounts.used(),
+      sums: this.sums.used(),
+      overflow: [...this.overflow],
+    };
+  }
+
   /**
    * The same cells with other figures (as they stood at a past moment, one per cell of this table: cells made since are
    * empty in them). The keys, dictionaries and hash are shared with this table, so the view costs only its figures, and
