@@ -107,6 +107,25 @@ class SqliteRecordedEvent implements RecordedEvent {
   }
 
   /**
+   * In a text with no backslash every quote is JSON's own, so `"recordedAt":` is a key. With no brace after the first
+   * (nor one inside a string), no object is nested in it, so the key is a top-level one (an array holds no keys without
+   * an object in it). Found once and followed by a quote, its value is the string up to the next quote, with no escape
+   * in it. Anything else (the key twice, a value of another type, a nested object) is read from the parsed metadata.
+   */
+  recordedAt(): unknown {
+    const text = this.#metadataText;
+    if (this.#metadata === undefined && !text.includes('\\') && text.indexOf('{', 1) < 0) {
+      const at = text.indexOf(RECORDED_AT_KEY);
+      const from = at + RECORDED_AT_KEY.length;
+      if (at >= 0 && at === text.lastIndexOf(RECORDED_AT_KEY) && text.charCodeAt(from) === QUOTE) {
+        const end = text.indexOf('"', from + 1);
+        if (end >= 0) return text.slice(from + 1, end);
+      }
+    }
+    return this.metadata.recordedAt;
+  }
+
+  /**
    * The text is JSON.stringify's (see serialise), which writes a key as it is, in quotes, unless it holds a quote, a
    * backslash, a control character or a surrogate: such keys are looked up in the parsed metadata instead.
    */
@@ -115,6 +134,9 @@ class SqliteRecordedEvent implements RecordedEvent {
     return text === null ? key in this.metadata : this.#metadataText.includes(text);
   }
 }
+
+const RECORDED_AT_KEY = '"recordedAt":';
+const QUOTE = 0x22;
 
 /** `"hash":"`, 64 hex digits, `"}`. */
 const HASHED_TAIL = 8 + 64 + 2;

@@ -64,6 +64,19 @@ export function recordedHashOf(event: RecordedEvent): unknown {
   return 'recordedHash' in event ? (event as RecordedEvent & LazyHash).recordedHash() : event.metadata.hash;
 }
 
+/** What an event whose metadata is parsed only when first read offers: its `recordedAt`, found in the text. */
+interface LazyRecordedAt {
+  recordedAt(): unknown;
+}
+
+/**
+ * The event's `metadata.recordedAt` as recorded (any type, or undefined); without parsing the metadata when the store
+ * can find it in the text, as the history of the totals and the as-of rebuild need it of every event they fold.
+ */
+export function recordedAtOf(event: RecordedEvent): unknown {
+  return 'recordedAt' in event ? (event as RecordedEvent & LazyRecordedAt).recordedAt() : event.metadata.recordedAt;
+}
+
 /** A read's `limit` as a count: Infinity when absent; a RangeError unless a whole number >= 0. */
 export function limitOf(limit: number | undefined): number {
   if (limit === undefined) return Infinity;

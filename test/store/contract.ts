@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   metadataMayHold,
+  recordedAtOf,
   recordedHashOf,
   WrongExpectedRevisionError,
   type EventStore,
@@ -462,6 +463,31 @@ export function eventStoreContract(label: string, factory: () => Promise<StoreUn
         );
         const read = [...(await collect(store.readStream(`${prefix}hashes`))), ...(await collect(store.readAll(ours())))];
         expect(read.map((event) => recordedHashOf(event))).toEqual([...metadatas, ...metadatas].map((metadata) => metadata.hash));
+      });
+    });
+
+    describe('recordedAtOf', () => {
+      it('gives metadata.recordedAt as recorded, whether the metadata is flat (as the ledger writes it), nested, odd or without it', async () => {
+        const at = '2026-01-01T00:00:26.000Z';
+        const metadatas: Record<string, unknown>[] = [
+          { actor: 'a', recordedAt: at, hash: 'ab'.repeat(32) },
+          { recordedAt: at },
+          { actor: 'a', nested: { recordedAt: 'inner' }, recordedAt: at },
+          { actor: 'a', nested: { recordedAt: 'inner' } },
+          { actor: 'a', recordedAt: 'a "quoted" time' },
+          { actor: 'a', recordedAt: 5 },
+          { actor: 'a', recordedAt: null },
+          { actor: 'a', note: '"recordedAt":"not this"', recordedAt: at },
+          { actor: 'a', tags: ['x'], recordedAt: at },
+          { actor: 'a' },
+        ];
+        await store.append(
+          `${prefix}times`,
+          metadatas.map((metadata) => anEvent('Timed', {}, metadata)),
+          'no-stream',
+        );
+        const read = [...(await collect(store.readStream(`${prefix}times`))), ...(await collect(store.readAll(ours())))];
+        expect(read.map((event) => recordedAtOf(event))).toEqual([...metadatas, ...metadatas].map((metadata) => metadata.recordedAt));
       });
     });
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { convertSafeMinor, CURRENCY_CODES, type CurrencyCode } from '../../domain/money.js';
 import { publicMessage } from '../../domain/publicMessage.js';
-import type { Position, RecordedEvent } from '../../store/port.js';
+import { recordedAtOf, type Position, type RecordedEvent } from '../../store/port.js';
 import { comparePositions } from '../../store/position.js';
 import { uint16Column, uint32Column } from '../models/columns.js';
 import { CellTable, type CellFigures } from '../models/totals/cells.js';
@@ -358,7 +358,7 @@ export class TotalsHistory implements TotalsRecorder {
         buffer.writeUInt16LE(c.rowCount.get(slot), offset + 14);
       }
       this.dirty.clear();
-      const time = Date.parse(String(event.metadata.recordedAt));
+      const time = Date.parse(String(recordedAtOf(event)));
       // An event without a readable time never ends a time moment (as the rebuild's fold never stops at it).
       if (time > this.timeMax) this.timeMax = time;
       const { buffer, offset } = this.events.next();

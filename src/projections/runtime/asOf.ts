@@ -1,5 +1,5 @@
 // Totals as they stood at a past moment: rebuilt from history up to a position, cached so repeats do not replay.
-import type { EventStore, Position } from '../../store/port.js';
+import { recordedAtOf, type EventStore, type Position } from '../../store/port.js';
 import type { AsOfCheckpoints } from '../storage/asOfCheckpoints.js';
 import { formatPosition, positionText } from '../../store/position.js';
 import { ByteBoundedCache, countBoundedCache } from '../../runtime/byteBoundedCache.js';
@@ -115,9 +115,9 @@ export class AsOfTotals {
     const every = this.checkpointing?.everyEvents ?? 0;
     const folded = await foldEvents(this.store.readAll(start === undefined ? {} : { after: start.position }), folding, {
       until: 'position' in moment ? moment.position : undefined,
-      stopBefore: limit === undefined ? undefined : (event) => Date.parse(String(event.metadata.recordedAt)) > limit,
+      stopBefore: limit === undefined ? undefined : (event) => Date.parse(String(recordedAtOf(event))) > limit,
       onFolded: (event, count) => {
-        const recordedAt = String(event.metadata.recordedAt);
+        const recordedAt = String(recordedAtOf(event));
         if (recordedAt > latestRecordedAt) latestRecordedAt = recordedAt;
         if (checkpoints !== undefined && count % every === 0) checkpoints.save(event, latestRecordedAt, state());
       },
