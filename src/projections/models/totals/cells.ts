@@ -265,17 +265,10 @@ export class CellTable {
     };
   }
 
-  /** Each cell's figures as they stand: what the history of the totals keeps at a base (projections/history/). */
-  figures(): CellFigures {
-    return {
-      allocations: this.allocationCounts.toArray(),
-      announcements: this.announcementCounts.toArray(),
-      sums: this.sums.toArray(),
-      overflow: [...this.overflow],
-    };
-  }
-
-  /** Every cell's figures as views, not copies (the overflow is copied): to write at once, before the table changes. */
+  /**
+   * Each cell's figures as they stand, what the history of the totals keeps at a base (projections/history/): views, not
+   * copies (the overflow is copied), to be written at once, before the table changes.
+   */
   figureViews(): CellFigures {
     return {
       allocations: this.allocationCounts.used(),
