@@ -326,12 +326,14 @@ class CellGrouping {
   }
 
   /**
-   * add() for the common query (no filter, a key space small enough for an array): the group found through the array
-   * with every value of one type, so V8 keeps the loop to typed-array reads and number arithmetic.
+   * add() for the common query (no filter, a key space small enough for an array): the same steps, with every value
+   * of one type, so V8 keeps the loop to typed-array reads and number arithmetic.
    */
   private addByArray(from: number, to: number, keys: Float64Array, dense: Int32Array): void {
-    const { stages, allocations: cellAllocations } = this.columns;
-    const { signs } = this;
+    const { stages, sums: cellSums, allocations: cellAllocations, announcements: cellAnnouncements, keys: codes } = this.columns;
+    const { signs, converted, currencies, groupOfCell, sums, allocations, announcements } = this;
+    const convertedSums = converted === undefined ? undefined : converted.sums;
+    const convertedLength = converted === undefined ? 0 : converted.length;
     for (let cell = from; cell < to; cell += 1) {
       const stage = stages[cell] as number;
       const sign = signs[stage] as number;
@@ -339,43 +341,49 @@ class CellGrouping {
       const key = keys[cell] as number;
       let group = dense[key] as number;
       if (group === 0) group = this.newGroup(cell, key);
-      this.take(cell, group - 1, sign, stage);
+      const index = group - 1;
+      groupOfCell[cell] = index;
+      const at = index * currencies + (codes[cell * KEY_STRIDE + KEY_OFFSET.currencies] as number);
+      const sum = (sums[at] as number) + sign * (cellSums[cell] as number);
+      if (Number.isSafeInteger(sum)) sums[at] = sum;
+      else addExact(sums, this.bigSums, at, sign * (cellSums[cell] as number));
+      if (sign === 1 && stage === ANNOUNCED) {
+        allocations[index] = (allocations[index] as number) + (cellAllocations[cell] as number);
+        announcements[index] = (announcements[index] as number) + (cellAnnouncements[cell] as number);
+      }
+      if (convertedSums !== undefined && cell < convertedLength)
+        addExact(this.convertedSums, this.bigConverted, index, sign * (convertedSums[cell] as number));
     }
   }
 
   private addAny(from: number, to: number): void {
-    const { stages, allocations: cellAllocations } = this.columns;
-    const { signs, keys, dense } = this;
+    const { stages, sums: cellSums, allocations: cellAllocations, announcements: cellAnnouncements, keys: codes } = this.columns;
+    const { signs, keys, dense, converted, currencies, groupOfCell } = this;
     for (let cell = from; cell < to; cell += 1) {
       const stage = stages[cell] as number;
-      const sign = signs[stage] as number;
+      const sign = signs[stage] as 1 | -1 | 0;
       if (sign === 0 || cellAllocations[cell] === 0) continue;
       if (this.filtered && !matches(this.cells, cell, this.wanted, this.query.filter)) continue;
       const key = keys === undefined ? this.parts.map((part) => keyPartOf(this.columns, cell, part)).join(',') : (keys[cell] as number);
       let group = (dense === undefined ? this.sparse.get(key) : dense[key as number]) ?? 0;
       if (group === 0) group = this.newGroup(cell, key);
-      this.take(cell, group - 1, sign, stage);
+      const index = group - 1;
+      groupOfCell[cell] = index;
+      addExact(
+        this.sums,
+        this.bigSums,
+        index * currencies + (codes[cell * KEY_STRIDE + KEY_OFFSET.currencies] as number),
+        sign * (cellSums[cell] as number),
+      );
+      // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it;
+      // committed and disbursed money is counted by announcement afterwards (stageCounts.ts).
+      if (sign === 1 && stage === ANNOUNCED) {
+        this.allocations[index] = (this.allocations[index] as number) + (cellAllocations[cell] as number);
+        this.announcements[index] = (this.announcements[index] as number) + (cellAnnouncements[cell] as number);
+      }
+      if (converted !== undefined && cell < converted.length)
+        addExact(this.convertedSums, this.bigConverted, index, sign * (converted.sums[cell] as number));
     }
-  }
-
-  /** Adds a cell's figures, with its stage's sign, to group `index`: the one step both ways of finding the group share. */
-  private take(cell: number, index: number, sign: number, stage: number): void {
-    const { sums: cellSums, allocations: cellAllocations, announcements: cellAnnouncements, keys: codes } = this.columns;
-    const { converted, sums } = this;
-    this.groupOfCell[cell] = index;
-    const at = index * this.currencies + (codes[cell * KEY_STRIDE + KEY_OFFSET.currencies] as number);
-    const term = sign * (cellSums[cell] as number);
-    const sum = (sums[at] as number) + term;
-    if (Number.isSafeInteger(sum)) sums[at] = sum;
-    else addExact(sums, this.bigSums, at, term);
-    // A restated part (sign -1) is money of the announcements already counted in the announced cell beside it;
-    // committed and disbursed money is counted by announcement afterwards (stageCounts.ts).
-    if (sign === 1 && stage === ANNOUNCED) {
-      this.allocations[index] = (this.allocations[index] as number) + (cellAllocations[cell] as number);
-      this.announcements[index] = (this.announcements[index] as number) + (cellAnnouncements[cell] as number);
-    }
-    if (converted !== undefined && cell < converted.length)
-      addExact(this.convertedSums, this.bigConverted, index, sign * (converted.sums[cell] as number));
   }
 
   /** The groups' accumulators, once every cell is added: with the few sums past 2^53 and the announcements not converted. */
