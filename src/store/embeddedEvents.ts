@@ -91,38 +91,14 @@ class SqliteRecordedEvent implements RecordedEvent {
     return this.#metadata;
   }
 
-  /**
-   * The ledger writes `hash` last (commands/envelope.ts), so the text ends `"hash":"<64 hex digits>"}`: a top-level key
-   * (a nested one would end the text `}}`), and a string with no escapes. Anything else is read from the parsed metadata.
-   */
+  /** The metadata's `hash`, found in its text when that is safe (topLevelString), else read from the parsed metadata. */
   recordedHash(): unknown {
-    const text = this.#metadataText;
-    const at = text.length - HASHED_TAIL;
-    if (this.#metadata === undefined && at > 0 && text.endsWith('"}') && text.startsWith('"hash":"', at)) {
-      // Whether it is hex is for the caller to check (the journal tree decodes it and checks as it does).
-      const hash = text.slice(at + 8, text.length - 2);
-      if (!hash.includes('\\')) return hash;
-    }
-    return this.metadata.hash;
+    return (this.#metadata === undefined ? topLevelString(this.#metadataText, HASH_KEY) : undefined) ?? this.metadata.hash;
   }
 
-  /**
-   * In a text with no backslash every quote is JSON's own, so `"recordedAt":` is a key. With no brace after the first
-   * (nor one inside a string), no object is nested in it, so the key is a top-level one (an array holds no keys without
-   * an object in it). Found once and followed by a quote, its value is the string up to the next quote, with no escape
-   * in it. Anything else (the key twice, a value of another type, a nested object) is read from the parsed metadata.
-   */
+  /** The metadata's `recordedAt`, found in its text when that is safe (topLevelString), else read from the parsed metadata. */
   recordedAt(): unknown {
-    const text = this.#metadataText;
-    if (this.#metadata === undefined && !text.includes('\\') && text.indexOf('{', 1) < 0) {
-      const at = text.indexOf(RECORDED_AT_KEY);
-      const from = at + RECORDED_AT_KEY.length;
-      if (at >= 0 && at === text.lastIndexOf(RECORDED_AT_KEY) && text.charCodeAt(from) === QUOTE) {
-        const end = text.indexOf('"', from + 1);
-        if (end >= 0) return text.slice(from + 1, end);
-      }
-    }
-    return this.metadata.recordedAt;
+    return (this.#metadata === undefined ? topLevelString(this.#metadataText, RECORDED_AT_KEY) : undefined) ?? this.metadata.recordedAt;
   }
 
   /**
@@ -136,10 +112,25 @@ class SqliteRecordedEvent implements RecordedEvent {
 }
 
 const RECORDED_AT_KEY = '"recordedAt":';
+const HASH_KEY = '"hash":';
 const QUOTE = 0x22;
 
-/** `"hash":"`, 64 hex digits, `"}`. */
-const HASHED_TAIL = 8 + 64 + 2;
+/**
+ * The string value of `quotedKey` (`"name":`) at the top level of a JSON object's text, without parsing it; undefined
+ * when that cannot be told from the text alone, and the caller parses. In a text with no backslash every quote is
+ * JSON's own, so the quoted key is a key. With no brace after the first (nor one inside a string), no object is nested
+ * in it, so the key is a top-level one (an array holds no keys without an object in it). Found once and followed by a
+ * quote, its value is the string up to the next quote, with no escape in it. Anything else (the key twice, a value of
+ * another type, a nested object) is left to the parse. The ledger's metadata is flat (commands/envelope.ts).
+ */
+function topLevelString(text: string, quotedKey: string): string | undefined {
+  if (text.includes('\\') || text.indexOf('{', 1) >= 0) return undefined;
+  const at = text.indexOf(quotedKey);
+  const from = at + quotedKey.length;
+  if (at < 0 || at !== text.lastIndexOf(quotedKey) || text.charCodeAt(from) !== QUOTE) return undefined;
+  const end = text.indexOf('"', from + 1);
+  return end < 0 ? undefined : text.slice(from + 1, end);
+}
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 

@@ -1,18 +1,19 @@
-// An embedded event's recordedAt, found in its metadata's text without parsing it, is what JSON.parse gives for any
-// metadata: flat or nested, with the key once, twice or not at all, with quotes, backslashes and brackets in its strings.
+// An embedded event's recordedAt and hash, found in its metadata's text without parsing it, are what JSON.parse gives
+// for any metadata: flat or nested, with the key once, twice or not at all, with quotes, backslashes and brackets in its
+// strings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordedEventOf } from '../../src/store/embeddedEvents.js';
-import { recordedAtOf } from '../../src/store/port.js';
+import { recordedAtOf, recordedHashOf, type RecordedEvent } from '../../src/store/port.js';
 
 /** Text likely to mislead a search of the JSON: the key itself, quotes, escapes, braces, brackets. */
 const tricky = fc.oneof(
   fc.string({ maxLength: 8 }),
-  fc.constantFrom('"recordedAt":"', 'recordedAt', '\\', '"', '{', '}', '[', ']', '2026-01-01T00:00:26.000Z', ':'),
+  fc.constantFrom('"recordedAt":"', 'recordedAt', '"hash":"', 'hash', '\\', '"', '{', '}', '[', ']', '2026-01-01T00:00:26.000Z', ':'),
 );
 const key = fc.oneof(
-  fc.constant('recordedAt'),
-  fc.constantFrom('actor', 'hash', 'x"recordedAt', 'recordedAt\\'),
+  fc.constantFrom('recordedAt', 'hash'),
+  fc.constantFrom('actor', 'prevHash', 'x"recordedAt', 'recordedAt\\', 'hash\\'),
   fc.string({ maxLength: 6 }),
 );
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
@@ -30,13 +31,18 @@ const metadata = fc.array(fc.tuple(key, value), { maxLength: 8 }).map((entries) 
   return `{${entries.map(([name, v]) => `${JSON.stringify(name)}:${JSON.stringify(v)}`).join(',')}}`;
 });
 
-describe('recordedAt of an embedded event', () => {
+const accessors: [string, (event: RecordedEvent) => unknown][] = [
+  ['recordedAt', recordedAtOf],
+  ['hash', recordedHashOf],
+];
+
+describe.each(accessors)('%s of an embedded event', (name, accessor) => {
   it('is what JSON.parse reads from the metadata, whatever the metadata holds', () => {
     fc.assert(
       fc.property(metadata, (text) => {
         const event = recordedEventOf(1n, 's', 0n, 'id', 'T', '{}', text);
         const parsed = JSON.parse(text) as Record<string, unknown>;
-        expect(recordedAtOf(event)).toEqual(parsed.recordedAt);
+        expect(accessor(event)).toEqual(parsed[name]);
       }),
       { numRuns: 2000 },
     );

@@ -6,7 +6,7 @@ import { exportLines } from '../../audit/exportFile.js';
 import { rebuildProjections, replayReport } from '../../audit/replay.js';
 import { PROJECTIONS } from '../../projections/runtime/all.js';
 import { digestOf } from '../../projections/storage/digest.js';
-import { readForReplay, type RecordedEvent } from '../../store/port.js';
+import { readForReplay, recordedAtOf, type RecordedEvent } from '../../store/port.js';
 import { formatPosition } from '../../store/position.js';
 import type { LedgerContext } from '../context.js';
 import { currentPosition } from '../consistency.js';
@@ -98,12 +98,13 @@ export const auditRoutes: FastifyPluginAsync<{ context: LedgerContext }> = async
     for await (const event of sliced(context.store.readAll({ after, filter }))) {
       scanned += 1;
       lastScanned = event;
-      const recordedAt = Date.parse(String(event.metadata.recordedAt));
+      // The metadata is parsed only for a filter that needs it: most pages have no actor and no time range.
+      const recordedAt = fromTime === undefined && toTime === undefined ? undefined : Date.parse(String(recordedAtOf(event)));
       const wanted =
         (stream === undefined || event.stream === stream) &&
-        (actor === undefined || event.metadata.actor === actor) &&
-        (fromTime === undefined || recordedAt >= fromTime) &&
-        (toTime === undefined || recordedAt <= toTime);
+        (recordedAt === undefined ||
+          ((fromTime === undefined || recordedAt >= fromTime) && (toTime === undefined || recordedAt <= toTime))) &&
+        (actor === undefined || event.metadata.actor === actor);
       if (wanted) items.push(journalItem(event, context.projections.journal.indexOf(event.position) ?? null));
       if (items.length === limit || scanned === MAX_SCANNED_PER_PAGE) {
         exhausted = false;
