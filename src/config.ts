@@ -37,7 +37,7 @@ const configSchema = z
       .int()
       .min(0)
       .default(250_000),
-    HISTORY_BASE_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events' }).int().min(1).default(100_000),
+    HISTORY_BASE_EVERY_EVENTS: z.coerce.number({ error: 'must be a whole number of events' }).int().min(1).default(50_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1000).default(60_000),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(10).default(1000),
     BODY_IDLE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).default(10_000),
