@@ -399,8 +399,9 @@ describe('the dashboard', () => {
 
     await scene.page.getByLabel('All announced money').check();
     await poll(() => stage('announced')).toBe('GBP 42000000.00');
+    // The list of announcements reloads after the figures are drawn (web/src/main.ts refresh), so it is waited for.
     const earlierItem = scene.page.locator(`#announcement-${earlier}`);
-    expect(await earlierItem.locator('.restated-by a').getAttribute('data-restated')).toBe(later.id);
+    await poll(() => earlierItem.locator('.restated-by a').getAttribute('data-restated')).toBe(later.id);
     expect(await earlierItem.locator('.stages').textContent()).toContain('£5,000,000.00');
     expect(await scene.page.locator(`#announcement-${later.id} .restates a`).getAttribute('data-restated')).toBe(earlier);
     await saveScreenshot(scene.page, 'dashboard-new-money.png');
@@ -439,11 +440,12 @@ describe('the dashboard', () => {
     await scene.page.getByLabel('From year', { exact: true }).press('Tab');
     await poll(() => chartFigures(scene.page, 'year').then((rows) => rows.map((row) => row.key))).toEqual(['2025']);
     await expectTheFiguresOfTheApi(scene, '&programme=oic-supply-chains&yearFrom=2025');
-    expect(await scene.page.locator('#announcements > li').count()).toBe(1);
+    await poll(() => scene.page.locator('#announcements > li').count()).toBe(1);
 
     await scene.page.getByLabel('Country', { exact: true }).selectOption('RS');
     await poll(() => scene.page.textContent('#announcements-summary')).toBe('No announcement matches these filters.');
-    expect(await chartFigures(scene.page, 'programme')).toEqual([]);
+    // A refresh under way when the filter changed may list before the charts of the next are drawn.
+    await poll(() => chartFigures(scene.page, 'programme')).toEqual([]);
     expect(new URL(scene.page.url()).search).toBe('?programme=oic-supply-chains&country=RS&yearFrom=2025');
 
     // The address alone brings the same view back.
@@ -474,8 +476,9 @@ describe('the dashboard', () => {
     ).json;
     await shows(scene, withdrawn.position);
 
+    // The list of announcements reloads after the figures at that position are drawn (web/src/main.ts refresh).
     const item = scene.page.locator(`#announcement-${three.id}`);
-    expect(await item.getAttribute('data-status')).toBe('withdrawn');
+    await poll(() => item.getAttribute('data-status')).toBe('withdrawn');
     expect(await item.locator('.withdrawal').textContent()).toBe('Withdrawn: announced twice; see the summit release');
     const button = item.getByRole('button', { name: 'History (3 versions)' });
     await button.focus();
