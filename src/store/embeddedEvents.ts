@@ -113,7 +113,8 @@ class SqliteRecordedEvent implements RecordedEvent {
 
   /** The metadata's `recordedAt`, found in its text when that is safe (topLevelString), else read from the parsed metadata. */
   recordedAt(): unknown {
-    return (this.#metadata === undefined ? topLevelString(this.#metadataText, RECORDED_AT_KEY) : undefined) ?? this.metadata.recordedAt;
+    if (this.#metadata !== undefined) return this.#metadata.recordedAt;
+    return topLevelString(this.#metadataText, RECORDED_AT_KEY) ?? this.metadata.recordedAt;
   }
 
   /**

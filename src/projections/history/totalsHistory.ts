@@ -59,12 +59,6 @@ interface Changes {
   readonly records: number;
 }
 
-/**
- * A base every this many events by default (the service takes HISTORY_BASE_EVERY_EVENTS, whose default in config.ts is
- * the same): at a million events, twenty of 2 to 17 MB. At 100,000 as-of answers took 1 to 2 ms more at p50.
- */
-export const DEFAULT_BASE_EVERY_EVENTS = 50_000;
-
 /** Where a moment falls in the history: how many events it covers, the last one's position, and whether more came after. */
 export interface HistoryMoment {
   readonly count: number;
@@ -223,8 +217,12 @@ export class TotalsHistory implements TotalsRecorder {
       .sort((a, b) => a - b);
   }
 
-  /** `sampleEvery`: one event record in this many is kept in memory to find a moment (tests make it small). */
-  static open(directory: string, logger: Logger, baseEvery = DEFAULT_BASE_EVERY_EVENTS, sampleEvery = SAMPLE_EVERY): TotalsHistory {
+  /**
+   * `baseEvery`: a base every this many events (the service's HISTORY_BASE_EVERY_EVENTS, whose default config.ts owns:
+   * 50,000, twenty bases of 2 to 17 MB at a million events). `sampleEvery`: one event record in this many is kept in
+   * memory to find a moment (tests make it small).
+   */
+  static open(directory: string, logger: Logger, baseEvery: number, sampleEvery = SAMPLE_EVERY): TotalsHistory {
     return new TotalsHistory(directory, logger, baseEvery, sampleEvery);
   }
 
